@@ -1,0 +1,23 @@
+import type { Call, CallInsights } from './call';
+import type { Severity } from './config/schema';
+
+export type Comparison = '<' | '<=' | '>' | '>=' | '=' | 'in';
+
+/** One rule tripped by one call. Pure data: rules produce these, notifiers render them. */
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  /** One line: what was measured against what, e.g. "quality score 2.1 < 3". */
+  headline: string;
+  measured: { metric: string; value: number | string; unit: string };
+  threshold: { comparison: Comparison; value: number | string; unit: string };
+  call: Call;
+  insights: CallInsights | null;
+  /** What an on-call engineer should look at next. */
+  nextSteps: string[];
+}
+
+/** The dedup identity of a per-call alert: one (rule, call) is published at most once. */
+export function findingKey(finding: Pick<Finding, 'ruleId' | 'call'>): string {
+  return `${finding.ruleId}#${finding.call.callUuid}`;
+}

@@ -1,0 +1,106 @@
+import type { Call, CallInsights } from './call';
+
+/** A half-open interval on a call's end time: from <= end_time < to. Whole seconds, UTC. */
+export interface CallWindow {
+  from: Date;
+  to: Date;
+}
+
+/** A record the source returned but that could not be understood. Skipped, logged, counted. */
+export interface SkippedRecord {
+  reason: string;
+  /** The record's call_uuid if it had a usable one. */
+  callUuid: string | null;
+}
+
+export interface ListCallsResult {
+  calls: Call[];
+  skipped: SkippedRecord[];
+  pages: number;
+}
+
+/** Where calls come from (Plivo's Zentrunk Calls API, or its local sandbox). */
+export interface CallSource {
+  /** Every call whose end_time is in the window, all pages followed. */
+  listCalls(window: CallWindow): Promise<ListCallsResult>;
+  /** A call's insights, or null when they are not ready yet (Plivo answers 404). */
+  getInsights(callUuid: string): Promise<CallInsights | null>;
+}
+
+export interface Cursor {
+  /** ISO instant: every call that ended before it has been processed. */
+  watermark: string;
+  /** Optimistic-lock version; saveCursor is conditional on it. */
+  version: number;
+}
+
+export interface PendingInsightsItem {
+  call: Call;
+  /** Runs that have asked for this call's insights so far. */
+  attempts: number;
+  firstSeenAt: string;
+}
+
+export type ClaimResult = 'claimed' | 'already-sent' | 'in-progress';
+
+export interface StateStore {
+  getCursor(): Promise<Cursor | null>;
+  /** Writes the watermark only if the stored version is still `expectedVersion` (null: no cursor yet). */
+  saveCursor(watermark: string, expectedVersion: number | null): Promise<void>;
+
+  /**
+   * Claims the right to publish one alert (conditional put, never read-then-write).
+   * 'claimed': nobody has sent it and nobody is sending it now (or a stale in-progress claim
+   * expired and was taken over). 'already-sent': it was published before. 'in-progress':
+   * another live run holds the claim.
+   */
+  claimAlert(
+    key: string,
+    opts: { nowMs: number; inProgressUntilMs: number; expiresAtSec: number },
+  ): Promise<ClaimResult>;
+  /** Marks a claimed alert as sent, after the notifier accepted it. */
+  completeAlert(key: string, opts: { nowMs: number; messageId: string; expiresAtSec: number }): Promise<void>;
+  /** Gives a claim back after a failed publish so that a later run can retry. */
+  releaseAlert(key: string): Promise<void>;
+
+  /** Calls whose insights were not ready yet, to be looked at again. */
+  listPendingInsights(): Promise<PendingInsightsItem[]>;
+  putPendingInsights(items: PendingInsightsItem[], expiresAtSec: number): Promise<void>;
+  deletePendingInsights(callUuids: string[]): Promise<void>;
+
+  /** Of the given calls, those already fully evaluated by an earlier run. */
+  getEvaluatedCalls(callUuids: string[]): Promise<Set<string>>;
+  markCallsEvaluated(callUuids: string[], expiresAtSec: number): Promise<void>;
+
+  /** Takes the poller lease if free or expired. False when another live run holds it. */
+  acquireLease(owner: string, opts: { nowMs: number; untilMs: number }): Promise<boolean>;
+  releaseLease(owner: string): Promise<void>;
+}
+
+/** A rendered notification, ready for any channel. */
+export interface AlertMessage {
+  /** Stable identity of the alert: the dedup key pagers and chat threads can use. */
+  dedupKey: string;
+  /** < 100 characters, one line. */
+  subject: string;
+  /** Full text for humans (email, terminal). */
+  text: string;
+  /** Short text, <= 160 characters (SMS). */
+  shortText: string;
+  /** Structured form for machine subscribers. */
+  json: Record<string, unknown>;
+  /** SNS message attributes, for subscription filter policies. */
+  attributes: Record<string, string>;
+}
+
+export interface Notifier {
+  /** Resolves once the channel accepted the message; rejects otherwise. */
+  publish(message: AlertMessage): Promise<{ messageId: string }>;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}

@@ -1,0 +1,40 @@
+/**
+ * The poller's environment contract. The local runner, the tests and the CDK stack all use
+ * these names. AWS endpoints are not here on purpose: the SDK reads AWS_ENDPOINT_URL_DYNAMODB
+ * and AWS_ENDPOINT_URL_SNS itself.
+ */
+export const ENV = {
+  /** Default https://api.plivo.com. */
+  plivoApiBaseUrl: 'PLIVO_API_BASE_URL',
+  /** Local use: credentials straight from the environment. */
+  plivoAuthId: 'PLIVO_AUTH_ID',
+  plivoAuthToken: 'PLIVO_AUTH_TOKEN',
+  /** Deployed: a Secrets Manager secret holding {"authId": "...", "authToken": "..."}. */
+  plivoCredentialsSecretArn: 'PLIVO_CREDENTIALS_SECRET_ARN',
+  stateTableName: 'STATE_TABLE_NAME',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** Path to the alert config JSON (validated at start-up). */
+  alertConfigFile: 'ALERT_CONFIG_FILE',
+} as const;
+
+export const DEFAULT_PLIVO_API_BASE_URL = 'https://api.plivo.com';
+
+/** CloudWatch metrics the poller emits (Embedded Metric Format) and the stack alarms on. */
+export const METRICS = {
+  namespace: 'ZentrunkAlerts',
+  pollSucceeded: 'PollSucceeded',
+  pollFailed: 'PollFailed',
+  callsPolled: 'CallsPolled',
+  insightsFetched: 'InsightsFetched',
+  insightsNotReady: 'InsightsNotReady',
+  findings: 'Findings',
+  alertsPublished: 'AlertsPublished',
+  duplicatesSuppressed: 'DuplicatesSuppressed',
+  recordsSkipped: 'RecordsSkipped',
+  plivoErrors: 'PlivoErrors',
+  plivoThrottled: 'PlivoThrottled',
+  /** Seconds between now and the watermark after the run. */
+  pollLagSeconds: 'PollLagSeconds',
+  /** Per rule, dimension `rule`. */
+  alertsByRule: 'AlertsByRule',
+} as const;

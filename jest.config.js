@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // @middy/core 7 ships ESM only; jest runs CommonJS, so swc transpiles it along with our TypeScript.
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  moduleNameMapper: {
+    '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js',
+  },
+  testTimeout: 60_000,
+};
