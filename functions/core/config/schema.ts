@@ -65,8 +65,11 @@ const rulesSchema = z.strictObject({
     .strictObject({
       ...ruleBase,
       severity: severitySchema.default('critical'),
-      /** Hangup cause codes that never alert even when Zentrunk hung up. */
-      ignoreCodes: z.array(z.number().int().min(1000).max(9999)).default([]),
+      /**
+       * Hangup cause codes that never alert even when Zentrunk hung up. Default: normal
+       * hangups and the outcomes Plivo calls normal (busy, temporarily unavailable, cancelled).
+       */
+      ignoreCodes: z.array(z.number().int().min(1000).max(9999)).default([3000, 3010, 4410, 4340, 4550]),
     })
     .prefault({}),
   'stir-unverified': z
@@ -129,6 +132,8 @@ const pollSchema = z
       .default(6 * 60),
     /** Runs that look again for insights that were not ready, before judging the CDR alone. */
     insightsMaxAttempts: z.number().int().min(1).max(100).default(6),
+    /** A run stops starting new work this long before its time runs out, and saves progress. */
+    safetyMarginSeconds: z.number().int().min(1).max(600).default(30),
   })
   .prefault({});
 

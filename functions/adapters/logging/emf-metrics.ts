@@ -1,0 +1,84 @@
+import type { PollSummary } from '../../core/poll/poll-use-case';
+import { METRICS } from '../../poller/environment';
+
+/**
+ * CloudWatch Embedded Metric Format lines for one run. Lambda ships stdout to CloudWatch
+ * Logs, which turns these lines into metrics: no PutMetricData call, no extra permission.
+ */
+export function pollMetricLines(summary: PollSummary | null, failed: boolean, timestampMs: number): string[] {
+  const values: Record<string, number> = {
+    [METRICS.pollSucceeded]: failed ? 0 : 1,
+    [METRICS.pollFailed]: failed ? 1 : 0,
+  };
+  if (summary) {
+    values[METRICS.callsPolled] = summary.callsSeen;
+    values[METRICS.insightsFetched] = summary.insightsFetched;
+    values[METRICS.insightsNotReady] = summary.insightsNotReady;
+    values[METRICS.findings] = summary.findings;
+    values[METRICS.alertsPublished] = summary.alertsPublished;
+    values[METRICS.duplicatesSuppressed] = summary.duplicatesSuppressed;
+    values[METRICS.recordsSkipped] = summary.recordsSkipped;
+    if (summary.lagSeconds !== null) values[METRICS.pollLagSeconds] = summary.lagSeconds;
+  }
+  const lines = [
+    JSON.stringify({
+      _aws: {
+        Timestamp: timestampMs,
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS.namespace,
+            Dimensions: [[]],
+            Metrics: Object.keys(values).map((name) => ({
+              Name: name,
+              Unit: name === METRICS.pollLagSeconds ? 'Seconds' : 'Count',
+            })),
+          },
+        ],
+      },
+      ...values,
+    }),
+  ];
+  for (const [rule, count] of Object.entries(summary?.alertsPublishedByRule ?? {})) {
+    lines.push(
+      JSON.stringify({
+        _aws: {
+          Timestamp: timestampMs,
+          CloudWatchMetrics: [
+            {
+              Namespace: METRICS.namespace,
+              Dimensions: [['rule']],
+              Metrics: [{ Name: METRICS.alertsByRule, Unit: 'Count' }],
+            },
+          ],
+        },
+        rule,
+        [METRICS.alertsByRule]: count,
+      }),
+    );
+  }
+  return lines;
+}
+
+/** Plivo request counters, reported as metrics too. */
+export function plivoMetricLine(
+  stats: { throttled: number; serverErrors: number; networkErrors: number; timeouts: number },
+  timestampMs: number,
+): string {
+  const values = {
+    [METRICS.plivoThrottled]: stats.throttled,
+    [METRICS.plivoErrors]: stats.serverErrors + stats.networkErrors + stats.timeouts,
+  };
+  return JSON.stringify({
+    _aws: {
+      Timestamp: timestampMs,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS.namespace,
+          Dimensions: [[]],
+          Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: 'Count' })),
+        },
+      ],
+    },
+    ...values,
+  });
+}

@@ -1,0 +1,161 @@
+import type { Call, CallInsights } from './call';
+import type { Finding } from './finding';
+import { findingKey } from './finding';
+import type { AlertMessage } from './ports';
+
+export interface RenderOptions {
+  /** Shown first in every subject, to tell deployments apart. */
+  deploymentName: string;
+  maskPhoneNumbers: boolean;
+  /** When the poller judged the call (ISO). */
+  evaluatedAt: string;
+  /** Insights never arrived and the call was judged on its CDR alone. */
+  insightsGaveUp?: boolean;
+}
+
+const SUBJECT_MAX = 99;
+
+/** "2024-01-15T14:32:00.000Z" → "2024-01-15 14:32:00 UTC". */
+function utc(iso: string | null): string {
+  return iso === null ? 'unknown' : `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Keeps the last four digits: enough to recognise a number, not enough to dial it. */
+export function maskNumber(number: string): string {
+  const digits = number.replace(/\D/g, '');
+  if (digits.length <= 4) return '*'.repeat(digits.length);
+  return `${number.startsWith('+') ? '+' : ''}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
+}
+
+function showNumber(number: string | null, options: RenderOptions): string {
+  if (number === null) return 'unknown';
+  return options.maskPhoneNumbers ? maskNumber(number) : number;
+}
+
+function route(call: Call): string {
+  return `${call.fromCountry ?? '??'}->${call.toCountry ?? '??'}`;
+}
+
+/** SNS subjects must be ASCII, one line, under 100 characters. */
+export function asciiSubject(text: string): string {
+  const ascii = text
+    .replace(/\s+/g, ' ')
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  return ascii.length > SUBJECT_MAX ? `${ascii.slice(0, SUBJECT_MAX - 3)}...` : ascii;
+}
+
+function describeInsights(insights: CallInsights | null, options: RenderOptions): string[] {
+  if (insights === null) {
+    return [
+      options.insightsGaveUp
+        ? 'Insights: never became available; judged on the CDR alone'
+        : 'Insights: not available yet when this alert was sent',
+    ];
+  }
+  const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v}${unit}`);
+  return [
+    `Quality:   score ${fmt(insights.qualityScore, '')} | packet loss ${fmt(insights.packetLossPct, ' %')} | jitter ${fmt(
+      insights.jitterMs,
+      ' ms',
+    )} | RTT ${fmt(insights.rttMs, ' ms')} | post-dial delay ${fmt(insights.postDialDelayMs, ' ms')}`,
+    `Carriers:  from ${insights.from.carrier ?? 'unknown'} -> to ${insights.to.carrier ?? 'unknown'}`,
+  ];
+}
+
+/** Renders one per-call finding into every channel's form. Pure: no clock, no I/O. */
+export function renderFindingAlert(finding: Finding, options: RenderOptions): AlertMessage {
+  const { call, insights } = finding;
+  const severity = finding.severity.toUpperCase();
+  const trunk = call.trunkDomain ?? call.trunkId ?? 'unknown trunk';
+  const dedupKey = `zentrunk-alerts:${findingKey(finding)}`;
+  const threshold = `${finding.threshold.comparison} ${finding.threshold.value}${finding.threshold.unit ? ` ${finding.threshold.unit}` : ''}`;
+
+  const subject = asciiSubject(
+    `[${options.deploymentName} ${severity}] ${finding.ruleId}: ${finding.headline} | ${trunk} | ${route(call)}`,
+  );
+
+  const hangup = `${call.hangupCauseCode ?? 'no code'} ${call.hangupCauseName ?? ''} by ${call.hangupSource ?? 'unknown'}`;
+  const stir =
+    call.stirVerification === null
+      ? 'unknown'
+      : `${call.stirVerification}${call.attestation ? ` (attestation ${call.attestation})` : ''}`;
+  const text = [
+    `${severity}: ${finding.ruleId} - ${finding.headline}`,
+    '',
+    `What:      rule ${finding.ruleId}, measured ${finding.measured.metric} ${finding.measured.value}${
+      finding.measured.unit ? ` ${finding.measured.unit}` : ''
+    }, threshold ${threshold}`,
+    `Where:     trunk ${trunk}${call.region ? ` (${call.region})` : ''}, ${call.direction ?? 'unknown direction'} ${route(call)}`,
+    `Call:      ${call.callUuid}${call.sipCallId ? ` (SIP Call-ID ${call.sipCallId})` : ''}`,
+    `From/To:   ${showNumber(call.fromNumber, options)} -> ${showNumber(call.toNumber, options)}`,
+    `Times:     initiated ${utc(call.initiationTime)}, answered ${call.answerTime ? utc(call.answerTime) : 'never'}, ended ${utc(
+      call.endTime,
+    )}${call.durationSec !== null ? ` (talk ${call.durationSec} s)` : ''}`,
+    `Hangup:    ${hangup.replace(/\s+/g, ' ')}`,
+    `STIR:      ${stir}`,
+    ...describeInsights(insights, options),
+    '',
+    'What to check next:',
+    ...finding.nextSteps.map((step) => `  - ${step}`),
+    '',
+    `Alert key: ${dedupKey} (evaluated ${utc(options.evaluatedAt)})`,
+  ].join('\n');
+
+  const shortText =
+    `${severity} ${finding.ruleId}: ${finding.headline}. ${trunk} ${route(call)} call ${call.callUuid}`.slice(
+      0,
+      160,
+    );
+
+  const json: Record<string, unknown> = {
+    version: 1,
+    kind: 'call-finding',
+    dedupKey,
+    rule: finding.ruleId,
+    severity: finding.severity,
+    headline: finding.headline,
+    measured: finding.measured,
+    threshold: finding.threshold,
+    labels: {
+      trunk_domain: call.trunkDomain,
+      direction: call.direction,
+      from_country: call.fromCountry,
+      to_country: call.toCountry,
+      from_carrier: insights?.from.carrier ?? null,
+      to_carrier: insights?.to.carrier ?? null,
+    },
+    call: {
+      ...call,
+      fromNumber: call.fromNumber === null ? null : showNumber(call.fromNumber, options),
+      toNumber: call.toNumber === null ? null : showNumber(call.toNumber, options),
+    },
+    insights:
+      insights === null
+        ? null
+        : {
+            ...insights,
+            from: {
+              ...insights.from,
+              number: insights.from.number && showNumber(insights.from.number, options),
+            },
+            to: { ...insights.to, number: insights.to.number && showNumber(insights.to.number, options) },
+          },
+    insightsGaveUp: options.insightsGaveUp ?? false,
+    nextSteps: finding.nextSteps,
+    evaluatedAt: options.evaluatedAt,
+  };
+
+  const attributes: Record<string, string> = {
+    severity: finding.severity,
+    rule: finding.ruleId,
+    state: 'firing',
+  };
+  if (call.trunkDomain) attributes.trunk_domain = call.trunkDomain;
+  if (call.direction) attributes.direction = call.direction;
+  if (call.toCountry) attributes.to_country = call.toCountry;
+
+  return { dedupKey, subject, text, shortText, json, attributes };
+}

@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { DEFAULT_PLIVO_API_BASE_URL } from '../../poller/environment';
+import { RULE_IDS, severitySchema } from './schema';
+
+/**
+ * The `deployment` section of `config/<stage>.json`: everything the CDK app needs and the
+ * poller does not. Kept apart from the runtime schema so the function never sees it, and
+ * free of CDK imports so `functions/` stays deployable on its own.
+ */
+
+const PARTITION = 'aws(?:-cn|-us-gov)?';
+const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
+const ACCOUNT = '\\d{12}';
+
+function arnOf(service: string, resource: string, example: string) {
+  return z
+    .string()
+    .regex(
+      new RegExp(`^arn:${PARTITION}:${service}:${REGION}:${ACCOUNT}:${resource}$`),
+      `must be ${service === 'kms' ? 'a KMS key' : `an ${service.toUpperCase()}`} ARN like ${example}`,
+    );
+}
+
+const topicArn = arnOf('sns', '[A-Za-z0-9_-]{1,256}', 'arn:aws:sns:us-east-1:123456789012:my-topic');
+const kmsKeyArn = arnOf('kms', 'key/[A-Za-z0-9-]+', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-…');
+const sqsQueueArn = arnOf('sqs', '[A-Za-z0-9_-]{1,80}', 'arn:aws:sqs:us-east-1:123456789012:my-queue');
+/** The complete ARN, as the console shows it: it ends in the six-character suffix AWS adds. */
+const secretCompleteArn = arnOf(
+  'secretsmanager',
+  'secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}',
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:zentrunk/plivo-AbCdEf',
+);
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits, /_+=.@-)');
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** SNS message attributes the notifier sets; a filter policy may only name these. */
+const filterPolicySchema = z
+  .strictObject({
+    severity: z.array(severitySchema).min(1).optional(),
+    rule: z.array(z.enum(RULE_IDS)).min(1).optional(),
+    trunk_domain: z.array(z.string().min(1)).min(1).optional(),
+    state: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((policy) => Object.keys(policy).length > 0, 'must name at least one attribute')
+  .refine(
+    // SNS rejects a filter policy with more than 150 value combinations.
+    (policy) => Object.values(policy).reduce((product, values) => product * (values?.length ?? 1), 1) <= 150,
+    'SNS allows at most 150 combinations of values in one filter policy',
+  )
+  .describe(
+    'Deliver only messages whose attributes match: every attribute named must have one of the listed values.',
+  );
+export type SubscriptionFilterPolicy = z.infer<typeof filterPolicySchema>;
+
+const subscriptionBase = { filterPolicy: filterPolicySchema.optional() };
+
+const subscriptionSchema = z.discriminatedUnion('protocol', [
+  z.strictObject({
+    protocol: z.literal('email'),
+    endpoint: z.email('must be an email address'),
+    ...subscriptionBase,
+  }),
+  z.strictObject({
+    protocol: z.literal('sms'),
+    endpoint: z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number, e.g. +14155550123'),
+    ...subscriptionBase,
+  }),
+  z.strictObject({
+    protocol: z.literal('https'),
+    endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+    /** Deliver the message body alone instead of the SNS envelope. */
+    rawMessageDelivery: z.boolean().default(false),
+    ...subscriptionBase,
+  }),
+  z.strictObject({
+    protocol: z.literal('sqs'),
+    /** The queue's policy must let this topic send to it (and its KMS key, if any). */
+    endpoint: sqsQueueArn,
+    rawMessageDelivery: z.boolean().default(false),
+    ...subscriptionBase,
+  }),
+]);
+export type AlertSubscription = z.infer<typeof subscriptionSchema>;
+
+const alertTopicSchema = z
+  .strictObject({
+    /** Publish to this topic instead of creating one. The stack then only grants publish. */
+    existingTopicArn: topicArn.optional(),
+    /** The customer managed KMS key that encrypts the existing topic, if any. */
+    existingTopicKmsKeyArn: kmsKeyArn.optional(),
+    /** Subscriptions to the topic this stack creates. */
+    subscriptions: z.array(subscriptionSchema).default([]),
+  })
+  .prefault({})
+  .superRefine((topic, ctx) => {
+    if (topic.existingTopicArn && topic.subscriptions.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subscriptions'],
+        message: 'subscribe to an existing topic where it is managed; leave subscriptions empty here',
+      });
+    }
+    if (topic.existingTopicKmsKeyArn && !topic.existingTopicArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingTopicKmsKeyArn'],
+        message: 'only applies together with existingTopicArn',
+      });
+    }
+    const seen = new Set<string>();
+    topic.subscriptions.forEach((subscription, index) => {
+      const key = `${subscription.protocol}:${subscription.endpoint}`;
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subscriptions', index, 'endpoint'],
+          message: `duplicate subscription ${key}`,
+        });
+      }
+      seen.add(key);
+    });
+  });
+
+const plivoCredentialsSchema = z
+  .strictObject({
+    /** Use this existing secret (complete ARN). */
+    existingSecretArn: secretCompleteArn.optional(),
+    /** Use this existing secret, found by name in the stack's account and region. */
+    existingSecretName: secretName.optional(),
+    /** The customer managed KMS key that encrypts the existing secret, if not the AWS managed one. */
+    existingSecretKmsKeyArn: kmsKeyArn.optional(),
+    /** Name for the secret the stack creates when no existing one is given (default: generated). */
+    newSecretName: secretName.optional(),
+  })
+  .prefault({})
+  .superRefine((secret, ctx) => {
+    const given = (['existingSecretArn', 'existingSecretName', 'newSecretName'] as const).filter(
+      (key) => secret[key] !== undefined,
+    );
+    if (given.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [given[1] ?? ''],
+        message: `give only one of existingSecretArn, existingSecretName, newSecretName (got ${given.join(', ')})`,
+      });
+    }
+    if (secret.existingSecretKmsKeyArn && !secret.existingSecretArn && !secret.existingSecretName) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingSecretKmsKeyArn'],
+        message: 'only applies together with existingSecretArn or existingSecretName',
+      });
+    }
+  });
+
+const functionSchema = z
+  .strictObject({
+    memoryMb: z.number().int().min(128).max(10_240).default(512),
+    /** Must end before the next scheduled run starts (see deployment.scheduleMinutes). */
+    timeoutSeconds: z.number().int().min(30).max(900).default(240),
+    logRetentionDays: z.literal(LOG_RETENTION_DAYS).default(30),
+  })
+  .prefault({});
+
+const operationsSchema = z
+  .strictObject({
+    /**
+     * Where alarms about the poller itself go: a new topic (with `emails`), the alert topic,
+     * or an existing topic.
+     */
+    topic: z.enum(['new', 'alert-topic', 'existing']).default('new'),
+    existingTopicArn: topicArn.optional(),
+    /** Email subscriptions to the new operations topic. */
+    emails: z.array(z.email('must be an email address')).default([]),
+    /** Alarm when no run has succeeded for this long. At least two schedule intervals. */
+    noSuccessfulPollMinutes: z
+      .number()
+      .int()
+      .min(2)
+      .max(24 * 60)
+      .default(30),
+    /** Alarm when Plivo has answered 429 in every run for this long. */
+    plivoThrottledMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
+    /** Alarm when a run's duration reaches this share of the function timeout. */
+    durationAlarmPercent: z.number().int().min(10).max(100).default(80),
+  })
+  .prefault({})
+  .superRefine((ops, ctx) => {
+    if (ops.topic === 'existing' && !ops.existingTopicArn) {
+      ctx.addIssue({ code: 'custom', path: ['existingTopicArn'], message: 'required when topic is "existing"' });
+    }
+    if (ops.topic !== 'existing' && ops.existingTopicArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingTopicArn'],
+        message: 'only applies when topic is "existing"',
+      });
+    }
+    if (ops.topic !== 'new' && ops.emails.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['emails'],
+        message: 'only applies when topic is "new" (subscribe to the other topic where it is managed)',
+      });
+    }
+  });
+
+export const deploymentConfigSchema = z
+  .strictObject({
+    /** CloudFormation stack name (default: zentrunk-alerts-<stage>). */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and hold only letters, digits and -')
+      .optional(),
+    /** Tags for every resource of the stack. */
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    /** How often the poller runs. */
+    scheduleMinutes: z.number().int().min(1).max(60).default(5),
+    function: functionSchema,
+    plivoApiBaseUrl: z
+      .url({ protocol: /^https$/, error: 'must be an https:// URL' })
+      .default(DEFAULT_PLIVO_API_BASE_URL),
+    plivoCredentials: plivoCredentialsSchema,
+    alertTopic: alertTopicSchema,
+    operations: operationsSchema,
+  })
+  .superRefine((deployment, ctx) => {
+    const intervalSeconds = deployment.scheduleMinutes * 60;
+    // A run that could outlast the interval would overlap the next one (reserved concurrency
+    // 1 would throttle it), so the timeout has to fit inside the interval.
+    if (deployment.function.timeoutSeconds >= intervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['function', 'timeoutSeconds'],
+        message: `must be shorter than the schedule interval (scheduleMinutes ${deployment.scheduleMinutes} = ${intervalSeconds} s)`,
+      });
+    }
+    // One missed run is normal jitter; the alarm needs at least two intervals to mean anything.
+    if (deployment.operations.noSuccessfulPollMinutes < 2 * deployment.scheduleMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operations', 'noSuccessfulPollMinutes'],
+        message: `must be at least two schedule intervals (${2 * deployment.scheduleMinutes} minutes)`,
+      });
+    }
+  });
+
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;

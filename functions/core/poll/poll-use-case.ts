@@ -1,0 +1,421 @@
+import { renderFindingAlert } from '../alert-message';
+import type { Call, CallInsights, EvaluatedCall } from '../call';
+import type { AlertConfig } from '../config/schema';
+import { FatalSourceError } from '../errors';
+import type { Finding } from '../finding';
+import type { CallSource, CallWindow, Logger, Notifier, PendingInsightsItem, StateStore } from '../ports';
+import { evaluateRules } from '../rules/evaluate-rules';
+import { mapConcurrent } from './map-concurrent';
+import { planWindow } from './plan-window';
+
+export interface PollDeps {
+  source: CallSource;
+  store: StateStore;
+  notifier: Notifier;
+  logger: Logger;
+  config: AlertConfig;
+  now: () => Date;
+  /** Milliseconds before the runtime stops this run (Lambda's getRemainingTimeInMillis). */
+  remainingTimeMs: () => number;
+  /** Identifies this run in the lease and the logs. */
+  runId: string;
+}
+
+export type PollStatus = 'completed' | 'partial' | 'skipped-lease-held';
+
+export interface PollSummary {
+  status: PollStatus;
+  runId: string;
+  window: { from: string; to: string } | null;
+  firstRun: boolean;
+  callsSeen: number;
+  callsAlreadyEvaluated: number;
+  pendingRetried: number;
+  insightsFetched: number;
+  insightsNotReady: number;
+  insightsErrors: number;
+  insightsGaveUp: number;
+  insightsDeferredForTime: number;
+  findings: number;
+  findingsByRule: Record<string, number>;
+  alertsPublished: number;
+  alertsPublishedByRule: Record<string, number>;
+  duplicatesSuppressed: number;
+  alertsInProgressElsewhere: number;
+  publishFailures: number;
+  recordsSkipped: number;
+  cursorAdvanced: boolean;
+  watermark: string | null;
+  /** Seconds between the end of the run and the watermark it leaves (how far behind we are). */
+  lagSeconds: number | null;
+  durationMs: number;
+}
+
+/** Raised when a run could not finish its work; state was saved only up to what was done. */
+export class PollIncompleteError extends Error {
+  override name = 'PollIncompleteError';
+  constructor(
+    message: string,
+    readonly summary: PollSummary,
+  ) {
+    super(message);
+  }
+}
+
+interface Subject {
+  call: Call;
+  /** Earlier attempts at its insights (0 for a call seen for the first time). */
+  priorAttempts: number;
+  firstSeenAt: string;
+  wasPending: boolean;
+}
+
+type InsightsOutcome =
+  | { kind: 'ready'; insights: CallInsights }
+  | { kind: 'not-ready' }
+  | { kind: 'error'; error: Error }
+  | { kind: 'deferred' };
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+function emptySummary(runId: string): PollSummary {
+  return {
+    status: 'completed',
+    runId,
+    window: null,
+    firstRun: false,
+    callsSeen: 0,
+    callsAlreadyEvaluated: 0,
+    pendingRetried: 0,
+    insightsFetched: 0,
+    insightsNotReady: 0,
+    insightsErrors: 0,
+    insightsGaveUp: 0,
+    insightsDeferredForTime: 0,
+    findings: 0,
+    findingsByRule: {},
+    alertsPublished: 0,
+    alertsPublishedByRule: {},
+    duplicatesSuppressed: 0,
+    alertsInProgressElsewhere: 0,
+    publishFailures: 0,
+    recordsSkipped: 0,
+    cursorAdvanced: false,
+    watermark: null,
+    lagSeconds: null,
+    durationMs: 0,
+  };
+}
+
+function increment(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function iso(window: CallWindow): { from: string; to: string } {
+  return { from: window.from.toISOString(), to: window.to.toISOString() };
+}
+
+/**
+ * One scheduled run: read the calls that ended since the watermark (minus an overlap), look
+ * up their insights, evaluate the rules, publish each new finding exactly once, then move
+ * the watermark. State only ever advances past work that was done: a run that fails or runs
+ * out of time leaves the cursor where the next run can redo what is missing, and dedup makes
+ * the redo harmless.
+ */
+export async function poll(deps: PollDeps): Promise<PollSummary> {
+  const { store, logger, runId } = deps;
+  const startedMs = deps.now().getTime();
+  const summary = emptySummary(runId);
+  const finish = (): PollSummary => {
+    summary.durationMs = deps.now().getTime() - startedMs;
+    return summary;
+  };
+
+  const leaseUntilMs = startedMs + Math.max(deps.remainingTimeMs(), 1000);
+  if (!(await store.acquireLease(runId, { nowMs: startedMs, untilMs: leaseUntilMs }))) {
+    summary.status = 'skipped-lease-held';
+    logger.warn('Another poll run holds the lease; skipping this run', { runId });
+    return finish();
+  }
+  try {
+    await runUnderLease(deps, summary);
+  } finally {
+    await store.releaseLease(runId).catch((error: Error) => {
+      // The lease expires on its own; a failed release only delays the next run.
+      logger.warn('Could not release the poll lease', { error: error.message });
+    });
+  }
+  finish();
+  if (summary.status === 'partial' && summary.publishFailures > 0) {
+    throw new PollIncompleteError(
+      `${summary.publishFailures} alert(s) could not be published; the cursor was not advanced and the next run retries them`,
+      summary,
+    );
+  }
+  return summary;
+}
+
+async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void> {
+  const { source, store, logger, config } = deps;
+  const safetyMs = config.poll.safetyMarginSeconds * 1000;
+  const outOfTime = () => deps.remainingTimeMs() < safetyMs;
+
+  const cursor = await store.getCursor();
+  const plan = planWindow(cursor, deps.now(), config.poll);
+  summary.window = iso(plan.window);
+  summary.firstRun = plan.firstRun;
+  if (plan.unreadableGap) {
+    logger.error('Calls in this range are older than Plivo keeps them and were never checked', {
+      gap: iso(plan.unreadableGap),
+    });
+  }
+
+  // Everything that can fail before a single alert is sent happens first: a Plivo outage or
+  // rejected credentials end the run here with no state touched.
+  const listed = await source.listCalls(plan.window);
+  summary.recordsSkipped = listed.skipped.length;
+  for (const skipped of listed.skipped) {
+    logger.warn('Skipped a call record that could not be understood', {
+      reason: skipped.reason,
+      callUuid: skipped.callUuid,
+    });
+  }
+  summary.callsSeen = listed.calls.length;
+
+  const pending = await store.listPendingInsights();
+  const pendingByUuid = new Map(pending.map((p) => [p.call.callUuid, p]));
+  const evaluatedBefore = await store.getEvaluatedCalls(
+    listed.calls.map((c) => c.callUuid).filter((uuid) => !pendingByUuid.has(uuid)),
+  );
+  summary.callsAlreadyEvaluated = evaluatedBefore.size;
+
+  const nowIso = deps.now().toISOString();
+  const subjects: Subject[] = pending.map((p) => ({
+    call: p.call,
+    priorAttempts: p.attempts,
+    firstSeenAt: p.firstSeenAt,
+    wasPending: true,
+  }));
+  summary.pendingRetried = pending.length;
+  for (const call of listed.calls) {
+    if (pendingByUuid.has(call.callUuid) || evaluatedBefore.has(call.callUuid)) continue;
+    subjects.push({ call, priorAttempts: 0, firstSeenAt: nowIso, wasPending: false });
+  }
+
+  const outcomes = await mapConcurrent(
+    subjects,
+    config.plivo.insightsConcurrency,
+    async (subject): Promise<InsightsOutcome> => {
+      if (outOfTime()) return { kind: 'deferred' };
+      try {
+        const insights = await source.getInsights(subject.call.callUuid);
+        return insights ? { kind: 'ready', insights } : { kind: 'not-ready' };
+      } catch (error) {
+        if (error instanceof FatalSourceError) throw error;
+        return { kind: 'error', error: error as Error };
+      }
+    },
+  );
+
+  const evaluatedAt = deps.now().toISOString();
+  const retentionSec = config.state.dedupRetentionDays * DAY_SECONDS;
+  const expiresAtSec = Math.floor(deps.now().getTime() / 1000) + retentionSec;
+
+  // Decide, per call, what is known now and what must be looked at again later.
+  const toEvaluate: Array<{
+    subject: Subject;
+    evaluated: EvaluatedCall;
+    done: boolean;
+    /** Attempts to record if the call has to be looked at again. */
+    attempts: number;
+  }> = [];
+  const stillPending: PendingInsightsItem[] = [];
+  subjects.forEach((subject, index) => {
+    const outcome = outcomes[index] as InsightsOutcome;
+    if (outcome.kind === 'ready') {
+      summary.insightsFetched += 1;
+      toEvaluate.push({
+        subject,
+        evaluated: { call: subject.call, insights: outcome.insights, insightsGaveUp: false },
+        done: true,
+        attempts: subject.priorAttempts,
+      });
+      return;
+    }
+    if (outcome.kind === 'deferred') {
+      // Not attempted: keep it for the next run without spending one of its attempts.
+      summary.insightsDeferredForTime += 1;
+      stillPending.push({
+        call: subject.call,
+        attempts: subject.priorAttempts,
+        firstSeenAt: subject.firstSeenAt,
+      });
+      toEvaluate.push({
+        subject,
+        evaluated: { call: subject.call, insights: null, insightsGaveUp: false },
+        done: false,
+        attempts: subject.priorAttempts,
+      });
+      return;
+    }
+    if (outcome.kind === 'error') {
+      summary.insightsErrors += 1;
+      logger.warn('Insights request failed; will look again next run', {
+        callUuid: subject.call.callUuid,
+        error: outcome.error.message,
+      });
+    } else {
+      summary.insightsNotReady += 1;
+    }
+    const attempts = subject.priorAttempts + 1;
+    const gaveUp = attempts >= config.poll.insightsMaxAttempts;
+    if (gaveUp) {
+      summary.insightsGaveUp += 1;
+      logger.warn('Insights never became available; judging the call on its CDR alone', {
+        callUuid: subject.call.callUuid,
+        attempts,
+      });
+    } else {
+      stillPending.push({ call: subject.call, attempts, firstSeenAt: subject.firstSeenAt });
+    }
+    toEvaluate.push({
+      subject,
+      evaluated: { call: subject.call, insights: null, insightsGaveUp: gaveUp },
+      done: gaveUp,
+      attempts,
+    });
+  });
+
+  // Evaluate and notify. A call counts as done only when every one of its findings was
+  // published (or had been before).
+  const failedCalls = new Set<string>();
+  for (const item of toEvaluate) {
+    const findings = evaluateRules([item.evaluated], config);
+    for (const finding of findings) {
+      summary.findings += 1;
+      increment(summary.findingsByRule, finding.ruleId);
+      if (outOfTime()) {
+        failedCalls.add(finding.call.callUuid);
+        continue;
+      }
+      const result = await notifyOnce(deps, finding, {
+        evaluatedAt,
+        insightsGaveUp: item.evaluated.insightsGaveUp,
+        expiresAtSec,
+      });
+      if (result === 'published') {
+        summary.alertsPublished += 1;
+        increment(summary.alertsPublishedByRule, finding.ruleId);
+      } else if (result === 'duplicate') summary.duplicatesSuppressed += 1;
+      else if (result === 'in-progress') {
+        summary.alertsInProgressElsewhere += 1;
+        failedCalls.add(finding.call.callUuid);
+      } else {
+        summary.publishFailures += 1;
+        failedCalls.add(finding.call.callUuid);
+      }
+    }
+  }
+
+  // A call whose alert could not be sent is owed work: it joins the pending list (with its
+  // insights attempts unchanged), so the watermark can move on while the call is retried.
+  const pendingUuids = new Set(stillPending.map((p) => p.call.callUuid));
+  for (const item of toEvaluate) {
+    const uuid = item.subject.call.callUuid;
+    if (failedCalls.has(uuid) && !pendingUuids.has(uuid)) {
+      stillPending.push({
+        call: item.subject.call,
+        attempts: item.attempts,
+        firstSeenAt: item.subject.firstSeenAt,
+      });
+      pendingUuids.add(uuid);
+    }
+  }
+
+  // Save state, most conservative first: what is still owed is recorded before anything
+  // that says work is finished, so a crash between writes only causes harmless repeats.
+  if (stillPending.length > 0) await store.putPendingInsights(stillPending, expiresAtSec);
+  const finished = toEvaluate.filter((item) => item.done && !failedCalls.has(item.subject.call.callUuid));
+  if (finished.length > 0) {
+    await store.markCallsEvaluated(
+      finished.map((item) => item.subject.call.callUuid),
+      expiresAtSec,
+    );
+  }
+  const pendingResolved = finished
+    .filter((item) => item.subject.wasPending)
+    .map((item) => item.subject.call.callUuid);
+  if (pendingResolved.length > 0) await store.deletePendingInsights(pendingResolved);
+
+  // Every call of the window is now either finished or on the pending list.
+  await store.saveCursor(plan.window.to.toISOString(), cursor?.version ?? null);
+  summary.cursorAdvanced = true;
+  summary.watermark = plan.window.to.toISOString();
+  if (failedCalls.size > 0) summary.status = 'partial';
+
+  const stoppedForTime = summary.insightsDeferredForTime > 0 || outOfTime();
+  if (stoppedForTime) {
+    logger.warn('Run stopped early to stay within its time limit; the next run continues', {
+      deferred: summary.insightsDeferredForTime,
+    });
+  }
+  summary.lagSeconds =
+    summary.watermark === null
+      ? null
+      : Math.max(0, Math.round((deps.now().getTime() - Date.parse(summary.watermark)) / 1000));
+}
+
+type NotifyResult = 'published' | 'duplicate' | 'in-progress' | 'failed';
+
+/**
+ * Claim → publish → complete (the Powertools idempotency pattern). The claim's in-progress
+ * expiry is this run's remaining time, so a claim left by a run that died can be taken over
+ * by the next one. The only window for a duplicate is a crash after the notifier accepted
+ * the message and before `completeAlert` was written: then exactly that one message repeats.
+ */
+async function notifyOnce(
+  deps: PollDeps,
+  finding: Finding,
+  options: { evaluatedAt: string; insightsGaveUp: boolean; expiresAtSec: number },
+): Promise<NotifyResult> {
+  const { store, notifier, logger, config } = deps;
+  const message = renderFindingAlert(finding, {
+    deploymentName: config.notifications.deploymentName,
+    maskPhoneNumbers: config.notifications.maskPhoneNumbers,
+    evaluatedAt: options.evaluatedAt,
+    insightsGaveUp: options.insightsGaveUp,
+  });
+  const nowMs = deps.now().getTime();
+  const claim = await store.claimAlert(message.dedupKey, {
+    nowMs,
+    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
+    expiresAtSec: options.expiresAtSec,
+  });
+  if (claim === 'already-sent') return 'duplicate';
+  if (claim === 'in-progress') return 'in-progress';
+  let messageId: string;
+  try {
+    ({ messageId } = await notifier.publish(message));
+  } catch (error) {
+    logger.error('Publishing an alert failed; it will be retried next run', {
+      dedupKey: message.dedupKey,
+      error: (error as Error).message,
+    });
+    await store.releaseAlert(message.dedupKey).catch(() => {
+      // If the release fails too, the claim expires with this run's time and is taken over.
+    });
+    return 'failed';
+  }
+  await store.completeAlert(message.dedupKey, {
+    nowMs: deps.now().getTime(),
+    messageId,
+    expiresAtSec: options.expiresAtSec,
+  });
+  logger.info('Alert published', {
+    dedupKey: message.dedupKey,
+    rule: finding.ruleId,
+    severity: finding.severity,
+    messageId,
+  });
+  return 'published';
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, parseConfig } from '../../../functions/core/config/load-config';
+
+function issuesOf(value: unknown): string[] {
+  try {
+    parseConfig(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('config validation', () => {
+  it('fills every default from an empty object', () => {
+    const config = parseConfig({});
+    expect(config.rules['low-quality-score'].below).toBe(3);
+    expect(config.rules['packet-loss'].thresholdPct).toBe(0.9);
+    expect(config.rules['zentrunk-hangup'].ignoreCodes).toEqual([3000, 3010, 4410, 4340, 4550]);
+    expect(config.poll.firstRunLookbackMinutes).toBe(60);
+    expect(config.plivo.maxRequestsPer5s).toBeLessThan(300);
+  });
+
+  it('names each bad field by its path and says why', () => {
+    const issues = issuesOf({
+      poll: { overlapMinutes: 'fifteen' },
+      rules: {
+        'packet-loss': { thresholdPct: -1 },
+        'low-quality-score': { below: 2, criticalBelow: 2.5 },
+        'stir-unverified': { scope: { countries: ['usa'] } },
+      },
+      plivo: { maxRequestsPer5s: 500 },
+    });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^poll\.overlapMinutes: .*expected number/),
+        expect.stringMatching(/^rules\.packet-loss\.thresholdPct: .*>0/),
+        expect.stringMatching(/^rules\.low-quality-score\.criticalBelow: criticalBelow must not be above below/),
+        expect.stringMatching(/^rules\.stir-unverified\.scope\.countries\[0\]: must be an ISO 3166-1/),
+        expect.stringMatching(/^plivo\.maxRequestsPer5s: .*300/),
+      ]),
+    );
+    expect(issues).toHaveLength(5);
+  });
+
+  it('rejects unknown keys (a typo must not silently fall back to a default)', () => {
+    expect(issuesOf({ rules: { 'packet-los': {} } })).toEqual([expect.stringMatching(/^rules: .*packet-los/)]);
+  });
+
+  it('reports an unreadable or non-JSON file with its path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zta-config-'));
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ "rules": ');
+    expect(() => loadConfigFile(file)).toThrow(/broken\.json[\s\S]*not valid JSON/);
+    expect(() => loadConfigFile(join(dir, 'missing.json'))).toThrow(/missing\.json[\s\S]*cannot read file/);
+  });
+});

@@ -1,0 +1,33 @@
+import { JsonLogger } from '../../../functions/adapters/logging/json-logger';
+
+describe('JsonLogger', () => {
+  it('writes one JSON object per line with context', () => {
+    const lines: string[] = [];
+    const logger = new JsonLogger({ write: (l) => lines.push(l), context: { service: 'x' } }).child({ runId: 'r1' });
+    logger.info('hello', { n: 1 });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ level: 'info', message: 'hello', service: 'x', runId: 'r1', n: 1 });
+  });
+
+  it('never prints a registered secret, wherever it appears', () => {
+    const lines: string[] = [];
+    const logger = new JsonLogger({ write: (l) => lines.push(l) });
+    logger.addSecret('s3cr3t-token-value');
+    logger.child({}).error('failed', {
+      error: new Error('request with s3cr3t-token-value failed'),
+      nested: { url: 'https://x/?t=s3cr3t-token-value' },
+      authToken: 'anything',
+    });
+    const out = lines.join('\n');
+    expect(out).not.toContain('s3cr3t-token-value');
+    expect(out).not.toContain('anything');
+    expect(out).toContain('[REDACTED]');
+  });
+
+  it('respects the level', () => {
+    const lines: string[] = [];
+    const logger = new JsonLogger({ write: (l) => lines.push(l), level: 'warn' });
+    logger.info('quiet');
+    logger.warn('loud');
+    expect(lines).toHaveLength(1);
+  });
+});
