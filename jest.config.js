@@ -3,13 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // @middy/core 7 ships ESM only; jest runs CommonJS, so swc transpiles it along with our TypeScript.
-  transform: {
-    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
-  },
+  // @middy/core 7 ships ESM only; jest runs CommonJS, so esbuild transpiles it along with our TypeScript.
+  transform: { '^.+\\.(t|j)sx?$': '<rootDir>/test/support/esbuild-jest.cjs' },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
-  moduleNameMapper: {
-    '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js',
-  },
+  moduleNameMapper: { '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js' },
   testTimeout: 60_000,
 };

@@ -36,7 +36,11 @@ export class JsonLogger implements Logger {
   }
 
   child(context: Record<string, unknown>): JsonLogger {
-    const child = new JsonLogger({ level: this.level, write: this.write, context: { ...this.context, ...context } });
+    const child = new JsonLogger({
+      level: this.level,
+      write: this.write,
+      context: { ...this.context, ...context },
+    });
     for (const secret of this.secrets) child.addSecret(secret);
     return child;
   }

@@ -12,7 +12,10 @@ export class CredentialsError extends Error {
 }
 
 const secretSchema = z.object({
-  authId: z.string().min(1).refine((v) => v !== 'REPLACE_ME', 'is still the placeholder'),
+  authId: z
+    .string()
+    .min(1)
+    .refine((v) => v !== 'REPLACE_ME', 'is still the placeholder'),
   authToken: z.string().min(1),
 });
 
@@ -28,7 +31,10 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): PlivoCredentials | n
 }
 
 /** Reads a Secrets Manager secret holding {"authId": "...", "authToken": "..."}. */
-export async function credentialsFromSecret(client: SecretsManagerClient, secretArn: string): Promise<PlivoCredentials> {
+export async function credentialsFromSecret(
+  client: SecretsManagerClient,
+  secretArn: string,
+): Promise<PlivoCredentials> {
   let secretString: string | undefined;
   try {
     ({ SecretString: secretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn })));
@@ -41,7 +47,9 @@ export async function credentialsFromSecret(client: SecretsManagerClient, secret
   try {
     parsed = JSON.parse(secretString ?? '');
   } catch {
-    throw new CredentialsError(`The secret ${secretArn} is not JSON; expected {"authId": "...", "authToken": "..."}`);
+    throw new CredentialsError(
+      `The secret ${secretArn} is not JSON; expected {"authId": "...", "authToken": "..."}`,
+    );
   }
   const result = secretSchema.safeParse(parsed);
   if (!result.success) {

@@ -12,23 +12,32 @@ const PARTITION = 'aws(?:-cn|-us-gov)?';
 const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
 const ACCOUNT = '\\d{12}';
 
-function arnOf(service: string, resource: string, example: string) {
+function arnOf(service: string, resource: string, what: string) {
   return z
     .string()
-    .regex(
-      new RegExp(`^arn:${PARTITION}:${service}:${REGION}:${ACCOUNT}:${resource}$`),
-      `must be ${service === 'kms' ? 'a KMS key' : `an ${service.toUpperCase()}`} ARN like ${example}`,
-    );
+    .regex(new RegExp(`^arn:${PARTITION}:${service}:${REGION}:${ACCOUNT}:${resource}$`), `must be ${what}`);
 }
 
-const topicArn = arnOf('sns', '[A-Za-z0-9_-]{1,256}', 'arn:aws:sns:us-east-1:123456789012:my-topic');
-const kmsKeyArn = arnOf('kms', 'key/[A-Za-z0-9-]+', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-…');
-const sqsQueueArn = arnOf('sqs', '[A-Za-z0-9_-]{1,80}', 'arn:aws:sqs:us-east-1:123456789012:my-queue');
-/** The complete ARN, as the console shows it: it ends in the six-character suffix AWS adds. */
+const topicArn = arnOf(
+  'sns',
+  '[A-Za-z0-9_-]{1,256}',
+  'an SNS topic ARN like arn:aws:sns:us-east-1:123456789012:alerts',
+);
+const kmsKeyArn = arnOf(
+  'kms',
+  'key/[A-Za-z0-9-]+',
+  'a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/…',
+);
+const sqsQueueArn = arnOf(
+  'sqs',
+  '[A-Za-z0-9_-]{1,80}',
+  'an SQS queue ARN like arn:aws:sqs:us-east-1:123456789012:alerts',
+);
 const secretCompleteArn = arnOf(
   'secretsmanager',
   'secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}',
-  'arn:aws:secretsmanager:us-east-1:123456789012:secret:zentrunk/plivo-AbCdEf',
+  'a complete secret ARN, with the six-character suffix AWS adds: ' +
+    'arn:aws:secretsmanager:us-east-1:123456789012:secret:plivo-AbCdEf (or give existingSecretName)',
 );
 const secretName = z
   .string()
@@ -59,6 +68,10 @@ const filterPolicySchema = z
 export type SubscriptionFilterPolicy = z.infer<typeof filterPolicySchema>;
 
 const subscriptionBase = { filterPolicy: filterPolicySchema.optional() };
+const rawMessageDelivery = z
+  .boolean()
+  .default(false)
+  .describe('Deliver the message body alone instead of the SNS envelope.');
 
 const subscriptionSchema = z.discriminatedUnion('protocol', [
   z.strictObject({
@@ -74,15 +87,15 @@ const subscriptionSchema = z.discriminatedUnion('protocol', [
   z.strictObject({
     protocol: z.literal('https'),
     endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
-    /** Deliver the message body alone instead of the SNS envelope. */
-    rawMessageDelivery: z.boolean().default(false),
+    rawMessageDelivery,
     ...subscriptionBase,
   }),
   z.strictObject({
     protocol: z.literal('sqs'),
-    /** The queue's policy must let this topic send to it (and its KMS key, if any). */
-    endpoint: sqsQueueArn,
-    rawMessageDelivery: z.boolean().default(false),
+    endpoint: sqsQueueArn.describe(
+      "The queue's ARN. Its queue policy (and KMS key, if any) must let this topic send to it.",
+    ),
+    rawMessageDelivery,
     ...subscriptionBase,
   }),
 ]);
@@ -90,12 +103,16 @@ export type AlertSubscription = z.infer<typeof subscriptionSchema>;
 
 const alertTopicSchema = z
   .strictObject({
-    /** Publish to this topic instead of creating one. The stack then only grants publish. */
-    existingTopicArn: topicArn.optional(),
-    /** The customer managed KMS key that encrypts the existing topic, if any. */
-    existingTopicKmsKeyArn: kmsKeyArn.optional(),
-    /** Subscriptions to the topic this stack creates. */
-    subscriptions: z.array(subscriptionSchema).default([]),
+    existingTopicArn: topicArn
+      .optional()
+      .describe('Publish to this topic instead of creating one; the stack then only grants publish.'),
+    existingTopicKmsKeyArn: kmsKeyArn
+      .optional()
+      .describe('The customer managed KMS key that encrypts the existing topic, if any.'),
+    subscriptions: z
+      .array(subscriptionSchema)
+      .default([])
+      .describe('Subscriptions to the topic this stack creates (email, sms, https, sqs).'),
   })
   .prefault({})
   .superRefine((topic, ctx) => {
@@ -129,14 +146,18 @@ const alertTopicSchema = z
 
 const plivoCredentialsSchema = z
   .strictObject({
-    /** Use this existing secret (complete ARN). */
-    existingSecretArn: secretCompleteArn.optional(),
-    /** Use this existing secret, found by name in the stack's account and region. */
-    existingSecretName: secretName.optional(),
-    /** The customer managed KMS key that encrypts the existing secret, if not the AWS managed one. */
-    existingSecretKmsKeyArn: kmsKeyArn.optional(),
-    /** Name for the secret the stack creates when no existing one is given (default: generated). */
-    newSecretName: secretName.optional(),
+    existingSecretArn: secretCompleteArn
+      .optional()
+      .describe('Use this existing secret (its complete ARN, with the six-character suffix).'),
+    existingSecretName: secretName
+      .optional()
+      .describe("Use this existing secret, found by name in the stack's account and region."),
+    existingSecretKmsKeyArn: kmsKeyArn
+      .optional()
+      .describe('The customer managed KMS key of the existing secret, if not the AWS managed one.'),
+    newSecretName: secretName
+      .optional()
+      .describe('Name of the placeholder secret the stack creates otherwise (default: generated).'),
   })
   .prefault({})
   .superRefine((secret, ctx) => {
@@ -161,44 +182,61 @@ const plivoCredentialsSchema = z
 
 const functionSchema = z
   .strictObject({
-    memoryMb: z.number().int().min(128).max(10_240).default(512),
-    /** Must end before the next scheduled run starts (see deployment.scheduleMinutes). */
-    timeoutSeconds: z.number().int().min(30).max(900).default(240),
-    logRetentionDays: z.literal(LOG_RETENTION_DAYS).default(30),
+    memoryMb: z.number().int().min(128).max(10_240).default(512).describe('Lambda memory in MB.'),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(900)
+      .default(240)
+      .describe('Lambda timeout; must be shorter than the schedule interval.'),
+    logRetentionDays: z.literal(LOG_RETENTION_DAYS).default(30).describe("Days the poller's logs are kept."),
   })
   .prefault({});
 
 const operationsSchema = z
   .strictObject({
-    /**
-     * Where alarms about the poller itself go: a new topic (with `emails`), the alert topic,
-     * or an existing topic.
-     */
-    topic: z.enum(['new', 'alert-topic', 'existing']).default('new'),
-    existingTopicArn: topicArn.optional(),
-    /** Email subscriptions to the new operations topic. */
-    emails: z.array(z.email('must be an email address')).default([]),
-    /** Alarm when no run has succeeded for this long. At least two schedule intervals. */
+    topic: z
+      .enum(['new', 'alert-topic', 'existing'])
+      .default('new')
+      .describe(
+        'Where alarms about the poller itself go: a new topic (see emails), the alert topic, or an existing topic.',
+      ),
+    existingTopicArn: topicArn.optional().describe('The topic to use when topic is "existing".'),
+    emails: z
+      .array(z.email('must be an email address'))
+      .default([])
+      .describe('Email subscriptions to the new operations topic.'),
     noSuccessfulPollMinutes: z
       .number()
       .int()
       .min(2)
       .max(24 * 60)
-      .default(30),
-    /** Alarm when Plivo has answered 429 in every run for this long. */
+      .default(30)
+      .describe('Alarm when no run has succeeded for this long (at least two schedule intervals).'),
     plivoThrottledMinutes: z
       .number()
       .int()
       .min(1)
       .max(24 * 60)
-      .default(15),
-    /** Alarm when a run's duration reaches this share of the function timeout. */
-    durationAlarmPercent: z.number().int().min(10).max(100).default(80),
+      .default(15)
+      .describe('Alarm when Plivo has answered 429 in every run for this long.'),
+    durationAlarmPercent: z
+      .number()
+      .int()
+      .min(10)
+      .max(100)
+      .default(80)
+      .describe("Alarm when a run's duration reaches this share of the function timeout."),
   })
   .prefault({})
   .superRefine((ops, ctx) => {
     if (ops.topic === 'existing' && !ops.existingTopicArn) {
-      ctx.addIssue({ code: 'custom', path: ['existingTopicArn'], message: 'required when topic is "existing"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingTopicArn'],
+        message: 'required when topic is "existing"',
+      });
     }
     if (ops.topic !== 'existing' && ops.existingTopicArn) {
       ctx.addIssue({
@@ -218,19 +256,21 @@ const operationsSchema = z
 
 export const deploymentConfigSchema = z
   .strictObject({
-    /** CloudFormation stack name (default: zentrunk-alerts-<stage>). */
     stackName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and hold only letters, digits and -')
-      .optional(),
-    /** Tags for every resource of the stack. */
-    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
-    /** How often the poller runs. */
-    scheduleMinutes: z.number().int().min(1).max(60).default(5),
+      .optional()
+      .describe('CloudFormation stack name (default: zentrunk-alerts-<stage>).'),
+    tags: z
+      .record(z.string().min(1).max(128), z.string().max(256))
+      .default({})
+      .describe('Tags for every resource of the stack.'),
+    scheduleMinutes: z.number().int().min(1).max(60).default(5).describe('How often the poller runs.'),
     function: functionSchema,
     plivoApiBaseUrl: z
       .url({ protocol: /^https$/, error: 'must be an https:// URL' })
-      .default(DEFAULT_PLIVO_API_BASE_URL),
+      .default(DEFAULT_PLIVO_API_BASE_URL)
+      .describe("Plivo's API base URL."),
     plivoCredentials: plivoCredentialsSchema,
     alertTopic: alertTopicSchema,
     operations: operationsSchema,

@@ -180,6 +180,20 @@ const notificationsSchema = z
   })
   .prefault({});
 
+const operationsSchema = z
+  .strictObject({
+    /** Consecutive failed runs before the operations alert goes out (1 = the first failure). */
+    failuresBeforeAlert: z.number().int().min(1).max(20).default(2),
+    /** Alert when the watermark falls this far behind now (catch-up taking too long). */
+    lagAlertMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(60),
+  })
+  .prefault({});
+
 export const alertConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   poll: pollSchema,
@@ -187,6 +201,7 @@ export const alertConfigSchema = z.strictObject({
   rules: rulesSchema.prefault({}),
   state: stateSchema,
   notifications: notificationsSchema,
+  operations: operationsSchema,
 });
 
 export type AlertConfig = z.infer<typeof alertConfigSchema>;

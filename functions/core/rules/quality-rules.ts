@@ -5,11 +5,7 @@ import type { CallRule } from './rule';
 import { inScope } from './scope';
 
 type InsightsRuleId =
-  | 'low-quality-score'
-  | 'packet-loss'
-  | 'high-jitter'
-  | 'high-rtt'
-  | 'high-post-dial-delay';
+  'low-quality-score' | 'packet-loss' | 'high-jitter' | 'high-rtt' | 'high-post-dial-delay';
 
 interface Measurement {
   value: number;

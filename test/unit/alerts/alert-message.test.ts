@@ -16,7 +16,9 @@ describe('renderFindingAlert', () => {
   it('has a one-line ASCII subject under 100 characters saying what and where', () => {
     const message = render();
     expect(message.subject.length).toBeLessThan(100);
-    expect(message.subject).toMatch(/^\[acme WARNING\] packet-loss: packet loss 2\.4 % >= 0\.9 % \| 93667062664669661\.zt\.plivo\.com \| US->GB$/);
+    expect(message.subject).toMatch(
+      /^\[acme WARNING\] packet-loss: packet loss 2\.4 % >= 0\.9 % \| 93667062664669661\.zt\.plivo\.com \| US->GB$/,
+    );
     expect(message.subject).toMatch(/^[\x20-\x7e]+$/);
   });
 

@@ -37,7 +37,9 @@ describe('config validation', () => {
       expect.arrayContaining([
         expect.stringMatching(/^poll\.overlapMinutes: .*expected number/),
         expect.stringMatching(/^rules\.packet-loss\.thresholdPct: .*>0/),
-        expect.stringMatching(/^rules\.low-quality-score\.criticalBelow: criticalBelow must not be above below/),
+        expect.stringMatching(
+          /^rules\.low-quality-score\.criticalBelow: criticalBelow must not be above below/,
+        ),
         expect.stringMatching(/^rules\.stir-unverified\.scope\.countries\[0\]: must be an ISO 3166-1/),
         expect.stringMatching(/^plivo\.maxRequestsPer5s: .*300/),
       ]),
@@ -46,7 +48,9 @@ describe('config validation', () => {
   });
 
   it('rejects unknown keys (a typo must not silently fall back to a default)', () => {
-    expect(issuesOf({ rules: { 'packet-los': {} } })).toEqual([expect.stringMatching(/^rules: .*packet-los/)]);
+    expect(issuesOf({ rules: { 'packet-los': {} } })).toEqual([
+      expect.stringMatching(/^rules: .*packet-los/),
+    ]);
   });
 
   it('reports an unreadable or non-JSON file with its path', () => {

@@ -3,9 +3,17 @@ import { JsonLogger } from '../../../functions/adapters/logging/json-logger';
 describe('JsonLogger', () => {
   it('writes one JSON object per line with context', () => {
     const lines: string[] = [];
-    const logger = new JsonLogger({ write: (l) => lines.push(l), context: { service: 'x' } }).child({ runId: 'r1' });
+    const logger = new JsonLogger({ write: (l) => lines.push(l), context: { service: 'x' } }).child({
+      runId: 'r1',
+    });
     logger.info('hello', { n: 1 });
-    expect(JSON.parse(lines[0] as string)).toMatchObject({ level: 'info', message: 'hello', service: 'x', runId: 'r1', n: 1 });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      level: 'info',
+      message: 'hello',
+      service: 'x',
+      runId: 'r1',
+      n: 1,
+    });
   });
 
   it('never prints a registered secret, wherever it appears', () => {
