@@ -24,6 +24,11 @@ module.exports = {
       sourcemap: 'inline',
       sourcefile: file,
       supported: { 'dynamic-import': false },
+      // The project is ESM (tsx, the Lambda bundle); jest runs CommonJS, where import.meta is empty.
+      define: { 'import.meta.dirname': '__dirname', 'import.meta.url': '__jestImportMetaUrl' },
+      banner: /import\.meta\.url/.test(source)
+        ? "const __jestImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"
+        : '',
     });
     return { code: result.code };
   },
