@@ -1,0 +1,552 @@
+import type { Call, CallInsights, HangupSource, StirVerification } from '../../core/call';
+import type { AlertConfig } from '../../core/config/schema';
+import type { CallSource, CallWindow, ListCallsResult, Logger, SkippedRecord } from '../../core/ports';
+import {
+  isUsableCallUuid,
+  type ListEnvelope,
+  normalizeCall,
+  normalizeInsights,
+  parseListEnvelope,
+} from './payload-schemas';
+import {
+  type PlivoFailureDetails,
+  PlivoAuthError,
+  PlivoBadRequestError,
+  PlivoUnavailableError,
+  PlivoUnexpectedResponseError,
+} from './plivo-errors';
+import { RateLimiter, realSleep } from './rate-limiter';
+
+/** Plivo's largest page. */
+export const PAGE_LIMIT = 20;
+/** Plivo answers 400 to an end_time range longer than this. */
+export const MAX_RANGE_DAYS = 90;
+const MAX_RANGE_MS = MAX_RANGE_DAYS * 24 * 60 * 60 * 1000;
+/** Full-jitter backoff: attempt n waits random() * min(cap, base * 2^(n-1)). */
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+/** A Retry-After longer than this is shortened: the run has a deadline, and the next attempt may 429 again anyway. */
+const RETRY_AFTER_CAP_MS = 20_000;
+/** A runaway-paging guard (200,000 calls in one window): Plivo always reporting more pages. */
+const DEFAULT_MAX_PAGES = 10_000;
+const MESSAGE_EXCERPT = 200;
+
+/**
+ * Server-side filters of the calls list (all optional, never sent empty). The first three
+ * are `plivo.callFilters` in the config; the others are the rest of what Plivo documents.
+ */
+export interface ListCallFilters {
+  callDirection?: 'inbound' | 'outbound';
+  /** Number or prefix; a leading '+' is stripped, as Plivo's CLI does. */
+  fromNumber?: string;
+  toNumber?: string;
+  hangupSource?: HangupSource;
+  hangupCauseCode?: number;
+  stirVerification?: StirVerification;
+  /** Billed seconds: exact value and/or bounds. */
+  billDurationSec?: { eq?: number; gt?: number; gte?: number; lt?: number; lte?: number };
+}
+
+/** Cumulative request counters since the client was made. */
+export interface PlivoClientStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  retries: number;
+  /** 429 answers. */
+  throttled: number;
+  /** 5xx answers. */
+  serverErrors: number;
+  /** No response: connection refused or reset, body cut off. */
+  networkErrors: number;
+  /** requestTimeoutMs passed (or HTTP 408). */
+  timeouts: number;
+  /** 2xx answers whose body was not JSON or not the expected shape. */
+  invalidBodies: number;
+}
+
+export interface PlivoClientOptions {
+  /** e.g. https://api.plivo.com (no trailing path needed). */
+  baseUrl: string;
+  authId: string;
+  authToken: string;
+  config: AlertConfig['plivo'];
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** Used for backoff and by the rate limiter; pass a fake together with `now`. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  maxPages?: number;
+}
+
+/** UTC `YYYY-MM-DD HH:MM:SS`, the format of Plivo's end_time filters. */
+export function formatPlivoTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Plivo's end times have whole seconds: `end >= t` ⟺ `end >= ceil(t)`, likewise for `<`. */
+function ceilToSecond(date: Date): Date {
+  return new Date(Math.ceil(date.getTime() / 1000) * 1000);
+}
+
+function checkWindow(window: CallWindow): { from: Date; to: Date } {
+  const { from, to } = window;
+  if (!(from instanceof Date) || !(to instanceof Date) || Number.isNaN(from.getTime() + to.getTime())) {
+    throw new RangeError('Call window bounds must be valid dates');
+  }
+  const gte = ceilToSecond(from);
+  const lt = ceilToSecond(to);
+  if (lt.getTime() < gte.getTime()) {
+    throw new RangeError(`Call window ends before it starts: ${from.toISOString()} .. ${to.toISOString()}`);
+  }
+  if (lt.getTime() - gte.getTime() > MAX_RANGE_MS) {
+    throw new RangeError(
+      `Call window ${from.toISOString()} .. ${to.toISOString()} is longer than the ${MAX_RANGE_DAYS} days Plivo accepts`,
+    );
+  }
+  return { from: gte, to: lt };
+}
+
+function numberFilter(value: string | undefined, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const digits = value.trim().replace(/^\+/, '');
+  if (digits === '') return undefined;
+  if (!/^\d+$/.test(digits))
+    throw new RangeError(`${name} filter must be digits (optionally after '+'): ${value}`);
+  return digits;
+}
+
+function countFilter(value: number | undefined, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} filter must be a non-negative integer: ${value}`);
+  }
+  return String(value);
+}
+
+const STIR_QUERY: Record<StirVerification, string> = {
+  verified: 'Verified',
+  'not-verified': 'Not Verified',
+  'not-applicable': 'Not Applicable',
+};
+
+/**
+ * The query of one list page: calls with `from <= end_time < to` (end_time__gte / end_time__lt,
+ * both documented), the filters that are set, limit and offset. Always both time bounds: without
+ * one Plivo silently searches only the last 30 days, and an upper bound alone answers 400.
+ * Throws RangeError on a window that is inverted or over 90 days, or a malformed filter.
+ */
+export function buildListQuery(
+  window: CallWindow,
+  filters: ListCallFilters,
+  page: { offset: number; limit?: number },
+): Record<string, string> {
+  const { from, to } = checkWindow(window);
+  const limit = page.limit ?? PAGE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT) {
+    throw new RangeError(`limit must be 1..${PAGE_LIMIT}: ${limit}`);
+  }
+  if (!Number.isSafeInteger(page.offset) || page.offset < 0) {
+    throw new RangeError(`offset must be a non-negative integer: ${page.offset}`);
+  }
+  const q: Record<string, string | undefined> = {
+    end_time__gte: formatPlivoTime(from),
+    end_time__lt: formatPlivoTime(to),
+    call_direction: filters.callDirection || undefined,
+    from_number: numberFilter(filters.fromNumber, 'fromNumber'),
+    to_number: numberFilter(filters.toNumber, 'toNumber'),
+    hangup_source: filters.hangupSource || undefined,
+    hangup_cause_code: countFilter(filters.hangupCauseCode, 'hangupCauseCode'),
+    stir_verification: filters.stirVerification ? STIR_QUERY[filters.stirVerification] : undefined,
+    bill_duration: countFilter(filters.billDurationSec?.eq, 'billDurationSec.eq'),
+    bill_duration__gt: countFilter(filters.billDurationSec?.gt, 'billDurationSec.gt'),
+    bill_duration__gte: countFilter(filters.billDurationSec?.gte, 'billDurationSec.gte'),
+    bill_duration__lt: countFilter(filters.billDurationSec?.lt, 'billDurationSec.lt'),
+    bill_duration__lte: countFilter(filters.billDurationSec?.lte, 'billDurationSec.lte'),
+    limit: String(limit),
+    offset: String(page.offset),
+  };
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(q)) if (value !== undefined && value !== '') out[key] = value;
+  return out;
+}
+
+/** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+(?:\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+interface RequestSpec<T> {
+  /** Path below the account, e.g. `Zentrunk/Call/`. */
+  path: string;
+  query: Record<string, string>;
+  /** A 404 means "not there (yet)" and returns null instead of failing. */
+  notFoundAsNull: boolean;
+  parse: (body: unknown) => Parsed<T>;
+}
+
+/** One failed attempt, as much as is known. */
+interface Failure {
+  retryable: boolean;
+  status: number | null;
+  reason: string;
+  plivoMessage: string | null;
+  requestId: string | null;
+  retryAfterMs: number | null;
+}
+
+/**
+ * Plivo's Zentrunk Calls API over HTTP (no Plivo SDK implements it). Every request goes
+ * through the rate limiter, has a timeout, and is retried with exponential backoff and full
+ * jitter on 429, 5xx, network errors, timeouts and unreadable bodies. Credentials refused
+ * (401/403) and bad requests (400) fail at once. The auth token lives only in a private field
+ * and the Authorization header; no message, field or log line carries either.
+ */
+export class PlivoClient implements CallSource {
+  readonly #authorization: string;
+  readonly #authToken: string;
+  private readonly accountUrl: string;
+  private readonly authId: string;
+  private readonly config: AlertConfig['plivo'];
+  private readonly logger: Logger;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly maxPages: number;
+  private readonly limiter: RateLimiter;
+  private readonly counters: PlivoClientStats = {
+    requests: 0,
+    retries: 0,
+    throttled: 0,
+    serverErrors: 0,
+    networkErrors: 0,
+    timeouts: 0,
+    invalidBodies: 0,
+  };
+
+  constructor(options: PlivoClientOptions) {
+    if (!options.authId || !options.authToken) throw new TypeError('Plivo authId and authToken are required');
+    this.authId = options.authId;
+    this.#authToken = options.authToken;
+    this.#authorization = `Basic ${Buffer.from(`${options.authId}:${options.authToken}`).toString('base64')}`;
+    this.accountUrl = `${options.baseUrl.replace(/\/+$/, '')}/v1/Account/${encodeURIComponent(options.authId)}/`;
+    this.config = options.config;
+    this.logger = options.logger;
+    const f = options.fetch ?? globalThis.fetch;
+    this.fetchImpl = (input, init) => f(input, init);
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+    this.limiter = new RateLimiter({
+      maxRequests: options.config.maxRequestsPer5s,
+      now: this.now,
+      sleep: this.sleep,
+    });
+  }
+
+  stats(): PlivoClientStats {
+    return { ...this.counters };
+  }
+
+  async listCalls(window: CallWindow): Promise<ListCallsResult> {
+    const filters: ListCallFilters = this.config.callFilters ?? {};
+    // Validates the window and the filters before any request is made.
+    const bounds = checkWindow(window);
+    buildListQuery(window, filters, { offset: 0 });
+    const calls = new Map<string, Call>();
+    const skipped: SkippedRecord[] = [];
+    let duplicates = 0;
+    let pages = 0;
+    let offset = 0;
+
+    if (bounds.from.getTime() === bounds.to.getTime()) return { calls: [], skipped, pages };
+
+    for (;;) {
+      if (pages >= this.maxPages) {
+        throw new PlivoUnavailableError({
+          ...this.details(200, 'Zentrunk/Call/', {}, null, null),
+          attempts: 1,
+          reason: `stopped paging after ${pages} pages (offset ${offset}): Plivo kept reporting more calls`,
+        });
+      }
+      const pageOffset = offset;
+      const page = (await this.request<ListEnvelope>({
+        path: 'Zentrunk/Call/',
+        query: buildListQuery(window, filters, { offset: pageOffset, limit: PAGE_LIMIT }),
+        notFoundAsNull: false,
+        parse: (body) => {
+          const envelope = parseListEnvelope(body);
+          if (!envelope.ok) return envelope;
+          // A server that ignores offset would hand back page one forever.
+          if (envelope.offset !== null && envelope.offset !== pageOffset) {
+            return {
+              ok: false,
+              reason: `asked for offset ${pageOffset}, Plivo answered offset ${envelope.offset}`,
+            };
+          }
+          return { ok: true, value: envelope };
+        },
+      })) as ListEnvelope;
+      pages += 1;
+
+      for (const raw of page.objects) {
+        const result = normalizeCall(raw);
+        if (result.ok) {
+          // Offset paging over a list that grows (late CDRs) can repeat a record on the next page.
+          if (calls.has(result.call.callUuid)) duplicates += 1;
+          else calls.set(result.call.callUuid, result.call);
+        } else {
+          skipped.push({ reason: result.reason, callUuid: result.callUuid });
+          this.logger.warn('Plivo call record skipped', { callUuid: result.callUuid, reason: result.reason });
+        }
+      }
+
+      const count = page.objects.length;
+      if (count === 0) break;
+      offset += count;
+      // total_count is the documented stop; meta.next differs between doc versions (URL/null
+      // vs boolean) and only decides when total_count is missing. A short page with more
+      // reported is followed once more: the following page is then empty if Plivo ran out.
+      if (page.totalCount !== null) {
+        if (offset >= page.totalCount) break;
+      } else if (count < (page.limit ?? PAGE_LIMIT) || page.hasNext === false) {
+        break;
+      }
+    }
+
+    this.logger.debug('Listed Zentrunk calls', {
+      pages,
+      calls: calls.size,
+      skipped: skipped.length,
+      duplicates,
+    });
+    return { calls: [...calls.values()], skipped, pages };
+  }
+
+  /** One call's CDR; null when Plivo has no such call (404). */
+  async getCall(callUuid: string): Promise<Call | null> {
+    const path = `Zentrunk/Call/${this.checkUuid(callUuid)}/`;
+    return this.request<Call>({
+      path,
+      query: {},
+      notFoundAsNull: true,
+      parse: (body) => {
+        const result = normalizeCall(body);
+        return result.ok ? { ok: true, value: result.call } : { ok: false, reason: result.reason };
+      },
+    });
+  }
+
+  /** A call's quality insights; null while Plivo answers 404 (not ready yet). */
+  async getInsights(callUuid: string): Promise<CallInsights | null> {
+    const path = `Zentrunk/Call/${this.checkUuid(callUuid)}/Insights/`;
+    return this.request<CallInsights>({
+      path,
+      query: {},
+      notFoundAsNull: true,
+      parse: (body) => {
+        const result = normalizeInsights(body, callUuid);
+        return result.ok ? { ok: true, value: result.insights } : result;
+      },
+    });
+  }
+
+  private checkUuid(callUuid: string): string {
+    if (!isUsableCallUuid(callUuid))
+      throw new TypeError(`Not a usable call_uuid: ${String(callUuid).slice(0, 64)}`);
+    return callUuid;
+  }
+
+  private async request<T>(spec: RequestSpec<T>): Promise<T | null> {
+    const maxAttempts = Math.max(1, this.config.maxAttempts);
+    const search = new URLSearchParams(spec.query).toString();
+    const url = `${this.accountUrl}${spec.path}${search ? `?${search}` : ''}`;
+    let last: Failure | null = null;
+    let attempts = 0;
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      if (attempt > 1 && last) {
+        const delayMs = this.backoffMs(attempt - 1, last.retryAfterMs);
+        this.counters.retries += 1;
+        this.logger.warn('Plivo request failed; retrying', {
+          request: this.describeRequest(spec.path, spec.query),
+          status: last.status,
+          reason: last.reason,
+          attempt,
+          maxAttempts,
+          delayMs,
+          requestId: last.requestId,
+        });
+        await this.sleep(delayMs);
+      }
+
+      await this.limiter.acquire();
+      attempts = attempt;
+      this.counters.requests += 1;
+      const outcome = await this.attempt(url, spec);
+      if (outcome.done) return outcome.value;
+      last = outcome.failure;
+      if (!last.retryable) break;
+    }
+
+    const failure = last as Failure;
+    throw new PlivoUnavailableError({
+      ...this.details(failure.status, spec.path, spec.query, failure.plivoMessage, failure.requestId),
+      attempts,
+      reason: failure.reason,
+    });
+  }
+
+  /** One HTTP exchange. Returns the value, a failure to maybe retry, or throws a fatal error. */
+  private async attempt<T>(
+    url: string,
+    spec: RequestSpec<T>,
+  ): Promise<{ done: true; value: T | null } | { done: false; failure: Failure }> {
+    const fail = (reason: string, extra: Partial<Failure> = {}): { done: false; failure: Failure } => ({
+      done: false,
+      failure: {
+        retryable: true,
+        status: null,
+        plivoMessage: null,
+        requestId: null,
+        retryAfterMs: null,
+        ...extra,
+        reason: this.scrub(reason),
+      },
+    });
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method: 'GET',
+        headers: {
+          Authorization: this.#authorization,
+          Accept: 'application/json',
+          'User-Agent': 'zentrunk-alerts',
+        },
+        // A redirect would leave api.plivo.com with our credentials in hand; refuse it.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.requestTimeoutMs),
+      });
+      // The body is read under the same timeout: a stalled or cut-off body is retried too.
+      text = await response.text();
+    } catch (error) {
+      const err = error as Error;
+      if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+        this.counters.timeouts += 1;
+        return fail(`timed out after ${this.config.requestTimeoutMs} ms`);
+      }
+      this.counters.networkErrors += 1;
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } })?.cause;
+      const detail = cause?.code ?? cause?.message ?? err?.message ?? String(error);
+      return fail(`network error: ${String(detail)}`);
+    }
+
+    const status = response.status;
+    const requestId = response.headers.get('x-request-id');
+
+    if (status >= 200 && status < 300) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        this.counters.invalidBodies += 1;
+        return fail(`response body is not JSON (${text.length} characters)`, { status, requestId });
+      }
+      const parsed = spec.parse(body);
+      if (!parsed.ok) {
+        this.counters.invalidBodies += 1;
+        return fail(`unexpected response body: ${parsed.reason}`, { status, requestId });
+      }
+      return { done: true, value: parsed.value };
+    }
+
+    if (status === 404 && spec.notFoundAsNull) return { done: true, value: null };
+
+    const plivoMessage = this.plivoMessage(text);
+    const details = this.details(status, spec.path, spec.query, plivoMessage, requestId);
+    if (status === 401 || status === 403) throw new PlivoAuthError(details);
+    if (status === 400) throw new PlivoBadRequestError(details);
+    if (status === 429) {
+      this.counters.throttled += 1;
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
+      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs });
+    }
+    if (status === 408) {
+      this.counters.timeouts += 1;
+      return fail('HTTP 408 request timeout', { status, plivoMessage, requestId });
+    }
+    if (status >= 500) {
+      this.counters.serverErrors += 1;
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
+      return fail(`server error (HTTP ${status})`, { status, plivoMessage, requestId, retryAfterMs });
+    }
+    throw new PlivoUnexpectedResponseError(details);
+  }
+
+  private backoffMs(retry: number, retryAfterMs: number | null): number {
+    if (retryAfterMs !== null) {
+      // Never earlier than asked, plus up to 20 % jitter: concurrent requests told to wait the
+      // same time would otherwise come back in lockstep and be throttled together again.
+      const base = Math.min(Math.max(0, Math.round(retryAfterMs)), RETRY_AFTER_CAP_MS);
+      return base + Math.floor(this.random() * base * 0.2);
+    }
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
+    return Math.floor(this.random() * ceiling);
+  }
+
+  /** Plivo's `error` text from an error body, else a short excerpt of whatever came back. */
+  private plivoMessage(text: string): string | null {
+    let message: string | null = null;
+    try {
+      const body: unknown = JSON.parse(text);
+      if (typeof body === 'object' && body !== null) {
+        const value =
+          (body as Record<string, unknown>)['error'] ?? (body as Record<string, unknown>)['message'];
+        if (value !== undefined && value !== null) {
+          message = typeof value === 'string' ? value : JSON.stringify(value);
+        }
+      }
+    } catch {
+      // Not JSON (a proxy's HTML page): fall back to the text itself.
+    }
+    message ??= text.replace(/<[^>]*>/g, ' ');
+    message = message.replace(/\s+/g, ' ').trim().slice(0, MESSAGE_EXCERPT);
+    return message === '' ? null : this.scrub(message);
+  }
+
+  private details(
+    status: number | null,
+    path: string,
+    query: Record<string, string>,
+    plivoMessage: string | null,
+    requestId: string | null,
+  ): PlivoFailureDetails {
+    return { status, plivoMessage, request: this.describeRequest(path, query), requestId };
+  }
+
+  /** The request as it may be logged: the Auth ID is replaced, the query holds no secrets. */
+  private describeRequest(path: string, query: Record<string, string>): string {
+    const search = new URLSearchParams(query).toString();
+    return `GET /v1/Account/{auth_id}/${path}${search ? `?${search}` : ''}`;
+  }
+
+  /** Belt and braces: nothing Plivo echoes back may carry the token or the header. */
+  private scrub(text: string): string {
+    let out = text;
+    for (const secret of [this.#authorization, this.#authorization.slice('Basic '.length), this.#authToken]) {
+      if (secret) out = out.split(secret).join('[REDACTED]');
+    }
+    if (this.authId.length >= 6) out = out.split(this.authId).join('{auth_id}');
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+import { FatalSourceError, SourceUnavailableError } from '../../core/errors';
+
+/**
+ * What Plivo answered, as far as it is safe to repeat. Built by the client, which never puts
+ * the auth token or the Authorization header into it: `request` is the endpoint path with the
+ * Auth ID replaced by `{auth_id}` plus the (secret-free) query.
+ */
+export interface PlivoFailureDetails {
+  /** HTTP status, or null when no response arrived (network error, timeout). */
+  status: number | null;
+  /** Plivo's own `error` text, or a short excerpt of the body. */
+  plivoMessage: string | null;
+  request: string;
+  /** Plivo's `X-Request-ID`, for support tickets. */
+  requestId: string | null;
+}
+
+function describe(details: PlivoFailureDetails): string {
+  const parts = [details.status === null ? 'no HTTP response' : `HTTP ${details.status}`];
+  if (details.plivoMessage) parts.push(`Plivo says: ${details.plivoMessage}`);
+  parts.push(`request: ${details.request}`);
+  if (details.requestId) parts.push(`X-Request-ID: ${details.requestId}`);
+  return parts.join('; ');
+}
+
+/** 401/403: the Auth ID / Auth Token pair was refused. Retrying cannot help. */
+export class PlivoAuthError extends FatalSourceError {
+  // classify-failure keys on this exact name.
+  override name = 'PlivoAuthError';
+  readonly status: number;
+  readonly plivoMessage: string | null;
+  readonly requestId: string | null;
+
+  constructor(details: PlivoFailureDetails) {
+    super(`Plivo rejected the credentials (${describe(details)})`);
+    this.status = details.status ?? 401;
+    this.plivoMessage = details.plivoMessage;
+    this.requestId = details.requestId;
+  }
+}
+
+/** 400: Plivo refused the request itself (a filter, a range over 90 days). A bug or bad config. */
+export class PlivoBadRequestError extends FatalSourceError {
+  override name = 'PlivoBadRequestError';
+  readonly status = 400;
+  readonly plivoMessage: string | null;
+  readonly request: string;
+  readonly requestId: string | null;
+
+  constructor(details: PlivoFailureDetails) {
+    super(`Plivo refused the request (${describe(details)})`);
+    this.plivoMessage = details.plivoMessage;
+    this.request = details.request;
+    this.requestId = details.requestId;
+  }
+}
+
+/**
+ * Any other answer retrying cannot fix (404 outside Insights, 405, a redirect): the base URL
+ * or the API changed under us.
+ */
+export class PlivoUnexpectedResponseError extends FatalSourceError {
+  override name = 'PlivoUnexpectedResponseError';
+  readonly status: number | null;
+  readonly plivoMessage: string | null;
+  readonly request: string;
+
+  constructor(details: PlivoFailureDetails) {
+    super(`Unexpected answer from Plivo (${describe(details)})`);
+    this.status = details.status;
+    this.plivoMessage = details.plivoMessage;
+    this.request = details.request;
+  }
+}
+
+/** 429, 5xx, network errors, timeouts or unreadable bodies, still failing after every attempt. */
+export class PlivoUnavailableError extends SourceUnavailableError {
+  override name = 'PlivoUnavailableError';
+  /** Status of the last attempt, or null when it got no response. */
+  readonly lastStatus: number | null;
+  readonly attempts: number;
+  readonly request: string;
+
+  constructor(details: PlivoFailureDetails & { attempts: number; reason: string }) {
+    super(`Plivo unavailable after ${details.attempts} attempt(s): ${details.reason} (${describe(details)})`);
+    this.lastStatus = details.status;
+    this.attempts = details.attempts;
+    this.request = details.request;
+  }
+}

@@ -1,0 +1,571 @@
+import {
+  buildListQuery,
+  formatPlivoTime,
+  parseRetryAfter,
+  PlivoClient,
+  type PlivoClientOptions,
+} from '../../../functions/adapters/plivo/plivo-client';
+import {
+  PlivoAuthError,
+  PlivoBadRequestError,
+  PlivoUnavailableError,
+  PlivoUnexpectedResponseError,
+} from '../../../functions/adapters/plivo/plivo-errors';
+import type { AlertConfig } from '../../../functions/core/config/schema';
+import { FatalSourceError, SourceUnavailableError } from '../../../functions/core/errors';
+import type { Logger } from '../../../functions/core/ports';
+import { type HttpStub, type StubHandler, type StubRequest, startHttpStub } from '../../support/http-stub';
+
+const AUTH_ID = 'MAZDQ1ZJIYMDZKMTEST';
+const AUTH_TOKEN = 'ZTc3MjE0ZDhkNzQ4YjQxOGNiYzE4ZmFhYzQ0Mjg1';
+const BASIC = Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64');
+const LIST_PATH = `/v1/Account/${AUTH_ID}/Zentrunk/Call/`;
+
+const WINDOW = { from: new Date('2024-01-15T14:00:00Z'), to: new Date('2024-01-15T15:00:00Z') };
+
+function plivoConfig(overrides: Partial<AlertConfig['plivo']> = {}): AlertConfig['plivo'] {
+  return {
+    maxRequestsPer5s: 300,
+    insightsConcurrency: 4,
+    requestTimeoutMs: 150,
+    maxAttempts: 3,
+    callFilters: {},
+    ...overrides,
+  };
+}
+
+interface LogLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+function captureLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      lines.push({ level, message, fields });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function record(i: number): Record<string, unknown> {
+  return {
+    call_uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    from_number: '+12025551234',
+    to_number: '+13128574907',
+    call_direction: 'outbound',
+    call_duration: 180,
+    bill_duration: 180,
+    end_time: '2024-01-15 14:32:00',
+    hangup_cause_code: 3000,
+    hangup_source: 'carrier',
+    stir_verification: 'Verified',
+    attestation_indicator: 'A',
+  };
+}
+
+/** Plivo's list endpoint over a fixed set of records, paged by limit/offset. */
+function listing(
+  records: unknown[],
+  meta: (offset: number, limit: number) => Record<string, unknown> = () => ({}),
+) {
+  return (req: StubRequest) => {
+    const limit = Number(req.query['limit'] ?? 20);
+    const offset = Number(req.query['offset'] ?? 0);
+    return {
+      body: {
+        api_id: 'a04ad809-3b78-4bbe-9baf-acfc7800b10f',
+        meta: {
+          limit,
+          offset,
+          total_count: records.length,
+          previous: null,
+          next: null,
+          ...meta(offset, limit),
+        },
+        objects: records.slice(offset, offset + limit),
+      },
+    };
+  };
+}
+
+describe('PlivoClient', () => {
+  let stub: HttpStub;
+  let logger: ReturnType<typeof captureLogger>;
+  let sleeps: number[];
+  let clock: number;
+
+  beforeAll(async () => {
+    stub = await startHttpStub(() => ({ status: 500 }));
+  });
+  afterAll(() => stub.close());
+  beforeEach(() => {
+    stub.requests.length = 0;
+    logger = captureLogger();
+    sleeps = [];
+    clock = Date.parse('2024-01-15T15:00:00Z');
+  });
+
+  function client(config: Partial<AlertConfig['plivo']> = {}, extra: Partial<PlivoClientOptions> = {}) {
+    return new PlivoClient({
+      baseUrl: `${stub.baseUrl}/`,
+      authId: AUTH_ID,
+      authToken: AUTH_TOKEN,
+      config: plivoConfig(config),
+      logger,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      random: () => 0.5,
+      ...extra,
+    });
+  }
+
+  function serve(handler: StubHandler) {
+    stub.setHandler(handler);
+  }
+
+  /** Nothing a test can observe may carry the token or the Authorization header. */
+  function expectNoSecrets(...things: unknown[]) {
+    const text = JSON.stringify([
+      things.map((t) => (t instanceof Error ? { ...t, m: t.message } : t)),
+      logger.lines,
+    ]);
+    expect(text).not.toContain(AUTH_TOKEN);
+    expect(text).not.toContain(BASIC);
+  }
+
+  describe('listCalls', () => {
+    it('follows every page: 95 calls in 5 pages of 20', async () => {
+      serve(listing(Array.from({ length: 95 }, (_, i) => record(i))));
+      const result = await client().listCalls(WINDOW);
+
+      expect(result.calls).toHaveLength(95);
+      expect(result.skipped).toEqual([]);
+      expect(result.pages).toBe(5);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '20', '40', '60', '80']);
+      for (const req of stub.requests) {
+        expect(req.path).toBe(LIST_PATH);
+        expect(req.headers.authorization).toBe(`Basic ${BASIC}`);
+        expect(req.query).toMatchObject({
+          end_time__gte: '2024-01-15 14:00:00',
+          end_time__lt: '2024-01-15 15:00:00',
+          limit: '20',
+        });
+      }
+      expect(result.calls[94]?.callUuid).toBe(record(94)['call_uuid']);
+    });
+
+    it('stops on a short page when total_count is missing (legacy meta.next booleans)', async () => {
+      const records = Array.from({ length: 45 }, (_, i) => record(i));
+      serve(listing(records, (offset, limit) => ({ total_count: undefined, next: offset + limit < 45 })));
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(45);
+      expect(stub.requests).toHaveLength(3);
+    });
+
+    it('stops when total_count is missing and meta.next is false, even on a full page', async () => {
+      const records = Array.from({ length: 40 }, (_, i) => record(i));
+      serve(
+        listing(records, (offset) => ({
+          total_count: undefined,
+          next: offset === 0 ? 'https://x/?offset=20' : false,
+        })),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(40);
+      expect(stub.requests).toHaveLength(2);
+    });
+
+    it('advances by the records received when a page is shorter than asked, and stops on an empty page', async () => {
+      // Plivo claims 30 but hands out 10 per page and then runs dry at 25.
+      const records = Array.from({ length: 25 }, (_, i) => record(i));
+      serve((req) => {
+        const offset = Number(req.query['offset']);
+        return { body: { meta: { total_count: 30, offset }, objects: records.slice(offset, offset + 10) } };
+      });
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(25);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '10', '20', '25']);
+    });
+
+    it('drops a record repeated on the next page (the list grew while paging)', async () => {
+      serve((req) =>
+        req.query['offset'] === '0'
+          ? { body: { meta: { total_count: 21 }, objects: Array.from({ length: 20 }, (_, i) => record(i)) } }
+          : { body: { meta: { total_count: 21 }, objects: [record(19)] } },
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(20);
+    });
+
+    it('fails rather than loop when Plivo ignores the offset', async () => {
+      const firstPage = Array.from({ length: 20 }, (_, i) => record(i));
+      serve(() => ({ body: { meta: { total_count: 95, offset: 0 }, objects: firstPage } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect((error as Error).message).toMatch(/offset 20.*offset 0/);
+    });
+
+    it('stops at maxPages when Plivo keeps reporting more', async () => {
+      serve((req) => ({
+        body: { meta: { total_count: 1_000_000 }, objects: [record(Number(req.query['offset']))] },
+      }));
+      await expect(client({}, { maxPages: 7 }).listCalls(WINDOW)).rejects.toThrow(
+        /stopped paging after 7 pages/,
+      );
+      expect(stub.requests).toHaveLength(7);
+    });
+
+    it('skips a malformed record, logs it, and returns the others', async () => {
+      const bad = { ...record(2), call_uuid: 'null' };
+      serve(listing([record(1), bad, 'not an object', record(3)]));
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.map((c) => c.callUuid)).toEqual([record(1)['call_uuid'], record(3)['call_uuid']]);
+      expect(result.skipped).toEqual([
+        { callUuid: null, reason: expect.stringContaining('call_uuid') },
+        { callUuid: null, reason: 'record is not a JSON object' },
+      ]);
+      const warns = logger.lines.filter((l) => l.level === 'warn');
+      expect(warns).toHaveLength(2);
+      expect(warns[0]?.fields).toMatchObject({
+        callUuid: null,
+        reason: expect.stringContaining('call_uuid'),
+      });
+    });
+
+    it('sends config.callFilters, without the +, and no empty filter', async () => {
+      serve(listing([]));
+      await client({
+        callFilters: { callDirection: 'outbound', fromNumber: '+1202', toNumber: '' },
+      }).listCalls(WINDOW);
+      expect(stub.requests[0]?.query).toEqual({
+        end_time__gte: '2024-01-15 14:00:00',
+        end_time__lt: '2024-01-15 15:00:00',
+        call_direction: 'outbound',
+        from_number: '1202',
+        limit: '20',
+        offset: '0',
+      });
+    });
+
+    it('makes no request for an empty window and refuses windows over 90 days', async () => {
+      serve(listing([]));
+      const at = new Date('2024-01-15T14:00:00Z');
+      await expect(client().listCalls({ from: at, to: at })).resolves.toEqual({
+        calls: [],
+        skipped: [],
+        pages: 0,
+      });
+      await expect(
+        client().listCalls({ from: new Date('2024-01-01T00:00:00Z'), to: new Date('2024-04-01T00:00:01Z') }),
+      ).rejects.toThrow(/90 days/);
+      expect(stub.requests).toHaveLength(0);
+    });
+  });
+
+  describe('errors and retries', () => {
+    it('401: PlivoAuthError at once, message names the status and Plivo, never the token', async () => {
+      serve(() => ({ status: 401, body: { api_id: 'x', error: 'Authentication failed' } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoAuthError);
+      expect(error).toBeInstanceOf(FatalSourceError);
+      expect((error as Error).name).toBe('PlivoAuthError');
+      expect((error as Error).message).toMatch(/HTTP 401.*Authentication failed/);
+      expect(stub.requests).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+      expectNoSecrets(error);
+    });
+
+    it('403 is a credentials error too, even when Plivo echoes the token back', async () => {
+      serve(() => ({ status: 403, body: { error: `token ${AUTH_TOKEN} / Basic ${BASIC} not allowed` } }));
+      const error = await client()
+        .getInsights('abc-123')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoAuthError);
+      expect((error as Error).message).toContain('HTTP 403');
+      expectNoSecrets(error);
+    });
+
+    it("400: PlivoBadRequestError with Plivo's error and the request, without the Auth ID", async () => {
+      serve(() => ({ status: 400, body: { api_id: 'x', error: 'end_time range exceeds 90 days' } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoBadRequestError);
+      const message = (error as Error).message;
+      expect(message).toContain('HTTP 400');
+      expect(message).toContain('end_time range exceeds 90 days');
+      expect(message).toContain('/v1/Account/{auth_id}/Zentrunk/Call/?end_time__gte=2024-01-15+14%3A00%3A00');
+      expect(message).not.toContain(AUTH_ID);
+      expect(stub.requests).toHaveLength(1);
+      expectNoSecrets(error);
+    });
+
+    it('another 4xx (405) is fatal and not retried', async () => {
+      serve(() => ({ status: 405, body: { error: 'Method not allowed' } }));
+      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoUnexpectedResponseError);
+      expect(stub.requests).toHaveLength(1);
+    });
+
+    // random() = 0.5 in these tests: Retry-After plus half of its 20 % jitter.
+    it('429 with Retry-After in seconds: waits at least that long, then succeeds', async () => {
+      serve((_req, i) =>
+        i === 0
+          ? { status: 429, headers: { 'retry-after': '2' }, body: { error: 'Too many requests' } }
+          : listing([record(1)])(_req),
+      );
+      const c = client();
+      const result = await c.listCalls(WINDOW);
+      expect(result.calls).toHaveLength(1);
+      expect(sleeps).toEqual([2200]);
+      expect(c.stats()).toMatchObject({ requests: 2, retries: 1, throttled: 1 });
+      const warn = logger.lines.find((l) => l.level === 'warn');
+      expect(warn?.fields).toMatchObject({ status: 429, attempt: 2, maxAttempts: 3, delayMs: 2200 });
+      expectNoSecrets();
+    });
+
+    it('429 with Retry-After as an HTTP date, capped', async () => {
+      const far = new Date(clock + 10 * 60_000).toUTCString();
+      serve((req, i) => (i === 0 ? { status: 429, headers: { 'retry-after': far } } : listing([])(req)));
+      await client().listCalls(WINDOW);
+      expect(sleeps).toEqual([22_000]);
+    });
+
+    it('5xx is retried with full-jitter backoff, then succeeds', async () => {
+      serve((req, i) =>
+        i < 2
+          ? { status: i === 0 ? 500 : 503, rawBody: '<html>bad gateway</html>' }
+          : listing([record(1)])(req),
+      );
+      const c = client();
+      await expect(c.listCalls(WINDOW)).resolves.toMatchObject({ pages: 1 });
+      // random() = 0.5: half of 500 ms, then half of 1000 ms.
+      expect(sleeps).toEqual([250, 500]);
+      expect(c.stats()).toMatchObject({ serverErrors: 2, retries: 2, requests: 3 });
+    });
+
+    it('retries exhausted: PlivoUnavailableError with the last status and attempts', async () => {
+      serve(() => ({ status: 503, body: { error: 'Service Unavailable' } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect(error).toBeInstanceOf(SourceUnavailableError);
+      expect(error).toMatchObject({ lastStatus: 503, attempts: 3 });
+      expect((error as Error).message).toMatch(/after 3 attempt.*HTTP 503.*Service Unavailable/);
+      expect(stub.requests).toHaveLength(3);
+      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.fields['attempt'])).toEqual([2, 3]);
+      expectNoSecrets(error);
+    });
+
+    it('a timeout is retried', async () => {
+      serve((req, i) => (i === 0 ? { ...listing([])(req), delayMs: 1000 } : listing([record(1)])(req)));
+      const c = client();
+      const result = await c.listCalls(WINDOW);
+      expect(result.calls).toHaveLength(1);
+      expect(c.stats()).toMatchObject({ timeouts: 1, retries: 1 });
+    });
+
+    it('a non-JSON 200 body is retried', async () => {
+      serve((req, i) => (i === 0 ? { rawBody: '<html>maintenance</html>' } : listing([record(1)])(req)));
+      const c = client();
+      await expect(c.listCalls(WINDOW)).resolves.toMatchObject({ calls: [expect.anything()] });
+      expect(c.stats()).toMatchObject({ invalidBodies: 1, retries: 1 });
+    });
+
+    it('a 200 body that is JSON but not a list envelope is retried, then reported', async () => {
+      serve(() => ({ body: { api_id: 'x', error: 'something odd' } }));
+      await expect(client().listCalls(WINDOW)).rejects.toThrow(/objects: missing or not an array/);
+    });
+
+    it('a truncated body and a dropped connection are retried', async () => {
+      serve((req, i) =>
+        i === 0
+          ? { ...listing([record(1)])(req), truncate: true }
+          : i === 1
+            ? { destroy: true }
+            : listing([record(1)])(req),
+      );
+      const c = client();
+      await expect(c.listCalls(WINDOW)).resolves.toMatchObject({ pages: 1 });
+      expect(c.stats().networkErrors + c.stats().invalidBodies).toBe(2);
+      expect(c.stats().retries).toBe(2);
+    });
+
+    it('keeps to maxRequestsPer5s', async () => {
+      serve(listing(Array.from({ length: 100 }, (_, i) => record(i))));
+      await client({ maxRequestsPer5s: 2 }).listCalls(WINDOW);
+      expect(stub.requests).toHaveLength(5);
+      // Requests 3 and 5 had to wait for the 5-second window to slide.
+      expect(sleeps).toEqual([5000, 5000]);
+    });
+  });
+
+  describe('getInsights and getCall', () => {
+    const UUID = 'c9d6be3d-94c3-4b38-a2eb-8063ca404d77';
+
+    it('returns normalised insights', async () => {
+      serve(() => ({
+        body: {
+          api_id: 'a63df7e3',
+          call_uuid: UUID,
+          from: { carrier: 'Verizon Wireless', number: '+12025551234', region: 'US' },
+          to: { carrier: 'AT&T', number: '+13128574907', region: 'US' },
+          hangup_cause: 'normal_hangup',
+          hangup_source: 'customer',
+          rtt: '24',
+          jitter: '3',
+          packet_loss: '0',
+          post_dial_delay: 1000.0,
+          plivo_quality_score: '4.2',
+        },
+      }));
+      const insights = await client().getInsights(UUID);
+      expect(stub.requests[0]?.path).toBe(`/v1/Account/${AUTH_ID}/Zentrunk/Call/${UUID}/Insights/`);
+      expect(insights).toMatchObject({
+        callUuid: UUID,
+        rttMs: 24,
+        jitterMs: 3,
+        packetLossPct: 0,
+        qualityScore: 4.2,
+      });
+    });
+
+    it('404 on insights means not ready: null, no retry', async () => {
+      serve(() => ({ status: 404, body: { api_id: 'x', error: 'not found' } }));
+      await expect(client().getInsights(UUID)).resolves.toBeNull();
+      expect(stub.requests).toHaveLength(1);
+    });
+
+    it('insights naming another call are not trusted', async () => {
+      serve(() => ({ body: { call_uuid: 'other-call', rtt: '24' } }));
+      await expect(client().getInsights(UUID)).rejects.toThrow(/insights are for call other-call/);
+    });
+
+    it('getCall returns the normalised call, or null on 404', async () => {
+      serve((_req, i) => (i === 0 ? { body: { ...record(7), call_uuid: UUID } } : { status: 404 }));
+      const c = client();
+      await expect(c.getCall(UUID)).resolves.toMatchObject({ callUuid: UUID, hangupCauseCode: 3000 });
+      expect(stub.requests[0]?.path).toBe(`/v1/Account/${AUTH_ID}/Zentrunk/Call/${UUID}/`);
+      await expect(c.getCall(UUID)).resolves.toBeNull();
+    });
+
+    it('refuses a call id that is not safe in a path', async () => {
+      await expect(client().getInsights('../../Account')).rejects.toThrow(TypeError);
+      expect(stub.requests).toHaveLength(0);
+    });
+  });
+
+  it('stats() has the counters the metrics expect, as a copy', () => {
+    const c = client();
+    const stats = c.stats();
+    expect(stats).toEqual({
+      requests: 0,
+      retries: 0,
+      throttled: 0,
+      serverErrors: 0,
+      networkErrors: 0,
+      timeouts: 0,
+      invalidBodies: 0,
+    });
+    stats.requests = 99;
+    expect(c.stats().requests).toBe(0);
+  });
+});
+
+describe('buildListQuery', () => {
+  const page = { offset: 40 };
+
+  it('uses end_time__gte / end_time__lt in UTC seconds, with limit and offset', () => {
+    expect(buildListQuery(WINDOW, {}, page)).toEqual({
+      end_time__gte: '2024-01-15 14:00:00',
+      end_time__lt: '2024-01-15 15:00:00',
+      limit: '20',
+      offset: '40',
+    });
+  });
+
+  it('rounds sub-second bounds up: end times are whole seconds, the window stays half-open', () => {
+    const q = buildListQuery(
+      { from: new Date('2024-01-15T14:00:00.200Z'), to: new Date('2024-01-15T14:59:59.500Z') },
+      {},
+      page,
+    );
+    expect(q['end_time__gte']).toBe('2024-01-15 14:00:01');
+    expect(q['end_time__lt']).toBe('2024-01-15 15:00:00');
+  });
+
+  it('maps every documented filter, strips +, and never sends an empty one', () => {
+    const q = buildListQuery(
+      WINDOW,
+      {
+        callDirection: 'inbound',
+        fromNumber: '+44',
+        toNumber: '1312',
+        hangupSource: 'zentrunk',
+        hangupCauseCode: 5030,
+        stirVerification: 'not-verified',
+        billDurationSec: { gte: 0, lt: 7200 },
+      },
+      page,
+    );
+    expect(q).toEqual({
+      end_time__gte: '2024-01-15 14:00:00',
+      end_time__lt: '2024-01-15 15:00:00',
+      call_direction: 'inbound',
+      from_number: '44',
+      to_number: '1312',
+      hangup_source: 'zentrunk',
+      hangup_cause_code: '5030',
+      stir_verification: 'Not Verified',
+      bill_duration__gte: '0',
+      bill_duration__lt: '7200',
+      limit: '20',
+      offset: '40',
+    });
+    expect(buildListQuery(WINDOW, { fromNumber: '', toNumber: '+', billDurationSec: {} }, page)).toEqual(
+      buildListQuery(WINDOW, {}, page),
+    );
+  });
+
+  it('refuses malformed filters, windows over 90 days, inverted windows and bad pages', () => {
+    expect(() => buildListQuery(WINDOW, { fromNumber: '+1 202' }, page)).toThrow(/fromNumber/);
+    expect(() => buildListQuery(WINDOW, { hangupCauseCode: -1 }, page)).toThrow(/hangupCauseCode/);
+    const from = new Date('2024-01-01T00:00:00Z');
+    expect(() =>
+      buildListQuery({ from, to: new Date(from.getTime() + 90 * 86_400_000) }, {}, page),
+    ).not.toThrow();
+    expect(() =>
+      buildListQuery({ from, to: new Date(from.getTime() + 90 * 86_400_000 + 1000) }, {}, page),
+    ).toThrow(/90 days/);
+    expect(() => buildListQuery({ from: WINDOW.to, to: WINDOW.from }, {}, page)).toThrow(
+      /ends before it starts/,
+    );
+    expect(() => buildListQuery({ from: new Date(NaN), to: WINDOW.to }, {}, page)).toThrow(/valid dates/);
+    expect(() => buildListQuery(WINDOW, {}, { offset: 0, limit: 21 })).toThrow(/limit/);
+    expect(() => buildListQuery(WINDOW, {}, { offset: -1 })).toThrow(/offset/);
+  });
+
+  it('formats times as Plivo expects', () => {
+    expect(formatPlivoTime(new Date('2024-03-05T07:08:09.999Z'))).toBe('2024-03-05 07:08:09');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2024-01-15T15:00:00Z');
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter('Mon, 15 Jan 2024 15:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Mon, 15 Jan 2024 14:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(parseRetryAfter(null, now)).toBeNull();
+  });
+});
