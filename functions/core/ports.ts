@@ -1,4 +1,5 @@
 import type { Call, CallInsights } from './call';
+import type { HealthState } from './health/run-health';
 
 /** A half-open interval on a call's end time: from <= end_time < to. Whole seconds, UTC. */
 export interface CallWindow {
@@ -75,6 +76,10 @@ export interface StateStore {
   /** Takes the poller lease if free or expired. False when another live run holds it. */
   acquireLease(owner: string, opts: { nowMs: number; untilMs: number }): Promise<boolean>;
   releaseLease(owner: string): Promise<void>;
+
+  /** The poller's own health (failure streak, whether operations were told); null before the first run. */
+  getHealth(): Promise<HealthState | null>;
+  saveHealth(health: HealthState): Promise<void>;
 }
 
 /** A rendered notification, ready for any channel. */

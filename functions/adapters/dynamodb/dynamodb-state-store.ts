@@ -1,0 +1,557 @@
+/**
+ * The poller's state in one DynamoDB table (keys from STATE_TABLE_KEYS: pk/sk strings, TTL on
+ * `expiresAt`, epoch seconds). `<poller>` names the poller, so several can share a table.
+ *
+ *   what             pk                   sk            attributes
+ *   cursor           cursor               <poller>      watermark (ISO), version, updatedAt
+ *   alert dedup      alert#<dedupKey>     alert         status (IN_PROGRESS | COMPLETED), inProgressUntil (ms),
+ *                                                        claimId, claimedAt (ms), messageId, sentAt (ms), expiresAt
+ *   pending insights pending#<poller>     <callUuid>    call (map), attempts, firstSeenAt, expiresAt
+ *   evaluated call   call#<callUuid>      evaluated     expiresAt
+ *   lease            lease                <poller>      owner, until (ms), acquiredAt (ms)
+ *   health           health               <poller>      the HealthState fields, updatedAt
+ *
+ * Every claim and lock is a single conditional write, so two runs racing can never both win.
+ * TTL deletion is best effort (DynamoDB may take days), so expiry is always decided here by
+ * comparing `expiresAt` with the clock: an expired item is treated as absent.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import type { Call } from '../../core/call';
+import type { HealthState } from '../../core/health/run-health';
+import type { ClaimResult, Cursor, PendingInsightsItem, StateStore } from '../../core/ports';
+import { STATE_TABLE_KEYS } from './table-definition';
+
+const PK = STATE_TABLE_KEYS.partitionKey.name;
+const SK = STATE_TABLE_KEYS.sortKey.name;
+const TTL = STATE_TABLE_KEYS.ttlAttribute;
+
+const IN_PROGRESS = 'IN_PROGRESS';
+const COMPLETED = 'COMPLETED';
+
+/** DynamoDB's per-request limits. */
+const BATCH_GET_MAX = 100;
+const BATCH_WRITE_MAX = 25;
+
+export type StateStoreErrorKind = 'request-failed' | 'conflict' | 'unprocessed' | 'invalid-item';
+
+/** Any state-table failure, naming the operation and the table so on-call knows where to look. */
+export class StateStoreError extends Error {
+  override name = 'StateStoreError';
+  constructor(
+    message: string,
+    readonly operation: string,
+    readonly tableName: string,
+    readonly kind: StateStoreErrorKind,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface DynamoDbStateStoreOptions {
+  tableName: string;
+  client: DynamoDBDocumentClient;
+  /** Names this poller's cursor, lease, pending list and health (default 'poller'). */
+  poller?: string;
+  /** Attempts at a batch whose items DynamoDB left unprocessed (default 8). */
+  maxBatchAttempts?: number;
+  /** Clock for expiry checks on reads (default Date.now). */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Item = Record<string, unknown>;
+type Key = Record<string, string>;
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function isConditionFailed(error: unknown): error is ConditionalCheckFailedException {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** BatchGetItem and BatchWriteItem reject a request that names one key twice. */
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export class DynamoDbStateStore implements StateStore {
+  private readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly poller: string;
+  private readonly maxBatchAttempts: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** The claim ids this store wrote, so a release never deletes a claim another run took over. */
+  private readonly claims = new Map<string, string>();
+
+  constructor(options: DynamoDbStateStoreOptions) {
+    this.tableName = options.tableName;
+    this.client = options.client;
+    this.poller = options.poller ?? 'poller';
+    this.maxBatchAttempts = Math.max(1, options.maxBatchAttempts ?? 8);
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  // --- cursor ---------------------------------------------------------------------------
+
+  async getCursor(): Promise<Cursor | null> {
+    const item = await this.getItem('getCursor', { [PK]: 'cursor', [SK]: this.poller });
+    if (!item) return null;
+    if (typeof item.watermark !== 'string' || typeof item.version !== 'number') {
+      throw this.error('getCursor', 'invalid-item', 'the stored cursor has no watermark or version');
+    }
+    return { watermark: item.watermark, version: item.version };
+  }
+
+  async saveCursor(watermark: string, expectedVersion: number | null): Promise<void> {
+    const version = (expectedVersion ?? 0) + 1;
+    const conditioned: Pick<
+      PutCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    > =
+      expectedVersion === null
+        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+        : {
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          };
+    await this.request(
+      'saveCursor',
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              [PK]: 'cursor',
+              [SK]: this.poller,
+              watermark,
+              version,
+              updatedAt: new Date(this.now()).toISOString(),
+            },
+            ...conditioned,
+          }),
+        ),
+      () => {
+        throw this.error(
+          'saveCursor',
+          'conflict',
+          `the cursor was changed by another run (expected version ${expectedVersion ?? 'none'})`,
+        );
+      },
+    );
+  }
+
+  // --- alert dedup ----------------------------------------------------------------------
+
+  async claimAlert(
+    key: string,
+    opts: { nowMs: number; inProgressUntilMs: number; expiresAtSec: number },
+  ): Promise<ClaimResult> {
+    const claimId = randomUUID();
+    const itemKey = alertKey(key);
+    // One conditional put covers every way the alert may be ours: no record, a record past
+    // its retention, or an in-progress claim whose run died. Reading first would let two
+    // runs both see "absent" and both publish.
+    const result = await this.request(
+      'claimAlert',
+      async (): Promise<ClaimResult> => {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...itemKey,
+              status: IN_PROGRESS,
+              inProgressUntil: opts.inProgressUntilMs,
+              claimId,
+              claimedAt: opts.nowMs,
+              [TTL]: opts.expiresAtSec,
+            },
+            ConditionExpression:
+              'attribute_not_exists(#pk) OR #ttl < :nowSec OR (#status = :inProgress AND #until < :nowMs)',
+            ExpressionAttributeNames: {
+              '#pk': PK,
+              '#ttl': TTL,
+              '#status': 'status',
+              '#until': 'inProgressUntil',
+            },
+            ExpressionAttributeValues: {
+              ':nowSec': Math.floor(opts.nowMs / 1000),
+              ':nowMs': opts.nowMs,
+              ':inProgress': IN_PROGRESS,
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'claimed';
+      },
+      async (error) => {
+        // The failed put returns the record that beat us; servers that ignore
+        // ReturnValuesOnConditionCheckFailure (dynalite) get a consistent read instead.
+        const status =
+          error.Item?.status?.S ??
+          (await this.getItem('claimAlert', itemKey, { includeExpired: true }))?.status;
+        return status === COMPLETED ? 'already-sent' : 'in-progress';
+      },
+    );
+    if (result === 'claimed') this.claims.set(key, claimId);
+    return result;
+  }
+
+  async completeAlert(
+    key: string,
+    opts: { nowMs: number; messageId: string; expiresAtSec: number },
+  ): Promise<void> {
+    // Unconditional: the notifier accepted the message, so "sent" is true whoever holds the
+    // claim now, and recording it is what stops every later run from sending it again.
+    await this.request('completeAlert', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alertKey(key),
+          UpdateExpression:
+            'SET #status = :completed, messageId = :messageId, sentAt = :nowMs, #ttl = :expiresAt REMOVE #until',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL, '#until': 'inProgressUntil' },
+          ExpressionAttributeValues: {
+            ':completed': COMPLETED,
+            ':messageId': opts.messageId,
+            ':nowMs': opts.nowMs,
+            ':expiresAt': opts.expiresAtSec,
+          },
+        }),
+      ),
+    );
+    this.claims.delete(key);
+  }
+
+  async releaseAlert(key: string): Promise<void> {
+    const claimId = this.claims.get(key);
+    // Only an in-progress claim is ever deleted (a completed record is what prevents
+    // duplicates), and only our own when we know it, so a run whose stale claim was taken
+    // over cannot free the claim of the run that took it.
+    const ownClaim = claimId === undefined ? '' : ' AND #claimId = :claimId';
+    await this.request(
+      'releaseAlert',
+      () =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: alertKey(key),
+            ConditionExpression: `#status = :inProgress${ownClaim}`,
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              ...(claimId === undefined ? {} : { '#claimId': 'claimId' }),
+            },
+            ExpressionAttributeValues: {
+              ':inProgress': IN_PROGRESS,
+              ...(claimId === undefined ? {} : { ':claimId': claimId }),
+            },
+          }),
+        ),
+      () => undefined,
+    );
+    this.claims.delete(key);
+  }
+
+  // --- pending insights -----------------------------------------------------------------
+
+  async listPendingInsights(): Promise<PendingInsightsItem[]> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const items: PendingInsightsItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.request('listPendingInsights', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': this.pendingPk() },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        if (isExpired(item, nowSec)) continue;
+        items.push(this.toPending(item));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  async putPendingInsights(items: PendingInsightsItem[], expiresAtSec: number): Promise<void> {
+    // The last entry for a uuid wins, as it would with sequential puts.
+    const byUuid = new Map(items.map((item) => [item.call.callUuid, item]));
+    await this.batchWrite(
+      'putPendingInsights',
+      [...byUuid.values()].map((item) => ({
+        PutRequest: {
+          Item: {
+            [PK]: this.pendingPk(),
+            [SK]: item.call.callUuid,
+            call: item.call,
+            attempts: item.attempts,
+            firstSeenAt: item.firstSeenAt,
+            [TTL]: expiresAtSec,
+          },
+        },
+      })),
+    );
+  }
+
+  async deletePendingInsights(callUuids: string[]): Promise<void> {
+    await this.batchWrite(
+      'deletePendingInsights',
+      unique(callUuids).map((uuid) => ({ DeleteRequest: { Key: { [PK]: this.pendingPk(), [SK]: uuid } } })),
+    );
+  }
+
+  // --- evaluated calls ------------------------------------------------------------------
+
+  async getEvaluatedCalls(callUuids: string[]): Promise<Set<string>> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const evaluated = new Set<string>();
+    for (const chunk of chunks(unique(callUuids), BATCH_GET_MAX)) {
+      let keys: Array<Record<string, unknown>> = chunk.map(evaluatedKey);
+      for (let attempt = 1; ; attempt += 1) {
+        const response = await this.request('getEvaluatedCalls', () =>
+          this.client.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: keys,
+                  ConsistentRead: true,
+                  ProjectionExpression: '#pk, #ttl',
+                  ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+                },
+              },
+            }),
+          ),
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const pk = item[PK];
+          if (typeof pk === 'string' && !isExpired(item, nowSec)) evaluated.add(pk.slice('call#'.length));
+        }
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (keys.length === 0) break;
+        await this.backoffOrThrow('getEvaluatedCalls', attempt, keys.length);
+      }
+    }
+    return evaluated;
+  }
+
+  async markCallsEvaluated(callUuids: string[], expiresAtSec: number): Promise<void> {
+    await this.batchWrite(
+      'markCallsEvaluated',
+      unique(callUuids).map((uuid) => ({
+        PutRequest: { Item: { ...evaluatedKey(uuid), [TTL]: expiresAtSec } },
+      })),
+    );
+  }
+
+  // --- lease ----------------------------------------------------------------------------
+
+  async acquireLease(owner: string, opts: { nowMs: number; untilMs: number }): Promise<boolean> {
+    return this.request(
+      'acquireLease',
+      async () => {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { [PK]: 'lease', [SK]: this.poller, owner, until: opts.untilMs, acquiredAt: opts.nowMs },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #until < :nowMs OR #owner = :owner',
+            ExpressionAttributeNames: { '#pk': PK, '#until': 'until', '#owner': 'owner' },
+            ExpressionAttributeValues: { ':nowMs': opts.nowMs, ':owner': owner },
+          }),
+        );
+        return true;
+      },
+      () => false,
+    );
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await this.request(
+      'releaseLease',
+      () =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { [PK]: 'lease', [SK]: this.poller },
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        ),
+      // Not ours (taken over after it expired, or already gone): nothing to give back.
+      () => undefined,
+    );
+  }
+
+  // --- health ---------------------------------------------------------------------------
+
+  async getHealth(): Promise<HealthState | null> {
+    const item = await this.getItem('getHealth', { [PK]: 'health', [SK]: this.poller });
+    if (!item) return null;
+    const str = (value: unknown) => (typeof value === 'string' ? value : null);
+    if (item.status !== 'healthy' && item.status !== 'failing') {
+      throw this.error('getHealth', 'invalid-item', `the stored health has an unknown status`);
+    }
+    return {
+      status: item.status,
+      since: str(item.since),
+      kind: str(item.kind) as HealthState['kind'],
+      reason: str(item.reason),
+      consecutiveFailures: typeof item.consecutiveFailures === 'number' ? item.consecutiveFailures : 0,
+      notified: item.notified === true,
+    };
+  }
+
+  async saveHealth(health: HealthState): Promise<void> {
+    await this.request('saveHealth', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...health,
+            [PK]: 'health',
+            [SK]: this.poller,
+            updatedAt: new Date(this.now()).toISOString(),
+          },
+        }),
+      ),
+    );
+  }
+
+  // --- plumbing -------------------------------------------------------------------------
+
+  private pendingPk(): string {
+    return `pending#${this.poller}`;
+  }
+
+  private toPending(item: Item): PendingInsightsItem {
+    const call = item.call as Call | undefined;
+    if (typeof call !== 'object' || call === null || typeof call.callUuid !== 'string') {
+      throw this.error('listPendingInsights', 'invalid-item', `pending item ${String(item[SK])} has no call`);
+    }
+    return {
+      call,
+      attempts: typeof item.attempts === 'number' ? item.attempts : 0,
+      firstSeenAt: typeof item.firstSeenAt === 'string' ? item.firstSeenAt : '',
+    };
+  }
+
+  /** A strongly consistent read; an expired item reads as absent unless asked otherwise. */
+  private async getItem(
+    operation: string,
+    key: Key,
+    options: { includeExpired?: boolean } = {},
+  ): Promise<Item | null> {
+    const response = await this.request(operation, () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
+    );
+    const item = response.Item;
+    if (!item) return null;
+    if (!options.includeExpired && isExpired(item, Math.floor(this.now() / 1000))) return null;
+    return item;
+  }
+
+  private async batchWrite(operation: string, requests: WriteRequest[]): Promise<void> {
+    for (const chunk of chunks(requests, BATCH_WRITE_MAX)) {
+      let pending: WriteRequest[] = chunk;
+      for (let attempt = 1; ; attempt += 1) {
+        const batch = pending;
+        const response = await this.request(operation, () =>
+          this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } })),
+        );
+        pending = (response.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+        if (pending.length === 0) break;
+        await this.backoffOrThrow(operation, attempt, pending.length);
+      }
+    }
+  }
+
+  /** Exponential backoff with full jitter, as AWS recommends for unprocessed batch items. */
+  private async backoffOrThrow(operation: string, attempt: number, left: number): Promise<void> {
+    if (attempt >= this.maxBatchAttempts) {
+      throw this.error(
+        operation,
+        'unprocessed',
+        `${left} item(s) were still unprocessed after ${attempt} attempts (throughput exceeded?)`,
+      );
+    }
+    const ceiling = Math.min(2000, 50 * 2 ** (attempt - 1));
+    await this.sleep(Math.round(ceiling / 2 + (Math.random() * ceiling) / 2));
+  }
+
+  /**
+   * Sends one request. A failed condition goes to `onConditionFailed` (a normal answer for a
+   * claim or a lock); any other failure becomes a StateStoreError.
+   */
+  private async request<T>(
+    operation: string,
+    send: () => Promise<T>,
+    onConditionFailed?: (error: ConditionalCheckFailedException) => T | Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (onConditionFailed && isConditionFailed(error)) return onConditionFailed(error);
+      if (error instanceof StateStoreError) throw error;
+      throw this.error(operation, 'request-failed', errorText(error), error);
+    }
+  }
+
+  private error(operation: string, kind: StateStoreErrorKind, detail: string, cause?: unknown) {
+    return new StateStoreError(
+      `State store ${operation} on DynamoDB table ${this.tableName} failed: ${detail}`,
+      operation,
+      this.tableName,
+      kind,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+function alertKey(key: string): Key {
+  return { [PK]: `alert#${key}`, [SK]: 'alert' };
+}
+
+function evaluatedKey(uuid: string): Key {
+  return { [PK]: `call#${uuid}`, [SK]: 'evaluated' };
+}
+
+/** Expired exactly when DynamoDB TTL would consider it so: expiresAt earlier than now. */
+function isExpired(item: Item, nowSec: number): boolean {
+  const expiresAt = item[TTL];
+  return typeof expiresAt === 'number' && expiresAt < nowSec;
+}

@@ -1,0 +1,91 @@
+import { asciiSubject } from '../alert-message';
+import type { AlertMessage } from '../ports';
+import type { FailureKind, HealthState } from './run-health';
+
+const ADVICE: Record<FailureKind, string[]> = {
+  'plivo-credentials-rejected': [
+    'Plivo rejected the Auth ID / Auth Token. Check them in the Plivo console (API Keys) and update the secret named by PLIVO_CREDENTIALS_SECRET_ARN.',
+    'No calls are being checked until this is fixed.',
+  ],
+  'plivo-unavailable': [
+    'Plivo kept failing after retries (HTTP 5xx, 429 or timeouts). Check status.plivo.com.',
+    'Nothing is lost: the cursor has not moved, and the poller catches up when Plivo answers again.',
+  ],
+  'config-invalid': [
+    'The poller cannot start: fix the configuration named in the reason and redeploy (cdk deploy validates it first).',
+  ],
+  'state-store-failing': [
+    'The DynamoDB state table is failing (throttling, permissions or a missing table). Check the table and the function role.',
+  ],
+  'alerts-not-publishing': [
+    'Alerts are being found but SNS refuses them. Check the topic, its KMS key policy and the function role.',
+    'The alerts are kept and retried every run until they go out.',
+  ],
+  'falling-behind': [
+    'The poller is working off a backlog slower than calls arrive. Check Plivo throttling (PlivoThrottled metric) and the function duration.',
+    'Consider raising plivo.maxRequestsPer5s or the function timeout.',
+  ],
+  'unexpected-error': ['Read the poller logs for this run (CloudWatch Logs of the poller function).'],
+};
+
+/** The operations notification for a failing streak or its recovery. */
+export function renderHealthMessage(
+  kind: 'failing' | 'recovered',
+  state: HealthState,
+  previous: HealthState | null,
+  options: { deploymentName: string; now: Date },
+): AlertMessage {
+  const about = kind === 'failing' ? state : (previous ?? state);
+  const failure = about.kind ?? 'unexpected-error';
+  const dedupKey = `zentrunk-alerts:operations:${options.deploymentName}`;
+  const subject =
+    kind === 'failing'
+      ? asciiSubject(`[${options.deploymentName} CRITICAL] alerter not working: ${failure}`)
+      : asciiSubject(`[${options.deploymentName} RESOLVED] alerter working again (was ${failure})`);
+  const text =
+    kind === 'failing'
+      ? [
+          `CRITICAL: the Zentrunk alerter cannot do its job (${failure}).`,
+          '',
+          `Reason:    ${about.reason ?? 'unknown'}`,
+          `Since:     ${about.since ?? options.now.toISOString()} (${about.consecutiveFailures} failed run(s) in a row)`,
+          '',
+          'What to do:',
+          ...ADVICE[failure].map((line) => `  - ${line}`),
+          '',
+          `Alert key: ${dedupKey}. A recovery message follows when runs succeed again.`,
+        ].join('\n')
+      : [
+          `RESOLVED: the Zentrunk alerter is working again (it was failing: ${failure}).`,
+          '',
+          `Was failing since ${about.since ?? 'unknown'}: ${about.reason ?? 'unknown'}`,
+          `Recovered at ${options.now.toISOString()}. Missed calls are checked as the poller catches up.`,
+          '',
+          `Alert key: ${dedupKey}`,
+        ].join('\n');
+  return {
+    dedupKey,
+    subject,
+    text,
+    shortText: (kind === 'failing'
+      ? `CRITICAL zentrunk alerter not working: ${failure}. ${about.reason ?? ''}`
+      : `RESOLVED zentrunk alerter working again (was ${failure})`
+    ).slice(0, 160),
+    json: {
+      version: 1,
+      kind: 'operations',
+      state: kind === 'failing' ? 'firing' : 'resolved',
+      dedupKey,
+      failure,
+      reason: about.reason,
+      since: about.since,
+      consecutiveFailures: about.consecutiveFailures,
+      at: options.now.toISOString(),
+    },
+    attributes: {
+      severity: 'critical',
+      rule: 'poller-health',
+      state: kind === 'failing' ? 'firing' : 'resolved',
+    },
+  };
+}

@@ -1,0 +1,275 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createStateTable } from '../../functions/adapters/dynamodb/create-state-table';
+import { DynamoDbStateStore, StateStoreError } from '../../functions/adapters/dynamodb/dynamodb-state-store';
+import type { HealthState } from '../../functions/core/health/run-health';
+import { makeCall } from '../support/calls';
+import { makeTestTable, startDynalite, type Dynalite } from '../support/dynalite';
+
+const NOW_MS = Date.parse('2024-01-15T15:00:00.000Z');
+const NOW_SEC = Math.floor(NOW_MS / 1000);
+const DAY = 86_400;
+
+let server: Dynalite;
+const clients: DynamoDBClient[] = [];
+
+beforeAll(async () => {
+  server = await startDynalite();
+});
+
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await server.close();
+});
+
+async function setup(options: { now?: () => number } = {}) {
+  const table = await makeTestTable(server.endpoint);
+  clients.push(table.client);
+  const store = new DynamoDbStateStore({
+    tableName: table.tableName,
+    client: table.documentClient,
+    now: options.now ?? (() => NOW_MS),
+  });
+  return { ...table, store };
+}
+
+const claimOpts = (nowMs = NOW_MS, holdMs = 60_000) => ({
+  nowMs,
+  inProgressUntilMs: nowMs + holdMs,
+  expiresAtSec: Math.floor(nowMs / 1000) + 7 * DAY,
+});
+
+describe('createStateTable', () => {
+  it('is idempotent and tolerates a server without the TTL API', async () => {
+    const { client, tableName } = await setup();
+    await expect(createStateTable(client, tableName)).resolves.toEqual({
+      tableName,
+      created: false,
+      ttl: 'unsupported',
+    });
+  });
+});
+
+describe('cursor', () => {
+  it('starts empty, saves with optimistic versions and rejects a stale writer', async () => {
+    const { store } = await setup();
+    expect(await store.getCursor()).toBeNull();
+
+    await store.saveCursor('2024-01-15T14:00:00.000Z', null);
+    expect(await store.getCursor()).toEqual({ watermark: '2024-01-15T14:00:00.000Z', version: 1 });
+
+    await store.saveCursor('2024-01-15T14:05:00.000Z', 1);
+    expect(await store.getCursor()).toEqual({ watermark: '2024-01-15T14:05:00.000Z', version: 2 });
+
+    // A second run that read version 1 (or no cursor) loses.
+    await expect(store.saveCursor('2024-01-15T14:06:00.000Z', 1)).rejects.toMatchObject({
+      name: 'StateStoreError',
+      kind: 'conflict',
+      operation: 'saveCursor',
+    });
+    await expect(store.saveCursor('2024-01-15T14:06:00.000Z', null)).rejects.toBeInstanceOf(StateStoreError);
+    expect(await store.getCursor()).toEqual({ watermark: '2024-01-15T14:05:00.000Z', version: 2 });
+  });
+
+  it('keeps separate cursors for pollers sharing a table', async () => {
+    const { store, documentClient, tableName } = await setup();
+    const other = new DynamoDbStateStore({ tableName, client: documentClient, poller: 'other' });
+    await store.saveCursor('2024-01-15T14:00:00.000Z', null);
+    expect(await other.getCursor()).toBeNull();
+  });
+});
+
+describe('alert dedup', () => {
+  it('claim → complete → a later claim says already-sent', async () => {
+    const { store } = await setup();
+    expect(await store.claimAlert('k1', claimOpts())).toBe('claimed');
+    await store.completeAlert('k1', { nowMs: NOW_MS, messageId: 'm-1', expiresAtSec: NOW_SEC + DAY });
+    expect(await store.claimAlert('k1', claimOpts(NOW_MS + 1000))).toBe('already-sent');
+    // Even long after any in-progress window, a completed alert stays sent until it expires.
+    expect(await store.claimAlert('k1', claimOpts(NOW_MS + 3_600_000))).toBe('already-sent');
+  });
+
+  it('lets exactly one of many concurrent claims win', async () => {
+    const { store, documentClient, tableName } = await setup();
+    const stores = Array.from(
+      { length: 8 },
+      () => new DynamoDbStateStore({ tableName, client: documentClient }),
+    );
+    const results = await Promise.all([store, ...stores].map((s) => s.claimAlert('race', claimOpts())));
+    expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r === 'in-progress')).toHaveLength(results.length - 1);
+  });
+
+  it('takes over a stale in-progress claim, and the stale run cannot release it', async () => {
+    const { store, documentClient, tableName } = await setup();
+    const crashed = new DynamoDbStateStore({ tableName, client: documentClient });
+    expect(await crashed.claimAlert('k2', claimOpts(NOW_MS, 10_000))).toBe('claimed');
+    expect(await store.claimAlert('k2', claimOpts(NOW_MS + 5_000))).toBe('in-progress');
+    expect(await store.claimAlert('k2', claimOpts(NOW_MS + 10_001))).toBe('claimed');
+
+    await crashed.releaseAlert('k2');
+    expect(await store.claimAlert('k2', claimOpts(NOW_MS + 11_000))).toBe('in-progress');
+  });
+
+  it('release then reclaim; release never removes a completed alert', async () => {
+    const { store } = await setup();
+    expect(await store.claimAlert('k3', claimOpts())).toBe('claimed');
+    await store.releaseAlert('k3');
+    expect(await store.claimAlert('k3', claimOpts())).toBe('claimed');
+    await store.completeAlert('k3', { nowMs: NOW_MS, messageId: 'm-3', expiresAtSec: NOW_SEC + DAY });
+    await store.releaseAlert('k3');
+    expect(await store.claimAlert('k3', claimOpts())).toBe('already-sent');
+  });
+
+  it('reclaims an alert whose retention passed even if TTL never deleted it', async () => {
+    const { store } = await setup();
+    expect(await store.claimAlert('k4', claimOpts())).toBe('claimed');
+    await store.completeAlert('k4', { nowMs: NOW_MS, messageId: 'm-4', expiresAtSec: NOW_SEC + 60 });
+    expect(await store.claimAlert('k4', claimOpts(NOW_MS + 30_000))).toBe('already-sent');
+    expect(await store.claimAlert('k4', claimOpts(NOW_MS + 61_001))).toBe('claimed');
+  });
+});
+
+describe('lease', () => {
+  it('is exclusive while live, re-entrant for its owner and taken over once expired', async () => {
+    const { store } = await setup();
+    expect(await store.acquireLease('run-a', { nowMs: NOW_MS, untilMs: NOW_MS + 60_000 })).toBe(true);
+    expect(await store.acquireLease('run-b', { nowMs: NOW_MS + 1000, untilMs: NOW_MS + 61_000 })).toBe(false);
+    expect(await store.acquireLease('run-a', { nowMs: NOW_MS + 1000, untilMs: NOW_MS + 90_000 })).toBe(true);
+    expect(await store.acquireLease('run-b', { nowMs: NOW_MS + 90_001, untilMs: NOW_MS + 150_000 })).toBe(
+      true,
+    );
+
+    // run-a's late release must not free run-b's lease.
+    await store.releaseLease('run-a');
+    expect(await store.acquireLease('run-c', { nowMs: NOW_MS + 91_000, untilMs: NOW_MS + 150_000 })).toBe(
+      false,
+    );
+    await store.releaseLease('run-b');
+    expect(await store.acquireLease('run-c', { nowMs: NOW_MS + 91_000, untilMs: NOW_MS + 150_000 })).toBe(
+      true,
+    );
+  });
+
+  it('lets exactly one of concurrent runs acquire a free lease', async () => {
+    const { store } = await setup();
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map((owner) =>
+        store.acquireLease(owner, { nowMs: NOW_MS, untilMs: NOW_MS + 60_000 }),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('pending insights', () => {
+  it('puts, lists across pages and deletes', async () => {
+    const { store, documentClient } = await setup();
+    let queries = 0;
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    // Large calls push the query past its 1 MB page, so listing must follow LastEvaluatedKey.
+    const padding = 'x'.repeat(8_000);
+    const calls = Array.from({ length: 150 }, () => makeCall({ trunkDomain: padding }));
+    await store.putPendingInsights(
+      calls.map((call, i) => ({ call, attempts: i % 3, firstSeenAt: '2024-01-15T14:00:00.000Z' })),
+      NOW_SEC + DAY,
+    );
+    const listed = await store.listPendingInsights();
+    expect(listed).toHaveLength(150);
+    expect(queries).toBeGreaterThan(1);
+    const byUuid = new Map(listed.map((p) => [p.call.callUuid, p]));
+    expect(byUuid.get(calls[7]!.callUuid)).toEqual({
+      call: calls[7],
+      attempts: 1,
+      firstSeenAt: '2024-01-15T14:00:00.000Z',
+    });
+
+    await store.deletePendingInsights(calls.slice(0, 140).map((c) => c.callUuid));
+    const left = await store.listPendingInsights();
+    expect(left.map((p) => p.call.callUuid).sort()).toEqual(
+      calls
+        .slice(140)
+        .map((c) => c.callUuid)
+        .sort(),
+    );
+  });
+
+  it('overwrites an item put again and ignores expired ones', async () => {
+    const { store } = await setup();
+    const [a, b] = [makeCall(), makeCall()];
+    await store.putPendingInsights([{ call: a, attempts: 1, firstSeenAt: 't0' }], NOW_SEC + DAY);
+    await store.putPendingInsights(
+      [
+        { call: a, attempts: 2, firstSeenAt: 't0' },
+        { call: a, attempts: 3, firstSeenAt: 't0' },
+      ],
+      NOW_SEC + DAY,
+    );
+    await store.putPendingInsights([{ call: b, attempts: 1, firstSeenAt: 't0' }], NOW_SEC - 1);
+    expect(await store.listPendingInsights()).toEqual([{ call: a, attempts: 3, firstSeenAt: 't0' }]);
+  });
+});
+
+describe('evaluated markers', () => {
+  it('answers for more than 100 uuids and ignores expired markers', async () => {
+    const { store } = await setup();
+    const uuids = Array.from({ length: 230 }, (_, i) => `uuid-${i}`);
+    await store.markCallsEvaluated(uuids.slice(0, 180), NOW_SEC + DAY);
+    await store.markCallsEvaluated(uuids.slice(180, 200), NOW_SEC - 1);
+
+    const found = await store.getEvaluatedCalls([...uuids, 'uuid-3']);
+    expect(found).toEqual(new Set(uuids.slice(0, 180)));
+    expect(await store.getEvaluatedCalls([])).toEqual(new Set());
+  });
+});
+
+describe('health', () => {
+  it('round-trips', async () => {
+    const { store } = await setup();
+    expect(await store.getHealth()).toBeNull();
+    const failing: HealthState = {
+      status: 'failing',
+      since: '2024-01-15T14:00:00.000Z',
+      kind: 'plivo-unavailable',
+      reason: 'Plivo answered 503',
+      consecutiveFailures: 3,
+      notified: true,
+    };
+    await store.saveHealth(failing);
+    expect(await store.getHealth()).toEqual(failing);
+    const healthy: HealthState = {
+      status: 'healthy',
+      since: null,
+      kind: null,
+      reason: null,
+      consecutiveFailures: 0,
+      notified: false,
+    };
+    await store.saveHealth(healthy);
+    expect(await store.getHealth()).toEqual(healthy);
+  });
+});
+
+describe('errors', () => {
+  it('names the operation and the table', async () => {
+    const { documentClient } = await setup();
+    const missing = new DynamoDbStateStore({ tableName: 'no-such-table', client: documentClient });
+    await expect(missing.getCursor()).rejects.toThrow(
+      /State store getCursor on DynamoDB table no-such-table failed: ResourceNotFoundException/,
+    );
+  });
+
+  it('rejects a corrupt cursor item clearly', async () => {
+    const { store, documentClient, tableName } = await setup();
+    await documentClient.send(
+      new PutCommand({ TableName: tableName, Item: { pk: 'cursor', sk: 'poller', watermark: 42 } }),
+    );
+    await expect(store.getCursor()).rejects.toMatchObject({ kind: 'invalid-item' });
+  });
+});

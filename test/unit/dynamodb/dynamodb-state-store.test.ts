@@ -1,0 +1,316 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import {
+  DynamoDbStateStore,
+  StateStoreError,
+} from '../../../functions/adapters/dynamodb/dynamodb-state-store';
+import { makeCall } from '../../support/calls';
+
+const TABLE = 'zentrunk-state-test';
+const NOW_MS = Date.parse('2024-01-15T15:00:00.000Z');
+const NOW_SEC = NOW_MS / 1000;
+
+const documentClient = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+);
+const ddb = mockClient(documentClient);
+
+let sleeps: number[];
+function makeStore(options: { maxBatchAttempts?: number } = {}) {
+  sleeps = [];
+  return new DynamoDbStateStore({
+    tableName: TABLE,
+    client: documentClient,
+    now: () => NOW_MS,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    ...options,
+  });
+}
+
+function conditionFailed(item?: Record<string, unknown>) {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(item ? { Item: item as ConditionalCheckFailedException['Item'] } : {}),
+  });
+}
+
+const claimOpts = { nowMs: NOW_MS, inProgressUntilMs: NOW_MS + 60_000, expiresAtSec: NOW_SEC + 86_400 };
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('claimAlert', () => {
+  it('claims with one conditional put covering absent, expired and stale in-progress records', async () => {
+    ddb.on(PutCommand).resolves({});
+    await expect(makeStore().claimAlert('rule:abc', claimOpts)).resolves.toBe('claimed');
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: TABLE,
+      Item: expect.objectContaining({
+        pk: 'alert#rule:abc',
+        sk: 'alert',
+        status: 'IN_PROGRESS',
+        inProgressUntil: NOW_MS + 60_000,
+        claimedAt: NOW_MS,
+        expiresAt: NOW_SEC + 86_400,
+      }),
+      ConditionExpression:
+        'attribute_not_exists(#pk) OR #ttl < :nowSec OR (#status = :inProgress AND #until < :nowMs)',
+      ExpressionAttributeValues: { ':nowSec': NOW_SEC, ':nowMs': NOW_MS, ':inProgress': 'IN_PROGRESS' },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('tells already-sent from in-progress from the failed put alone', async () => {
+    const store = makeStore();
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(conditionFailed({ status: { S: 'COMPLETED' } }))
+      .rejectsOnce(conditionFailed({ status: { S: 'IN_PROGRESS' } }));
+    await expect(store.claimAlert('k', claimOpts)).resolves.toBe('already-sent');
+    await expect(store.claimAlert('k', claimOpts)).resolves.toBe('in-progress');
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  it('falls back to a consistent read when the server returns no old item', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: { pk: 'alert#k', sk: 'alert', status: 'COMPLETED' } });
+    await expect(makeStore().claimAlert('k', claimOpts)).resolves.toBe('already-sent');
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      Key: { pk: 'alert#k', sk: 'alert' },
+      ConsistentRead: true,
+    });
+  });
+
+  it('wraps other failures in a StateStoreError naming the operation and table', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
+    ddb.on(PutCommand).rejects(throttled);
+    const error = await makeStore()
+      .claimAlert('k', claimOpts)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateStoreError);
+    expect(error).toMatchObject({ operation: 'claimAlert', tableName: TABLE, kind: 'request-failed' });
+    expect((error as Error).message).toBe(
+      `State store claimAlert on DynamoDB table ${TABLE} failed: ProvisionedThroughputExceededException: Rate exceeded`,
+    );
+  });
+});
+
+describe('completeAlert and releaseAlert', () => {
+  it('completes unconditionally with the message id', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await makeStore().completeAlert('k', { nowMs: NOW_MS, messageId: 'm-1', expiresAtSec: NOW_SEC + 10 });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'alert#k', sk: 'alert' },
+      ExpressionAttributeValues: {
+        ':completed': 'COMPLETED',
+        ':messageId': 'm-1',
+        ':nowMs': NOW_MS,
+        ':expiresAt': NOW_SEC + 10,
+      },
+    });
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBeUndefined();
+  });
+
+  it('releases only its own in-progress claim and ignores a failed condition', async () => {
+    const store = makeStore();
+    ddb.on(PutCommand).resolves({});
+    ddb.on(DeleteCommand).rejects(conditionFailed());
+    await store.claimAlert('k', claimOpts);
+    await expect(store.releaseAlert('k')).resolves.toBeUndefined();
+    const claimId = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item?.claimId;
+    expect(typeof claimId).toBe('string');
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: 'alert#k', sk: 'alert' },
+      ConditionExpression: '#status = :inProgress AND #claimId = :claimId',
+      ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':claimId': claimId },
+    });
+  });
+});
+
+describe('saveCursor', () => {
+  it('creates the first cursor only if none exists', async () => {
+    ddb.on(PutCommand).resolves({});
+    await makeStore().saveCursor('2024-01-15T14:00:00.000Z', null);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({
+        pk: 'cursor',
+        sk: 'poller',
+        watermark: '2024-01-15T14:00:00.000Z',
+        version: 1,
+      }),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+    });
+  });
+
+  it('advances only from the expected version and reports a conflict', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    await expect(makeStore().saveCursor('2024-01-15T14:05:00.000Z', 4)).rejects.toMatchObject({
+      name: 'StateStoreError',
+      kind: 'conflict',
+      message: expect.stringContaining('expected version 4'),
+    });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ version: 5 }),
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeValues: { ':expected': 4 },
+    });
+  });
+});
+
+describe('lease', () => {
+  it('is acquired conditionally and a failed condition means someone else holds it', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    await expect(makeStore().acquireLease('run-1', { nowMs: NOW_MS, untilMs: NOW_MS + 1 })).resolves.toBe(
+      false,
+    );
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: 'lease', sk: 'poller', owner: 'run-1', until: NOW_MS + 1 }),
+      ConditionExpression: 'attribute_not_exists(#pk) OR #until < :nowMs OR #owner = :owner',
+    });
+  });
+
+  it('uses the poller name so pollers can share a table', async () => {
+    ddb.on(DeleteCommand).resolves({});
+    await new DynamoDbStateStore({ tableName: TABLE, client: documentClient, poller: 'eu' }).releaseLease(
+      'run-1',
+    );
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: 'lease', sk: 'eu' },
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeValues: { ':owner': 'run-1' },
+    });
+  });
+});
+
+describe('batch writes', () => {
+  it('writes in chunks of 25 and retries unprocessed items with backoff', async () => {
+    const calls = Array.from({ length: 60 }, () => makeCall());
+    const first = calls[0]!;
+    const unprocessed = {
+      PutRequest: { Item: { pk: 'pending#poller', sk: first.callUuid, call: first, attempts: 1 } },
+    };
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { [TABLE]: [unprocessed] } })
+      .resolves({});
+    await makeStore().putPendingInsights(
+      calls.map((call) => ({ call, attempts: 1, firstSeenAt: 't0' })),
+      NOW_SEC + 100,
+    );
+    const sizes = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((c) => c.args[0].input.RequestItems?.[TABLE]?.length);
+    expect(sizes).toEqual([25, 1, 25, 10]);
+    expect(ddb.commandCalls(BatchWriteCommand)[1]?.args[0].input.RequestItems?.[TABLE]).toEqual([
+      unprocessed,
+    ]);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('gives up after a bounded number of attempts', async () => {
+    ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => ({
+      UnprocessedItems: input.RequestItems,
+    }));
+    await expect(
+      makeStore({ maxBatchAttempts: 4 }).markCallsEvaluated(['a', 'b'], NOW_SEC),
+    ).rejects.toMatchObject({
+      name: 'StateStoreError',
+      kind: 'unprocessed',
+      message: expect.stringMatching(
+        /markCallsEvaluated on DynamoDB table zentrunk-state-test.*2 item\(s\).*4 attempts/,
+      ),
+    });
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 4);
+    expect(sleeps).toHaveLength(3);
+    expect(sleeps[2]).toBeGreaterThanOrEqual(sleeps[0]!);
+  });
+
+  it('sends each key once per batch (DynamoDB rejects duplicates)', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    await makeStore().deletePendingInsights(['a', 'b', 'a']);
+    expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
+      RequestItems: {
+        [TABLE]: [
+          { DeleteRequest: { Key: { pk: 'pending#poller', sk: 'a' } } },
+          { DeleteRequest: { Key: { pk: 'pending#poller', sk: 'b' } } },
+        ],
+      },
+    });
+  });
+
+  it('sends nothing for an empty list', async () => {
+    await makeStore().markCallsEvaluated([], NOW_SEC);
+    expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+});
+
+describe('getEvaluatedCalls', () => {
+  it('reads in chunks of 100, retries unprocessed keys and ignores expired markers', async () => {
+    const uuids = Array.from({ length: 150 }, (_, i) => `u${i}`);
+    const marker = (uuid: string, expiresAt: number) => ({ pk: `call#${uuid}`, expiresAt });
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE]: [marker('u0', NOW_SEC + 10), marker('u1', NOW_SEC - 10)] },
+        UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'call#u2', sk: 'evaluated' }] } },
+      })
+      .resolvesOnce({ Responses: { [TABLE]: [marker('u2', NOW_SEC)] } })
+      .resolvesOnce({ Responses: { [TABLE]: [marker('u120', NOW_SEC + 10)] } });
+    await expect(makeStore().getEvaluatedCalls(uuids)).resolves.toEqual(new Set(['u0', 'u2', 'u120']));
+
+    const requests = ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]);
+    expect(requests.map((r) => r?.Keys?.length)).toEqual([100, 1, 50]);
+    expect(requests[0]).toMatchObject({ ConsistentRead: true });
+    expect(requests[1]?.Keys).toEqual([{ pk: 'call#u2', sk: 'evaluated' }]);
+    expect(sleeps).toHaveLength(1);
+  });
+});
+
+describe('listPendingInsights', () => {
+  it('follows LastEvaluatedKey and skips expired items', async () => {
+    const [a, b, c] = [makeCall(), makeCall(), makeCall()];
+    const item = (call: typeof a, expiresAt: number) => ({
+      pk: 'pending#poller',
+      sk: call.callUuid,
+      call,
+      attempts: 2,
+      firstSeenAt: 't0',
+      expiresAt,
+    });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [item(a, NOW_SEC + 5)],
+        LastEvaluatedKey: { pk: 'pending#poller', sk: a.callUuid },
+      })
+      .resolvesOnce({ Items: [item(b, NOW_SEC - 5), item(c, NOW_SEC + 5)] });
+    await expect(makeStore().listPendingInsights()).resolves.toEqual([
+      { call: a, attempts: 2, firstSeenAt: 't0' },
+      { call: c, attempts: 2, firstSeenAt: 't0' },
+    ]);
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      pk: 'pending#poller',
+      sk: a.callUuid,
+    });
+  });
+});

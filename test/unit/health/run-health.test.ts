@@ -1,0 +1,99 @@
+import { alertConfigSchema } from '../../../functions/core/config/schema';
+import { nextHealth, type HealthState } from '../../../functions/core/health/run-health';
+import { trackRunHealth } from '../../../functions/core/health/track-health';
+import type { AlertMessage, Logger } from '../../../functions/core/ports';
+
+const operations = alertConfigSchema.parse({}).operations; // failuresBeforeAlert 2, lagAlertMinutes 60
+const t0 = new Date('2026-11-23T10:00:00Z');
+const failure = {
+  ok: false as const,
+  kind: 'plivo-unavailable' as const,
+  reason: 'HTTP 503 after 5 attempts',
+};
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe('nextHealth', () => {
+  it('alerts once per failure streak, after the configured number of failed runs', () => {
+    const first = nextHealth(null, failure, t0, operations);
+    expect(first.notify).toBeNull();
+    expect(first.next).toMatchObject({ status: 'failing', consecutiveFailures: 1, since: t0.toISOString() });
+
+    const second = nextHealth(first.next, failure, new Date(t0.getTime() + 300_000), operations);
+    expect(second.notify).toBe('failing');
+    expect(second.next).toMatchObject({ consecutiveFailures: 2, notified: true, since: t0.toISOString() });
+
+    const third = nextHealth(second.next, failure, new Date(t0.getTime() + 600_000), operations);
+    expect(third.notify).toBeNull();
+    expect(third.next.consecutiveFailures).toBe(3);
+  });
+
+  it('sends a recovery only after a streak that was announced', () => {
+    const blip = nextHealth(null, failure, t0, operations);
+    expect(nextHealth(blip.next, { ok: true, lagSeconds: 10 }, t0, operations).notify).toBeNull();
+
+    const announced = nextHealth(blip.next, failure, t0, operations);
+    const recovered = nextHealth(announced.next, { ok: true, lagSeconds: 10 }, t0, operations);
+    expect(recovered.notify).toBe('recovered');
+    expect(recovered.next.status).toBe('healthy');
+  });
+
+  it('treats a run that succeeds but is too far behind as failing', () => {
+    const lagging = { ok: true as const, lagSeconds: 61 * 60 };
+    const once = nextHealth(null, lagging, t0, operations);
+    expect(once.next).toMatchObject({ status: 'failing', kind: 'falling-behind' });
+    expect(nextHealth(null, { ok: true, lagSeconds: 60 * 60 }, t0, operations).next.status).toBe('healthy');
+  });
+});
+
+describe('trackRunHealth', () => {
+  function harness(publish: (m: AlertMessage) => Promise<{ messageId: string }>) {
+    let stored: HealthState | null = null;
+    const sent: AlertMessage[] = [];
+    const deps = {
+      store: {
+        getHealth: async () => stored,
+        saveHealth: async (h: HealthState) => {
+          stored = h;
+        },
+      },
+      opsNotifier: {
+        publish: async (m: AlertMessage) => {
+          const result = await publish(m);
+          sent.push(m);
+          return result;
+        },
+      },
+      logger: silent,
+      operations,
+      deploymentName: 'acme',
+      now: t0,
+    };
+    return { deps, sent, stored: () => stored };
+  }
+
+  it('tells operations once with the reason, then once when it recovers', async () => {
+    const h = harness(async () => ({ messageId: 'm' }));
+    await trackRunHealth(h.deps, failure);
+    await trackRunHealth(h.deps, failure);
+    await trackRunHealth(h.deps, failure);
+    await trackRunHealth(h.deps, { ok: true, lagSeconds: 0 });
+    expect(h.sent.map((m) => m.attributes.state)).toEqual(['firing', 'resolved']);
+    expect(h.sent[0]?.subject).toBe('[acme CRITICAL] alerter not working: plivo-unavailable');
+    expect(h.sent[0]?.text).toContain('HTTP 503 after 5 attempts');
+    expect(h.sent[1]?.text).toContain('working again');
+  });
+
+  it('does not record a notification that failed to go out, so the next run tries again', async () => {
+    let fail = true;
+    const h = harness(async () => {
+      if (fail) throw new Error('SNS down');
+      return { messageId: 'm' };
+    });
+    await trackRunHealth(h.deps, failure);
+    await expect(trackRunHealth(h.deps, failure)).resolves.toBeNull();
+    expect(h.stored()?.notified).toBe(false);
+    fail = false;
+    await expect(trackRunHealth(h.deps, failure)).resolves.toBe('failing');
+    expect(h.sent).toHaveLength(1);
+  });
+});
