@@ -15,6 +15,11 @@ export interface RenderOptions {
 
 const SUBJECT_MAX = 99;
 
+/** The alert's identity in the dedup table and in every message (pagers thread on it). */
+export function alertDedupKey(finding: Pick<Finding, 'ruleId' | 'call'>): string {
+  return `zentrunk-alerts:${findingKey(finding)}`;
+}
+
 /** "2024-01-15T14:32:00.000Z" → "2024-01-15 14:32:00 UTC". */
 function utc(iso: string | null): string {
   return iso === null ? 'unknown' : `${iso.slice(0, 19).replace('T', ' ')} UTC`;
@@ -70,7 +75,7 @@ export function renderFindingAlert(finding: Finding, options: RenderOptions): Al
   const { call, insights } = finding;
   const severity = finding.severity.toUpperCase();
   const trunk = call.trunkDomain ?? call.trunkId ?? 'unknown trunk';
-  const dedupKey = `zentrunk-alerts:${findingKey(finding)}`;
+  const dedupKey = alertDedupKey(finding);
   const threshold = `${finding.threshold.comparison} ${finding.threshold.value}${finding.threshold.unit ? ` ${finding.threshold.unit}` : ''}`;
 
   const subject = asciiSubject(

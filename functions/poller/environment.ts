@@ -13,6 +13,8 @@ export const ENV = {
   plivoCredentialsSecretArn: 'PLIVO_CREDENTIALS_SECRET_ARN',
   stateTableName: 'STATE_TABLE_NAME',
   alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** Where the poller's own health messages go (credentials rejected, Plivo down, recovered). Default: ALERT_TOPIC_ARN. */
+  opsTopicArn: 'OPS_TOPIC_ARN',
   /** Path to the alert config JSON (validated at start-up). */
   alertConfigFile: 'ALERT_CONFIG_FILE',
 } as const;

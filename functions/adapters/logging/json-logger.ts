@@ -19,7 +19,8 @@ export interface JsonLoggerOptions {
  * it appears, even inside an error message that quoted it.
  */
 export class JsonLogger implements Logger {
-  private readonly secrets = new Set<string>();
+  /** Shared with children, so a secret registered after a child was made is still scrubbed there. */
+  private secrets = new Set<string>();
   private readonly level: Level;
   private readonly write: (line: string) => void;
   private readonly context: Record<string, unknown>;
@@ -41,7 +42,7 @@ export class JsonLogger implements Logger {
       write: this.write,
       context: { ...this.context, ...context },
     });
-    for (const secret of this.secrets) child.addSecret(secret);
+    child.secrets = this.secrets;
     return child;
   }
 
@@ -68,6 +69,11 @@ export class JsonLogger implements Logger {
     if (key !== '' && SECRET_KEY.test(key) && value !== null && typeof value !== 'object') return REDACTED;
     if (value instanceof Error) return { name: value.name, message: value.message };
     return value;
+  }
+
+  /** Replaces every registered secret in a text (e.g. an error message about to be printed). */
+  scrubText(text: string): string {
+    return this.scrub(text);
   }
 
   private scrub(line: string): string {

@@ -177,6 +177,11 @@ const notificationsSchema = z
     deploymentName: z.string().min(1).max(30).default('zentrunk'),
     /** Replace all but the last 4 digits of phone numbers in notifications. */
     maskPhoneNumbers: z.boolean().default(false),
+    /**
+     * Alerts one run sends one by one; findings beyond it go out as a single catch-up summary
+     * (after an outage, or in a large incident) instead of flooding on-call.
+     */
+    maxAlertsPerRun: z.number().int().min(1).max(1000).default(25),
   })
   .prefault({});
 

@@ -1,4 +1,5 @@
-import { renderFindingAlert } from '../alert-message';
+import { alertDedupKey, renderFindingAlert } from '../alert-message';
+import { renderCatchUpSummary } from '../catch-up-summary';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
 import type { AlertConfig } from '../config/schema';
 import { FatalSourceError } from '../errors';
@@ -43,6 +44,9 @@ export interface PollSummary {
   duplicatesSuppressed: number;
   alertsInProgressElsewhere: number;
   publishFailures: number;
+  /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
+  findingsSummarized: number;
+  catchUpSummaries: number;
   recordsSkipped: number;
   cursorAdvanced: boolean;
   watermark: string | null;
@@ -99,6 +103,8 @@ function emptySummary(runId: string): PollSummary {
     duplicatesSuppressed: 0,
     alertsInProgressElsewhere: 0,
     publishFailures: 0,
+    findingsSummarized: 0,
+    catchUpSummaries: 0,
     recordsSkipped: 0,
     cursorAdvanced: false,
     watermark: null,
@@ -287,8 +293,10 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   });
 
   // Evaluate and notify. A call counts as done only when every one of its findings was
-  // published (or had been before).
+  // published (or had been before). Past the run's alert budget, findings are claimed and
+  // folded into one catch-up summary instead of paging one by one.
   const failedCalls = new Set<string>();
+  const overflow: Array<{ finding: Finding; dedupKey: string }> = [];
   for (const item of toEvaluate) {
     const findings = evaluateRules([item.evaluated], config);
     for (const finding of findings) {
@@ -298,11 +306,14 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         failedCalls.add(finding.call.callUuid);
         continue;
       }
-      const result = await notifyOnce(deps, finding, {
-        evaluatedAt,
-        insightsGaveUp: item.evaluated.insightsGaveUp,
-        expiresAtSec,
-      });
+      const overBudget = summary.alertsPublished >= config.notifications.maxAlertsPerRun;
+      const result = overBudget
+        ? await claimForSummary(deps, finding, expiresAtSec, overflow)
+        : await notifyOnce(deps, finding, {
+            evaluatedAt,
+            insightsGaveUp: item.evaluated.insightsGaveUp,
+            expiresAtSec,
+          });
       if (result === 'published') {
         summary.alertsPublished += 1;
         increment(summary.alertsPublishedByRule, finding.ruleId);
@@ -310,11 +321,14 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       else if (result === 'in-progress') {
         summary.alertsInProgressElsewhere += 1;
         failedCalls.add(finding.call.callUuid);
-      } else {
+      } else if (result === 'failed') {
         summary.publishFailures += 1;
         failedCalls.add(finding.call.callUuid);
       }
     }
+  }
+  if (overflow.length > 0) {
+    await publishCatchUpSummary(deps, overflow, { evaluatedAt, expiresAtSec, summary, failedCalls });
   }
 
   // A call whose alert could not be sent is owed work: it joins the pending list (with its
@@ -365,7 +379,70 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       : Math.max(0, Math.round((deps.now().getTime() - Date.parse(summary.watermark)) / 1000));
 }
 
-type NotifyResult = 'published' | 'duplicate' | 'in-progress' | 'failed';
+type NotifyResult = 'published' | 'duplicate' | 'in-progress' | 'failed' | 'claimed-for-summary';
+
+/** Claims a finding past the alert budget; it is sent (and completed) with the summary. */
+async function claimForSummary(
+  deps: PollDeps,
+  finding: Finding,
+  expiresAtSec: number,
+  overflow: Array<{ finding: Finding; dedupKey: string }>,
+): Promise<NotifyResult> {
+  const dedupKey = alertDedupKey(finding);
+  const nowMs = deps.now().getTime();
+  const claim = await deps.store.claimAlert(dedupKey, {
+    nowMs,
+    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
+    expiresAtSec,
+  });
+  if (claim === 'already-sent') return 'duplicate';
+  if (claim === 'in-progress') return 'in-progress';
+  overflow.push({ finding, dedupKey });
+  return 'claimed-for-summary';
+}
+
+/** One message for every claimed finding past the budget; all complete or all are released. */
+async function publishCatchUpSummary(
+  deps: PollDeps,
+  overflow: Array<{ finding: Finding; dedupKey: string }>,
+  options: { evaluatedAt: string; expiresAtSec: number; summary: PollSummary; failedCalls: Set<string> },
+): Promise<void> {
+  const { store, notifier, logger, config } = deps;
+  const { summary } = options;
+  const message = renderCatchUpSummary(
+    overflow.map((o) => o.finding),
+    {
+      deploymentName: config.notifications.deploymentName,
+      runId: deps.runId,
+      evaluatedAt: options.evaluatedAt,
+      alreadySent: summary.alertsPublished,
+    },
+  );
+  let messageId: string;
+  try {
+    ({ messageId } = await notifier.publish(message));
+  } catch (error) {
+    logger.error('Publishing the catch-up summary failed; its findings will be retried next run', {
+      findings: overflow.length,
+      error: (error as Error).message,
+    });
+    await Promise.all(overflow.map((o) => store.releaseAlert(o.dedupKey).catch(() => {})));
+    summary.publishFailures += overflow.length;
+    for (const o of overflow) options.failedCalls.add(o.finding.call.callUuid);
+    return;
+  }
+  const nowMs = deps.now().getTime();
+  for (const o of overflow) {
+    await store.completeAlert(o.dedupKey, { nowMs, messageId, expiresAtSec: options.expiresAtSec });
+  }
+  summary.findingsSummarized += overflow.length;
+  summary.catchUpSummaries += 1;
+  logger.warn('Findings past the alert budget went out as one catch-up summary', {
+    findings: overflow.length,
+    maxAlertsPerRun: config.notifications.maxAlertsPerRun,
+    messageId,
+  });
+}
 
 /**
  * Claim → publish → complete (the Powertools idempotency pattern). The claim's in-progress

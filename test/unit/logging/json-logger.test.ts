@@ -39,3 +39,15 @@ describe('JsonLogger', () => {
     expect(lines).toHaveLength(1);
   });
 });
+
+describe('JsonLogger children', () => {
+  it('scrub a secret registered on the parent after the child was made', () => {
+    const lines: string[] = [];
+    const root = new JsonLogger({ write: (l) => lines.push(l) });
+    const child = root.child({ runId: 'r1' });
+    root.addSecret('late-registered-token');
+    child.error('failed', { error: new Error('401 for late-registered-token') });
+    expect(lines.join('\n')).not.toContain('late-registered-token');
+    expect(root.scrubText('x late-registered-token y')).toBe('x [REDACTED] y');
+  });
+});

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { deploymentConfigSchema } from './deployment-schema';
+import { ConfigError, parseConfig } from './load-config';
+import { type AlertConfig, alertConfigSchema } from './schema';
+
+/**
+ * A `config/<stage>.json` file: the runtime alert config plus the `deployment` section the CDK
+ * app reads. The function only ever receives the runtime part (see `runtimeConfigOf`).
+ */
+export const projectConfigSchema = alertConfigSchema
+  .extend({
+    deployment: deploymentConfigSchema
+      .prefault({})
+      .describe('Infrastructure settings for the CDK app; never shipped to the function.'),
+  })
+  .superRefine((config, ctx) => {
+    // The run stops taking new work this long before the timeout; a margin as long as the
+    // timeout would leave it no time at all.
+    if (config.poll.safetyMarginSeconds >= config.deployment.function.timeoutSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['poll', 'safetyMarginSeconds'],
+        message: `must be shorter than deployment.function.timeoutSeconds (${config.deployment.function.timeoutSeconds})`,
+      });
+    }
+  });
+
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+export type ProjectConfigInput = z.input<typeof projectConfigSchema>;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+/** Validates an already-parsed value. Never throws anything but ConfigError. */
+export function parseProjectConfig(value: unknown, source = 'config'): ProjectConfig {
+  const result = projectConfigSchema.safeParse(value);
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** Reads and validates a `config/<stage>.json` file. */
+export function loadProjectConfig(path: string): ProjectConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read file: ${(error as Error).message}`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseProjectConfig(value, path);
+}
+
+/**
+ * The runtime config exactly as the poller will validate it: `deployment` and the editor-only
+ * `$schema` stripped, defaults applied. Parsing it again yields the same value.
+ */
+export function runtimeConfigOf(config: ProjectConfig): AlertConfig {
+  const { deployment: _deployment, $schema: _schema, ...runtime } = config;
+  return alertConfigSchema.parse(runtime);
+}
+
+/** The JSON Schema editors use for `config/*.json` (written to `config/config.schema.json`). */
+export function projectConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(projectConfigSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+/**
+ * What the poller reads from ALERT_CONFIG_FILE: either a runtime config (what the stack ships)
+ * or a whole `config/<stage>.json` (what a platform engineer points the local runner at), whose
+ * `deployment` section is validated and then set aside.
+ */
+export function loadRuntimeConfigFile(path: string): AlertConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read file: ${(error as Error).message}`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  if (value !== null && typeof value === 'object' && 'deployment' in value) {
+    return runtimeConfigOf(parseProjectConfig(value, path));
+  }
+  return parseConfig(value, path);
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
+import { alertConfigSchema } from '../core/config/schema';
+import { trackRunHealth } from '../core/health/track-health';
+import type { RunOutcome } from '../core/health/run-health';
+import { type PollSummary, poll } from '../core/poll/poll-use-case';
+import { classifyFailure } from './classify-failure';
+import type { LambdaContext, ScheduledEvent } from './lambda-types';
+import {
+  createInfrastructure,
+  createRuntime,
+  type PollerInfrastructure,
+  type PollerRuntime,
+  type RuntimeOverrides,
+} from './runtime';
+
+/** Used to judge health when the config itself could not be loaded. */
+const DEFAULT_CONFIG = alertConfigSchema.parse({});
+
+/**
+ * The poller's primary adapter: wires the runtime (built once per container), calls the poll
+ * use case, and reports the run's outcome (logs, metrics, the poller's own health). No
+ * business logic here.
+ */
+export function createPollHandler(overrides: RuntimeOverrides = {}) {
+  let infra: PollerInfrastructure | undefined;
+  let runtime: Promise<PollerRuntime> | undefined;
+  const writeMetrics = overrides.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
+
+  return middy<ScheduledEvent, PollSummary>().handler(async (event, context: LambdaContext) => {
+    const runId = context.awsRequestId || randomUUID();
+    infra ??= createInfrastructure(overrides);
+    const { logger: rootLogger } = infra;
+    const logger = rootLogger.child({ runId });
+
+    let rt: PollerRuntime;
+    try {
+      runtime ??= createRuntime(infra, overrides);
+      rt = await runtime;
+    } catch (error) {
+      // Do not cache a failed start: the next run tries again (e.g. after the secret is set).
+      runtime = undefined;
+      logger.error('Poller cannot start', { error: error as Error });
+      for (const line of pollMetricLines(null, true, Date.now())) writeMetrics(line);
+      await reportHealth(infra, DEFAULT_CONFIG, logger, { ok: false, ...classifyFailure(error) });
+      throw error;
+    }
+
+    logger.info('Poll run starting', { scheduledAt: event.time ?? null });
+    const before = rt.source.stats();
+    try {
+      const summary = await poll({
+        source: rt.source,
+        store: rt.store,
+        notifier: rt.notifier,
+        logger,
+        config: rt.config,
+        now: () => new Date(),
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        runId,
+      });
+      logger.info('Poll run finished', { summary });
+      for (const line of pollMetricLines(summary, false, Date.now())) writeMetrics(line);
+      // A run that found another one holding the lease says nothing about health.
+      if (summary.status !== 'skipped-lease-held') {
+        await reportHealth(rt, rt.config, logger, { ok: true, lagSeconds: summary.lagSeconds });
+      }
+      return summary;
+    } catch (error) {
+      const summary = (error as { summary?: PollSummary }).summary ?? null;
+      logger.error('Poll run failed', { error: error as Error, summary });
+      for (const line of pollMetricLines(summary, true, Date.now())) writeMetrics(line);
+      await reportHealth(rt, rt.config, logger, { ok: false, ...classifyFailure(error) });
+      throw error;
+    } finally {
+      const after = rt.source.stats();
+      writeMetrics(
+        plivoMetricLine(
+          {
+            throttled: after.throttled - before.throttled,
+            serverErrors: after.serverErrors - before.serverErrors,
+            networkErrors: after.networkErrors - before.networkErrors,
+            timeouts: after.timeouts - before.timeouts,
+          },
+          Date.now(),
+        ),
+      );
+    }
+  });
+}
+
+function reportHealth(
+  infra: PollerInfrastructure,
+  config: typeof DEFAULT_CONFIG,
+  logger: PollerInfrastructure['logger'],
+  outcome: RunOutcome,
+) {
+  return trackRunHealth(
+    {
+      store: infra.store,
+      opsNotifier: infra.opsNotifier,
+      logger,
+      operations: config.operations,
+      deploymentName: config.notifications.deploymentName,
+      now: new Date(),
+    },
+    outcome,
+  );
+}
+
+export const handler = createPollHandler();

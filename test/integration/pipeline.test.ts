@@ -1,0 +1,213 @@
+/**
+ * The whole alerting path over real HTTP (the Plivo sandbox) and a real DynamoDB-compatible
+ * server (dynalite), in simulated time: poll use case + Plivo client + DynamoDB store.
+ */
+import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
+import { type Dynalite, startDynalite } from '../support/dynalite';
+import { expectedKeysAt, type Pipeline, startPipeline } from '../support/pipeline';
+
+const MIN = 60_000;
+const T0 = new Date('2026-11-20T12:00:00Z');
+
+let dynamo: Dynalite;
+let pipeline: Pipeline | undefined;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+afterEach(async () => {
+  await pipeline?.close();
+  pipeline = undefined;
+});
+
+/** Every incident, ending between 50 and 10 minutes before T0, plus healthy traffic. */
+function incidentTraffic(seed = 7): SandboxCall[] {
+  return [
+    ...generateTraffic({
+      seed,
+      from: new Date(T0.getTime() - 50 * MIN),
+      to: new Date(T0.getTime() - 10 * MIN),
+      callsPerMinute: 3,
+      incidents: 'all',
+    }),
+  ];
+}
+
+const byScenario = (calls: SandboxCall[], scenario: string) => calls.filter((c) => c.scenario === scenario);
+
+describe('the alerting pipeline', () => {
+  it('alerts every finding of a window once, and nothing for healthy, quiet or malformed calls', async () => {
+    const calls = incidentTraffic();
+    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+
+    const summary = await pipeline.run();
+
+    expect(summary.status).toBe('completed');
+    expect(summary.firstRun).toBe(true);
+    expect(summary.recordsSkipped).toBe(2); // the two malformed records; the rest still alerts
+    const expected = expectedKeysAt(calls, T0);
+    expect(pipeline.notifier.keys().sort()).toEqual(expected);
+    expect(expected.length).toBeGreaterThanOrEqual(12);
+    expect(summary.alertsPublished).toBe(expected.length);
+    expect(summary.callsSeen).toBeGreaterThan(100);
+  });
+
+  it('publishes nothing new when the next run covers the same calls again', async () => {
+    const calls = incidentTraffic();
+    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    await pipeline.run();
+    const first = pipeline.notifier.sent.length;
+
+    pipeline.clock.advance(5 * MIN); // the overlap re-reads the last 15 minutes
+    const second = await pipeline.run();
+
+    expect(pipeline.notifier.sent.length).toBe(first);
+    expect(second.alertsPublished).toBe(0);
+    expect(second.callsAlreadyEvaluated).toBeGreaterThan(0);
+  });
+
+  it('alerts once for a CDR that shows up late, inside the overlap', async () => {
+    const calls = incidentTraffic();
+    const [lateCdr] = byScenario(calls, 'late-cdr');
+    if (!lateCdr) throw new Error('traffic has no late-cdr incident');
+    // Make the CDR appear only after the first run's window closed.
+    lateCdr.endTime = new Date(T0.getTime() - 2 * MIN);
+    lateCdr.cdrReadyAt = new Date(T0.getTime() + 4 * MIN);
+    lateCdr.insightsReadyAt = new Date(T0.getTime() + 4 * MIN);
+    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    const key = `zentrunk-alerts:packet-loss#${lateCdr.callUuid}`;
+
+    await pipeline.run();
+    expect(pipeline.notifier.keys()).not.toContain(key);
+
+    pipeline.clock.advance(5 * MIN);
+    await pipeline.run();
+    pipeline.clock.advance(5 * MIN);
+    await pipeline.run();
+
+    expect(pipeline.notifier.keys().filter((k) => k === key)).toHaveLength(1);
+  });
+
+  it('alerts on a later run when insights answered 404 at first', async () => {
+    const calls = incidentTraffic();
+    const [slow] = byScenario(calls, 'insights-late');
+    if (!slow) throw new Error('traffic has no insights-late incident');
+    slow.insightsReadyAt = new Date(T0.getTime() + 7 * MIN);
+    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    const key = `zentrunk-alerts:high-jitter#${slow.callUuid}`;
+
+    const first = await pipeline.run();
+    expect(first.insightsNotReady).toBeGreaterThanOrEqual(1);
+    expect(pipeline.notifier.keys()).not.toContain(key);
+    const pending = await pipeline.store.listPendingInsights();
+    expect(pending.map((p) => p.call.callUuid)).toContain(slow.callUuid);
+
+    pipeline.clock.advance(5 * MIN); // still 404
+    await pipeline.run();
+    expect(pipeline.notifier.keys()).not.toContain(key);
+
+    pipeline.clock.advance(5 * MIN); // ready now
+    const third = await pipeline.run();
+    expect(pipeline.notifier.keys().filter((k) => k === key)).toHaveLength(1);
+    expect(third.pendingRetried).toBeGreaterThanOrEqual(1);
+    expect((await pipeline.store.listPendingInsights()).map((p) => p.call.callUuid)).not.toContain(
+      slow.callUuid,
+    );
+  });
+
+  it('judges a call on its CDR alone once insights never come, and says so', async () => {
+    const calls = incidentTraffic();
+    const [slow] = byScenario(calls, 'insights-late');
+    if (!slow) throw new Error('traffic has no insights-late incident');
+    slow.hangupSource = 'zentrunk';
+    slow.hangupCauseCode = 5030;
+    slow.hangupCauseName = 'internal_error';
+    slow.expectedAlerts = ['zentrunk-hangup'];
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      faults: { insightsNeverReady: true },
+      config: { poll: { insightsMaxAttempts: 2 } },
+    });
+
+    await pipeline.run();
+    pipeline.clock.advance(5 * MIN);
+    const second = await pipeline.run();
+
+    expect(second.insightsGaveUp).toBeGreaterThan(0);
+    expect(await pipeline.store.listPendingInsights()).toEqual([]);
+    // The CDR rule alerted on the first run, without waiting for insights.
+    const hangup = pipeline.notifier.sent.filter(
+      (m) => m.dedupKey === `zentrunk-alerts:zentrunk-hangup#${slow.callUuid}`,
+    );
+    expect(hangup).toHaveLength(1);
+    // Insight rules never fired: nothing to judge them on.
+    expect(pipeline.notifier.keys().some((k) => k.startsWith('zentrunk-alerts:high-jitter#'))).toBe(false);
+  });
+
+  it('retries 429s and 5xx from Plivo and completes the run with every alert', async () => {
+    const calls = incidentTraffic();
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      faults: { status429Every: 5, status5xxEvery: 7, retryAfterSeconds: 1 },
+    });
+
+    const summary = await pipeline.run();
+
+    expect(summary.status).toBe('completed');
+    const stats = pipeline.client.stats();
+    expect(stats.throttled).toBeGreaterThan(5);
+    expect(stats.serverErrors).toBeGreaterThan(3);
+    const faulted = pipeline.sandbox.requests.filter((r) => r.fault !== null);
+    expect(faulted.length).toBeGreaterThan(8);
+    expect(pipeline.notifier.keys().sort()).toEqual(expectedKeysAt(calls, T0));
+  });
+
+  it('leaves the cursor alone when a publish fails, and sends the alert on the next run', async () => {
+    const calls = incidentTraffic();
+    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    pipeline.notifier.failNext = 1;
+
+    await expect(pipeline.run()).rejects.toThrow(/could not be published/);
+    const afterFailure = pipeline.notifier.keys();
+
+    pipeline.clock.advance(5 * MIN);
+    await pipeline.run();
+    const all = pipeline.notifier.keys();
+    expect(new Set(all).size).toBe(all.length); // no duplicates
+    // Everything due by the first run went out, exactly once, the refused one included.
+    const due = expectedKeysAt(calls, T0);
+    expect(afterFailure).toHaveLength(due.length - 1);
+    expect(all.filter((k) => due.includes(k)).sort()).toEqual(due);
+  });
+
+  it('folds findings past the per-run budget into one catch-up summary', async () => {
+    const calls = incidentTraffic();
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: { notifications: { maxAlertsPerRun: 3 } },
+    });
+
+    const summary = await pipeline.run();
+
+    const individual = pipeline.notifier.sent.filter((m) => m.attributes.rule !== 'catch-up-summary');
+    const summaries = pipeline.notifier.sent.filter((m) => m.attributes.rule === 'catch-up-summary');
+    expect(individual).toHaveLength(3);
+    expect(summaries).toHaveLength(1);
+    expect(summary.findingsSummarized).toBe(summary.findings - 3);
+    expect(summaries[0]?.subject).toMatch(/more findings/);
+    expect(summaries[0]?.subject.length).toBeLessThan(100);
+
+    // Summarised findings count as notified: the next run over the same calls sends nothing.
+    pipeline.clock.advance(5 * MIN);
+    await pipeline.run();
+    expect(pipeline.notifier.sent.filter((m) => m.attributes.rule !== 'catch-up-summary')).toHaveLength(3);
+  });
+});

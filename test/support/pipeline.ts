@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
+import { JsonLogger } from '../../functions/adapters/logging/json-logger';
+import { PlivoClient } from '../../functions/adapters/plivo/plivo-client';
+import { parseConfig } from '../../functions/core/config/load-config';
+import type { AlertConfig } from '../../functions/core/config/schema';
+import { type PollSummary, poll } from '../../functions/core/poll/poll-use-case';
+import type { AlertMessage, Notifier, StateStore } from '../../functions/core/ports';
+import { type PlivoSandbox, type SandboxFaults, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
+import { mulberry32, type SandboxCall } from '../../sandbox/traffic';
+import { makeTestTable } from './dynalite';
+
+export const TEST_AUTH_ID = 'MATESTPIPELINE00000001';
+export const TEST_AUTH_TOKEN = 'pipeline-test-token-4f9a2c71e0';
+
+/** Simulated time shared by the sandbox (CDR and insights readiness), the client and the poller. */
+export class FakeClock {
+  constructor(private ms: number) {}
+  now = (): Date => new Date(this.ms);
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  /**
+   * Backoff and rate-limit waits take 1/100 of their time for real (so concurrent waiters wake
+   * in the order they would, instead of in lockstep) and their full time on the clock.
+   */
+  sleep = async (ms: number): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms / 100, 50)));
+    this.ms += ms;
+  };
+}
+
+/** A notifier that keeps what it was given; it can be told to refuse some publishes. */
+export class RecordingNotifier implements Notifier {
+  readonly sent: AlertMessage[] = [];
+  failNext = 0;
+  failAll = false;
+  async publish(message: AlertMessage): Promise<{ messageId: string }> {
+    if (this.failAll || this.failNext > 0) {
+      this.failNext = Math.max(0, this.failNext - 1);
+      throw new Error('SNS said no (test)');
+    }
+    this.sent.push(message);
+    return { messageId: `m-${this.sent.length}` };
+  }
+  keys(): string[] {
+    return this.sent.map((m) => m.dedupKey);
+  }
+}
+
+export interface PipelineOptions {
+  dynamoEndpoint: string;
+  calls: readonly SandboxCall[];
+  start: Date;
+  config?: unknown;
+  faults?: Partial<SandboxFaults>;
+}
+
+export interface Pipeline {
+  clock: FakeClock;
+  sandbox: PlivoSandbox;
+  store: StateStore;
+  client: PlivoClient;
+  notifier: RecordingNotifier;
+  config: AlertConfig;
+  logs: string[];
+  /** One poll run at the clock's current time. */
+  run(options?: {
+    remainingTimeMs?: () => number;
+    store?: StateStore;
+    notifier?: Notifier;
+  }): Promise<PollSummary>;
+  close(): Promise<void>;
+}
+
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const clock = new FakeClock(options.start.getTime());
+  const sandbox = await startPlivoSandbox({
+    authId: TEST_AUTH_ID,
+    authToken: TEST_AUTH_TOKEN,
+    calls: options.calls,
+    now: clock.now,
+    faults: options.faults,
+  });
+  const table = await makeTestTable(options.dynamoEndpoint);
+  const store = new DynamoDbStateStore({
+    tableName: table.tableName,
+    client: table.documentClient,
+    now: () => clock.now().getTime(),
+  });
+  const logs: string[] = [];
+  const logger = new JsonLogger({ write: (line) => logs.push(line), level: 'debug' });
+  logger.addSecret(TEST_AUTH_TOKEN);
+  const config = parseConfig(options.config ?? {}, 'test');
+  const client = new PlivoClient({
+    baseUrl: sandbox.baseUrl,
+    authId: TEST_AUTH_ID,
+    authToken: TEST_AUTH_TOKEN,
+    config: config.plivo,
+    logger,
+    now: () => clock.now().getTime(),
+    sleep: clock.sleep,
+    random: mulberry32(42),
+  });
+  const notifier = new RecordingNotifier();
+  return {
+    clock,
+    sandbox,
+    store,
+    client,
+    notifier,
+    config,
+    logs,
+    run: (runOptions = {}) =>
+      poll({
+        source: client,
+        store: runOptions.store ?? store,
+        notifier: runOptions.notifier ?? notifier,
+        logger: logger.child({ run: randomUUID() }),
+        config,
+        now: clock.now,
+        remainingTimeMs: runOptions.remainingTimeMs ?? (() => 240_000),
+        runId: randomUUID(),
+      }),
+    close: async () => {
+      await sandbox.close();
+      table.client.destroy();
+    },
+  };
+}
+
+/** The alert keys these calls should produce under the default config, eventually. */
+export function expectedKeys(calls: readonly SandboxCall[]): string[] {
+  return calls.flatMap((c) => c.expectedAlerts.map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`)).sort();
+}
+
+/** Rules judged on the CDR alone; the others need the call's insights. */
+const CDR_RULES = new Set(['zentrunk-hangup', 'stir-unverified']);
+
+/** The keys a run at `now` can already produce: CDRs listed by then, insight rules only once insights exist. */
+export function expectedKeysAt(calls: readonly SandboxCall[], now: Date): string[] {
+  return calls
+    .filter((c) => c.cdrReadyAt <= now)
+    .flatMap((c) =>
+      c.expectedAlerts
+        .filter((rule) => CDR_RULES.has(rule) || (c.insightsReadyAt !== null && c.insightsReadyAt <= now))
+        .map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`),
+    )
+    .sort();
+}
