@@ -1,0 +1,138 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { AlertConfig } from '../functions/core/config/schema';
+import { ENV } from '../functions/poller/environment';
+import type { AlertTopic } from './alert-topic';
+import { writeBundledFileCommand } from './bundled-file';
+import type { PlivoCredentials } from './plivo-credentials';
+
+/** The validated runtime config ships inside the bundle, at this path on the Lambda host. */
+export const ALERT_CONFIG_FILE_NAME = 'alert-config.json';
+export const ALERT_CONFIG_PATH = `/var/task/${ALERT_CONFIG_FILE_NAME}`;
+
+export interface PollerFunctionProps {
+  /** The handler source, e.g. functions/poller/handler.ts (exports `handler`). */
+  readonly entry: string;
+  readonly projectRoot: string;
+  readonly depsLockFilePath: string;
+  /** Written to the bundle as alert-config.json; the poller validates it again at start-up. */
+  readonly runtimeConfig: AlertConfig;
+  readonly memoryMb: number;
+  readonly timeout: Duration;
+  readonly logRetentionDays: number;
+  readonly plivoApiBaseUrl: string;
+  /** One schedule interval: a tick older than this is superseded by the next one. */
+  readonly scheduleInterval: Duration;
+  readonly stateTable: ITable;
+  readonly alertTopic: AlertTopic;
+  readonly plivoCredentials: PlivoCredentials;
+}
+
+/**
+ * The poller Lambda: bundled locally with esbuild as ESM for Node.js 24 on arm64, one run at a
+ * time, with its own log group and a queue that keeps a record of every failed run.
+ */
+export class PollerFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  /** Failed runs (after retries) and schedule ticks EventBridge could not deliver. */
+  readonly failedRuns: Queue;
+
+  constructor(scope: Construct, id: string, props: PollerFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Its own role rather than the default one with AWSLambdaBasicExecutionRole: that managed
+    // policy allows writing to every log group, this role only to the one above.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'zentrunk-alerts poller',
+    });
+    this.logGroup.grantWrite(role);
+
+    this.failedRuns = new Queue(this, 'FailedRuns', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: a failed run stays inspectable for two weeks.
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failedRuns).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter destination of the poller (Lambda on-failure destination ' +
+        'and EventBridge target DLQ); nothing consumes it, so it needs no dead-letter queue of its own.',
+    });
+
+    const configJson = `${JSON.stringify(props.runtimeConfig, null, 2)}\n`;
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: 'Polls Plivo Zentrunk calls and insights, evaluates alert rules, publishes alerts',
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: props.depsLockFilePath,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: props.timeout,
+      role,
+      logGroup: this.logGroup,
+      // Runs must never overlap: they share a cursor (the state store's lease is the second line).
+      reservedConcurrentExecutions: 1,
+      // No retry: the next scheduled run starts from the saved cursor anyway, and a retry of a
+      // run that failed for a lasting reason (bad credentials, Plivo down) would only double the
+      // noise. A failed run goes straight to the failed-runs queue and its alarm.
+      retryAttempts: 0,
+      maxEventAge: props.scheduleInterval,
+      onFailure: new SqsDestination(this.failedRuns),
+      environment: {
+        [ENV.stateTableName]: props.stateTable.tableName,
+        [ENV.alertTopicArn]: props.alertTopic.topic.topicArn,
+        [ENV.plivoCredentialsSecretArn]: props.plivoCredentials.secret.secretArn,
+        [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
+        [ENV.plivoApiBaseUrl]: props.plivoApiBaseUrl,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // Synth must work offline and in CI: the esbuild from node_modules, never Docker.
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // @middy/core is ESM only; CommonJS dependencies bundled into ESM still call require().
+        banner:
+          "import { createRequire as __zentrunkCreateRequire } from 'node:module'; " +
+          'const require = __zentrunkCreateRequire(import.meta.url);',
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Ship the SDK versions the tests ran against, not whatever the runtime has today.
+        bundleAwsSDK: true,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The config rides in the bundle (no 4 KB environment limit), so a changed threshold
+          // changes the asset hash and `cdk deploy` updates the function.
+          afterBundling: (_inputDir, outputDir) => [
+            writeBundledFileCommand(outputDir, ALERT_CONFIG_FILE_NAME, configJson),
+          ],
+        },
+      },
+    });
+
+    props.stateTable.grantReadWriteData(this.function);
+    props.alertTopic.grantPublish(this.function);
+    props.plivoCredentials.grantRead(this.function);
+  }
+}

@@ -1,0 +1,99 @@
+import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { type ProjectConfig, runtimeConfigOf } from '../functions/core/config/project-config';
+import { ENV } from '../functions/poller/environment';
+import { AlertTopic } from './alert-topic';
+import { Operations } from './operations';
+import { OperationsTopic } from './operations-topic';
+import { PlivoCredentials } from './plivo-credentials';
+import { PollSchedule } from './poll-schedule';
+import { PollerFunction } from './poller-function';
+import { StateTable } from './state-table';
+
+export interface ZentrunkAlertsStackProps extends StackProps {
+  readonly stage: string;
+  /** The validated `config/<stage>.json`. */
+  readonly config: ProjectConfig;
+  /** The poller handler's source file. */
+  readonly pollerEntry: string;
+  readonly projectRoot: string;
+  readonly depsLockFilePath: string;
+}
+
+/** The whole alerter: state, alert topic and credentials, the scheduled poller, and its alarms. */
+export class ZentrunkAlertsStack extends Stack {
+  readonly stateTable: StateTable;
+  readonly alertTopic: AlertTopic;
+  readonly plivoCredentials: PlivoCredentials;
+  readonly poller: PollerFunction;
+  readonly schedule: PollSchedule;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: ZentrunkAlertsStackProps) {
+    super(scope, id, {
+      description: `zentrunk-alerts (${props.stage}): Plivo Zentrunk call-quality alerts`,
+      ...props,
+    });
+    const { deployment } = props.config;
+    const scheduleInterval = Duration.minutes(deployment.scheduleMinutes);
+    const timeout = Duration.seconds(deployment.function.timeoutSeconds);
+
+    // Stateful: kept across deployments, never replaced by a code change.
+    this.stateTable = new StateTable(this, 'StateTable');
+    this.alertTopic = new AlertTopic(this, 'AlertTopic', { config: deployment.alertTopic });
+    this.plivoCredentials = new PlivoCredentials(this, 'PlivoCredentials', {
+      config: deployment.plivoCredentials,
+    });
+
+    // Stateless: the function, what starts it and what watches it.
+    this.poller = new PollerFunction(this, 'Poller', {
+      entry: props.pollerEntry,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: props.depsLockFilePath,
+      runtimeConfig: runtimeConfigOf(props.config),
+      memoryMb: deployment.function.memoryMb,
+      timeout,
+      logRetentionDays: deployment.function.logRetentionDays,
+      plivoApiBaseUrl: deployment.plivoApiBaseUrl,
+      scheduleInterval,
+      stateTable: this.stateTable.table,
+      alertTopic: this.alertTopic,
+      plivoCredentials: this.plivoCredentials,
+    });
+    this.schedule = new PollSchedule(this, 'PollSchedule', {
+      interval: scheduleInterval,
+      target: this.poller.function,
+      deadLetterQueue: this.poller.failedRuns,
+    });
+    const operationsTopic = new OperationsTopic(this, 'OperationsTopic', {
+      config: deployment.operations,
+      alertTopic: this.alertTopic,
+    });
+    this.operations = new Operations(this, 'Operations', {
+      config: deployment.operations,
+      topic: operationsTopic.topic,
+      pollerFunction: this.poller.function,
+      timeout,
+      failedRuns: this.poller.failedRuns,
+      scheduleInterval,
+    });
+
+    Tags.of(this).add('project', 'zentrunk-alerts');
+    Tags.of(this).add('stage', props.stage);
+    for (const [key, value] of Object.entries(deployment.tags)) Tags.of(this).add(key, value);
+
+    new CfnOutput(this, 'PlivoCredentialsSecretArn', {
+      description: `Set {"authId","authToken"} here with aws secretsmanager put-secret-value (${ENV.plivoCredentialsSecretArn})`,
+      value: this.plivoCredentials.secret.secretArn,
+    });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topic.topicArn });
+    new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topic.topicArn });
+    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
+    new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
+    new CfnOutput(this, 'PollerLogGroupName', { value: this.poller.logGroup.logGroupName });
+    new CfnOutput(this, 'FailedRunsQueueUrl', { value: this.poller.failedRuns.queueUrl });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectConfigJsonSchema } from '../functions/core/config/project-config';
+
+/**
+ * Writes config/config.schema.json, the JSON Schema editors use for config/<stage>.json, from
+ * the zod schema. Run after changing either schema: `npm run config:schema`. A test fails
+ * while the committed file is out of date.
+ */
+const target = join(import.meta.dirname, '..', 'config', 'config.schema.json');
+writeFileSync(target, `${JSON.stringify(projectConfigJsonSchema(), null, 2)}\n`);
+console.log(`Wrote ${target}`);

@@ -1,0 +1,235 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, parseConfig } from '../../functions/core/config/load-config';
+import {
+  loadProjectConfig,
+  parseProjectConfig,
+  projectConfigJsonSchema,
+  runtimeConfigOf,
+} from '../../functions/core/config/project-config';
+import { DEFAULT_PLIVO_API_BASE_URL } from '../../functions/poller/environment';
+import { CONFIG_DIR } from '../../lib/project-paths';
+import { tempDir, writeConfigFile } from './synth';
+
+/** The issues a config raises, as "path: message" lines. */
+function issuesOf(value: unknown): string[] {
+  try {
+    parseProjectConfig(value);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+describe('deployment config', () => {
+  it('applies defaults to an empty deployment section', () => {
+    expect(parseProjectConfig({}).deployment).toEqual({
+      tags: {},
+      scheduleMinutes: 5,
+      function: { memoryMb: 512, timeoutSeconds: 240, logRetentionDays: 30 },
+      plivoApiBaseUrl: DEFAULT_PLIVO_API_BASE_URL,
+      plivoCredentials: {},
+      alertTopic: { subscriptions: [] },
+      operations: {
+        topic: 'new',
+        emails: [],
+        noSuccessfulPollMinutes: 30,
+        plivoThrottledMinutes: 15,
+        durationAlarmPercent: 80,
+      },
+    });
+  });
+
+  it.each(['dev', 'prod'])('loads the committed config/%s.json', (stage) => {
+    const config = loadProjectConfig(join(CONFIG_DIR, `${stage}.json`));
+    expect(config.$schema).toBe('./config.schema.json');
+    expect(config.deployment.function.timeoutSeconds).toBeLessThan(config.deployment.scheduleMinutes * 60);
+  });
+
+  it.each([
+    [
+      'a timeout as long as the schedule interval',
+      { scheduleMinutes: 2, function: { timeoutSeconds: 120 } },
+      'deployment.function.timeoutSeconds: must be shorter than the schedule interval',
+    ],
+    [
+      'the default timeout with a 1-minute schedule',
+      { scheduleMinutes: 1, operations: { noSuccessfulPollMinutes: 10 } },
+      'deployment.function.timeoutSeconds: must be shorter than the schedule interval (scheduleMinutes 1 = 60 s)',
+    ],
+    [
+      'a no-success window shorter than two intervals',
+      { scheduleMinutes: 10, operations: { noSuccessfulPollMinutes: 15 } },
+      'deployment.operations.noSuccessfulPollMinutes: must be at least two schedule intervals (20 minutes)',
+    ],
+    [
+      'an SMS endpoint that is not E.164',
+      { alertTopic: { subscriptions: [{ protocol: 'sms', endpoint: '0155 5555' }] } },
+      'deployment.alertTopic.subscriptions[0].endpoint: must be an E.164 phone number',
+    ],
+    [
+      'a plain-http endpoint',
+      { alertTopic: { subscriptions: [{ protocol: 'https', endpoint: 'http://hooks.example.com/x' }] } },
+      'deployment.alertTopic.subscriptions[0].endpoint: must be an https:// URL',
+    ],
+    [
+      'an invalid email',
+      { alertTopic: { subscriptions: [{ protocol: 'email', endpoint: 'oncall' }] } },
+      'deployment.alertTopic.subscriptions[0].endpoint: must be an email address',
+    ],
+    [
+      'an SQS endpoint that is not a queue ARN',
+      {
+        alertTopic: {
+          subscriptions: [{ protocol: 'sqs', endpoint: 'https://sqs.us-east-1.amazonaws.com/1/q' }],
+        },
+      },
+      'deployment.alertTopic.subscriptions[0].endpoint: must be an SQS queue ARN',
+    ],
+    [
+      'an unknown protocol',
+      { alertTopic: { subscriptions: [{ protocol: 'lambda', endpoint: 'x' }] } },
+      'deployment.alertTopic.subscriptions[0].protocol:',
+    ],
+    [
+      'a filter on an unknown rule',
+      {
+        alertTopic: {
+          subscriptions: [
+            { protocol: 'email', endpoint: 'a@example.com', filterPolicy: { rule: ['jitter'] } },
+          ],
+        },
+      },
+      'deployment.alertTopic.subscriptions[0].filterPolicy.rule[0]: Invalid option',
+    ],
+    [
+      'a filter on an attribute the notifier does not set',
+      {
+        alertTopic: {
+          subscriptions: [{ protocol: 'email', endpoint: 'a@example.com', filterPolicy: { carrier: ['x'] } }],
+        },
+      },
+      'deployment.alertTopic.subscriptions[0].filterPolicy: Unrecognized key: "carrier"',
+    ],
+    [
+      'the same subscription twice',
+      {
+        alertTopic: {
+          subscriptions: [
+            { protocol: 'email', endpoint: 'a@example.com' },
+            { protocol: 'email', endpoint: 'a@example.com' },
+          ],
+        },
+      },
+      'deployment.alertTopic.subscriptions[1].endpoint: duplicate subscription email:a@example.com',
+    ],
+    [
+      'an existing topic that is not an ARN',
+      { alertTopic: { existingTopicArn: 'alerts' } },
+      'deployment.alertTopic.existingTopicArn: must be an SNS topic ARN',
+    ],
+    [
+      'subscriptions on an existing topic',
+      {
+        alertTopic: {
+          existingTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+          subscriptions: [{ protocol: 'email', endpoint: 'a@example.com' }],
+        },
+      },
+      'deployment.alertTopic.subscriptions: subscribe to an existing topic where it is managed',
+    ],
+    [
+      'an existing operations topic without its ARN',
+      { operations: { topic: 'existing' } },
+      'deployment.operations.existingTopicArn: required when topic is "existing"',
+    ],
+    [
+      'operations emails for the alert topic',
+      { operations: { topic: 'alert-topic', emails: ['a@example.com'] } },
+      'deployment.operations.emails: only applies when topic is "new"',
+    ],
+    [
+      'two secrets',
+      { plivoCredentials: { existingSecretName: 'plivo', newSecretName: 'plivo2' } },
+      'deployment.plivoCredentials.newSecretName: give only one of',
+    ],
+    [
+      'a secret ARN without its suffix',
+      {
+        plivoCredentials: { existingSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:plivo' },
+      },
+      'deployment.plivoCredentials.existingSecretArn: must be a complete secret ARN',
+    ],
+    [
+      'a log retention CloudWatch does not offer',
+      { function: { logRetentionDays: 10 } },
+      'deployment.function.logRetentionDays: Invalid option',
+    ],
+    ['a plain-http Plivo URL', { plivoApiBaseUrl: 'http://api.plivo.com' }, 'deployment.plivoApiBaseUrl:'],
+    ['an unknown key', { schedule: 5 }, 'deployment: Unrecognized key: "schedule"'],
+  ])('rejects %s with the field path', (_case, deployment, expected) => {
+    expect(issuesOf({ deployment }).join('\n')).toContain(expected);
+  });
+
+  it('checks the runtime safety margin against the deployed timeout', () => {
+    expect(
+      issuesOf({ poll: { safetyMarginSeconds: 60 }, deployment: { function: { timeoutSeconds: 60 } } }),
+    ).toEqual(['poll.safetyMarginSeconds: must be shorter than deployment.function.timeoutSeconds (60)']);
+  });
+
+  it('still validates the runtime part', () => {
+    expect(issuesOf({ rules: { 'packet-loss': { thresholdPct: 0 } } })[0]).toMatch(
+      /^rules\.packet-loss\.thresholdPct: /,
+    );
+  });
+
+  it('names the file and the path when loading a bad file', () => {
+    const file = writeConfigFile({ deployment: { scheduleMinutes: 0 } });
+    expect(() => loadProjectConfig(file)).toThrow(ConfigError);
+    expect(() => loadProjectConfig(file)).toThrow(
+      `Invalid alert config (${file}):\n  - deployment.scheduleMinutes:`,
+    );
+  });
+
+  it('reports unreadable and malformed files as ConfigError', () => {
+    expect(() => loadProjectConfig(join(tempDir('missing'), 'none.json'))).toThrow(/cannot read file/);
+    const file = join(tempDir('bad-json'), 'bad.json');
+    writeFileSync(file, '{ "deployment": ');
+    expect(() => loadProjectConfig(file)).toThrow(/not valid JSON/);
+  });
+});
+
+describe('runtime config for the function', () => {
+  const project = parseProjectConfig({
+    $schema: './config.schema.json',
+    rules: { 'high-jitter': { thresholdMs: 42 } },
+    deployment: { scheduleMinutes: 10 },
+  });
+  const runtime = runtimeConfigOf(project);
+
+  it('drops the deployment section and the editor-only $schema', () => {
+    expect(runtime).not.toHaveProperty('deployment');
+    expect(runtime).not.toHaveProperty('$schema');
+    expect(runtime.rules['high-jitter'].thresholdMs).toBe(42);
+  });
+
+  it('is exactly what the poller will parse (defaults applied, a fixed point)', () => {
+    expect(parseConfig(JSON.parse(JSON.stringify(runtime)))).toEqual(runtime);
+  });
+});
+
+describe('config/config.schema.json', () => {
+  it('is up to date with the zod schema (run `npm run config:schema`)', () => {
+    const committed = JSON.parse(readFileSync(join(CONFIG_DIR, 'config.schema.json'), 'utf8'));
+    expect(committed).toEqual(projectConfigJsonSchema());
+  });
+
+  it('describes the deployment section and allows $schema', () => {
+    const schema = projectConfigJsonSchema() as { properties: Record<string, { properties?: object }> };
+    expect(schema.properties.$schema).toEqual({ type: 'string' });
+    expect(Object.keys(schema.properties.deployment?.properties ?? {})).toEqual(
+      expect.arrayContaining(['scheduleMinutes', 'function', 'alertTopic', 'operations', 'plivoCredentials']),
+    );
+  });
+});

@@ -1,0 +1,500 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Match } from 'aws-cdk-lib/assertions';
+import { STATE_TABLE_KEYS } from '../../functions/adapters/dynamodb/table-definition';
+import { parseConfig } from '../../functions/core/config/load-config';
+import {
+  type ProjectConfigInput,
+  parseProjectConfig,
+  runtimeConfigOf,
+} from '../../functions/core/config/project-config';
+import { ENV, METRICS } from '../../functions/poller/environment';
+import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH } from '../../lib/poller-function';
+import { nagFindings, pollerAssetDir, REAL_POLLER_ENTRY, type Synthesized, synth } from './synth';
+import { arnOf, functionPermissions, logicalIdOf, ref, resourcesOf } from './template-queries';
+
+/** A config that exercises every option of the default layout (new topics, new secret). */
+const CONFIG: ProjectConfigInput = {
+  $schema: './config.schema.json',
+  rules: { 'packet-loss': { thresholdPct: 1.5, criticalPct: 4 }, 'high-jitter': { thresholdMs: 45 } },
+  deployment: {
+    scheduleMinutes: 5,
+    function: { memoryMb: 1024, timeoutSeconds: 200, logRetentionDays: 60 },
+    plivoApiBaseUrl: 'https://api.eu.plivo.example',
+    tags: { owner: 'platform' },
+    alertTopic: {
+      subscriptions: [
+        { protocol: 'email', endpoint: 'oncall@example.com', filterPolicy: { severity: ['critical'] } },
+        {
+          protocol: 'sms',
+          endpoint: '+14155550123',
+          filterPolicy: { severity: ['critical'], rule: ['zentrunk-hangup'] },
+        },
+        {
+          protocol: 'https',
+          endpoint: 'https://hooks.example.com/zentrunk',
+          rawMessageDelivery: true,
+          filterPolicy: { trunk_domain: ['acme.zt.plivo.com'], state: ['firing'] },
+        },
+        { protocol: 'sqs', endpoint: 'arn:aws:sqs:us-east-1:123456789012:zentrunk-alerts' },
+      ],
+    },
+    operations: { topic: 'new', emails: ['platform@example.com'], noSuccessfulPollMinutes: 20 },
+  },
+};
+
+let synthesized: Synthesized;
+let template: Synthesized['template'];
+const ids = {} as Record<
+  'table' | 'alertTopic' | 'alertKey' | 'opsTopic' | 'opsKey' | 'secret' | 'logs' | 'queue' | 'fn',
+  string
+>;
+
+beforeAll(() => {
+  if (!existsSync(REAL_POLLER_ENTRY)) throw new Error(`the poller handler is missing: ${REAL_POLLER_ENTRY}`);
+  synthesized = synth({ config: CONFIG, pollerEntry: REAL_POLLER_ENTRY });
+  template = synthesized.template;
+  ids.table = logicalIdOf(template, 'AWS::DynamoDB::Table');
+  ids.alertTopic = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'Zentrunk alerts' });
+  ids.opsTopic = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'Zentrunk alerts ops' });
+  ids.alertKey = logicalIdOf(template, 'AWS::KMS::Key', {
+    Description: 'Encrypts the Zentrunk alerts topic',
+  });
+  ids.opsKey = logicalIdOf(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('operations') });
+  ids.secret = logicalIdOf(template, 'AWS::SecretsManager::Secret');
+  ids.logs = logicalIdOf(template, 'AWS::Logs::LogGroup');
+  ids.queue = logicalIdOf(template, 'AWS::SQS::Queue');
+  ids.fn = logicalIdOf(template, 'AWS::Lambda::Function');
+});
+
+describe('poller function', () => {
+  it('runs Node.js 24 on arm64 with the configured memory and timeout', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: 200,
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 1,
+      LoggingConfig: { LogGroup: ref(ids.logs) },
+    });
+  });
+
+  it('gets exactly the environment of the contract', () => {
+    const fn = resourcesOf(template, 'AWS::Lambda::Function')[ids.fn];
+    expect(fn?.Properties?.Environment).toEqual({
+      Variables: {
+        [ENV.stateTableName]: ref(ids.table),
+        [ENV.alertTopicArn]: ref(ids.alertTopic),
+        [ENV.plivoCredentialsSecretArn]: ref(ids.secret),
+        [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
+        [ENV.plivoApiBaseUrl]: 'https://api.eu.plivo.example',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+  });
+
+  it('logs to its own log group with the configured retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 60 });
+  });
+
+  it('sends failed runs, without retrying, to an encrypted TLS-only queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(ids.fn),
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 300,
+      DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(ids.queue)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has a role with no managed policy', () => {
+    const { roleId } = functionPermissions(template);
+    const role = resourcesOf(template, 'AWS::IAM::Role')[roleId];
+    expect(role?.Properties?.ManagedPolicyArns).toBeUndefined();
+    expect(role?.Properties?.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+  });
+
+  it('may do exactly what it needs, each on its own resource, and nothing on "*"', () => {
+    const { permissions } = functionPermissions(template);
+    expect(permissions.every((p) => p.effect === 'Allow')).toBe(true);
+    expect(permissions.filter((p) => JSON.stringify(p.resource).includes('*'))).toEqual([]);
+    expect(permissions.filter((p) => p.action.includes('*'))).toEqual([]);
+
+    const resourcesFor = (prefix: string) =>
+      [
+        ...new Set(
+          permissions.filter((p) => p.action.startsWith(prefix)).map((p) => JSON.stringify(p.resource)),
+        ),
+      ].map((json) => JSON.parse(json));
+    const actionsFor = (prefix: string) =>
+      new Set(permissions.filter((p) => p.action.startsWith(prefix)).map((p) => p.action));
+
+    expect(resourcesFor('dynamodb:')).toEqual([arnOf(ids.table)]);
+    expect([...actionsFor('dynamodb:')]).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:BatchGetItem',
+      ]),
+    );
+    expect(resourcesFor('sns:')).toEqual([ref(ids.alertTopic)]);
+    expect(actionsFor('sns:')).toEqual(new Set(['sns:Publish']));
+    expect(resourcesFor('kms:')).toEqual([arnOf(ids.alertKey)]);
+    expect(actionsFor('kms:')).toEqual(new Set(['kms:Decrypt', 'kms:GenerateDataKey']));
+    expect(resourcesFor('secretsmanager:')).toEqual([ref(ids.secret)]);
+    expect(actionsFor('secretsmanager:')).toEqual(
+      new Set(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']),
+    );
+    expect(resourcesFor('logs:')).toEqual([arnOf(ids.logs)]);
+    expect(actionsFor('logs:')).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents']));
+    expect(resourcesFor('sqs:')).toEqual([arnOf(ids.queue)]);
+
+    const services = new Set(permissions.map((p) => p.action.split(':')[0]));
+    expect(services).toEqual(new Set(['dynamodb', 'sns', 'kms', 'secretsmanager', 'logs', 'sqs']));
+  });
+});
+
+describe('bundle', () => {
+  let assetDir: string;
+  beforeAll(() => {
+    assetDir = pollerAssetDir(synthesized);
+  });
+
+  it('is ESM with a source map, built from the real handler', () => {
+    expect(existsSync(join(assetDir, 'index.mjs'))).toBe(true);
+    expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+  });
+
+  it('carries exactly the validated runtime config, thresholds included', () => {
+    const bundled = JSON.parse(readFileSync(join(assetDir, ALERT_CONFIG_FILE_NAME), 'utf8'));
+    expect(bundled).toEqual(runtimeConfigOf(parseProjectConfig(CONFIG)));
+    expect(bundled.rules['packet-loss']).toMatchObject({ thresholdPct: 1.5, criticalPct: 4 });
+    expect(bundled.rules['high-jitter'].thresholdMs).toBe(45);
+    expect(bundled).not.toHaveProperty('deployment');
+    expect(parseConfig(bundled)).toEqual(bundled);
+  });
+
+  it('loads in Node.js as an ES module and exports the handler', () => {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)}); console.log(typeof m.handler);`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' },
+      encoding: 'utf8',
+    });
+    expect(output.trim()).toBe('function');
+  });
+});
+
+describe('schedule', () => {
+  it('starts the poller at the configured rate, with undeliverable ticks kept', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(ids.fn),
+          DeadLetterConfig: { Arn: arnOf(ids.queue) },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: arnOf(ids.fn),
+    });
+  });
+});
+
+describe('state table', () => {
+  it('is built from STATE_TABLE_KEYS, on demand, with TTL, PITR and encryption', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: STATE_TABLE_KEYS.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: STATE_TABLE_KEYS.sortKey.name, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        {
+          AttributeName: STATE_TABLE_KEYS.partitionKey.name,
+          AttributeType: STATE_TABLE_KEYS.partitionKey.type,
+        },
+        { AttributeName: STATE_TABLE_KEYS.sortKey.name, AttributeType: STATE_TABLE_KEYS.sortKey.type },
+      ],
+      TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEYS.ttlAttribute, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('outlives the stack', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('alert topic', () => {
+  it('is encrypted with its own rotating customer managed key', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'Zentrunk alerts',
+      KmsMasterKeyId: arnOf(ids.alertKey),
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: 'Encrypts the Zentrunk alerts topic',
+      EnableKeyRotation: true,
+    });
+  });
+
+  it('refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [ref(ids.alertTopic)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'AllowPublishThroughSSLOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sns:Publish',
+            Resource: ref(ids.alertTopic),
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('has the configured subscriptions with their filter policies', () => {
+    const subscriptions = Object.values(resourcesOf(template, 'AWS::SNS::Subscription'))
+      .map((s) => s.Properties ?? {})
+      .filter((p) => JSON.stringify(p.TopicArn) === JSON.stringify(ref(ids.alertTopic)));
+    expect(subscriptions).toHaveLength(4);
+    expect(subscriptions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Protocol: 'email',
+          Endpoint: 'oncall@example.com',
+          FilterPolicy: { severity: ['critical'] },
+        }),
+        expect.objectContaining({
+          Protocol: 'sms',
+          Endpoint: '+14155550123',
+          FilterPolicy: { severity: ['critical'], rule: ['zentrunk-hangup'] },
+        }),
+        expect.objectContaining({
+          Protocol: 'https',
+          Endpoint: 'https://hooks.example.com/zentrunk',
+          RawMessageDelivery: true,
+          FilterPolicy: { trunk_domain: ['acme.zt.plivo.com'], state: ['firing'] },
+        }),
+        expect.objectContaining({
+          Protocol: 'sqs',
+          Endpoint: 'arn:aws:sqs:us-east-1:123456789012:zentrunk-alerts',
+        }),
+      ]),
+    );
+    const email = subscriptions.find((s) => s.Protocol === 'email');
+    expect(email).not.toHaveProperty('RawMessageDelivery');
+  });
+});
+
+describe('Plivo credentials', () => {
+  it('is a placeholder secret with the keys the poller reads', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ authId: 'REPLACE_ME' }),
+        GenerateStringKey: 'authToken',
+      },
+    });
+  });
+});
+
+describe('operations', () => {
+  const alarmProps = (name: string) => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter(
+      (a) => a.Properties?.AlarmName === `zentrunk-alerts-test-${name}`,
+    );
+    expect(alarms).toHaveLength(1);
+    return alarms[0]?.Properties ?? {};
+  };
+
+  it('has an encrypted operations topic with the configured email, which the alarms may use', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(ids.opsKey) });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: ref(ids.opsTopic),
+      Protocol: 'email',
+      Endpoint: 'platform@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [ref(ids.opsTopic)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: ref(ids.opsTopic),
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('operations'),
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has six alarms, each notifying the operations topic on ALARM and OK', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(6);
+    for (const alarm of alarms) {
+      expect(alarm.Properties?.AlarmActions).toEqual([ref(ids.opsTopic)]);
+      expect(alarm.Properties?.OKActions).toEqual([ref(ids.opsTopic)]);
+    }
+  });
+
+  it('alarms on function errors and throttles', () => {
+    for (const [name, metric] of [
+      ['poller-errors', 'Errors'],
+      ['poller-throttles', 'Throttles'],
+    ]) {
+      expect(alarmProps(name as string)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: ref(ids.fn) }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('alarms when a run gets close to the timeout', () => {
+    expect(alarmProps('poller-duration-near-timeout')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Duration',
+      Statistic: 'Maximum',
+      Threshold: 200_000 * 0.8,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms when no poll has succeeded for the configured time, missing data included', () => {
+    expect(alarmProps('no-successful-poll')).toMatchObject({
+      Namespace: METRICS.namespace,
+      MetricName: METRICS.pollSucceeded,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 4,
+      DatapointsToAlarm: 4,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('alarms when the failed-runs queue holds messages', () => {
+    expect(alarmProps('failed-runs-queued')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms when Plivo keeps throttling', () => {
+    expect(alarmProps('plivo-throttled')).toMatchObject({
+      Namespace: METRICS.namespace,
+      MetricName: METRICS.plivoThrottled,
+      Statistic: 'Sum',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('has a dashboard of what the poller does', () => {
+    const dashboards = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties?.DashboardName).toBe('zentrunk-alerts-test');
+    const body = JSON.stringify(dashboards[0]?.Properties?.DashboardBody);
+    for (const metric of [
+      METRICS.callsPolled,
+      METRICS.insightsFetched,
+      METRICS.insightsNotReady,
+      METRICS.alertsPublished,
+      METRICS.duplicatesSuppressed,
+      METRICS.plivoErrors,
+      METRICS.plivoThrottled,
+      METRICS.pollLagSeconds,
+      'Errors',
+      'Duration',
+    ]) {
+      expect(body).toContain(metric);
+    }
+    expect(body).toContain(
+      `SEARCH('{${METRICS.namespace},rule} MetricName=\\\\\\"${METRICS.alertsByRule}\\\\\\"'`,
+    );
+  });
+});
+
+describe('stack', () => {
+  it('passes cdk-nag AwsSolutions with every exception acknowledged', () => {
+    expect(nagFindings(synthesized.app)).toEqual([]);
+  });
+
+  it('tags every resource with project, stage and the configured tags', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      Tags: Match.arrayWith([
+        { Key: 'owner', Value: 'platform' },
+        { Key: 'project', Value: 'zentrunk-alerts' },
+        { Key: 'stage', Value: 'test' },
+      ]),
+    });
+  });
+
+  it('outputs what the deploy guide refers to', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'PlivoCredentialsSecretArn',
+        'AlertTopicArn',
+        'OperationsTopicArn',
+        'DashboardUrl',
+      ]),
+    );
+  });
+});
