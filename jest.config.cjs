@@ -6,6 +6,6 @@ module.exports = {
   // @middy/core 7 ships ESM only; jest runs CommonJS, so esbuild transpiles it along with our TypeScript.
   transform: { '^.+\\.(t|j)sx?$': '<rootDir>/test/support/esbuild-jest.cjs' },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
-  moduleNameMapper: { '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js' },
+  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   testTimeout: 60_000,
 };

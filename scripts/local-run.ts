@@ -175,6 +175,8 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
       }
       const timeoutMs = 240_000;
       const started = Date.now();
+      if (!args.json)
+        out(`run ${run}: polling (rate-limited as deployed, so a first run takes a few seconds)...`);
       try {
         const summary = await withEnv(env, () =>
           handler(

@@ -36,3 +36,10 @@ export async function makeTestTable(endpoint: string): Promise<TestTable> {
   });
   return { tableName, client, documentClient };
 }
+
+/** A document client for the test server, marshalling as the poller's runtime does. */
+export function testDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(testDynamoDbClient(endpoint), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
