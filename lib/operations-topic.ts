@@ -1,4 +1,5 @@
 import { Annotations } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -18,22 +19,29 @@ export interface OperationsTopicProps {
  */
 export class OperationsTopic extends Construct {
   readonly topic: ITopic;
+  /** True when operations messages share the alert topic (the poller then needs no second grant). */
+  readonly isAlertTopic: boolean;
+  private readonly grantPublishTo: (grantee: IGrantable) => void;
 
   constructor(scope: Construct, id: string, props: OperationsTopicProps) {
     super(scope, id);
     const { config } = props;
 
+    this.isAlertTopic = config.topic === 'alert-topic';
     switch (config.topic) {
       case 'alert-topic':
         props.alertTopic.allowCloudWatchAlarms();
         this.topic = props.alertTopic.topic;
+        this.grantPublishTo = (grantee) => props.alertTopic.grantPublish(grantee);
         break;
       case 'existing':
         if (!config.existingTopicArn) throw new Error('operations.existingTopicArn is required'); // schema guarantees it
         this.topic = Topic.fromTopicArn(this, 'ExistingTopic', config.existingTopicArn);
+        this.grantPublishTo = (grantee) =>
+          Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
         Annotations.of(this).addWarningV2(
           'zentrunk:existing-topic-alarms',
-          'Alarms publish to an existing topic: its topic policy and KMS key policy must allow cloudwatch.amazonaws.com.',
+          'Alarms and the poller publish to an existing topic: its topic policy and KMS key policy must allow cloudwatch.amazonaws.com and the poller role.',
         );
         break;
       case 'new': {
@@ -44,8 +52,14 @@ export class OperationsTopic extends Construct {
         encrypted.allowCloudWatchAlarms();
         for (const email of config.emails) encrypted.topic.addSubscription(new EmailSubscription(email));
         this.topic = encrypted.topic;
+        this.grantPublishTo = (grantee) => encrypted.grantPublish(grantee);
         break;
       }
     }
+  }
+
+  /** The poller publishes its own health messages (credentials rejected, Plivo down, recovered) here. */
+  grantPublish(grantee: IGrantable): void {
+    this.grantPublishTo(grantee);
   }
 }

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { AlertConfig } from '../functions/core/config/schema';
 import { ENV } from '../functions/poller/environment';
 import type { AlertTopic } from './alert-topic';
+import type { OperationsTopic } from './operations-topic';
 import { writeBundledFileCommand } from './bundled-file';
 import type { PlivoCredentials } from './plivo-credentials';
 
@@ -32,6 +33,8 @@ export interface PollerFunctionProps {
   readonly scheduleInterval: Duration;
   readonly stateTable: ITable;
   readonly alertTopic: AlertTopic;
+  /** Where the poller reports its own health; omitted when that is the alert topic. */
+  readonly operationsTopic?: OperationsTopic;
   readonly plivoCredentials: PlivoCredentials;
 }
 
@@ -102,6 +105,7 @@ export class PollerFunction extends Construct {
         [ENV.plivoCredentialsSecretArn]: props.plivoCredentials.secret.secretArn,
         [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
         [ENV.plivoApiBaseUrl]: props.plivoApiBaseUrl,
+        ...(props.operationsTopic ? { [ENV.opsTopicArn]: props.operationsTopic.topic.topicArn } : {}),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -133,6 +137,7 @@ export class PollerFunction extends Construct {
 
     props.stateTable.grantReadWriteData(this.function);
     props.alertTopic.grantPublish(this.function);
+    props.operationsTopic?.grantPublish(this.function);
     props.plivoCredentials.grantRead(this.function);
   }
 }

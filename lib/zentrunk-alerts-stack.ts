@@ -45,6 +45,11 @@ export class ZentrunkAlertsStack extends Stack {
       config: deployment.plivoCredentials,
     });
 
+    const operationsTopic = new OperationsTopic(this, 'OperationsTopic', {
+      config: deployment.operations,
+      alertTopic: this.alertTopic,
+    });
+
     // Stateless: the function, what starts it and what watches it.
     this.poller = new PollerFunction(this, 'Poller', {
       entry: props.pollerEntry,
@@ -58,16 +63,13 @@ export class ZentrunkAlertsStack extends Stack {
       scheduleInterval,
       stateTable: this.stateTable.table,
       alertTopic: this.alertTopic,
+      operationsTopic: operationsTopic.isAlertTopic ? undefined : operationsTopic,
       plivoCredentials: this.plivoCredentials,
     });
     this.schedule = new PollSchedule(this, 'PollSchedule', {
       interval: scheduleInterval,
       target: this.poller.function,
       deadLetterQueue: this.poller.failedRuns,
-    });
-    const operationsTopic = new OperationsTopic(this, 'OperationsTopic', {
-      config: deployment.operations,
-      alertTopic: this.alertTopic,
     });
     this.operations = new Operations(this, 'Operations', {
       config: deployment.operations,

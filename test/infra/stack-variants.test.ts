@@ -91,7 +91,10 @@ describe('existing topics and secret', () => {
   it('only grants publish on the existing topic, reading the existing secret, and use of their keys', () => {
     const { permissions } = functionPermissions(existing.template);
     const on = (prefix: string) => permissions.filter((p) => p.action.startsWith(prefix));
-    expect(on('sns:')).toEqual([{ action: 'sns:Publish', resource: ALERT_TOPIC_ARN, effect: 'Allow' }]);
+    expect(on('sns:')).toEqual([
+      { action: 'sns:Publish', resource: ALERT_TOPIC_ARN, effect: 'Allow' },
+      { action: 'sns:Publish', resource: OPS_TOPIC_ARN, effect: 'Allow' },
+    ]);
     expect(on('kms:').map((p) => [p.action, p.resource])).toEqual(
       expect.arrayContaining([
         ['kms:Decrypt', ALERT_KEY_ARN],
@@ -168,6 +171,15 @@ describe('operations through the alert topic', () => {
         ]),
       },
     });
+  });
+
+  it('lets the poller send its health messages to the alert topic (no OPS_TOPIC_ARN)', () => {
+    const [fn] = Object.values(resourcesOf(shared.template, 'AWS::Lambda::Function')).filter(
+      (f) => (f.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables,
+    );
+    const variables = (fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toHaveProperty('ALERT_TOPIC_ARN');
+    expect(variables).not.toHaveProperty('OPS_TOPIC_ARN');
   });
 });
 

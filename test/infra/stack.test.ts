@@ -91,6 +91,7 @@ describe('poller function', () => {
         [ENV.plivoCredentialsSecretArn]: ref(ids.secret),
         [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
         [ENV.plivoApiBaseUrl]: 'https://api.eu.plivo.example',
+        [ENV.opsTopicArn]: ref(ids.opsTopic),
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -161,9 +162,10 @@ describe('poller function', () => {
         'dynamodb:BatchGetItem',
       ]),
     );
-    expect(resourcesFor('sns:')).toEqual([ref(ids.alertTopic)]);
+    // Alerts, and the poller's own health messages on the operations topic.
+    expect(resourcesFor('sns:')).toEqual([ref(ids.alertTopic), ref(ids.opsTopic)]);
     expect(actionsFor('sns:')).toEqual(new Set(['sns:Publish']));
-    expect(resourcesFor('kms:')).toEqual([arnOf(ids.alertKey)]);
+    expect(resourcesFor('kms:')).toEqual([arnOf(ids.alertKey), arnOf(ids.opsKey)]);
     expect(actionsFor('kms:')).toEqual(new Set(['kms:Decrypt', 'kms:GenerateDataKey']));
     expect(resourcesFor('secretsmanager:')).toEqual([ref(ids.secret)]);
     expect(actionsFor('secretsmanager:')).toEqual(
