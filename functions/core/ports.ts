@@ -37,8 +37,13 @@ export interface Cursor {
 
 export interface PendingInsightsItem {
   call: Call;
-  /** Runs that have asked for this call's insights so far. */
+  /** Runs that asked for this call's insights and heard "not ready yet" (404). */
   attempts: number;
+  /**
+   * Runs whose insights request failed outright (Plivo errors after retries). Counted apart:
+   * an Insights outage must not use up the not-ready budget and drop the call's alerts.
+   */
+  errors?: number;
   firstSeenAt: string;
 }
 

@@ -187,6 +187,7 @@ describe('pending insights', () => {
     expect(byUuid.get(calls[7]!.callUuid)).toEqual({
       call: calls[7],
       attempts: 1,
+      errors: 0,
       firstSeenAt: '2024-01-15T14:00:00.000Z',
     });
 
@@ -207,12 +208,14 @@ describe('pending insights', () => {
     await store.putPendingInsights(
       [
         { call: a, attempts: 2, firstSeenAt: 't0' },
-        { call: a, attempts: 3, firstSeenAt: 't0' },
+        { call: a, attempts: 3, errors: 2, firstSeenAt: 't0' },
       ],
       NOW_SEC + DAY,
     );
     await store.putPendingInsights([{ call: b, attempts: 1, firstSeenAt: 't0' }], NOW_SEC - 1);
-    expect(await store.listPendingInsights()).toEqual([{ call: a, attempts: 3, firstSeenAt: 't0' }]);
+    expect(await store.listPendingInsights()).toEqual([
+      { call: a, attempts: 3, errors: 2, firstSeenAt: 't0' },
+    ]);
   });
 });
 

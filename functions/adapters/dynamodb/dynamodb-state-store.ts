@@ -6,7 +6,7 @@
  *   cursor           cursor               <poller>      watermark (ISO), version, updatedAt
  *   alert dedup      alert#<dedupKey>     alert         status (IN_PROGRESS | COMPLETED), inProgressUntil (ms),
  *                                                        claimId, claimedAt (ms), messageId, sentAt (ms), expiresAt
- *   pending insights pending#<poller>     <callUuid>    call (map), attempts, firstSeenAt, expiresAt
+ *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, firstSeenAt, expiresAt
  *   evaluated call   call#<callUuid>      evaluated     expiresAt
  *   lease            lease                <poller>      owner, until (ms), acquiredAt (ms)
  *   health           health               <poller>      the HealthState fields, updatedAt
@@ -320,6 +320,7 @@ export class DynamoDbStateStore implements StateStore {
             [SK]: item.call.callUuid,
             call: item.call,
             attempts: item.attempts,
+            errors: item.errors ?? 0,
             firstSeenAt: item.firstSeenAt,
             [TTL]: expiresAtSec,
           },
@@ -466,6 +467,7 @@ export class DynamoDbStateStore implements StateStore {
     return {
       call,
       attempts: typeof item.attempts === 'number' ? item.attempts : 0,
+      errors: typeof item.errors === 'number' ? item.errors : 0,
       firstSeenAt: typeof item.firstSeenAt === 'string' ? item.firstSeenAt : '',
     };
   }

@@ -130,8 +130,12 @@ const pollSchema = z
       .min(5)
       .max(7 * 24 * 60)
       .default(6 * 60),
-    /** Runs that look again for insights that were not ready, before judging the CDR alone. */
-    insightsMaxAttempts: z.number().int().min(1).max(100).default(6),
+    /**
+     * Runs that look again for insights Plivo says are not ready (404), before judging the CDR
+     * alone: 12 at a 5-minute schedule is an hour. Failed requests (an Insights outage) have
+     * their own budget of four times this.
+     */
+    insightsMaxAttempts: z.number().int().min(1).max(100).default(12),
     /** A run stops starting new work this long before its time runs out, and saves progress. */
     safetyMarginSeconds: z.number().int().min(1).max(600).default(30),
   })

@@ -68,8 +68,10 @@ export class PollIncompleteError extends Error {
 
 interface Subject {
   call: Call;
-  /** Earlier attempts at its insights (0 for a call seen for the first time). */
+  /** Earlier "not ready" answers for its insights (0 for a call seen for the first time). */
   priorAttempts: number;
+  /** Earlier failed insights requests. */
+  priorErrors: number;
   firstSeenAt: string;
   wasPending: boolean;
 }
@@ -81,6 +83,8 @@ type InsightsOutcome =
   | { kind: 'deferred' };
 
 const DAY_SECONDS = 24 * 60 * 60;
+/** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
+const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
 
 function emptySummary(runId: string): PollSummary {
   return {
@@ -199,13 +203,14 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   const subjects: Subject[] = pending.map((p) => ({
     call: p.call,
     priorAttempts: p.attempts,
+    priorErrors: p.errors ?? 0,
     firstSeenAt: p.firstSeenAt,
     wasPending: true,
   }));
   summary.pendingRetried = pending.length;
   for (const call of listed.calls) {
     if (pendingByUuid.has(call.callUuid) || evaluatedBefore.has(call.callUuid)) continue;
-    subjects.push({ call, priorAttempts: 0, firstSeenAt: nowIso, wasPending: false });
+    subjects.push({ call, priorAttempts: 0, priorErrors: 0, firstSeenAt: nowIso, wasPending: false });
   }
 
   const outcomes = await mapConcurrent(
@@ -232,64 +237,62 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     subject: Subject;
     evaluated: EvaluatedCall;
     done: boolean;
-    /** Attempts to record if the call has to be looked at again. */
+    /** Counters to record if the call has to be looked at again. */
     attempts: number;
+    errors: number;
   }> = [];
   const stillPending: PendingInsightsItem[] = [];
+  const maxErrors = config.poll.insightsMaxAttempts * INSIGHTS_ERROR_BUDGET_FACTOR;
   subjects.forEach((subject, index) => {
     const outcome = outcomes[index] as InsightsOutcome;
-    if (outcome.kind === 'ready') {
-      summary.insightsFetched += 1;
+    let attempts = subject.priorAttempts;
+    let errors = subject.priorErrors;
+    const keep = (done: boolean, insights: CallInsights | null, gaveUp: boolean) => {
+      if (!done)
+        stillPending.push({ call: subject.call, attempts, errors, firstSeenAt: subject.firstSeenAt });
       toEvaluate.push({
         subject,
-        evaluated: { call: subject.call, insights: outcome.insights, insightsGaveUp: false },
-        done: true,
-        attempts: subject.priorAttempts,
+        evaluated: { call: subject.call, insights, insightsGaveUp: gaveUp },
+        done,
+        attempts,
+        errors,
       });
+    };
+    if (outcome.kind === 'ready') {
+      summary.insightsFetched += 1;
+      keep(true, outcome.insights, false);
       return;
     }
     if (outcome.kind === 'deferred') {
       // Not attempted: keep it for the next run without spending one of its attempts.
       summary.insightsDeferredForTime += 1;
-      stillPending.push({
-        call: subject.call,
-        attempts: subject.priorAttempts,
-        firstSeenAt: subject.firstSeenAt,
-      });
-      toEvaluate.push({
-        subject,
-        evaluated: { call: subject.call, insights: null, insightsGaveUp: false },
-        done: false,
-        attempts: subject.priorAttempts,
-      });
+      keep(false, null, false);
       return;
     }
     if (outcome.kind === 'error') {
+      // Plivo failing is not Plivo saying "not ready": an outage gets its own, larger budget,
+      // so the insight-based alerts of its calls are not dropped after half an hour of 5xx.
       summary.insightsErrors += 1;
+      errors += 1;
       logger.warn('Insights request failed; will look again next run', {
         callUuid: subject.call.callUuid,
         error: outcome.error.message,
+        errors,
       });
     } else {
       summary.insightsNotReady += 1;
+      attempts += 1;
     }
-    const attempts = subject.priorAttempts + 1;
-    const gaveUp = attempts >= config.poll.insightsMaxAttempts;
+    const gaveUp = attempts >= config.poll.insightsMaxAttempts || errors >= maxErrors;
     if (gaveUp) {
       summary.insightsGaveUp += 1;
       logger.warn('Insights never became available; judging the call on its CDR alone', {
         callUuid: subject.call.callUuid,
-        attempts,
+        notReadyAnswers: attempts,
+        failedRequests: errors,
       });
-    } else {
-      stillPending.push({ call: subject.call, attempts, firstSeenAt: subject.firstSeenAt });
     }
-    toEvaluate.push({
-      subject,
-      evaluated: { call: subject.call, insights: null, insightsGaveUp: gaveUp },
-      done: gaveUp,
-      attempts,
-    });
+    keep(gaveUp, null, gaveUp);
   });
 
   // Evaluate and notify. A call counts as done only when every one of its findings was
@@ -340,6 +343,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       stillPending.push({
         call: item.subject.call,
         attempts: item.attempts,
+        errors: item.errors,
         firstSeenAt: item.subject.firstSeenAt,
       });
       pendingUuids.add(uuid);

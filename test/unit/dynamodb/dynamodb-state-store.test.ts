@@ -305,8 +305,8 @@ describe('listPendingInsights', () => {
       })
       .resolvesOnce({ Items: [item(b, NOW_SEC - 5), item(c, NOW_SEC + 5)] });
     await expect(makeStore().listPendingInsights()).resolves.toEqual([
-      { call: a, attempts: 2, firstSeenAt: 't0' },
-      { call: c, attempts: 2, firstSeenAt: 't0' },
+      { call: a, attempts: 2, errors: 0, firstSeenAt: 't0' },
+      { call: c, attempts: 2, errors: 0, firstSeenAt: 't0' },
     ]);
     expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
       pk: 'pending#poller',
