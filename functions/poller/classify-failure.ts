@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/config/load-config';
 import { FatalSourceError, SourceUnavailableError } from '../core/errors';
-import type { FailureKind } from '../core/health/run-health';
-import { PollIncompleteError } from '../core/poll/poll-use-case';
+import type { FailureKind, RunOutcome } from '../core/health/run-health';
+import { PollIncompleteError, type PollSummary } from '../core/poll/poll-use-case';
 
 /** Maps a failed run's error to what operations are told (the reason is the error's own words). */
 export function classifyFailure(error: unknown): { kind: FailureKind; reason: string } {
@@ -18,4 +18,19 @@ export function classifyFailure(error: unknown): { kind: FailureKind; reason: st
     return { kind: 'state-store-failing', reason };
   }
   return { kind: 'unexpected-error', reason: `${err.name}: ${reason}` };
+}
+
+/**
+ * The health outcome of a run that completed. It can still be a poller that cannot do its job:
+ * when every insights request failed, calls pile up unjudged while the runs look green.
+ */
+export function runOutcome(summary: PollSummary): RunOutcome {
+  if (summary.insightsErrors > 0 && summary.insightsFetched === 0) {
+    return {
+      ok: false,
+      kind: 'plivo-unavailable',
+      reason: `all ${summary.insightsErrors} Plivo Insights request(s) of the run failed after retries; their calls are kept and retried`,
+    };
+  }
+  return { ok: true, lagSeconds: summary.lagSeconds };
 }

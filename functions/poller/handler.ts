@@ -5,7 +5,7 @@ import { alertConfigSchema } from '../core/config/schema';
 import { trackRunHealth } from '../core/health/track-health';
 import type { RunOutcome } from '../core/health/run-health';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
-import { classifyFailure } from './classify-failure';
+import { classifyFailure, runOutcome } from './classify-failure';
 import type { LambdaContext, ScheduledEvent } from './lambda-types';
 import {
   createInfrastructure,
@@ -64,7 +64,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       for (const line of pollMetricLines(summary, false, Date.now())) writeMetrics(line);
       // A run that found another one holding the lease says nothing about health.
       if (summary.status !== 'skipped-lease-held') {
-        await reportHealth(rt, rt.config, logger, { ok: true, lagSeconds: summary.lagSeconds });
+        await reportHealth(rt, rt.config, logger, runOutcome(summary));
       }
       return summary;
     } catch (error) {

@@ -1,0 +1,48 @@
+import { ConfigError } from '../../../functions/core/config/load-config';
+import { SourceUnavailableError } from '../../../functions/core/errors';
+import { PollIncompleteError, type PollSummary } from '../../../functions/core/poll/poll-use-case';
+import { PlivoAuthError } from '../../../functions/adapters/plivo/plivo-errors';
+import { classifyFailure, runOutcome } from '../../../functions/poller/classify-failure';
+
+const base = { insightsErrors: 0, insightsFetched: 10, lagSeconds: 42 } as PollSummary;
+
+describe('classifyFailure', () => {
+  it('names what operations must fix', () => {
+    expect(classifyFailure(new SourceUnavailableError('503 x5')).kind).toBe('plivo-unavailable');
+    expect(classifyFailure(new PollIncompleteError('2 alerts', base)).kind).toBe('alerts-not-publishing');
+    expect(classifyFailure(new ConfigError('f.json', ['poll.overlapMinutes: bad'])).kind).toBe(
+      'config-invalid',
+    );
+    expect(classifyFailure(Object.assign(new Error('x'), { name: 'StateStoreError' })).kind).toBe(
+      'state-store-failing',
+    );
+    expect(classifyFailure('weird')).toEqual({ kind: 'unexpected-error', reason: 'Error: weird' });
+  });
+
+  it('recognises rejected Plivo credentials', () => {
+    const error = new PlivoAuthError({
+      status: 401,
+      plivoMessage: 'Authentication failed',
+      request: 'GET /v1/Account/{auth_id}/Zentrunk/Call/',
+      requestId: null,
+    });
+    expect(classifyFailure(error)).toEqual({
+      kind: 'plivo-credentials-rejected',
+      reason: expect.stringContaining('Authentication failed'),
+    });
+  });
+});
+
+describe('runOutcome', () => {
+  it('is healthy with the lag when insights came back', () => {
+    expect(runOutcome({ ...base, insightsErrors: 3 })).toEqual({ ok: true, lagSeconds: 42 });
+  });
+
+  it('is failing when every insights request of the run failed', () => {
+    expect(runOutcome({ ...base, insightsErrors: 7, insightsFetched: 0 })).toMatchObject({
+      ok: false,
+      kind: 'plivo-unavailable',
+      reason: expect.stringContaining('all 7 Plivo Insights request(s)'),
+    });
+  });
+});
