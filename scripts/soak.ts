@@ -1,0 +1,509 @@
+/**
+ * `npm run soak`: hours of simulated operation against the Plivo sandbox and an in-process
+ * DynamoDB (dynalite), with faults switched on and off run by run — 429 storms, 5xx and
+ * outages, hung requests, truncated and non-JSON bodies, insights held back, SNS refusing
+ * publishes, and the process dying at a random step (or at the Lambda timeout). A run every
+ * 5 simulated minutes while new calls keep ending; then a quiet tail so everything settles,
+ * and a report checked against the traffic's ground truth. Exit code 1 when an alert was lost
+ * or repeated outside the one documented case (a crash after SNS accepted a message and
+ * before its dedup record was marked sent).
+ *
+ *   npm run soak -- [--hours 6] [--seed 1] [--calls-per-minute 2] [--verbose]
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createStateTable } from '../functions/adapters/dynamodb/create-state-table';
+import { DynamoDbStateStore } from '../functions/adapters/dynamodb/dynamodb-state-store';
+import { PlivoClient } from '../functions/adapters/plivo/plivo-client';
+import { parseConfig } from '../functions/core/config/load-config';
+import { type PollSummary, poll } from '../functions/core/poll/poll-use-case';
+import type { AlertMessage, CallSource, Logger, Notifier } from '../functions/core/ports';
+import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
+import { type SandboxFaults, startPlivoSandbox } from '../sandbox/plivo-sandbox';
+import { generateTraffic, mulberry32, type SandboxCall } from '../sandbox/traffic';
+// The crash injector is shared with the fault tests; it depends on nothing test-specific.
+import { CrashInjector, notifiedKeysOf } from '../test/support/crash';
+
+const MIN = 60_000;
+const RUN_INTERVAL_MS = 5 * MIN;
+/** The deployed Lambda timeout (config/*.json function.timeoutSeconds). */
+const LAMBDA_TIMEOUT_MS = 240_000;
+/** No faults and no new calls at the end: enough for the slowest insights (25 min) and a backlog. */
+const QUIET_TAIL_MS = 45 * MIN;
+const START = new Date('2026-11-20T00:00:00Z');
+const AUTH_ID = 'MASOAKTEST0000000000001';
+const AUTH_TOKEN = 'soak-token-not-a-secret-71c2';
+/** Rules judged on the CDR alone; the others need the call's insights. */
+const CDR_RULES = new Set(['zentrunk-hangup', 'stir-unverified']);
+
+export interface SoakOptions {
+  hours?: number;
+  seed?: number;
+  /** Healthy calls per minute; every incident kind comes on top once per simulated hour. */
+  callsPerMinute?: number;
+  /** One line per run, when given. */
+  log?: (line: string) => void;
+}
+
+export interface SoakReport {
+  seed: number;
+  simulatedHours: number;
+  calls: number;
+  runs: number;
+  runsCompleted: number;
+  runsPartial: number;
+  /** Runs that threw (Plivo unavailable, SNS refusing) without dying. */
+  runsFailed: number;
+  /** Runs killed by the crash injector (a random step, or the Lambda timeout). */
+  runsCrashed: number;
+  runsSkippedLeaseHeld: number;
+  /** How many runs had each fault switched on. */
+  faultRuns: Record<string, number>;
+  findingsExpected: number;
+  /** Messages the recording channel accepted (alerts and catch-up summaries). */
+  notificationsDelivered: number;
+  catchUpSummaries: number;
+  /** Distinct findings delivered, one by one or inside a summary. */
+  findingsDelivered: number;
+  /** Deliveries of a finding beyond its first. */
+  duplicates: number;
+  /** Of those, repeats of a message SNS accepted whose dedup record a crash kept from being written. */
+  duplicatesExplained: number;
+  duplicatesUnexplained: number;
+  duplicatedKeys: string[];
+  lost: number;
+  lostKeys: string[];
+  /**
+   * Insights findings of calls judged on the CDR alone because Plivo still answered 404 at the
+   * poller's last look (poll.insightsMaxAttempts reached; documented behaviour, only possible
+   * when the insights-404 fault hits a call's last attempt).
+   */
+  judgedWithoutInsights: number;
+  /** Delivered keys no rule should have produced. */
+  unexpected: number;
+  /** Largest gap between a run's end and the watermark it left, in minutes. */
+  maxLagMinutes: number;
+  wallTimeMs: number;
+}
+
+/** Simulated time for the sandbox, the client, the store and the poller. */
+class SimClock {
+  constructor(private ms: number) {}
+  now = (): Date => new Date(this.ms);
+  nowMs = (): number => this.ms;
+  advanceTo(ms: number): void {
+    this.ms = Math.max(this.ms, ms);
+  }
+  /** Backoff and rate-limit waits: their full time on the clock, a sliver of it for real. */
+  sleep = async (ms: number): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms / 200, 20)));
+    this.ms += ms;
+  };
+}
+
+/** What the channel accepted, in order. */
+class RecordingChannel implements Notifier {
+  readonly sent: AlertMessage[] = [];
+  async publish(message: AlertMessage): Promise<{ messageId: string }> {
+    this.sent.push(message);
+    return { messageId: `soak-${this.sent.length}` };
+  }
+}
+
+/** SNS that refuses some publishes (rate 0..1) before accepting anything. */
+class FlakyChannel implements Notifier {
+  rejectRate = 0;
+  constructor(
+    private readonly inner: Notifier,
+    private readonly random: () => number,
+  ) {}
+  async publish(message: AlertMessage): Promise<{ messageId: string }> {
+    if (this.rejectRate > 0 && this.random() < this.rejectRate)
+      throw new Error('SNS refused the publish (soak)');
+    return this.inner.publish(message);
+  }
+}
+
+type InsightsOutcome = 'ready' | 'not-ready' | 'error';
+
+/** Watches what the Insights endpoint answered, per call, to explain a finding judged without insights. */
+function watchInsights(source: CallSource, outcomes: Map<string, InsightsOutcome[]>): CallSource {
+  const note = (uuid: string, outcome: InsightsOutcome) =>
+    outcomes.set(uuid, [...(outcomes.get(uuid) ?? []), outcome]);
+  return {
+    listCalls: (window) => source.listCalls(window),
+    getInsights: async (uuid) => {
+      try {
+        const insights = await source.getInsights(uuid);
+        note(uuid, insights ? 'ready' : 'not-ready');
+        return insights;
+      } catch (error) {
+        note(uuid, 'error');
+        throw error;
+      }
+    },
+  };
+}
+
+/** The keys the calls should have produced by `now` under the default rules. */
+function expectedKeysAt(calls: readonly SandboxCall[], now: Date): string[] {
+  return calls
+    .filter((c) => c.cdrReadyAt <= now)
+    .flatMap((c) =>
+      c.expectedAlerts
+        .filter((rule) => CDR_RULES.has(rule) || (c.insightsReadyAt !== null && c.insightsReadyAt <= now))
+        .map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`),
+    )
+    .sort();
+}
+
+/** One simulated hour after another: healthy calls, every incident once, some insights late. */
+function soakTraffic(
+  hours: number,
+  seed: number,
+  callsPerMinute: number,
+  random: () => number,
+): SandboxCall[] {
+  const calls: SandboxCall[] = [];
+  for (let h = 0; h < hours; h += 1) {
+    calls.push(
+      ...generateTraffic({
+        seed: seed * 1000 + h,
+        from: new Date(START.getTime() + h * 60 * MIN),
+        to: new Date(START.getTime() + (h + 1) * 60 * MIN),
+        callsPerMinute,
+        incidents: 'all',
+      }),
+    );
+  }
+  // Insights delays in the data itself: some calls' insights appear 5–15 minutes late
+  // (within what the poller waits for, so their insight findings are still owed).
+  for (const call of calls) {
+    if (call.insightsReadyAt !== null && call.scenario !== 'insights-late' && random() < 0.05) {
+      call.insightsReadyAt = new Date(call.insightsReadyAt.getTime() + (5 + random() * 10) * MIN);
+    }
+  }
+  return calls;
+}
+
+interface RunFaults {
+  names: string[];
+  sandbox: Partial<SandboxFaults>;
+  snsRejectRate: number;
+  crashAt: number | null;
+  publishMode: 'before-accepted' | 'after-accepted';
+}
+
+/** Outages last several runs; the other faults are drawn afresh for every run. */
+class FaultPlan {
+  private plivoOutageRuns = 0;
+  private snsOutageRuns = 0;
+  constructor(private readonly random: () => number) {}
+
+  next(): RunFaults {
+    const r = this.random;
+    const f: RunFaults = {
+      names: [],
+      sandbox: {},
+      snsRejectRate: 0,
+      crashAt: null,
+      publishMode: 'before-accepted',
+    };
+    const on = (name: string, p: number) => {
+      const hit = r() < p;
+      if (hit) f.names.push(name);
+      return hit;
+    };
+    if (this.plivoOutageRuns === 0 && r() < 0.03) this.plivoOutageRuns = 1 + Math.floor(r() * 6);
+    if (this.plivoOutageRuns > 0) {
+      this.plivoOutageRuns -= 1;
+      f.names.push('plivo-down');
+      f.sandbox.status5xxEvery = 1;
+    } else {
+      if (on('429-storm', 0.1)) Object.assign(f.sandbox, { status429Every: 2, retryAfterSeconds: 1 });
+      if (on('5xx', 0.08)) f.sandbox.status5xxEvery = 3;
+      if (on('timeouts', 0.05)) f.sandbox.timeoutEvery = 7;
+      if (on('truncated-bodies', 0.05)) f.sandbox.truncatedBodyEvery = 4;
+      if (on('non-json', 0.05)) f.sandbox.nonJsonEvery = 4;
+      if (on('slow', 0.05)) f.sandbox.delayMs = 30;
+      if (on('insights-404', 0.04)) f.sandbox.insightsNeverReady = true;
+    }
+    if (this.snsOutageRuns === 0 && r() < 0.02) this.snsOutageRuns = 1 + Math.floor(r() * 3);
+    if (this.snsOutageRuns > 0) {
+      this.snsOutageRuns -= 1;
+      f.names.push('sns-down');
+      f.snsRejectRate = 1;
+    } else if (on('sns-flaky', 0.08)) {
+      f.snsRejectRate = 0.3;
+    }
+    if (on('crash', 0.15)) {
+      // A run makes ~20–60 port calls; a step past its last one means it survived.
+      f.crashAt = 1 + Math.floor(r() * 45);
+      f.publishMode = r() < 0.5 ? 'before-accepted' : 'after-accepted';
+    }
+    return f;
+  }
+}
+
+const NO_FAULTS: SandboxFaults = {
+  status429Every: 0,
+  status5xxEvery: 0,
+  retryAfterSeconds: null,
+  delayMs: 0,
+  timeoutEvery: 0,
+  truncatedBodyEvery: 0,
+  nonJsonEvery: 0,
+  schemaDrift: false,
+  insightsNeverReady: false,
+  rejectCredentialsAfter: null,
+};
+
+export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
+  const wallStart = Date.now();
+  const hours = options.hours ?? 6;
+  const seed = options.seed ?? 1;
+  const log = options.log ?? (() => {});
+  const random = mulberry32(seed);
+  const calls = soakTraffic(hours, seed, options.callsPerMinute ?? 2, random);
+
+  const clock = new SimClock(START.getTime());
+  const dynamo = await startLocalDynamoDb();
+  const sandbox = await startPlivoSandbox({ authId: AUTH_ID, authToken: AUTH_TOKEN, calls, now: clock.now });
+  const dynamoClient = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'soak', secretAccessKey: 'soak' },
+    maxAttempts: 2,
+  });
+  try {
+    const tableName = `soak-state-${randomUUID()}`;
+    await createStateTable(dynamoClient, tableName, { pollIntervalMs: 10 });
+    const store = new DynamoDbStateStore({
+      tableName,
+      client: DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }),
+      now: clock.nowMs,
+    });
+    // A short request timeout keeps hung requests cheap in wall time; a small alert budget
+    // sends the backlog after an outage through the catch-up summary path too.
+    const config = parseConfig(
+      { plivo: { requestTimeoutMs: 250 }, notifications: { maxAlertsPerRun: 4 } },
+      'soak',
+    );
+    const givenUp = new Set<string>();
+    const logger: Logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (message, fields) => {
+        if (message.startsWith('Insights never became available') && typeof fields?.callUuid === 'string') {
+          givenUp.add(fields.callUuid);
+        }
+      },
+      error: () => {},
+    };
+    const client = new PlivoClient({
+      baseUrl: sandbox.baseUrl,
+      authId: AUTH_ID,
+      authToken: AUTH_TOKEN,
+      config: config.plivo,
+      logger,
+      now: clock.nowMs,
+      sleep: clock.sleep,
+      random: mulberry32(seed + 1),
+    });
+    const insightsOutcomes = new Map<string, InsightsOutcome[]>();
+    const source = watchInsights(client, insightsOutcomes);
+    const channel = new RecordingChannel();
+    const flaky = new FlakyChannel(channel, mulberry32(seed + 2));
+    const plan = new FaultPlan(mulberry32(seed + 3));
+
+    const report: SoakReport = {
+      seed,
+      simulatedHours: hours,
+      calls: calls.length,
+      runs: 0,
+      runsCompleted: 0,
+      runsPartial: 0,
+      runsFailed: 0,
+      runsCrashed: 0,
+      runsSkippedLeaseHeld: 0,
+      faultRuns: {},
+      findingsExpected: 0,
+      notificationsDelivered: 0,
+      catchUpSummaries: 0,
+      findingsDelivered: 0,
+      duplicates: 0,
+      duplicatesExplained: 0,
+      duplicatesUnexplained: 0,
+      duplicatedKeys: [],
+      lost: 0,
+      lostKeys: [],
+      judgedWithoutInsights: 0,
+      unexpected: 0,
+      maxLagMinutes: 0,
+      wallTimeMs: 0,
+    };
+    /** Per key: how many crashes left it accepted by SNS but not recorded as sent. */
+    const inDoubt = new Map<string, number>();
+
+    const trafficEndMs = START.getTime() + hours * 60 * MIN;
+    const endMs = trafficEndMs + QUIET_TAIL_MS;
+    for (let at = START.getTime() + RUN_INTERVAL_MS; at <= endMs; at += RUN_INTERVAL_MS) {
+      clock.advanceTo(at);
+      const runStart = clock.nowMs();
+      const faults =
+        at <= trafficEndMs
+          ? plan.next()
+          : { ...plan.next(), names: [], sandbox: {}, snsRejectRate: 0, crashAt: null };
+      for (const name of faults.names) report.faultRuns[name] = (report.faultRuns[name] ?? 0) + 1;
+      Object.assign(sandbox.faults, NO_FAULTS, faults.sandbox);
+      sandbox.resetRequests();
+      flaky.rejectRate = faults.snsRejectRate;
+
+      const deadline = runStart + LAMBDA_TIMEOUT_MS;
+      const injector = new CrashInjector({
+        crashAt: faults.crashAt,
+        publishMode: faults.publishMode,
+        // Lambda stops the process at its timeout, wherever it is.
+        killWhen: () => (clock.nowMs() > deadline ? 'lambda-timeout' : null),
+      });
+      let outcome: string;
+      try {
+        const summary: PollSummary = await poll({
+          source: injector.wrapSource(source),
+          store: injector.wrapStore(store),
+          notifier: injector.wrapNotifier(flaky),
+          logger,
+          config,
+          now: clock.now,
+          remainingTimeMs: () => Math.max(0, deadline - clock.nowMs()),
+          runId: randomUUID(),
+        });
+        outcome = summary.status;
+      } catch (error) {
+        outcome = `failed: ${(error as Error).name}`;
+      }
+      report.runs += 1;
+      if (injector.crash) {
+        // Whatever the run reported after the process died does not count: it died.
+        outcome = `crashed: ${injector.describe()}`;
+        report.runsCrashed += 1;
+        for (const key of injector.acceptedNotCompleted.keys()) inDoubt.set(key, (inDoubt.get(key) ?? 0) + 1);
+      } else if (outcome === 'completed') report.runsCompleted += 1;
+      else if (outcome === 'partial') report.runsPartial += 1;
+      else if (outcome === 'skipped-lease-held') report.runsSkippedLeaseHeld += 1;
+      else report.runsFailed += 1;
+
+      const cursor = await store.getCursor();
+      const lagMinutes = cursor ? Math.max(0, clock.nowMs() - Date.parse(cursor.watermark)) / MIN : 0;
+      report.maxLagMinutes = Math.max(report.maxLagMinutes, Math.round(lagMinutes * 10) / 10);
+      log(
+        `${new Date(runStart).toISOString()} ${outcome} [${faults.names.join(', ') || 'no faults'}] ` +
+          `lag ${lagMinutes.toFixed(1)} min, ${channel.sent.length} sent`,
+      );
+    }
+
+    // Ground truth against what the channel received.
+    const finalNow = clock.now();
+    const expected = expectedKeysAt(calls, finalNow);
+    const counts = new Map<string, number>();
+    for (const key of channel.sent.flatMap(notifiedKeysOf)) counts.set(key, (counts.get(key) ?? 0) + 1);
+    const expectedSet = new Set(expected);
+    report.findingsExpected = expected.length;
+    report.notificationsDelivered = channel.sent.length;
+    report.catchUpSummaries = channel.sent.filter((m) => m.json.kind === 'catch-up-summary').length;
+    report.findingsDelivered = [...counts.keys()].filter((k) => expectedSet.has(k)).length;
+    report.unexpected = [...counts.keys()].filter((k) => !expectedSet.has(k)).length;
+    for (const [key, n] of counts) {
+      if (n <= 1) continue;
+      const extra = n - 1;
+      const explained = Math.min(extra, inDoubt.get(key) ?? 0);
+      report.duplicates += extra;
+      report.duplicatesExplained += explained;
+      report.duplicatesUnexplained += extra - explained;
+      if (explained < extra) report.duplicatedKeys.push(key);
+    }
+    for (const key of expected) {
+      if (counts.has(key)) continue;
+      const uuid = key.slice(key.indexOf('#') + 1);
+      const rule = key.slice('zentrunk-alerts:'.length, key.indexOf('#'));
+      // Judged on the CDR alone because Plivo answered 404 to the last look the poller took
+      // (poll.insightsMaxAttempts reached): the documented trade-off, counted apart. Given up
+      // after an error instead, or never judged at all, it is lost.
+      const lastLook = insightsOutcomes.get(uuid)?.at(-1);
+      if (!CDR_RULES.has(rule) && givenUp.has(uuid) && lastLook === 'not-ready')
+        report.judgedWithoutInsights += 1;
+      else report.lostKeys.push(key);
+    }
+    report.lost = report.lostKeys.length;
+    report.wallTimeMs = Date.now() - wallStart;
+    return report;
+  } finally {
+    await sandbox.close();
+    dynamoClient.destroy();
+    await dynamo.close();
+  }
+}
+
+export function formatReport(r: SoakReport): string {
+  const faults = Object.entries(r.faultRuns)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
+  return [
+    `soak: ${r.simulatedHours} simulated hours, seed ${r.seed}, ${r.calls} calls`,
+    `runs                      ${r.runs} (completed ${r.runsCompleted}, partial ${r.runsPartial}, failed ${r.runsFailed}, crashed ${r.runsCrashed}, skipped ${r.runsSkippedLeaseHeld})`,
+    `fault runs                ${faults || 'none'}`,
+    `findings expected         ${r.findingsExpected}`,
+    `notifications delivered   ${r.notificationsDelivered} (${r.catchUpSummaries} catch-up summaries), ${r.findingsDelivered} distinct findings`,
+    `duplicates                ${r.duplicates} (${r.duplicatesExplained} crash after SNS accepted, ${r.duplicatesUnexplained} unexplained)`,
+    `lost                      ${r.lost}${r.lost > 0 ? `: ${r.lostKeys.join(', ')}` : ''}`,
+    `judged on CDR alone       ${r.judgedWithoutInsights} (insights still 404 at poll.insightsMaxAttempts: by design)`,
+    `unexpected findings       ${r.unexpected}`,
+    `max lag                   ${r.maxLagMinutes} min`,
+    `wall time                 ${(r.wallTimeMs / 1000).toFixed(1)} s`,
+    r.duplicatedKeys.length > 0 ? `unexplained duplicates: ${r.duplicatedKeys.join(', ')}` : '',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+/** The soak's verdict: lost alerts and unexplained repeats fail it. */
+export function soakPassed(r: SoakReport): boolean {
+  return r.lost === 0 && r.duplicatesUnexplained === 0;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      hours: { type: 'string', default: '6' },
+      seed: { type: 'string', default: '1' },
+      'calls-per-minute': { type: 'string', default: '2' },
+      verbose: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const hours = Number(values.hours);
+  const seed = Number(values.seed);
+  const callsPerMinute = Number(values['calls-per-minute']);
+  if (!(hours > 0) || !Number.isInteger(seed) || !(callsPerMinute >= 0)) {
+    throw new Error('usage: npm run soak -- [--hours N] [--seed S] [--calls-per-minute C] [--verbose]');
+  }
+  const report = await runSoak({
+    hours,
+    seed,
+    callsPerMinute,
+    log: values.verbose ? (line) => console.log(line) : undefined,
+  });
+  console.log(formatReport(report));
+  process.exitCode = soakPassed(report) ? 0 : 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
