@@ -211,3 +211,68 @@ describe('the alerting pipeline', () => {
     expect(pipeline.notifier.sent.filter((m) => m.attributes.rule !== 'catch-up-summary')).toHaveLength(3);
   });
 });
+
+describe('time budget and catch-up', () => {
+  it('stops starting work before the Lambda timeout, saves progress, and the next run finishes', async () => {
+    const calls = incidentTraffic();
+    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    let asked = 0;
+    // Plenty of time for the first 40 checks, then inside the 30 s safety margin.
+    const remainingTimeMs = () => (++asked <= 40 ? 200_000 : 20_000);
+
+    const first = await pipeline.run({ remainingTimeMs });
+
+    expect(first.insightsDeferredForTime).toBeGreaterThan(50);
+    expect(first.cursorAdvanced).toBe(true);
+    const pending = await pipeline.store.listPendingInsights();
+    expect(pending.length).toBeGreaterThanOrEqual(first.insightsDeferredForTime);
+    // Deferred calls did not spend an attempt: they were never asked about.
+    expect(pending.filter((p) => p.attempts === 0).length).toBeGreaterThanOrEqual(
+      first.insightsDeferredForTime,
+    );
+
+    pipeline.clock.advance(5 * MIN);
+    await pipeline.run();
+    const keys = pipeline.notifier.keys();
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const key of expectedKeysAt(calls, T0)) expect(keys).toContain(key);
+  });
+
+  it('catches up on hours of backlog over several runs, in bounded windows, without flooding', async () => {
+    const start = new Date(T0.getTime() - 6 * 60 * MIN);
+    const calls = generateTraffic({ seed: 11, from: start, to: T0, callsPerMinute: 1, incidents: 'all' });
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls: [],
+      start,
+      config: { poll: { maxWindowMinutes: 120 }, notifications: { maxAlertsPerRun: 2 } },
+    });
+    await pipeline.run(); // the poller was working at `start`...
+    pipeline.clock.advance(6 * 60 * MIN); // ...then nothing ran for six hours
+    pipeline.sandbox.addCalls(calls);
+
+    const runs = [];
+    for (let i = 0; i < 4; i += 1) runs.push(await pipeline.run());
+
+    const minutes = runs.map((r) => r.window && (Date.parse(r.window.to) - Date.parse(r.window.from)) / MIN);
+    // 120-minute windows (plus the 15-minute overlap) until caught up, then a short one.
+    expect(minutes.slice(0, 3)).toEqual([135, 135, 135]);
+    expect(minutes[3]).toBeLessThan(20);
+    expect(runs[0]?.lagSeconds).toBeGreaterThan(3 * 60 * 60); // reported while behind
+    expect(runs[3]?.lagSeconds).toBeLessThan(120);
+    // No run paged more than its budget; the rest went out as catch-up summaries.
+    for (const r of runs) expect(r.alertsPublished).toBeLessThanOrEqual(2);
+    expect(runs.reduce((n, r) => n + r.catchUpSummaries, 0)).toBeGreaterThanOrEqual(1);
+    const notified = new Set(
+      pipeline.notifier.sent.flatMap((m) =>
+        m.attributes.rule === 'catch-up-summary'
+          ? (m.json.calls as Array<{ rule: string; callUuid: string }>).map(
+              (c) => `zentrunk-alerts:${c.rule}#${c.callUuid}`,
+            )
+          : [m.dedupKey],
+      ),
+    );
+    const due = expectedKeysAt(calls, T0);
+    for (const key of due) expect(notified).toContain(key);
+  });
+});
