@@ -305,7 +305,11 @@ export class PlivoClient implements CallSource {
           else calls.set(result.call.callUuid, result.call);
         } else {
           skipped.push({ reason: result.reason, callUuid: result.callUuid });
-          this.logger.warn('Plivo call record skipped', { callUuid: result.callUuid, reason: result.reason });
+          // The poll run logs each skipped record at warn with its run id; here only for tracing.
+          this.logger.debug('Plivo call record skipped', {
+            callUuid: result.callUuid,
+            reason: result.reason,
+          });
         }
       }
 
