@@ -52,6 +52,19 @@ export function asciiSubject(text: string): string {
   return ascii.length > SUBJECT_MAX ? `${ascii.slice(0, SUBJECT_MAX - 3)}...` : ascii;
 }
 
+/**
+ * What, then where: when the whole line is too long, the trunk domain is shortened first
+ * (its first label still identifies it), so the route and the headline stay readable.
+ */
+function fitSubject(what: string, trunk: string, where: string): string {
+  const full = asciiSubject(`${what} | ${trunk} | ${where}`);
+  if (!full.endsWith('...')) return full;
+  const fixed = asciiSubject(`${what} | x | ${where}`).length - 1;
+  const room = SUBJECT_MAX - fixed;
+  if (room >= 8) return asciiSubject(`${what} | ${trunk.slice(0, room - 3)}... | ${where}`);
+  return full;
+}
+
 function describeInsights(insights: CallInsights | null, options: RenderOptions): string[] {
   if (insights === null) {
     return [
@@ -78,8 +91,10 @@ export function renderFindingAlert(finding: Finding, options: RenderOptions): Al
   const dedupKey = alertDedupKey(finding);
   const threshold = `${finding.threshold.comparison} ${finding.threshold.value}${finding.threshold.unit ? ` ${finding.threshold.unit}` : ''}`;
 
-  const subject = asciiSubject(
-    `[${options.deploymentName} ${severity}] ${finding.ruleId}: ${finding.headline} | ${trunk} | ${route(call)}`,
+  const subject = fitSubject(
+    `[${options.deploymentName} ${severity}] ${finding.ruleId}: ${finding.headline}`,
+    trunk,
+    route(call),
   );
 
   const hangup = `${call.hangupCauseCode ?? 'no code'} ${call.hangupCauseName ?? ''} by ${call.hangupSource ?? 'unknown'}`;
@@ -92,7 +107,7 @@ export function renderFindingAlert(finding: Finding, options: RenderOptions): Al
     '',
     `What:      rule ${finding.ruleId}, measured ${finding.measured.metric} ${finding.measured.value}${
       finding.measured.unit ? ` ${finding.measured.unit}` : ''
-    }, threshold ${threshold}`,
+    }, threshold ${threshold}${finding.override ? ` (override for ${finding.override})` : ''}`,
     `Where:     trunk ${trunk}${call.region ? ` (${call.region})` : ''}, ${call.direction ?? 'unknown direction'} ${route(call)}`,
     `Call:      ${call.callUuid}${call.sipCallId ? ` (SIP Call-ID ${call.sipCallId})` : ''}`,
     `From/To:   ${showNumber(call.fromNumber, options)} -> ${showNumber(call.toNumber, options)}`,
@@ -124,6 +139,7 @@ export function renderFindingAlert(finding: Finding, options: RenderOptions): Al
     headline: finding.headline,
     measured: finding.measured,
     threshold: finding.threshold,
+    thresholdOverride: finding.override ?? null,
     labels: {
       trunk_domain: call.trunkDomain,
       direction: call.direction,

@@ -15,6 +15,8 @@ export interface Finding {
   insights: CallInsights | null;
   /** What an on-call engineer should look at next. */
   nextSteps: string[];
+  /** The override the call was judged by ("trunk acme.zt.plivo.com"), or null for the rule's own settings. */
+  override?: string | null;
 }
 
 /** The dedup identity of a per-call alert: one (rule, call) is published at most once. */

@@ -101,6 +101,11 @@ export interface AlertMessage {
   json: Record<string, unknown>;
   /** SNS message attributes, for subscription filter policies. */
   attributes: Record<string, string>;
+  /**
+   * Set when the topic feeds Amazon Q Developer in chat applications: the custom-notification
+   * form, sent as the default and HTTPS bodies instead of the machine JSON.
+   */
+  chat?: Record<string, unknown>;
 }
 
 export interface Notifier {

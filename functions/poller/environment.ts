@@ -32,6 +32,8 @@ export const METRICS = {
   findings: 'Findings',
   alertsPublished: 'AlertsPublished',
   duplicatesSuppressed: 'DuplicatesSuppressed',
+  /** Findings recorded but not sent because a silence or quiet period covered them. */
+  alertsSilenced: 'AlertsSilenced',
   recordsSkipped: 'RecordsSkipped',
   plivoErrors: 'PlivoErrors',
   plivoThrottled: 'PlivoThrottled',

@@ -276,3 +276,99 @@ describe('time budget and catch-up', () => {
     for (const key of due) expect(notified).toContain(key);
   });
 });
+
+describe('silences and quiet periods', () => {
+  const ACME = 'acme.zt.plivo.com';
+  const keysOf = (calls: SandboxCall[]) => expectedKeysAt(calls, T0);
+
+  it('records the findings of a silenced trunk without sending them, and never sends them later', async () => {
+    const calls = incidentTraffic();
+    const acmeKeys = keysOf(calls.filter((c) => c.trunkDomain === ACME));
+    const otherKeys = keysOf(calls.filter((c) => c.trunkDomain !== ACME));
+    expect(acmeKeys.length).toBeGreaterThan(0);
+    expect(otherKeys.length).toBeGreaterThan(0);
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: {
+        silences: {
+          rules: [
+            {
+              id: 'acme-migration',
+              matchers: { trunkDomains: [ACME] },
+              startsAt: new Date(T0.getTime() - 60 * MIN).toISOString(),
+              endsAt: new Date(T0.getTime() + 3 * MIN).toISOString(),
+            },
+          ],
+        },
+      },
+    });
+
+    const first = await pipeline.run();
+
+    expect(first.status).toBe('completed');
+    expect(pipeline.notifier.keys().sort()).toEqual(otherKeys);
+    expect(first.alertsPublished).toBe(otherKeys.length);
+    expect(first.alertsSilenced).toBe(acmeKeys.length);
+    expect(Object.values(first.alertsSilencedByRule).reduce((a, b) => a + b, 0)).toBe(acmeKeys.length);
+    const silencedLogs = pipeline.logs.filter((l) => l.includes('Alert silenced'));
+    expect(silencedLogs).toHaveLength(acmeKeys.length);
+    for (const line of silencedLogs) expect(line).toContain('acme-migration');
+
+    // The silence has ended; the overlap re-reads the same calls and still sends none of them.
+    pipeline.clock.advance(5 * MIN);
+    const second = await pipeline.run();
+    expect(second.alertsSilenced).toBe(0);
+    for (const key of acmeKeys) expect(pipeline.notifier.keys()).not.toContain(key);
+    // They are recorded as notified: a claim on any of them finds it already sent.
+    const nowMs = pipeline.clock.now().getTime();
+    for (const key of acmeKeys) {
+      await expect(
+        pipeline.store.claimAlert(key, {
+          nowMs,
+          inProgressUntilMs: nowMs + MIN,
+          expiresAtSec: nowMs / 1000 + 3600,
+        }),
+      ).resolves.toBe('already-sent');
+    }
+  });
+
+  it('mutes every matching finding during a quiet period, without using the alert budget', async () => {
+    const calls = incidentTraffic();
+    const expected = keysOf(calls);
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: {
+        notifications: { maxAlertsPerRun: 3 },
+        silences: {
+          quietPeriods: [
+            {
+              id: 'friday-maintenance',
+              matchers: { severity: ['warning'] },
+              days: ['fri'],
+              // T0 is Friday 07:00 in New York.
+              start: '06:00',
+              end: '08:00',
+              timeZone: 'America/New_York',
+            },
+          ],
+        },
+      },
+    });
+
+    const summary = await pipeline.run();
+
+    const sent = pipeline.notifier.sent;
+    expect(summary.alertsSilenced).toBeGreaterThan(3);
+    expect(sent.some((m) => m.attributes.severity === 'warning')).toBe(false);
+    expect(summary.alertsPublished).toBeGreaterThan(0);
+    // Only what was not muted counts towards the budget and the catch-up summary.
+    expect(summary.alertsPublished + summary.findingsSummarized).toBe(
+      expected.length - summary.alertsSilenced,
+    );
+    expect(summary.findings).toBe(expected.length);
+  });
+});

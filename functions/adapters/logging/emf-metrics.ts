@@ -17,6 +17,7 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
     values[METRICS.findings] = summary.findings;
     values[METRICS.alertsPublished] = summary.alertsPublished;
     values[METRICS.duplicatesSuppressed] = summary.duplicatesSuppressed;
+    values[METRICS.alertsSilenced] = summary.alertsSilenced;
     values[METRICS.recordsSkipped] = summary.recordsSkipped;
     if (summary.lagSeconds !== null) values[METRICS.pollLagSeconds] = summary.lagSeconds;
   }

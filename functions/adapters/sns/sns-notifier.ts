@@ -128,15 +128,17 @@ export function snsSubject(subject: string): string {
 /** The per-protocol bodies of a `MessageStructure: 'json'` publish. */
 function structuredBody(message: AlertMessage, json: Record<string, unknown>, text: string): string {
   const machine = JSON.stringify(json);
+  // Amazon Q reads the topic over HTTPS; queues and functions keep the machine form.
+  const chat = message.chat && json === message.json ? JSON.stringify(message.chat) : machine;
   return JSON.stringify({
-    default: machine,
+    default: chat,
     email: text,
     'email-json': machine,
     sms: message.shortText.slice(0, SMS_MAX),
     sqs: machine,
     lambda: machine,
-    http: machine,
-    https: machine,
+    http: chat,
+    https: chat,
   });
 }
 

@@ -32,35 +32,88 @@ const ruleBase = {
   scope: scopeSchema.default({}),
 };
 
+/**
+ * Per-trunk / per-country / per-direction changes to one rule. The first override whose scope
+ * matches a call applies to it; a field it leaves out keeps the rule's value.
+ */
+function overridesOf<S extends z.ZodRawShape>(fields: S) {
+  return z
+    .array(
+      z.strictObject({
+        scope: scopeSchema.refine((scope) => Object.keys(scope).length > 0, {
+          message: 'an override needs a scope: directions, trunkDomains or countries',
+        }),
+        enabled: z.boolean().optional(),
+        severity: severitySchema.optional(),
+        ...fields,
+      }),
+    )
+    .default([])
+    .describe(
+      "Changes for some calls only: the first override whose scope matches applies; omitted fields keep the rule's value.",
+    );
+}
+
+const qualityScore = z.number().gt(1).lte(5);
+const percent = z.number().gt(0).lte(100);
+const milliseconds = z.number().gt(0);
+const hangupCodes = z.array(z.number().int().min(1000).max(9999));
+
+/** A rule's own consistency check, applied to the rule and to it as each override changes it. */
+function checkMerged<R extends { overrides: object[] }>(
+  check: (merged: Omit<R, 'overrides'>) => { path: string; message: string } | null,
+) {
+  return (rule: R, ctx: z.RefinementCtx) => {
+    const { overrides, ...base } = rule;
+    const candidates: Array<{ at: PropertyKey[]; merged: Omit<R, 'overrides'> }> = [{ at: [], merged: base }];
+    overrides.forEach((override, i) => {
+      const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+      candidates.push({ at: ['overrides', i], merged: { ...base, ...defined } });
+    });
+    for (const { at, merged } of candidates) {
+      const problem = check(merged);
+      if (problem) ctx.addIssue({ code: 'custom', path: [...at, problem.path], message: problem.message });
+    }
+  };
+}
+
 const rulesSchema = z.strictObject({
   'low-quality-score': z
     .strictObject({
       ...ruleBase,
       severity: severitySchema.default('warning'),
       /** Fires when plivo_quality_score < below (a score of exactly `below` does not fire). */
-      below: z.number().gt(1).lte(5).default(3),
+      below: qualityScore.default(3),
       /** Escalates to critical when the score is below this (Plivo: 1–2 is "poor"). */
-      criticalBelow: z.number().gt(1).lte(5).optional().default(2),
+      criticalBelow: qualityScore.optional().default(2),
+      overrides: overridesOf({ below: qualityScore.optional(), criticalBelow: qualityScore.optional() }),
     })
     .prefault({})
-    .refine((r) => r.criticalBelow <= r.below, {
-      message: 'criticalBelow must not be above below',
-      path: ['criticalBelow'],
-    }),
+    .superRefine(
+      checkMerged((r: { below: number; criticalBelow: number }) =>
+        r.criticalBelow <= r.below
+          ? null
+          : { path: 'criticalBelow', message: 'criticalBelow must not be above below' },
+      ),
+    ),
   'packet-loss': z
     .strictObject({
       ...ruleBase,
       severity: severitySchema.default('warning'),
       /** Percent. Plivo grades packet loss of 0.9 % or more as bad. Fires at or above. */
-      thresholdPct: z.number().gt(0).lte(100).default(0.9),
+      thresholdPct: percent.default(0.9),
       /** Percent. Escalates to critical at or above (Twilio tags carriers above 5 %). */
-      criticalPct: z.number().gt(0).lte(100).optional().default(5),
+      criticalPct: percent.optional().default(5),
+      overrides: overridesOf({ thresholdPct: percent.optional(), criticalPct: percent.optional() }),
     })
     .prefault({})
-    .refine((r) => r.criticalPct >= r.thresholdPct, {
-      message: 'criticalPct must not be below thresholdPct',
-      path: ['criticalPct'],
-    }),
+    .superRefine(
+      checkMerged((r: { thresholdPct: number; criticalPct: number }) =>
+        r.criticalPct >= r.thresholdPct
+          ? null
+          : { path: 'criticalPct', message: 'criticalPct must not be below thresholdPct' },
+      ),
+    ),
   'zentrunk-hangup': z
     .strictObject({
       ...ruleBase,
@@ -69,13 +122,15 @@ const rulesSchema = z.strictObject({
        * Hangup cause codes that never alert even when Zentrunk hung up. Default: normal
        * hangups and the outcomes Plivo calls normal (busy, temporarily unavailable, cancelled).
        */
-      ignoreCodes: z.array(z.number().int().min(1000).max(9999)).default([3000, 3010, 4410, 4340, 4550]),
+      ignoreCodes: hangupCodes.default([3000, 3010, 4410, 4340, 4550]),
+      overrides: overridesOf({ ignoreCodes: hangupCodes.optional() }),
     })
     .prefault({}),
   'stir-unverified': z
     .strictObject({
       ...ruleBase,
       severity: severitySchema.default('warning'),
+      overrides: overridesOf({}),
     })
     .prefault({}),
   'high-jitter': z
@@ -83,7 +138,8 @@ const rulesSchema = z.strictObject({
       ...ruleBase,
       severity: severitySchema.default('warning'),
       /** Milliseconds. Plivo, Twilio and Cisco grade 30 ms or more as bad. Fires at or above. */
-      thresholdMs: z.number().gt(0).default(30),
+      thresholdMs: milliseconds.default(30),
+      overrides: overridesOf({ thresholdMs: milliseconds.optional() }),
     })
     .prefault({}),
   'high-rtt': z
@@ -91,7 +147,8 @@ const rulesSchema = z.strictObject({
       ...ruleBase,
       severity: severitySchema.default('warning'),
       /** Milliseconds. Plivo grades RTT above 300 ms as bad. Fires above. */
-      thresholdMs: z.number().gt(0).default(300),
+      thresholdMs: milliseconds.default(300),
+      overrides: overridesOf({ thresholdMs: milliseconds.optional() }),
     })
     .prefault({}),
   'high-post-dial-delay': z
@@ -99,7 +156,8 @@ const rulesSchema = z.strictObject({
       ...ruleBase,
       severity: severitySchema.default('info'),
       /** Milliseconds from initiation to ringing. 4–5 s is the expected ceiling. Fires above. */
-      thresholdMs: z.number().gt(0).default(5000),
+      thresholdMs: milliseconds.default(5000),
+      overrides: overridesOf({ thresholdMs: milliseconds.optional() }),
     })
     .prefault({}),
 });
@@ -186,6 +244,11 @@ const notificationsSchema = z
      * (after an outage, or in a large incident) instead of flooding on-call.
      */
     maxAlertsPerRun: z.number().int().min(1).max(1000).default(25),
+    /**
+     * `amazon-q-chat` for a topic that feeds Slack/Teams through Amazon Q Developer in chat
+     * applications: HTTPS and default bodies become its custom notifications (thread per alert).
+     */
+    format: z.enum(['standard', 'amazon-q-chat']).default('standard'),
   })
   .prefault({});
 
@@ -203,6 +266,109 @@ const operationsSchema = z
   })
   .prefault({});
 
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** True when Intl knows the zone: the quiet-period check formats instants in it at run time. */
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Which findings a silence or quiet period mutes. Every list given must match (AND across
+ * fields, OR within a list); an absent list matches every finding.
+ */
+const silenceMatchersSchema = z
+  .strictObject({
+    rule: z.array(z.enum(RULE_IDS)).min(1).optional(),
+    severity: z.array(severitySchema).min(1).optional(),
+    trunkDomains: z.array(z.string().min(1)).min(1).optional(),
+    /** Matches when either the caller's or the callee's country is listed. */
+    countries: z.array(iso2).min(1).optional(),
+    directions: z
+      .array(z.enum(['inbound', 'outbound']))
+      .min(1)
+      .optional(),
+  })
+  .describe('Which findings are muted; omit a list to match every finding.');
+export type SilenceMatchers = z.infer<typeof silenceMatchersSchema>;
+
+const silenceSchema = z
+  .strictObject({
+    /** Shown in the logs of every finding it mutes. */
+    id: z.string().min(1),
+    comment: z.string().optional(),
+    matchers: silenceMatchersSchema.refine((m) => Object.values(m).some((list) => list !== undefined), {
+      // A one-off silence on everything is almost always a mistake; a deliberate blanket
+      // mute is a quiet period (or disabling the rules).
+      message: 'give at least one matcher (rule, severity, trunkDomains, countries or directions)',
+    }),
+    startsAt: z.iso.datetime({ offset: true }),
+    /** Exclusive: the silence is active while startsAt <= now < endsAt. */
+    endsAt: z.iso.datetime({ offset: true }),
+  })
+  .refine((s) => Date.parse(s.endsAt) > Date.parse(s.startsAt), {
+    message: 'endsAt must be after startsAt',
+    path: ['endsAt'],
+  });
+export type Silence = z.infer<typeof silenceSchema>;
+
+const quietPeriodSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    comment: z.string().optional(),
+    /** Empty (the default) mutes every finding during the window. */
+    matchers: silenceMatchersSchema.default({}),
+    /** Days on which the window starts (an overnight window runs on into the next day). */
+    days: z.array(z.enum(WEEKDAYS)).min(1),
+    /** Local wall-clock time in timeZone, inclusive. */
+    start: z.string().regex(HH_MM, 'must be a time as HH:MM (24-hour), e.g. "22:00"'),
+    /** Exclusive. Earlier than start means the window crosses midnight; "24:00" is the end of the day. */
+    end: z
+      .string()
+      .regex(
+        /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/,
+        'must be a time as HH:MM (24-hour, or 24:00), e.g. "06:00"',
+      ),
+    timeZone: z
+      .string()
+      .refine(isKnownTimeZone, { message: 'must be an IANA time zone name, e.g. "Europe/Berlin" or "UTC"' })
+      .default('UTC'),
+  })
+  .refine((q) => q.start !== q.end, {
+    message: 'end must differ from start (for a whole day use "00:00" to "24:00")',
+    path: ['end'],
+  });
+export type QuietPeriod = z.infer<typeof quietPeriodSchema>;
+
+const silencesSchema = z
+  .strictObject({
+    /** One-off silences with a fixed time range (a planned migration, a known carrier incident). */
+    rules: z.array(silenceSchema).default([]),
+    /** Recurring maintenance windows. */
+    quietPeriods: z.array(quietPeriodSchema).default([]),
+  })
+  .prefault({})
+  .superRefine((s, ctx) => {
+    // Ids are what the logs show; two with the same id could not be told apart.
+    const seen = new Set<string>();
+    const check = (list: 'rules' | 'quietPeriods', id: string, index: number) => {
+      if (seen.has(id)) {
+        ctx.addIssue({ code: 'custom', path: [list, index, 'id'], message: `duplicate id "${id}"` });
+      }
+      seen.add(id);
+    };
+    s.rules.forEach((r, i) => check('rules', r.id, i));
+    s.quietPeriods.forEach((q, i) => check('quietPeriods', q.id, i));
+  });
+
 export const alertConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   poll: pollSchema,
@@ -211,6 +377,7 @@ export const alertConfigSchema = z.strictObject({
   state: stateSchema,
   notifications: notificationsSchema,
   operations: operationsSchema,
+  silences: silencesSchema,
 });
 
 export type AlertConfig = z.infer<typeof alertConfigSchema>;

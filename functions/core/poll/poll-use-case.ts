@@ -1,11 +1,21 @@
 import { alertDedupKey, renderFindingAlert } from '../alert-message';
 import { renderCatchUpSummary } from '../catch-up-summary';
+import { toChatNotification } from '../chat-notification';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
 import type { AlertConfig } from '../config/schema';
 import { FatalSourceError } from '../errors';
 import type { Finding } from '../finding';
-import type { CallSource, CallWindow, Logger, Notifier, PendingInsightsItem, StateStore } from '../ports';
+import type {
+  AlertMessage,
+  CallSource,
+  CallWindow,
+  Logger,
+  Notifier,
+  PendingInsightsItem,
+  StateStore,
+} from '../ports';
 import { evaluateRules } from '../rules/evaluate-rules';
+import { type ActiveSilence, activeSilenceFor } from '../silences';
 import { mapConcurrent } from './map-concurrent';
 import { planWindow } from './plan-window';
 
@@ -44,6 +54,9 @@ export interface PollSummary {
   duplicatesSuppressed: number;
   alertsInProgressElsewhere: number;
   publishFailures: number;
+  /** Findings muted by a silence or quiet period: recorded as notified, never sent. */
+  alertsSilenced: number;
+  alertsSilencedByRule: Record<string, number>;
   /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
@@ -107,6 +120,8 @@ function emptySummary(runId: string): PollSummary {
     duplicatesSuppressed: 0,
     alertsInProgressElsewhere: 0,
     publishFailures: 0,
+    alertsSilenced: 0,
+    alertsSilencedByRule: {},
     findingsSummarized: 0,
     catchUpSummaries: 0,
     recordsSkipped: 0,
@@ -229,6 +244,8 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   );
 
   const evaluatedAt = deps.now().toISOString();
+  // One instant for the whole run, so every finding of it sees the same silences.
+  const silencedAt = new Date(evaluatedAt);
   const retentionSec = config.state.dedupRetentionDays * DAY_SECONDS;
   const expiresAtSec = Math.floor(deps.now().getTime() / 1000) + retentionSec;
 
@@ -309,17 +326,25 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         failedCalls.add(finding.call.callUuid);
         continue;
       }
+      // Silenced findings are settled before the budget check: they are never sent, so they
+      // neither use up maxAlertsPerRun nor land in a catch-up summary.
+      const silence = activeSilenceFor(finding, silencedAt, config.silences);
       const overBudget = summary.alertsPublished >= config.notifications.maxAlertsPerRun;
-      const result = overBudget
-        ? await claimForSummary(deps, finding, expiresAtSec, overflow)
-        : await notifyOnce(deps, finding, {
-            evaluatedAt,
-            insightsGaveUp: item.evaluated.insightsGaveUp,
-            expiresAtSec,
-          });
+      const result = silence
+        ? await recordSilenced(deps, finding, silence, expiresAtSec)
+        : overBudget
+          ? await claimForSummary(deps, finding, expiresAtSec, overflow)
+          : await notifyOnce(deps, finding, {
+              evaluatedAt,
+              insightsGaveUp: item.evaluated.insightsGaveUp,
+              expiresAtSec,
+            });
       if (result === 'published') {
         summary.alertsPublished += 1;
         increment(summary.alertsPublishedByRule, finding.ruleId);
+      } else if (result === 'silenced') {
+        summary.alertsSilenced += 1;
+        increment(summary.alertsSilencedByRule, finding.ruleId);
       } else if (result === 'duplicate') summary.duplicatesSuppressed += 1;
       else if (result === 'in-progress') {
         summary.alertsInProgressElsewhere += 1;
@@ -383,7 +408,51 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       : Math.max(0, Math.round((deps.now().getTime() - Date.parse(summary.watermark)) / 1000));
 }
 
-type NotifyResult = 'published' | 'duplicate' | 'in-progress' | 'failed' | 'claimed-for-summary';
+/** Adds the chat form when the alert topic feeds Amazon Q Developer in chat applications. */
+function forChannel(config: AlertConfig, message: AlertMessage): AlertMessage {
+  return config.notifications.format === 'amazon-q-chat'
+    ? { ...message, chat: toChatNotification(message) }
+    : message;
+}
+
+type NotifyResult = 'published' | 'duplicate' | 'in-progress' | 'failed' | 'claimed-for-summary' | 'silenced';
+
+/**
+ * Records a silenced finding as notified without sending it (claim → complete, no publish).
+ * A per-call alert is about that call at that time: once its silence ends, it must not go out
+ * late, so the dedup record is what keeps later runs from sending it.
+ */
+async function recordSilenced(
+  deps: PollDeps,
+  finding: Finding,
+  silence: ActiveSilence,
+  expiresAtSec: number,
+): Promise<NotifyResult> {
+  const { store, logger } = deps;
+  const dedupKey = alertDedupKey(finding);
+  const nowMs = deps.now().getTime();
+  const claim = await store.claimAlert(dedupKey, {
+    nowMs,
+    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
+    expiresAtSec,
+  });
+  if (claim === 'already-sent') return 'duplicate';
+  if (claim === 'in-progress') return 'in-progress';
+  await store.completeAlert(dedupKey, {
+    nowMs: deps.now().getTime(),
+    messageId: `silenced:${silence.id}`,
+    expiresAtSec,
+  });
+  logger.info('Alert silenced; recorded and not sent', {
+    dedupKey,
+    rule: finding.ruleId,
+    severity: finding.severity,
+    silence: silence.id,
+    silenceKind: silence.kind,
+    silenceEndsAt: silence.endsAt,
+  });
+  return 'silenced';
+}
 
 /** Claims a finding past the alert budget; it is sent (and completed) with the summary. */
 async function claimForSummary(
@@ -413,14 +482,17 @@ async function publishCatchUpSummary(
 ): Promise<void> {
   const { store, notifier, logger, config } = deps;
   const { summary } = options;
-  const message = renderCatchUpSummary(
-    overflow.map((o) => o.finding),
-    {
-      deploymentName: config.notifications.deploymentName,
-      runId: deps.runId,
-      evaluatedAt: options.evaluatedAt,
-      alreadySent: summary.alertsPublished,
-    },
+  const message = forChannel(
+    config,
+    renderCatchUpSummary(
+      overflow.map((o) => o.finding),
+      {
+        deploymentName: config.notifications.deploymentName,
+        runId: deps.runId,
+        evaluatedAt: options.evaluatedAt,
+        alreadySent: summary.alertsPublished,
+      },
+    ),
   );
   let messageId: string;
   try {
@@ -460,12 +532,15 @@ async function notifyOnce(
   options: { evaluatedAt: string; insightsGaveUp: boolean; expiresAtSec: number },
 ): Promise<NotifyResult> {
   const { store, notifier, logger, config } = deps;
-  const message = renderFindingAlert(finding, {
-    deploymentName: config.notifications.deploymentName,
-    maskPhoneNumbers: config.notifications.maskPhoneNumbers,
-    evaluatedAt: options.evaluatedAt,
-    insightsGaveUp: options.insightsGaveUp,
-  });
+  const message = forChannel(
+    deps.config,
+    renderFindingAlert(finding, {
+      deploymentName: config.notifications.deploymentName,
+      maskPhoneNumbers: config.notifications.maskPhoneNumbers,
+      evaluatedAt: options.evaluatedAt,
+      insightsGaveUp: options.insightsGaveUp,
+    }),
+  );
   const nowMs = deps.now().getTime();
   const claim = await store.claimAlert(message.dedupKey, {
     nowMs,

@@ -1,6 +1,7 @@
 import type { Finding } from '../finding';
 import { hangupCodeInfo } from '../hangup-codes';
 import type { CallRule } from './rule';
+import { describeScope, ruleFor } from './overrides';
 import { inScope } from './scope';
 
 /** Zentrunk itself ended the call: Plivo's platform, not your PBX and not the carrier. */
@@ -8,7 +9,7 @@ export const zentrunkHangupRule: CallRule = {
   id: 'zentrunk-hangup',
   needsInsights: false,
   evaluate({ call, insights }, config) {
-    const r = config.rules['zentrunk-hangup'];
+    const r = ruleFor(config, 'zentrunk-hangup', call);
     if (!r.enabled || call.hangupSource !== 'zentrunk' || !inScope(call, r.scope)) return null;
     if (call.hangupCauseCode !== null && r.ignoreCodes.includes(call.hangupCauseCode)) return null;
     const info = hangupCodeInfo(call.hangupCauseCode);
@@ -26,6 +27,7 @@ export const zentrunkHangupRule: CallRule = {
         info?.advice ?? `Look up hangup code ${code} in Plivo's Zentrunk hangup code reference.`,
         'Check status.plivo.com for an ongoing incident, and whether other calls on this trunk fail the same way.',
       ],
+      override: r.override ? describeScope(r.override) : null,
     };
     return finding;
   },

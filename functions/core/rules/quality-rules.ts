@@ -2,6 +2,7 @@ import type { CallInsights } from '../call';
 import type { AlertConfig, Severity } from '../config/schema';
 import type { Comparison, Finding } from '../finding';
 import type { CallRule } from './rule';
+import { describeScope, ruleFor } from './overrides';
 import { inScope } from './scope';
 
 type InsightsRuleId =
@@ -49,11 +50,12 @@ function insightsRule(spec: {
     id: spec.id,
     needsInsights: true,
     evaluate({ call, insights }, config) {
-      const ruleConfig = config.rules[spec.id];
+      const ruleConfig = ruleFor(config, spec.id, call);
       if (!ruleConfig.enabled || insights === null || !inScope(call, ruleConfig.scope)) return null;
       const value = spec.read(insights);
       if (value === null) return null;
-      const m = spec.measure(value, config);
+      // measure() reads config.rules[id]: hand it the settings as overridden for this call.
+      const m = spec.measure(value, { ...config, rules: { ...config.rules, [spec.id]: ruleConfig } });
       if (!breaches(value, m.comparison, m.threshold)) return null;
       const unitSuffix = spec.unit === '' ? '' : ` ${spec.unit}`;
       const finding: Finding = {
@@ -65,6 +67,7 @@ function insightsRule(spec: {
         call,
         insights,
         nextSteps: spec.nextSteps,
+        override: ruleConfig.override ? describeScope(ruleConfig.override) : null,
       };
       return finding;
     },

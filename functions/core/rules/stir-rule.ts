@@ -1,5 +1,6 @@
 import type { Finding } from '../finding';
 import type { CallRule } from './rule';
+import { describeScope, ruleFor } from './overrides';
 import { inScope } from './scope';
 
 /**
@@ -10,7 +11,7 @@ export const stirUnverifiedRule: CallRule = {
   id: 'stir-unverified',
   needsInsights: false,
   evaluate({ call, insights }, config) {
-    const r = config.rules['stir-unverified'];
+    const r = ruleFor(config, 'stir-unverified', call);
     if (!r.enabled || call.stirVerification !== 'not-verified' || !inScope(call, r.scope)) return null;
     const attestation = call.attestation ?? 'B/C';
     const outbound = call.direction === 'outbound';
@@ -31,6 +32,7 @@ export const stirUnverifiedRule: CallRule = {
             'The originating carrier could not fully vouch for this caller ID: treat it with suspicion (possible spoofing).',
             'If it comes from a partner you trust, ask them to fix their attestation.',
           ],
+      override: r.override ? describeScope(r.override) : null,
     };
     return finding;
   },

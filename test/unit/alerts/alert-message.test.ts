@@ -69,3 +69,30 @@ describe('helpers', () => {
     expect(asciiSubject('x'.repeat(200))).toHaveLength(99);
   });
 });
+
+describe('an alert judged by an override', () => {
+  it('names the override next to the threshold, in text and JSON', () => {
+    const overridden = parseConfig({
+      rules: { 'packet-loss': { overrides: [{ scope: { countries: ['GB'] }, thresholdPct: 2 }] } },
+    });
+    const [finding] = evaluateRules([evaluated({ toCountry: 'GB' }, { packetLossPct: 2.4 })], overridden);
+    if (!finding) throw new Error('expected a finding');
+    const { text, json } = renderFindingAlert(finding, options);
+    expect(text).toContain('threshold >= 2 % (override for country GB)');
+    expect(json.thresholdOverride).toBe('country GB');
+  });
+});
+
+describe('a long subject', () => {
+  it('shortens the trunk domain first, keeping the headline and the route', () => {
+    const subject = evaluated(
+      { trunkDomain: 'initech-voice-primary.ap-south-1.zt.plivo.com', fromCountry: 'IN', toCountry: 'DE' },
+      { packetLossPct: 2.4 },
+    );
+    const { subject: line } = render(subject);
+    expect(line.length).toBeLessThan(100);
+    expect(line).toMatch(
+      /^\[acme WARNING\] packet-loss: packet loss 2\.4 % >= 0\.9 % \| initech-voice-.*\.\.\. \| IN->DE$/,
+    );
+  });
+});

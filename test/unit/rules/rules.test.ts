@@ -128,3 +128,61 @@ describe('scope', () => {
     ).toEqual([]);
   });
 });
+
+describe('per-scope overrides', () => {
+  const config = parseConfig(
+    {
+      rules: {
+        'packet-loss': {
+          thresholdPct: 0.9,
+          overrides: [
+            { scope: { trunkDomains: ['noisy.zt.plivo.com'] }, thresholdPct: 3, criticalPct: 8 },
+            { scope: { countries: ['IN'] }, enabled: false },
+          ],
+        },
+        'zentrunk-hangup': { overrides: [{ scope: { directions: ['inbound'] }, severity: 'warning' }] },
+      },
+    },
+    'test',
+  );
+  const lossy = (trunkDomain: string, packetLossPct: number, toCountry = 'US') =>
+    evaluateRules([evaluated({ trunkDomain, toCountry }, { packetLossPct })], config).filter(
+      (f) => f.ruleId === 'packet-loss',
+    );
+
+  it('changes the threshold for calls in its scope only, and says so', () => {
+    expect(lossy('noisy.zt.plivo.com', 2.5)).toEqual([]);
+    const [noisy] = lossy('noisy.zt.plivo.com', 3);
+    expect(noisy).toMatchObject({
+      severity: 'warning',
+      threshold: { value: 3 },
+      override: 'trunk noisy.zt.plivo.com',
+    });
+    expect(lossy('noisy.zt.plivo.com', 8)[0]?.severity).toBe('critical');
+    const [other] = lossy('quiet.zt.plivo.com', 1);
+    expect(other).toMatchObject({ threshold: { value: 0.9 }, override: null });
+  });
+
+  it('can disable a rule for a scope, and change a severity', () => {
+    expect(lossy('quiet.zt.plivo.com', 4, 'IN')).toEqual([]);
+    const hangup = (direction: 'inbound' | 'outbound') =>
+      evaluateRules(
+        [evaluated({ direction, hangupSource: 'zentrunk', hangupCauseCode: 5030 }, null)],
+        config,
+      )[0]?.severity;
+    expect(hangup('inbound')).toBe('warning');
+    expect(hangup('outbound')).toBe('critical');
+  });
+
+  it('rejects an override without a scope, or one that breaks the rule, naming the path', () => {
+    expect(() =>
+      parseConfig({ rules: { 'high-rtt': { overrides: [{ scope: {}, thresholdMs: 500 }] } } }, 'test'),
+    ).toThrow(/rules\.high-rtt\.overrides\[0\]\.scope: an override needs a scope/);
+    expect(() =>
+      parseConfig(
+        { rules: { 'packet-loss': { overrides: [{ scope: { countries: ['GB'] }, thresholdPct: 6 }] } } },
+        'test',
+      ),
+    ).toThrow(/rules\.packet-loss\.overrides\[0\]\.criticalPct: criticalPct must not be below thresholdPct/);
+  });
+});
