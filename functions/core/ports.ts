@@ -1,4 +1,5 @@
 import type { Call, CallInsights } from './call';
+import type { GroupState } from './groups/group';
 import type { HealthState } from './health/run-health';
 
 /** A half-open interval on a call's end time: from <= end_time < to. Whole seconds, UTC. */
@@ -85,6 +86,11 @@ export interface StateStore {
   /** The poller's own health (failure streak, whether operations were told); null before the first run. */
   getHealth(): Promise<HealthState | null>;
   saveHealth(health: HealthState): Promise<void>;
+
+  /** Alert groups (incidents) of this poller, firing and recently resolved. */
+  listGroups(): Promise<GroupState[]>;
+  /** Saves a group if its stored version is still `group.version`; returns the new version. */
+  saveGroup(group: GroupState, expiresAtSec: number): Promise<number>;
 }
 
 /** A rendered notification, ready for any channel. */

@@ -118,6 +118,8 @@ export class CrashInjector {
       releaseLease: (owner) => step('releaseLease', () => store.releaseLease(owner)),
       getHealth: () => step('getHealth', () => store.getHealth()),
       saveHealth: (health) => step('saveHealth', () => store.saveHealth(health)),
+      listGroups: () => step('listGroups', () => store.listGroups()),
+      saveGroup: (group, expiresAtSec) => step('saveGroup', () => store.saveGroup(group, expiresAtSec)),
     };
   }
 

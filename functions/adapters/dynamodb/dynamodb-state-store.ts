@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Call } from '../../core/call';
+import type { GroupState } from '../../core/groups/group';
 import type { HealthState } from '../../core/health/run-health';
 import type { ClaimResult, Cursor, PendingInsightsItem, StateStore } from '../../core/ports';
 import { STATE_TABLE_KEYS } from './table-definition';
@@ -454,6 +455,64 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   // --- plumbing -------------------------------------------------------------------------
+
+  // --- alert groups ------------------------------------------------------------------------
+
+  async listGroups(): Promise<GroupState[]> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const groups: GroupState[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.request('listGroups', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': `group#${this.poller}` },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        if (isExpired(item, nowSec)) continue;
+        const group = item.group as GroupState | undefined;
+        if (typeof group !== 'object' || group === null || typeof group.id !== 'string') {
+          throw this.error('listGroups', 'invalid-item', `group item ${String(item[SK])} has no group`);
+        }
+        groups.push({ ...group, version: typeof item.version === 'number' ? item.version : 0 });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return groups;
+  }
+
+  async saveGroup(group: GroupState, expiresAtSec: number): Promise<number> {
+    const version = group.version + 1;
+    const { version: _old, ...body } = group;
+    await this.request(
+      'saveGroup',
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { [PK]: `group#${this.poller}`, [SK]: group.id, group: body, version, [TTL]: expiresAtSec },
+            ...(group.version === 0
+              ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+              : {
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': group.version },
+                }),
+          }),
+        ),
+      () => {
+        throw this.error('saveGroup', 'conflict', `group ${group.id} was changed by another run`);
+      },
+    );
+    return version;
+  }
 
   private pendingPk(): string {
     return `pending#${this.poller}`;

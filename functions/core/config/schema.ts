@@ -369,6 +369,43 @@ const silencesSchema = z
     s.quietPeriods.forEach((q, i) => check('quietPeriods', q.id, i));
   });
 
+export const GROUP_LABELS = ['trunk_domain', 'to_country', 'from_country', 'direction', 'carrier'] as const;
+export type GroupLabel = (typeof GROUP_LABELS)[number];
+
+const groupingSchema = z
+  .strictObject({
+    /**
+     * One alert per incident instead of one per bad call: findings of a rule are grouped by
+     * `groupBy`, and each group is notified when it starts, when it grows, as a reminder, and
+     * when it is over (Alertmanager's lifecycle).
+     */
+    enabled: z.boolean().default(false),
+    groupBy: z.array(z.enum(GROUP_LABELS)).max(5).default(['trunk_domain']),
+    /** Wait this long after a group's first finding before the first notification (more calls join it). */
+    groupWaitSeconds: z.number().int().min(0).max(3600).default(0),
+    /** Send an update when the group's call count grew by this much since the last notification. */
+    updateWhenGrownPct: z.number().int().min(10).max(10_000).default(100),
+    /** At most this many updates per incident (reminders and the resolution are not counted). */
+    maxUpdates: z.number().int().min(0).max(50).default(3),
+    /** Remind while it is still firing, this long after the last notification. */
+    repeatIntervalMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(240),
+    /** Resolved once no new finding joined for this long. */
+    resolveAfterMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .default(30),
+    /** Calls listed in a notification. */
+    sampleSize: z.number().int().min(1).max(50).default(10),
+  })
+  .prefault({});
+
 export const alertConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   poll: pollSchema,
@@ -377,6 +414,7 @@ export const alertConfigSchema = z.strictObject({
   state: stateSchema,
   notifications: notificationsSchema,
   operations: operationsSchema,
+  grouping: groupingSchema,
   silences: silencesSchema,
 });
 

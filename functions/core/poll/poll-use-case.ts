@@ -1,6 +1,9 @@
 import { alertDedupKey, renderFindingAlert } from '../alert-message';
 import { renderCatchUpSummary } from '../catch-up-summary';
 import { toChatNotification } from '../chat-notification';
+import { groupIdOf, groupLabels } from '../groups/group';
+import { renderGroupAlert } from '../groups/group-message';
+import { addFindings, afterNotice, isOverUnannounced, nextNotice } from '../groups/lifecycle';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
 import type { AlertConfig } from '../config/schema';
 import { FatalSourceError } from '../errors';
@@ -57,6 +60,11 @@ export interface PollSummary {
   /** Findings muted by a silence or quiet period: recorded as notified, never sent. */
   alertsSilenced: number;
   alertsSilencedByRule: Record<string, number>;
+  /** Findings counted into alert groups (grouping.enabled) instead of alerted one by one. */
+  findingsGrouped: number;
+  /** Group notices sent: firing, updates, reminders, resolutions (also in alertsPublished). */
+  groupNotices: number;
+  groupNoticesByKind: Record<string, number>;
   /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
@@ -122,6 +130,9 @@ function emptySummary(runId: string): PollSummary {
     publishFailures: 0,
     alertsSilenced: 0,
     alertsSilencedByRule: {},
+    findingsGrouped: 0,
+    groupNotices: 0,
+    groupNoticesByKind: {},
     findingsSummarized: 0,
     catchUpSummaries: 0,
     recordsSkipped: 0,
@@ -317,6 +328,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   // folded into one catch-up summary instead of paging one by one.
   const failedCalls = new Set<string>();
   const overflow: Array<{ finding: Finding; dedupKey: string }> = [];
+  const grouped: Array<{ finding: Finding; dedupKey: string }> = [];
   for (const item of toEvaluate) {
     const findings = evaluateRules([item.evaluated], config);
     for (const finding of findings) {
@@ -332,16 +344,20 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       const overBudget = summary.alertsPublished >= config.notifications.maxAlertsPerRun;
       const result = silence
         ? await recordSilenced(deps, finding, silence, expiresAtSec)
-        : overBudget
-          ? await claimForSummary(deps, finding, expiresAtSec, overflow)
-          : await notifyOnce(deps, finding, {
-              evaluatedAt,
-              insightsGaveUp: item.evaluated.insightsGaveUp,
-              expiresAtSec,
-            });
+        : config.grouping.enabled
+          ? await claimForGroup(deps, finding, expiresAtSec, grouped)
+          : overBudget
+            ? await claimForSummary(deps, finding, expiresAtSec, overflow)
+            : await notifyOnce(deps, finding, {
+                evaluatedAt,
+                insightsGaveUp: item.evaluated.insightsGaveUp,
+                expiresAtSec,
+              });
       if (result === 'published') {
         summary.alertsPublished += 1;
         increment(summary.alertsPublishedByRule, finding.ruleId);
+      } else if (result === 'claimed-for-group') {
+        summary.findingsGrouped += 1;
       } else if (result === 'silenced') {
         summary.alertsSilenced += 1;
         increment(summary.alertsSilencedByRule, finding.ruleId);
@@ -355,6 +371,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       }
     }
   }
+  if (config.grouping.enabled) await updateGroups(deps, grouped, { expiresAtSec, summary });
   if (overflow.length > 0) {
     await publishCatchUpSummary(deps, overflow, { evaluatedAt, expiresAtSec, summary, failedCalls });
   }
@@ -415,7 +432,14 @@ function forChannel(config: AlertConfig, message: AlertMessage): AlertMessage {
     : message;
 }
 
-type NotifyResult = 'published' | 'duplicate' | 'in-progress' | 'failed' | 'claimed-for-summary' | 'silenced';
+type NotifyResult =
+  | 'published'
+  | 'duplicate'
+  | 'in-progress'
+  | 'failed'
+  | 'claimed-for-summary'
+  | 'claimed-for-group'
+  | 'silenced';
 
 /**
  * Records a silenced finding as notified without sending it (claim → complete, no publish).
@@ -452,6 +476,119 @@ async function recordSilenced(
     silenceEndsAt: silence.endsAt,
   });
   return 'silenced';
+}
+
+/** Claims a finding for its group: it is counted there, and completed once the group is saved. */
+async function claimForGroup(
+  deps: PollDeps,
+  finding: Finding,
+  expiresAtSec: number,
+  grouped: Array<{ finding: Finding; dedupKey: string }>,
+): Promise<NotifyResult> {
+  const result = await claimForSummary(deps, finding, expiresAtSec, grouped);
+  return result === 'claimed-for-summary' ? 'claimed-for-group' : result;
+}
+
+/**
+ * Folds this run's claimed findings into their groups, then walks every live group through
+ * its lifecycle (first notice, update, reminder, resolution). Each notice is claimed under
+ * its own key (group, incident, sequence number) before it is published, so a run retried
+ * after a crash neither repeats nor skips it. Groups are saved before their findings' claims
+ * are completed: a crash in between can count a call twice, never lose it.
+ */
+async function updateGroups(
+  deps: PollDeps,
+  grouped: Array<{ finding: Finding; dedupKey: string }>,
+  options: { expiresAtSec: number; summary: PollSummary },
+): Promise<void> {
+  const { store, notifier, logger, config } = deps;
+  const { summary, expiresAtSec } = options;
+  const grouping = config.grouping;
+  const now = deps.now();
+  const groups = new Map((await store.listGroups()).map((g) => [g.id, g]));
+  const changed = new Set<string>();
+
+  const byGroup = new Map<string, { labels: Record<string, string>; findings: Finding[]; keys: string[] }>();
+  for (const { finding, dedupKey } of grouped) {
+    const labels = groupLabels(finding, grouping.groupBy);
+    const id = groupIdOf(finding.ruleId, labels);
+    const entry = byGroup.get(id) ?? { labels, findings: [], keys: [] };
+    entry.findings.push(finding);
+    entry.keys.push(dedupKey);
+    byGroup.set(id, entry);
+  }
+  for (const [id, entry] of byGroup) {
+    groups.set(
+      id,
+      addFindings(groups.get(id) ?? null, entry.findings, entry.labels, now, grouping.sampleSize),
+    );
+    changed.add(id);
+  }
+
+  for (const [id, group] of groups) {
+    let state = group;
+    if (isOverUnannounced(state, now, grouping)) {
+      groups.set(id, { ...state, status: 'resolved' });
+      changed.add(id);
+      continue;
+    }
+    const notice = nextNotice(state, now, grouping);
+    if (!notice) continue;
+    // A silence holds the notice back; the lifecycle resumes once it ends (so a resolution is
+    // only ever sent for an incident that was announced).
+    const silence = activeSilenceFor(state.sample, now, config.silences);
+    if (silence) {
+      logger.info('Group notice held back by a silence', { group: id, notice, silence: silence.id });
+      continue;
+    }
+    const noticeKey = `zentrunk-alerts:group:${id}#${state.episode}#${state.notices + 1}`;
+    const nowMs = now.getTime();
+    const claim = await store.claimAlert(noticeKey, {
+      nowMs,
+      inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
+      expiresAtSec,
+    });
+    if (claim === 'in-progress') continue;
+    if (claim === 'claimed') {
+      const message = forChannel(
+        config,
+        renderGroupAlert(state, notice, { deploymentName: config.notifications.deploymentName, now }),
+      );
+      let messageId: string;
+      try {
+        ({ messageId } = await notifier.publish(message));
+      } catch (error) {
+        logger.error('Publishing a group notice failed; it will be retried next run', {
+          group: id,
+          notice,
+          error: (error as Error).message,
+        });
+        await store.releaseAlert(noticeKey).catch(() => {});
+        summary.publishFailures += 1;
+        continue;
+      }
+      await store.completeAlert(noticeKey, { nowMs: deps.now().getTime(), messageId, expiresAtSec });
+      summary.alertsPublished += 1;
+      increment(summary.alertsPublishedByRule, state.ruleId);
+      summary.groupNotices += 1;
+      increment(summary.groupNoticesByKind, notice);
+      logger.info('Group notice published', { group: id, notice, count: state.count, messageId });
+    }
+    state = afterNotice(state, notice, now);
+    groups.set(id, state);
+    changed.add(id);
+  }
+
+  for (const id of changed) {
+    const group = groups.get(id);
+    if (group) await store.saveGroup(group, expiresAtSec);
+  }
+  const nowMs = deps.now().getTime();
+  for (const [id, entry] of byGroup) {
+    for (const key of entry.keys) {
+      await store.completeAlert(key, { nowMs, messageId: `group:${id}`, expiresAtSec });
+    }
+  }
 }
 
 /** Claims a finding past the alert budget; it is sent (and completed) with the summary. */

@@ -1,0 +1,92 @@
+import { asciiSubject } from '../alert-message';
+import type { AlertMessage } from '../ports';
+import type { GroupState } from './group';
+import type { GroupNotice } from './lifecycle';
+
+function utc(iso: string): string {
+  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+const WORDS: Record<GroupNotice, string> = {
+  firing: 'FIRING',
+  update: 'GROWING',
+  reminder: 'STILL FIRING',
+  resolved: 'RESOLVED',
+};
+
+/**
+ * One message about a whole incident. Every notice of a group carries the same alert key
+ * (`zentrunk-alerts:group:<id>`), so a pager deduplicates them into one incident and a chat
+ * tool threads them; the resolution closes it.
+ */
+export function renderGroupAlert(
+  state: GroupState,
+  notice: GroupNotice,
+  options: { deploymentName: string; now: Date },
+): AlertMessage {
+  const dedupKey = `zentrunk-alerts:group:${state.id}`;
+  const where = Object.entries(state.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  const severity = notice === 'resolved' ? 'RESOLVED' : state.severity.toUpperCase();
+  const calls = `${state.count} call${state.count === 1 ? '' : 's'}`;
+  const subject = asciiSubject(
+    `[${options.deploymentName} ${severity}] ${state.ruleId}: ${calls}${notice === 'resolved' ? ' (over)' : ''} | ${Object.values(state.labels).join(' | ')}`,
+  );
+  const threshold = state.sample.threshold;
+  const worst = state.worst
+    ? `${state.worst.value}${state.worst.unit ? ` ${state.worst.unit}` : ''} (call ${state.worst.callUuid})`
+    : 'n/a';
+  const text = [
+    `${WORDS[notice]}: ${state.ruleId} on ${where}`,
+    '',
+    notice === 'resolved'
+      ? `No new call has tripped this rule here since ${utc(state.lastSeenAt)}; the incident is over.`
+      : `${calls} tripped ${state.ruleId} (${state.sample.measured.metric} ${threshold.comparison} ${threshold.value}${threshold.unit ? ` ${threshold.unit}` : ''}) since ${utc(state.firstSeenAt)}.`,
+    '',
+    `Where:       ${where}`,
+    `Calls:       ${state.count} (last one seen ${utc(state.lastSeenAt)})`,
+    `Worst:       ${worst}`,
+    `Example:     ${state.sample.headline} (call ${state.sample.call.callUuid})`,
+    `Recent calls:`,
+    ...state.samples.map((uuid) => `  ${uuid}`),
+    '',
+    ...(notice === 'resolved'
+      ? []
+      : ['What to check next:', ...state.sample.nextSteps.map((step) => `  - ${step}`), '']),
+    `Alert key: ${dedupKey} (incident ${state.episode}, notice ${state.notices + 1}). Updates and the resolution carry the same key.`,
+  ].join('\n');
+  const shortText = `${severity} ${state.ruleId}: ${calls} on ${Object.values(state.labels).join('/')}${
+    notice === 'resolved' ? ' - over' : ''
+  }`.slice(0, 160);
+  const attributes: Record<string, string> = {
+    severity: state.severity,
+    rule: state.ruleId,
+    state: notice === 'resolved' ? 'resolved' : 'firing',
+    ...state.labels,
+  };
+  return {
+    dedupKey,
+    subject,
+    text,
+    shortText,
+    json: {
+      version: 1,
+      kind: 'group',
+      notice,
+      state: attributes.state,
+      dedupKey,
+      rule: state.ruleId,
+      severity: state.severity,
+      labels: state.labels,
+      count: state.count,
+      firstSeenAt: state.firstSeenAt,
+      lastSeenAt: state.lastSeenAt,
+      worst: state.worst,
+      threshold,
+      sampleCalls: state.samples,
+      incident: state.episode,
+    },
+    attributes,
+  };
+}

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { GroupLabel, Severity } from '../config/schema';
+import type { Finding } from '../finding';
+
+/** One incident: the findings of one rule that share the group-by labels, and its lifecycle. */
+export interface GroupState {
+  /** Stable identity: a hash of the rule and the labels. Pagers and chat threads key on it. */
+  id: string;
+  ruleId: string;
+  labels: Record<string, string>;
+  status: 'firing' | 'resolved';
+  /** Incidents of the same group are numbered; notifications are deduplicated per episode. */
+  episode: number;
+  firstSeenAt: string;
+  /** When a finding last joined (resolution counts from here). */
+  lastSeenAt: string;
+  count: number;
+  severity: Severity;
+  worst: { value: number | string; unit: string; callUuid: string } | null;
+  /** Most recent call uuids, newest first. */
+  samples: string[];
+  /** The first finding of the episode: what the rule said, for rendering and silence matching. */
+  sample: Finding;
+  /** Notifications sent in this episode (the next one's sequence number). */
+  notices: number;
+  updates: number;
+  countAtLastNotice: number;
+  lastNotifiedAt: string | null;
+  /** Optimistic-lock version; 0 before the first save. */
+  version: number;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1 };
+
+export function worseSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b;
+}
+
+/** The group-by labels of a finding; a label the call does not have reads "unknown". */
+export function groupLabels(finding: Finding, groupBy: readonly GroupLabel[]): Record<string, string> {
+  const { call, insights } = finding;
+  const value: Record<GroupLabel, string | null> = {
+    trunk_domain: call.trunkDomain ?? call.trunkId,
+    to_country: call.toCountry,
+    from_country: call.fromCountry,
+    direction: call.direction,
+    carrier: insights?.to.carrier ?? insights?.from.carrier ?? null,
+  };
+  return Object.fromEntries([...groupBy].sort().map((label) => [label, value[label] ?? 'unknown']));
+}
+
+export function groupIdOf(ruleId: string, labels: Record<string, string>): string {
+  const canonical = JSON.stringify([ruleId, Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
