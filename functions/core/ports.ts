@@ -1,6 +1,7 @@
 import type { Call, CallInsights } from './call';
 import type { GroupState } from './groups/group';
 import type { HealthState } from './health/run-health';
+import type { WindowState } from './windowed/window';
 
 /** A half-open interval on a call's end time: from <= end_time < to. Whole seconds, UTC. */
 export interface CallWindow {
@@ -91,6 +92,10 @@ export interface StateStore {
   listGroups(): Promise<GroupState[]>;
   /** Saves a group if its stored version is still `group.version`; returns the new version. */
   saveGroup(group: GroupState, expiresAtSec: number): Promise<number>;
+
+  /** Windowed-rule states (sliding windows, baselines, flap history), one per rule and group. */
+  listWindows(): Promise<WindowState[]>;
+  saveWindow(window: WindowState, expiresAtSec: number): Promise<number>;
 }
 
 /** A rendered notification, ready for any channel. */

@@ -120,6 +120,8 @@ export class CrashInjector {
       saveHealth: (health) => step('saveHealth', () => store.saveHealth(health)),
       listGroups: () => step('listGroups', () => store.listGroups()),
       saveGroup: (group, expiresAtSec) => step('saveGroup', () => store.saveGroup(group, expiresAtSec)),
+      listWindows: () => step('listWindows', () => store.listWindows()),
+      saveWindow: (window, expiresAtSec) => step('saveWindow', () => store.saveWindow(window, expiresAtSec)),
     };
   }
 

@@ -30,6 +30,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Call } from '../../core/call';
 import type { GroupState } from '../../core/groups/group';
+import type { WindowState } from '../../core/windowed/window';
 import type { HealthState } from '../../core/health/run-health';
 import type { ClaimResult, Cursor, PendingInsightsItem, StateStore } from '../../core/ports';
 import { STATE_TABLE_KEYS } from './table-definition';
@@ -459,17 +460,37 @@ export class DynamoDbStateStore implements StateStore {
   // --- alert groups ------------------------------------------------------------------------
 
   async listGroups(): Promise<GroupState[]> {
+    return this.listVersioned<GroupState>('group', 'listGroups');
+  }
+
+  async saveGroup(group: GroupState, expiresAtSec: number): Promise<number> {
+    return this.saveVersioned('group', 'saveGroup', group, expiresAtSec);
+  }
+
+  async listWindows(): Promise<WindowState[]> {
+    return this.listVersioned<WindowState>('window', 'listWindows');
+  }
+
+  async saveWindow(window: WindowState, expiresAtSec: number): Promise<number> {
+    return this.saveVersioned('window', 'saveWindow', window, expiresAtSec);
+  }
+
+  /** Items of one kind (`<kind>#<poller>`), each an object with an id and an optimistic version. */
+  private async listVersioned<T extends { id: string; version: number }>(
+    kind: string,
+    operation: string,
+  ): Promise<T[]> {
     const nowSec = Math.floor(this.now() / 1000);
-    const groups: GroupState[] = [];
+    const out: T[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.request('listGroups', () =>
+      const page = await this.request(operation, () =>
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: '#pk = :pk',
             ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':pk': `group#${this.poller}` },
+            ExpressionAttributeValues: { ':pk': `${kind}#${this.poller}` },
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
@@ -477,38 +498,43 @@ export class DynamoDbStateStore implements StateStore {
       );
       for (const item of page.Items ?? []) {
         if (isExpired(item, nowSec)) continue;
-        const group = item.group as GroupState | undefined;
-        if (typeof group !== 'object' || group === null || typeof group.id !== 'string') {
-          throw this.error('listGroups', 'invalid-item', `group item ${String(item[SK])} has no group`);
+        const body = item.body as T | undefined;
+        if (typeof body !== 'object' || body === null || typeof body.id !== 'string') {
+          throw this.error(operation, 'invalid-item', `${kind} item ${String(item[SK])} has no body`);
         }
-        groups.push({ ...group, version: typeof item.version === 'number' ? item.version : 0 });
+        out.push({ ...body, version: typeof item.version === 'number' ? item.version : 0 });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return groups;
+    return out;
   }
 
-  async saveGroup(group: GroupState, expiresAtSec: number): Promise<number> {
-    const version = group.version + 1;
-    const { version: _old, ...body } = group;
+  private async saveVersioned(
+    kind: string,
+    operation: string,
+    value: { id: string; version: number },
+    expiresAtSec: number,
+  ): Promise<number> {
+    const version = value.version + 1;
+    const { version: _old, ...body } = value;
     await this.request(
-      'saveGroup',
+      operation,
       () =>
         this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { [PK]: `group#${this.poller}`, [SK]: group.id, group: body, version, [TTL]: expiresAtSec },
-            ...(group.version === 0
+            Item: { [PK]: `${kind}#${this.poller}`, [SK]: value.id, body, version, [TTL]: expiresAtSec },
+            ...(value.version === 0
               ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
               : {
                   ConditionExpression: '#version = :expected',
                   ExpressionAttributeNames: { '#version': 'version' },
-                  ExpressionAttributeValues: { ':expected': group.version },
+                  ExpressionAttributeValues: { ':expected': value.version },
                 }),
           }),
         ),
       () => {
-        throw this.error('saveGroup', 'conflict', `group ${group.id} was changed by another run`);
+        throw this.error(operation, 'conflict', `${kind} ${value.id} was changed by another run`);
       },
     );
     return version;

@@ -406,6 +406,150 @@ const groupingSchema = z
   })
   .prefault({});
 
+export const WINDOWED_RULE_IDS = [
+  'packet-loss-spike',
+  'low-quality-share',
+  'zentrunk-hangup-share',
+  'stir-unverified-share',
+  'answer-seizure-ratio',
+  'post-dial-delay-p95',
+] as const;
+export type WindowedRuleId = (typeof WINDOWED_RULE_IDS)[number];
+
+const windowLabel = z.enum([...GROUP_LABELS, 'from_prefix']);
+
+/**
+ * A rule over a sliding window of calls rather than one call: it fires for a group of calls
+ * (a trunk, a destination country) when their aggregate crosses a threshold, with flap control
+ * and, optionally, a baseline learnt from earlier windows.
+ */
+function windowedRule<E extends z.ZodRawShape>(
+  defaults: {
+    groupBy: Array<z.infer<typeof windowLabel>>;
+    aggregate: 'share' | 'mean' | 'p95' | 'count';
+    threshold: number;
+    recovery: number;
+    severity: Severity;
+  },
+  extra: E,
+) {
+  return (
+    z
+      .strictObject({
+        ...extra,
+        enabled: z.boolean().default(false),
+        severity: severitySchema.default(defaults.severity),
+        groupBy: z.array(windowLabel).max(5).default(defaults.groupBy),
+        windowMinutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(24 * 60)
+          .default(15),
+        /** Below this many calls in the window the rule says nothing (one bad call at 3 a.m. is not a spike). */
+        minCalls: z.number().int().min(1).max(100_000).default(20),
+        aggregate: z.enum(['share', 'mean', 'p95', 'count']).default(defaults.aggregate),
+        /** Fires at or beyond this (share: a fraction 0–1 of calls; mean/p95: the metric's unit; count: calls). */
+        threshold: z.number().min(0).default(defaults.threshold),
+        /** Clears only once back past this (hysteresis), so a value hovering at the threshold does not flap. */
+        recoveryThreshold: z.number().min(0).default(defaults.recovery),
+        /** Fire when at least `m` of the last `n` evaluations breached. */
+        forEvaluations: z
+          .strictObject({
+            m: z.number().int().min(1).max(20).default(2),
+            n: z.number().int().min(1).max(20).default(3),
+          })
+          .prefault({})
+          .refine((f) => f.m <= f.n, { message: 'm must not exceed n', path: ['m'] }),
+        /**
+         * Compare with this group's own history: fire only when the value is also `factor` times
+         * worse than an exponentially weighted average of earlier windows (weight `alpha`).
+         */
+        baseline: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            factor: z.number().gt(1).max(100).default(2),
+            alpha: z.number().gt(0).lte(1).default(0.2),
+          })
+          .prefault({}),
+      })
+      // Generic over the extra fields, so TypeScript cannot see that {} satisfies them: they all have defaults.
+      .prefault({} as never)
+  );
+}
+
+const windowedRulesSchema = z
+  .strictObject({
+    /** Share of calls with packet loss >= perCallThresholdPct (or mean/p95 loss, in %). */
+    'packet-loss-spike': windowedRule(
+      {
+        groupBy: ['trunk_domain'],
+        aggregate: 'share',
+        threshold: 0.2,
+        recovery: 0.1,
+        severity: 'critical',
+      },
+      { perCallThresholdPct: z.number().gt(0).lte(100).default(0.9) },
+    ),
+    /** Share of calls with a quality score below `below`. */
+    'low-quality-share': windowedRule(
+      {
+        groupBy: ['trunk_domain'],
+        aggregate: 'share',
+        threshold: 0.2,
+        recovery: 0.1,
+        severity: 'warning',
+      },
+      { below: z.number().gt(1).lte(5).default(3) },
+    ),
+    /** Share (or count) of calls Zentrunk hung up with a code not in rules.zentrunk-hangup.ignoreCodes. */
+    'zentrunk-hangup-share': windowedRule(
+      {
+        groupBy: ['trunk_domain'],
+        aggregate: 'share',
+        threshold: 0.05,
+        recovery: 0.02,
+        severity: 'critical',
+      },
+      {},
+    ),
+    /** Share of STIR/SHAKEN Not Verified calls, e.g. per trunk or per caller-ID prefix (from_prefix). */
+    'stir-unverified-share': windowedRule(
+      {
+        groupBy: ['trunk_domain'],
+        aggregate: 'share',
+        threshold: 0.3,
+        recovery: 0.15,
+        severity: 'warning',
+      },
+      {},
+    ),
+    /** Answer-seizure ratio (answered / attempted) per destination: fires at or BELOW the threshold. */
+    'answer-seizure-ratio': windowedRule(
+      {
+        groupBy: ['to_country'],
+        aggregate: 'share',
+        threshold: 0.4,
+        recovery: 0.5,
+        severity: 'warning',
+      },
+      {},
+    ),
+    /** Post-dial delay per destination, in ms (p95 by default). */
+    'post-dial-delay-p95': windowedRule(
+      {
+        groupBy: ['to_country'],
+        aggregate: 'p95',
+        threshold: 6000,
+        recovery: 4500,
+        severity: 'warning',
+      },
+      {},
+    ),
+  })
+  .prefault({});
+export type WindowedRulesConfig = z.infer<typeof windowedRulesSchema>;
+
 export const alertConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   poll: pollSchema,
@@ -415,6 +559,7 @@ export const alertConfigSchema = z.strictObject({
   notifications: notificationsSchema,
   operations: operationsSchema,
   grouping: groupingSchema,
+  windowedRules: windowedRulesSchema,
   silences: silencesSchema,
 });
 

@@ -4,8 +4,20 @@ import { toChatNotification } from '../chat-notification';
 import { groupIdOf, groupLabels } from '../groups/group';
 import { renderGroupAlert } from '../groups/group-message';
 import { addFindings, afterNotice, isOverUnannounced, nextNotice } from '../groups/lifecycle';
+import { type Observation, observe, windowIdOf, windowLabels } from '../windowed/observe';
+import {
+  addObservations,
+  afterWindowNotice,
+  emptyWindow,
+  evaluateWindow,
+  stepWindow,
+  type WindowEvaluation,
+  type WindowNotice,
+  type WindowState,
+} from '../windowed/window';
+import { renderWindowAlert } from '../windowed/window-message';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
-import type { AlertConfig } from '../config/schema';
+import { type AlertConfig, WINDOWED_RULE_IDS, type WindowedRuleId } from '../config/schema';
 import { FatalSourceError } from '../errors';
 import type { Finding } from '../finding';
 import type {
@@ -65,6 +77,9 @@ export interface PollSummary {
   /** Group notices sent: firing, updates, reminders, resolutions (also in alertsPublished). */
   groupNotices: number;
   groupNoticesByKind: Record<string, number>;
+  /** Windowed-rule notices sent (firing, reminders, resolutions; also in alertsPublished). */
+  windowNotices: number;
+  windowNoticesByKind: Record<string, number>;
   /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
@@ -133,6 +148,8 @@ function emptySummary(runId: string): PollSummary {
     findingsGrouped: 0,
     groupNotices: 0,
     groupNoticesByKind: {},
+    windowNotices: 0,
+    windowNoticesByKind: {},
     findingsSummarized: 0,
     catchUpSummaries: 0,
     recordsSkipped: 0,
@@ -396,6 +413,13 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   // that says work is finished, so a crash between writes only causes harmless repeats.
   if (stillPending.length > 0) await store.putPendingInsights(stillPending, expiresAtSec);
   const finished = toEvaluate.filter((item) => item.done && !failedCalls.has(item.subject.call.callUuid));
+  // Windowed rules see each call once, when it is finished (a call waiting for insights would
+  // otherwise be counted on every run that looks at it).
+  await updateWindows(
+    deps,
+    finished.map((item) => item.evaluated),
+    { expiresAtSec, summary },
+  );
   if (finished.length > 0) {
     await store.markCallsEvaluated(
       finished.map((item) => item.subject.call.callUuid),
@@ -476,6 +500,128 @@ async function recordSilenced(
     silenceEndsAt: silence.endsAt,
   });
   return 'silenced';
+}
+
+/**
+ * Feeds finished calls into the enabled windowed rules, evaluates every live window (also those
+ * without new calls, so a window that went quiet can clear), and sends each firing and
+ * resolution once, claimed under (window, incident, sequence) like group notices. A notice a
+ * silence holds back is retried on later runs; a held resolution keeps the window firing.
+ */
+async function updateWindows(
+  deps: PollDeps,
+  finished: readonly EvaluatedCall[],
+  options: { expiresAtSec: number; summary: PollSummary },
+): Promise<void> {
+  const { store, logger, config } = deps;
+  const enabled = WINDOWED_RULE_IDS.filter((id) => config.windowedRules[id].enabled);
+  if (enabled.length === 0) return;
+  const { summary, expiresAtSec } = options;
+  const now = deps.now();
+  const states = new Map((await store.listWindows()).map((w) => [w.id, w]));
+  const observations = new Map<
+    string,
+    { ruleId: WindowedRuleId; labels: Record<string, string>; obs: Observation[] }
+  >();
+  for (const ruleId of enabled) {
+    const rule = config.windowedRules[ruleId];
+    for (const subject of finished) {
+      const obs = observe(ruleId, subject, config);
+      if (!obs) continue;
+      const labels = windowLabels(subject, rule.groupBy);
+      const id = windowIdOf(ruleId, labels);
+      const entry = observations.get(id) ?? { ruleId, labels, obs: [] };
+      entry.obs.push(obs);
+      observations.set(id, entry);
+    }
+  }
+  const ids = new Set([
+    ...[...states.values()].filter((w) => enabled.includes(w.ruleId)).map((w) => w.id),
+    ...observations.keys(),
+  ]);
+  for (const id of ids) {
+    const known = states.get(id);
+    const fresh = observations.get(id);
+    const ruleId = (known?.ruleId ?? fresh?.ruleId) as WindowedRuleId;
+    const rule = config.windowedRules[ruleId];
+    let state = addObservations(
+      known ?? emptyWindow(id, ruleId, fresh?.labels ?? {}),
+      fresh?.obs ?? [],
+      now,
+      rule,
+    );
+    const evaluation = evaluateWindow(state, rule);
+    const step = stepWindow(state, evaluation, rule, now, config.grouping.repeatIntervalMinutes);
+    state = step.state;
+    if (step.notice) {
+      const sent = await sendWindowNotice(deps, state, step.notice, evaluation, expiresAtSec, summary);
+      if (sent) state = afterWindowNotice(state, now);
+      // A resolution that could not go out yet keeps the window firing, so it is retried.
+      else if (step.notice === 'resolved') state = { ...state, firing: true };
+    }
+    await store.saveWindow(state, expiresAtSec);
+    logger.debug('Windowed rule evaluated', {
+      window: id,
+      rule: ruleId,
+      ...evaluation,
+      firing: state.firing,
+    });
+  }
+}
+
+async function sendWindowNotice(
+  deps: PollDeps,
+  state: WindowState,
+  notice: WindowNotice,
+  evaluation: WindowEvaluation,
+  expiresAtSec: number,
+  summary: PollSummary,
+): Promise<boolean> {
+  const { store, notifier, logger, config } = deps;
+  const now = deps.now();
+  const probe = {
+    ruleId: state.ruleId,
+    severity: config.windowedRules[state.ruleId].severity,
+    call: {
+      trunkDomain: state.labels.trunk_domain ?? null,
+      fromCountry: state.labels.from_country ?? null,
+      toCountry: state.labels.to_country ?? null,
+      direction: (state.labels.direction as Call['direction'] | undefined) ?? null,
+    },
+  } as unknown as Finding;
+  const silence = activeSilenceFor(probe, now, config.silences);
+  if (silence) {
+    logger.info('Windowed notice held back by a silence', { window: state.id, notice, silence: silence.id });
+    return false;
+  }
+  const key = `zentrunk-alerts:window:${state.id}#${state.episode}#${state.notices + 1}`;
+  const nowMs = now.getTime();
+  const claim = await store.claimAlert(key, {
+    nowMs,
+    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
+    expiresAtSec,
+  });
+  if (claim === 'in-progress') return false;
+  if (claim === 'already-sent') return true;
+  const message = forChannel(config, renderWindowAlert(state, notice, evaluation, config, { now }));
+  try {
+    const { messageId } = await notifier.publish(message);
+    await store.completeAlert(key, { nowMs: deps.now().getTime(), messageId, expiresAtSec });
+    logger.info('Windowed notice published', { window: state.id, rule: state.ruleId, notice, messageId });
+  } catch (error) {
+    logger.error('Publishing a windowed notice failed; it will be retried next run', {
+      window: state.id,
+      error: (error as Error).message,
+    });
+    await store.releaseAlert(key).catch(() => {});
+    summary.publishFailures += 1;
+    return false;
+  }
+  summary.alertsPublished += 1;
+  increment(summary.alertsPublishedByRule, state.ruleId);
+  summary.windowNotices += 1;
+  increment(summary.windowNoticesByKind, notice);
+  return true;
 }
 
 /** Claims a finding for its group: it is counted there, and completed once the group is saved. */

@@ -1,0 +1,105 @@
+import { asciiSubject } from '../alert-message';
+import type { AlertConfig } from '../config/schema';
+import type { AlertMessage } from '../ports';
+import { FIRES_BELOW, WINDOW_METRIC } from './observe';
+import type { WindowEvaluation, WindowNotice, WindowState } from './window';
+
+const ADVICE: Record<WindowState['ruleId'], string[]> = {
+  'packet-loss-spike': [
+    'Many calls on this route lose packets at once: check the carrier leg and your network edge (saturation, ISP loss).',
+    'Open a Plivo ticket with a few of the call UUIDs if your side is clean.',
+  ],
+  'low-quality-share': [
+    'Look at packet loss, jitter and RTT on these calls: one of them is usually the cause.',
+  ],
+  'zentrunk-hangup-share': [
+    'Zentrunk itself is ending calls on this trunk: check status.plivo.com, the trunk configuration and its CPS/channel limits.',
+  ],
+  'stir-unverified-share': [
+    'Many calls arrive without full attestation: check the caller IDs (spoofing?) or your own outbound caller ID setup.',
+  ],
+  'answer-seizure-ratio': [
+    'Few calls to this destination are answered: test a call, check the carrier route and number formats.',
+  ],
+  'post-dial-delay-p95': [
+    'Calls to this destination ring late: compare carriers for this route and raise a Plivo ticket.',
+  ],
+};
+
+function show(ruleId: WindowState['ruleId'], value: number | null, aggregate: string): string {
+  if (value === null) return 'not enough calls';
+  if (aggregate === 'share') return `${(value * 100).toFixed(1)} % of calls`;
+  if (aggregate === 'count') return `${value} calls`;
+  const { unit } = WINDOW_METRIC[ruleId];
+  return `${aggregate} ${Number(value.toFixed(2))}${unit ? ` ${unit}` : ''}`;
+}
+
+/** A windowed rule's notice: one key per rule and group, firing then resolved. */
+export function renderWindowAlert(
+  state: WindowState,
+  notice: WindowNotice,
+  evaluation: WindowEvaluation,
+  config: AlertConfig,
+  options: { now: Date },
+): AlertMessage {
+  const rule = config.windowedRules[state.ruleId];
+  const dedupKey = `zentrunk-alerts:window:${state.id}`;
+  const where = Object.entries(state.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  const below = FIRES_BELOW.has(state.ruleId);
+  const severity = notice === 'resolved' ? 'RESOLVED' : rule.severity.toUpperCase();
+  const measured = show(state.ruleId, evaluation.value, rule.aggregate);
+  const threshold = show(state.ruleId, evaluation.threshold, rule.aggregate);
+  const { metric } = WINDOW_METRIC[state.ruleId];
+  const subject = asciiSubject(
+    `[${config.notifications.deploymentName} ${severity}] ${state.ruleId}: ${measured} ${notice === 'resolved' ? '(back to normal)' : `${below ? '<=' : '>='} ${threshold}`} | ${Object.values(state.labels).join(' | ')}`,
+  );
+  const text = [
+    `${notice === 'resolved' ? 'RESOLVED' : notice === 'reminder' ? 'STILL FIRING' : 'FIRING'}: ${state.ruleId} on ${where}`,
+    '',
+    `What:      ${metric}, ${rule.aggregate} over the last ${rule.windowMinutes} minutes: ${measured} (${evaluation.calls} calls, ${evaluation.hits} hits)`,
+    `Threshold: ${below ? 'at or below' : 'at or above'} ${threshold}${rule.baseline.enabled && state.baseline !== null ? `, baseline ${show(state.ruleId, state.baseline, rule.aggregate)} x${rule.baseline.factor}` : ''}; clears past ${show(state.ruleId, rule.recoveryThreshold, rule.aggregate)}`,
+    `Since:     ${state.firingSince ?? options.now.toISOString()}${state.peak !== null ? `, worst ${show(state.ruleId, state.peak, rule.aggregate)}` : ''}`,
+    '',
+    ...(notice === 'resolved'
+      ? []
+      : ['What to check next:', ...ADVICE[state.ruleId].map((a) => `  - ${a}`), '']),
+    `Alert key: ${dedupKey} (incident ${state.episode}). The resolution carries the same key.`,
+  ].join('\n');
+  const state_ = notice === 'resolved' ? 'resolved' : 'firing';
+  const attributes: Record<string, string> = {
+    severity: rule.severity,
+    rule: state.ruleId,
+    state: state_,
+    ...state.labels,
+  };
+  return {
+    dedupKey,
+    subject,
+    text,
+    shortText: `${severity} ${state.ruleId}: ${measured} on ${Object.values(state.labels).join('/')}`.slice(
+      0,
+      160,
+    ),
+    json: {
+      version: 1,
+      kind: 'windowed',
+      notice,
+      state: state_,
+      dedupKey,
+      rule: state.ruleId,
+      severity: rule.severity,
+      labels: state.labels,
+      value: evaluation.value,
+      threshold: evaluation.threshold,
+      aggregate: rule.aggregate,
+      calls: evaluation.calls,
+      hits: evaluation.hits,
+      baseline: state.baseline,
+      firingSince: state.firingSince,
+      incident: state.episode,
+    },
+    attributes,
+  };
+}

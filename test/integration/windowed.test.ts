@@ -1,0 +1,185 @@
+/**
+ * Windowed rules ("spikes") over simulated time, through the sandbox and dynalite: minimum
+ * volume, flap control with hysteresis, baselines, and one notice per incident.
+ */
+import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
+import { type Dynalite, startDynalite } from '../support/dynalite';
+import { type Pipeline, startPipeline } from '../support/pipeline';
+
+const MIN = 60_000;
+const T0 = new Date('2026-11-20T12:00:00Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN);
+const ACME = 'acme.zt.plivo.com';
+const GLOBEX = 'globex.zt.plivo.com';
+
+let dynamo: Dynalite;
+let pipeline: Pipeline | undefined;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+afterEach(async () => {
+  await pipeline?.close();
+  pipeline = undefined;
+});
+
+function traffic(seed: number, fromMin: number, toMin: number, callsPerMinute: number): SandboxCall[] {
+  const calls = generateTraffic({
+    seed,
+    from: at(fromMin),
+    to: at(toMin),
+    callsPerMinute,
+    incidents: 'none',
+  });
+  for (const c of calls) {
+    c.insightsReadyAt = c.endTime;
+    c.packetLossPct = 0;
+  }
+  return calls;
+}
+
+function spikeConfig(rule: Record<string, unknown>) {
+  return {
+    plivo: { maxRequestsPer5s: 300, insightsConcurrency: 8 },
+    poll: { firstRunLookbackMinutes: 10 },
+    // Per-call packet-loss alerts off: this is about the windowed rule.
+    rules: { 'packet-loss': { enabled: false } },
+    windowedRules: { 'packet-loss-spike': { enabled: true, ...rule } },
+  };
+}
+
+async function runEvery5Minutes(p: Pipeline, untilMinute: number) {
+  while (p.clock.now() < at(untilMinute)) {
+    p.clock.advance(5 * MIN);
+    await p.run();
+  }
+}
+
+const spikeNotices = (p: Pipeline, trunk?: string) =>
+  p.notifier.sent
+    .filter((m) => m.attributes.rule === 'packet-loss-spike')
+    .filter((m) => trunk === undefined || m.attributes.trunk_domain === trunk)
+    .map((m) => m.json.notice);
+
+describe('windowed packet-loss spike', () => {
+  it('fires once for a trunk whose calls lose packets for 20 minutes, and resolves once', async () => {
+    const calls = traffic(1, 0, 90, 12);
+    for (const c of calls) {
+      if (c.trunkDomain === ACME && c.endTime >= at(20) && c.endTime < at(40)) c.packetLossPct = 2.5;
+    }
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: spikeConfig({}),
+    });
+
+    await runEvery5Minutes(pipeline, 90);
+
+    expect(spikeNotices(pipeline, ACME)).toEqual(['firing', 'resolved']);
+    expect(spikeNotices(pipeline)).toHaveLength(2); // the other trunks stayed quiet
+    const [firing] = pipeline.notifier.sent.filter((m) => m.attributes.rule === 'packet-loss-spike');
+    expect(firing?.subject).toMatch(
+      /^\[zentrunk CRITICAL\] packet-loss-spike: \d+\.\d % of calls >= 20\.0 % of calls \| acme/,
+    );
+    expect(firing?.text).toContain('over the last 15 minutes');
+  });
+
+  it('says nothing about one bad call at low volume', async () => {
+    const calls = traffic(2, 0, 60, 1); // ~15 calls per 15-minute window, below minCalls
+    const [one] = calls.filter((c) => c.trunkDomain === ACME && c.endTime >= at(20));
+    if (!one) throw new Error('no call to spoil');
+    one.packetLossPct = 9;
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: spikeConfig({}),
+    });
+
+    await runEvery5Minutes(pipeline, 60);
+
+    expect(spikeNotices(pipeline)).toEqual([]);
+  });
+
+  function hovering(): SandboxCall[] {
+    const calls = traffic(3, 0, 120, 12);
+    // Alternating five-minute stretches of 40 % and 0 % bad calls on one trunk: the 15-minute
+    // share swings across the 20 % threshold from one run to the next.
+    let i = 0;
+    for (const c of calls) {
+      if (c.trunkDomain !== ACME) continue;
+      const stretch = Math.floor((c.endTime.getTime() - T0.getTime()) / (5 * MIN));
+      if (stretch >= 2 && stretch % 2 === 0 && i++ % 5 < 2) c.packetLossPct = 3;
+    }
+    return calls;
+  }
+
+  it('flaps without flap control (the signal really hovers)', async () => {
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls: hovering(),
+      start: T0,
+      config: spikeConfig({ forEvaluations: { m: 1, n: 1 }, recoveryThreshold: 0.2 }),
+    });
+    await runEvery5Minutes(pipeline, 120);
+    expect(spikeNotices(pipeline, ACME).filter((n) => n === 'firing').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not flap with the default flap control (2 of 3 evaluations, clears below 10 %)', async () => {
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls: hovering(),
+      start: T0,
+      config: spikeConfig({}),
+    });
+
+    await runEvery5Minutes(pipeline, 120);
+
+    const notices = spikeNotices(pipeline, ACME);
+    expect(notices.filter((n) => n === 'firing')).toHaveLength(1);
+    expect(notices.filter((n) => n === 'resolved').length).toBeLessThanOrEqual(1);
+  });
+
+  it('with a baseline, ignores a trunk that always runs lossy and pages for one that jumps', async () => {
+    const calls = traffic(4, 0, 150, 12);
+    for (const c of calls) {
+      const minute = (c.endTime.getTime() - T0.getTime()) / MIN;
+      if (c.trunkDomain === ACME) c.packetLossPct = minute < 100 ? 0.5 : 0.6; // always ~0.5 %
+      if (c.trunkDomain === GLOBEX) c.packetLossPct = minute < 100 ? 0.1 : 3; // 0.1 % then 3 %
+    }
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: spikeConfig({
+        aggregate: 'mean',
+        threshold: 0.4,
+        recoveryThreshold: 0.3,
+        baseline: { enabled: true, factor: 2 },
+      }),
+    });
+
+    await runEvery5Minutes(pipeline, 150);
+
+    expect(spikeNotices(pipeline, ACME)).toEqual([]);
+    expect(spikeNotices(pipeline, GLOBEX)).toEqual(['firing']);
+  });
+
+  it('without a baseline, the always-lossy trunk pages too (what the baseline prevents)', async () => {
+    const calls = traffic(4, 0, 60, 12);
+    for (const c of calls) if (c.trunkDomain === ACME) c.packetLossPct = 0.5;
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: spikeConfig({ aggregate: 'mean', threshold: 0.4, recoveryThreshold: 0.3 }),
+    });
+
+    await runEvery5Minutes(pipeline, 60);
+
+    expect(spikeNotices(pipeline, ACME)).toEqual(['firing']);
+  });
+});
