@@ -28,7 +28,7 @@ afterEach(async () => {
 /** Healthy traffic for an hour; every call on one trunk loses 3 % of its packets for 10 minutes. */
 function incident(): { calls: SandboxCall[]; bad: SandboxCall[] } {
   const calls = generateTraffic({ seed: 5, from: T0, to: at(60), callsPerMinute: 20, incidents: 'none' });
-  const heavy = generateTraffic({ seed: 6, from: at(5), to: at(15), callsPerMinute: 90, incidents: 'none' });
+  const heavy = generateTraffic({ seed: 6, from: at(5), to: at(15), callsPerMinute: 100, incidents: 'none' });
   const bad = heavy.filter((c) => c.trunkDomain === INCIDENT_TRUNK);
   for (const c of bad) c.packetLossPct = 3;
   const all = [...calls, ...heavy];
@@ -55,7 +55,7 @@ async function runEvery5Minutes(p: Pipeline, untilMinute: number) {
 describe('alert groups', () => {
   it('turns an incident of hundreds of bad calls into one firing, a few updates and one resolution', async () => {
     const { calls, bad } = incident();
-    expect(bad.length).toBeGreaterThanOrEqual(400);
+    expect(bad.length).toBeGreaterThanOrEqual(500);
     pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0, config: config() });
 
     const summaries = await runEvery5Minutes(pipeline, 70);

@@ -182,4 +182,28 @@ describe('windowed packet-loss spike', () => {
 
     expect(spikeNotices(pipeline, ACME)).toEqual(['firing']);
   });
+
+  it('applies an override to its scope only', async () => {
+    const calls = traffic(5, 0, 60, 12);
+    let i = 0;
+    for (const c of calls) {
+      // Both trunks: about 40 % of calls lossy from minute 10 on.
+      if ((c.trunkDomain === ACME || c.trunkDomain === GLOBEX) && c.endTime >= at(10) && i++ % 5 < 2) {
+        c.packetLossPct = 3;
+      }
+    }
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: spikeConfig({
+        overrides: [{ scope: { trunkDomains: [GLOBEX] }, threshold: 0.6, recoveryThreshold: 0.4 }],
+      }),
+    });
+
+    await runEvery5Minutes(pipeline, 60);
+
+    expect(spikeNotices(pipeline, ACME)).toEqual(['firing']);
+    expect(spikeNotices(pipeline, GLOBEX)).toEqual([]);
+  });
 });

@@ -439,6 +439,24 @@ function windowedRule<E extends z.ZodRawShape>(
         ...extra,
         enabled: z.boolean().default(false),
         severity: severitySchema.default(defaults.severity),
+        /**
+         * Changes for some groups only, matched against the group's labels (so scope by what
+         * the rule groups by): the first match applies; omitted fields keep the rule's value.
+         */
+        overrides: z
+          .array(
+            z.strictObject({
+              scope: scopeSchema.refine((scope) => Object.keys(scope).length > 0, {
+                message: 'an override needs a scope: directions, trunkDomains or countries',
+              }),
+              enabled: z.boolean().optional(),
+              severity: severitySchema.optional(),
+              threshold: z.number().min(0).optional(),
+              recoveryThreshold: z.number().min(0).optional(),
+              minCalls: z.number().int().min(1).max(100_000).optional(),
+            }),
+          )
+          .default([]),
         groupBy: z.array(windowLabel).max(5).default(defaults.groupBy),
         windowMinutes: z
           .number()

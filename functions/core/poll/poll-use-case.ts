@@ -16,6 +16,7 @@ import {
   type WindowState,
 } from '../windowed/window';
 import { renderWindowAlert } from '../windowed/window-message';
+import { type WindowRule, windowRuleFor } from '../windowed/window-rule';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
 import { type AlertConfig, WINDOWED_RULE_IDS, type WindowedRuleId } from '../config/schema';
 import { FatalSourceError } from '../errors';
@@ -543,7 +544,7 @@ async function updateWindows(
     const known = states.get(id);
     const fresh = observations.get(id);
     const ruleId = (known?.ruleId ?? fresh?.ruleId) as WindowedRuleId;
-    const rule = config.windowedRules[ruleId];
+    const rule = windowRuleFor(config, ruleId, known?.labels ?? fresh?.labels ?? {});
     let state = addObservations(
       known ?? emptyWindow(id, ruleId, fresh?.labels ?? {}),
       fresh?.obs ?? [],
@@ -554,7 +555,9 @@ async function updateWindows(
     const step = stepWindow(state, evaluation, rule, now, config.grouping.repeatIntervalMinutes);
     state = step.state;
     if (step.notice) {
-      const sent = await sendWindowNotice(deps, state, step.notice, evaluation, expiresAtSec, summary);
+      const sent = rule.enabled
+        ? await sendWindowNotice(deps, state, step.notice, rule, evaluation, expiresAtSec, summary)
+        : false;
       if (sent) state = afterWindowNotice(state, now);
       // A resolution that could not go out yet keeps the window firing, so it is retried.
       else if (step.notice === 'resolved') state = { ...state, firing: true };
@@ -573,6 +576,7 @@ async function sendWindowNotice(
   deps: PollDeps,
   state: WindowState,
   notice: WindowNotice,
+  rule: WindowRule,
   evaluation: WindowEvaluation,
   expiresAtSec: number,
   summary: PollSummary,
@@ -581,7 +585,7 @@ async function sendWindowNotice(
   const now = deps.now();
   const probe = {
     ruleId: state.ruleId,
-    severity: config.windowedRules[state.ruleId].severity,
+    severity: rule.severity,
     call: {
       trunkDomain: state.labels.trunk_domain ?? null,
       fromCountry: state.labels.from_country ?? null,
@@ -603,7 +607,7 @@ async function sendWindowNotice(
   });
   if (claim === 'in-progress') return false;
   if (claim === 'already-sent') return true;
-  const message = forChannel(config, renderWindowAlert(state, notice, evaluation, config, { now }));
+  const message = forChannel(config, renderWindowAlert(state, notice, evaluation, rule, config, { now }));
   try {
     const { messageId } = await notifier.publish(message);
     await store.completeAlert(key, { nowMs: deps.now().getTime(), messageId, expiresAtSec });

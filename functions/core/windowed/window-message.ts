@@ -3,6 +3,7 @@ import type { AlertConfig } from '../config/schema';
 import type { AlertMessage } from '../ports';
 import { FIRES_BELOW, WINDOW_METRIC } from './observe';
 import type { WindowEvaluation, WindowNotice, WindowState } from './window';
+import type { WindowRule } from './window-rule';
 
 const ADVICE: Record<WindowState['ruleId'], string[]> = {
   'packet-loss-spike': [
@@ -39,10 +40,10 @@ export function renderWindowAlert(
   state: WindowState,
   notice: WindowNotice,
   evaluation: WindowEvaluation,
+  rule: WindowRule,
   config: AlertConfig,
   options: { now: Date },
 ): AlertMessage {
-  const rule = config.windowedRules[state.ruleId];
   const dedupKey = `zentrunk-alerts:window:${state.id}`;
   const where = Object.entries(state.labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -59,7 +60,7 @@ export function renderWindowAlert(
     `${notice === 'resolved' ? 'RESOLVED' : notice === 'reminder' ? 'STILL FIRING' : 'FIRING'}: ${state.ruleId} on ${where}`,
     '',
     `What:      ${metric}, ${rule.aggregate} over the last ${rule.windowMinutes} minutes: ${measured} (${evaluation.calls} calls, ${evaluation.hits} hits)`,
-    `Threshold: ${below ? 'at or below' : 'at or above'} ${threshold}${rule.baseline.enabled && state.baseline !== null ? `, baseline ${show(state.ruleId, state.baseline, rule.aggregate)} x${rule.baseline.factor}` : ''}; clears past ${show(state.ruleId, rule.recoveryThreshold, rule.aggregate)}`,
+    `Threshold: ${below ? 'at or below' : 'at or above'} ${threshold}${rule.baseline.enabled && state.baseline !== null ? `, baseline ${show(state.ruleId, state.baseline, rule.aggregate)} x${rule.baseline.factor}` : ''}; clears past ${show(state.ruleId, rule.recoveryThreshold, rule.aggregate)}${rule.override ? ' (override for this group)' : ''}`,
     `Since:     ${state.firingSince ?? options.now.toISOString()}${state.peak !== null ? `, worst ${show(state.ruleId, state.peak, rule.aggregate)}` : ''}`,
     '',
     ...(notice === 'resolved'

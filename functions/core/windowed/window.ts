@@ -1,7 +1,17 @@
 import type { WindowedRuleId, WindowedRulesConfig } from '../config/schema';
 import { FIRES_BELOW, type Observation } from './observe';
 
-type RuleConfig = WindowedRulesConfig[WindowedRuleId];
+/** What the state machine reads of a rule (the rule's settings, overrides already applied). */
+type RuleConfig = Pick<
+  WindowedRulesConfig[WindowedRuleId],
+  | 'windowMinutes'
+  | 'minCalls'
+  | 'aggregate'
+  | 'threshold'
+  | 'recoveryThreshold'
+  | 'forEvaluations'
+  | 'baseline'
+>;
 
 /** Values kept per one-minute bucket for p95: enough for a tail estimate, bounded in size. */
 const VALUES_PER_BUCKET = 200;

@@ -9,6 +9,7 @@ import {
   afterWindowNotice,
 } from '../../../functions/core/windowed/window';
 import { renderWindowAlert } from '../../../functions/core/windowed/window-message';
+import { windowRuleFor } from '../../../functions/core/windowed/window-rule';
 import { evaluated } from '../../support/calls';
 
 const config = parseConfig({ windowedRules: { 'post-dial-delay-p95': { minCalls: 5 } } });
@@ -68,7 +69,16 @@ describe('a windowed rule over its window', () => {
     step = stepWindow(step.state, e, asr, NOW, 240);
     expect(step.notice).toBe('firing');
     w = afterWindowNotice(step.state, NOW);
-    const message = renderWindowAlert(w, 'firing', e, config, { now: NOW });
+    const message = renderWindowAlert(
+      w,
+      'firing',
+      e,
+      windowRuleFor(config, 'answer-seizure-ratio', w.labels),
+      config,
+      {
+        now: NOW,
+      },
+    );
     expect(message.subject).toBe(
       '[zentrunk WARNING] answer-seizure-ratio: 25.0 % of calls <= 40.0 % of calls | GB',
     );
