@@ -133,6 +133,8 @@ export function renderFindingAlert(finding: Finding, options: RenderOptions): Al
   const json: Record<string, unknown> = {
     version: 1,
     kind: 'call-finding',
+    // A single bad call has no lifecycle: it is reported once, firing.
+    state: 'firing',
     dedupKey,
     rule: finding.ruleId,
     severity: finding.severity,
