@@ -41,11 +41,11 @@ export function renderGroupAlert(
     `${WORDS[notice]}: ${state.ruleId} on ${where}`,
     '',
     notice === 'resolved'
-      ? `No new call has tripped this rule here since ${utc(state.lastSeenAt)}; the incident is over.`
-      : `${calls} tripped ${state.ruleId} (${state.sample.measured.metric} ${threshold.comparison} ${threshold.value}${threshold.unit ? ` ${threshold.unit}` : ''}) since ${utc(state.firstSeenAt)}.`,
+      ? `No new call has tripped this rule here since ${utc(state.lastCallAt ?? state.lastSeenAt)}; the incident is over.`
+      : `${calls} tripped ${state.ruleId} (${state.sample.measured.metric} ${threshold.comparison} ${threshold.value}${threshold.unit ? ` ${threshold.unit}` : ''}) since ${utc(state.firstCallAt ?? state.firstSeenAt)}.`,
     '',
     `Where:       ${where}`,
-    `Calls:       ${state.count} (last one seen ${utc(state.lastSeenAt)})`,
+    `Calls:       ${state.count}, ended ${utc(state.firstCallAt ?? state.firstSeenAt)} to ${utc(state.lastCallAt ?? state.lastSeenAt)}`,
     `Worst:       ${worst}`,
     `Example:     ${state.sample.headline} (call ${state.sample.call.callUuid})`,
     `Recent calls:`,
@@ -82,6 +82,8 @@ export function renderGroupAlert(
       count: state.count,
       firstSeenAt: state.firstSeenAt,
       lastSeenAt: state.lastSeenAt,
+      firstCallAt: state.firstCallAt ?? null,
+      lastCallAt: state.lastCallAt ?? null,
       worst: state.worst,
       threshold,
       sampleCalls: state.samples,

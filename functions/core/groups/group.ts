@@ -14,6 +14,9 @@ export interface GroupState {
   firstSeenAt: string;
   /** When a finding last joined (resolution counts from here). */
   lastSeenAt: string;
+  /** End times of the earliest and latest bad call: when the incident happened, for people. */
+  firstCallAt?: string | null;
+  lastCallAt?: string | null;
   count: number;
   severity: Severity;
   worst: { value: number | string; unit: string; callUuid: string } | null;

@@ -38,6 +38,8 @@ export function addFindings(
         episode: (previous?.episode ?? 0) + 1,
         firstSeenAt: nowIso,
         lastSeenAt: nowIso,
+        firstCallAt: null,
+        lastCallAt: null,
         count: 0,
         severity: first.severity,
         worst: null,
@@ -62,8 +64,13 @@ export function addFindings(
           (value === null
             ? { value: finding.measured.value, unit: finding.measured.unit, callUuid: finding.call.callUuid }
             : null));
+    const ended = finding.call.endTime;
     state = {
       ...state,
+      firstCallAt:
+        ended && (!state.firstCallAt || ended < state.firstCallAt) ? ended : (state.firstCallAt ?? null),
+      lastCallAt:
+        ended && (!state.lastCallAt || ended > state.lastCallAt) ? ended : (state.lastCallAt ?? null),
       count: state.count + 1,
       lastSeenAt: nowIso,
       severity: worseSeverity(state.severity, finding.severity),

@@ -101,3 +101,30 @@ describe('group lifecycle', () => {
     expect(firing.shortText.length).toBeLessThanOrEqual(160);
   });
 });
+
+describe('group times', () => {
+  it('says when the bad calls happened, not when the poller noticed', () => {
+    const early = evaluateRules(
+      [
+        evaluated(
+          { trunkDomain: 'acme.zt.plivo.com', endTime: '2026-11-20T11:41:00.000Z' },
+          { packetLossPct: 2 },
+        ),
+      ],
+      config,
+    );
+    const late = evaluateRules(
+      [
+        evaluated(
+          { trunkDomain: 'acme.zt.plivo.com', endTime: '2026-11-20T11:52:00.000Z' },
+          { packetLossPct: 2 },
+        ),
+      ],
+      config,
+    );
+    const g = addFindings(null, [...late, ...early], { trunk_domain: 'acme.zt.plivo.com' }, T0, 5);
+    const text = renderGroupAlert(g, 'firing', { deploymentName: 'acme', now: T0 }).text;
+    expect(text).toContain('since 2026-11-20 11:41:00 UTC');
+    expect(text).toContain('Calls:       2, ended 2026-11-20 11:41:00 UTC to 2026-11-20 11:52:00 UTC');
+  });
+});
