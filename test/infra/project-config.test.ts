@@ -104,6 +104,28 @@ describe('deployment config', () => {
       'deployment.alertTopic.subscriptions[0].filterPolicy.rule[0]: Invalid option',
     ],
     [
+      'a filter policy with more attributes than SNS allows',
+      {
+        alertTopic: {
+          subscriptions: [
+            {
+              protocol: 'email',
+              endpoint: 'a@example.com',
+              filterPolicy: {
+                severity: ['critical'],
+                rule: ['packet-loss-spike'],
+                state: ['firing'],
+                trunk_domain: ['a'],
+                direction: ['inbound'],
+                to_country: ['GB'],
+              },
+            },
+          ],
+        },
+      },
+      'deployment.alertTopic.subscriptions[0].filterPolicy: SNS allows at most 5 attributes',
+    ],
+    [
       'a filter on an attribute the notifier does not set',
       {
         alertTopic: {
@@ -231,5 +253,28 @@ describe('config/config.schema.json', () => {
     expect(Object.keys(schema.properties.deployment?.properties ?? {})).toEqual(
       expect.arrayContaining(['scheduleMinutes', 'function', 'alertTopic', 'operations', 'plivoCredentials']),
     );
+  });
+});
+
+describe('subscription filter policies', () => {
+  it('accept every rule the notifier names, windowed and operational ones included, and the group labels', () => {
+    const config = parseProjectConfig({
+      deployment: {
+        alertTopic: {
+          subscriptions: [
+            {
+              protocol: 'email',
+              endpoint: 'pager@example.com',
+              filterPolicy: {
+                rule: ['packet-loss-spike', 'answer-seizure-ratio', 'catch-up-summary', 'poller-health'],
+                state: ['firing'],
+                to_country: ['GB'],
+              },
+            },
+          ],
+        },
+      },
+    });
+    expect(config.deployment.alertTopic.subscriptions[0]?.filterPolicy?.rule).toHaveLength(4);
   });
 });

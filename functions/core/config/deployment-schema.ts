@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PLIVO_API_BASE_URL } from '../../poller/environment';
-import { RULE_IDS, severitySchema } from './schema';
+import { RULE_IDS, severitySchema, WINDOWED_RULE_IDS } from './schema';
 
 /**
  * The `deployment` section of `config/<stage>.json`: everything the CDK app needs and the
@@ -52,11 +52,26 @@ const LOG_RETENTION_DAYS = [
 const filterPolicySchema = z
   .strictObject({
     severity: z.array(severitySchema).min(1).optional(),
-    rule: z.array(z.enum(RULE_IDS)).min(1).optional(),
+    rule: z
+      .array(z.enum([...RULE_IDS, ...WINDOWED_RULE_IDS, 'catch-up-summary', 'poller-health']))
+      .min(1)
+      .optional(),
     trunk_domain: z.array(z.string().min(1)).min(1).optional(),
-    state: z.array(z.string().min(1)).min(1).optional(),
+    state: z
+      .array(z.enum(['firing', 'resolved']))
+      .min(1)
+      .optional(),
+    direction: z
+      .array(z.enum(['inbound', 'outbound']))
+      .min(1)
+      .optional(),
+    to_country: z
+      .array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO country code like "GB"'))
+      .min(1)
+      .optional(),
   })
   .refine((policy) => Object.keys(policy).length > 0, 'must name at least one attribute')
+  .refine((policy) => Object.keys(policy).length <= 5, 'SNS allows at most 5 attributes in one filter policy')
   .refine(
     // SNS rejects a filter policy with more than 150 value combinations.
     (policy) => Object.values(policy).reduce((product, values) => product * (values?.length ?? 1), 1) <= 150,
