@@ -545,6 +545,7 @@ async function updateWindows(
     const fresh = observations.get(id);
     const ruleId = (known?.ruleId ?? fresh?.ruleId) as WindowedRuleId;
     const rule = windowRuleFor(config, ruleId, known?.labels ?? fresh?.labels ?? {});
+    if (!rule.enabled) continue; // switched off for this group by an override
     let state = addObservations(
       known ?? emptyWindow(id, ruleId, fresh?.labels ?? {}),
       fresh?.obs ?? [],
@@ -555,9 +556,7 @@ async function updateWindows(
     const step = stepWindow(state, evaluation, rule, now, config.grouping.repeatIntervalMinutes);
     state = step.state;
     if (step.notice) {
-      const sent = rule.enabled
-        ? await sendWindowNotice(deps, state, step.notice, rule, evaluation, expiresAtSec, summary)
-        : false;
+      const sent = await sendWindowNotice(deps, state, step.notice, rule, evaluation, expiresAtSec, summary);
       if (sent) state = afterWindowNotice(state, now);
       // A resolution that could not go out yet keeps the window firing, so it is retried.
       else if (step.notice === 'resolved') state = { ...state, firing: true };

@@ -101,3 +101,33 @@ describe('a windowed rule over its window', () => {
     expect(evaluateWindow(w, pdd)).toMatchObject({ calls: 20, value: 19_000, breach: true });
   });
 });
+
+describe('windowed-rule overrides', () => {
+  const overridden = parseConfig({
+    windowedRules: {
+      'answer-seizure-ratio': {
+        enabled: true,
+        overrides: [
+          { scope: { countries: ['IN'] }, threshold: 0.25 },
+          { scope: { countries: ['NG'] }, enabled: false },
+          { scope: { trunkDomains: ['acme.zt.plivo.com'] }, threshold: 0.1 },
+        ],
+      },
+    },
+  });
+
+  it('match on the group labels, first match wins, and may switch a group off', () => {
+    expect(windowRuleFor(overridden, 'answer-seizure-ratio', { to_country: 'IN' })).toMatchObject({
+      threshold: 0.25,
+      enabled: true,
+      override: { countries: ['IN'] },
+    });
+    expect(windowRuleFor(overridden, 'answer-seizure-ratio', { to_country: 'NG' }).enabled).toBe(false);
+    expect(windowRuleFor(overridden, 'answer-seizure-ratio', { to_country: 'GB' })).toMatchObject({
+      threshold: 0.4,
+      override: null,
+    });
+    // The rule groups by country: a trunk-scoped override can never match its groups.
+    expect(windowRuleFor(overridden, 'answer-seizure-ratio', { to_country: 'US' }).override).toBeNull();
+  });
+});
