@@ -34,6 +34,8 @@ export const METRICS = {
   duplicatesSuppressed: 'DuplicatesSuppressed',
   /** Findings recorded but not sent because a silence or quiet period covered them. */
   alertsSilenced: 'AlertsSilenced',
+  /** Notices about incidents: alert groups and windowed rules (firing, updates, reminders, resolutions). */
+  incidentNotices: 'IncidentNotices',
   recordsSkipped: 'RecordsSkipped',
   plivoErrors: 'PlivoErrors',
   plivoThrottled: 'PlivoThrottled',

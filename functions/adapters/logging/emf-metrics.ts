@@ -18,6 +18,7 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
     values[METRICS.alertsPublished] = summary.alertsPublished;
     values[METRICS.duplicatesSuppressed] = summary.duplicatesSuppressed;
     values[METRICS.alertsSilenced] = summary.alertsSilenced;
+    values[METRICS.incidentNotices] = summary.groupNotices + summary.windowNotices;
     values[METRICS.recordsSkipped] = summary.recordsSkipped;
     if (summary.lagSeconds !== null) values[METRICS.pollLagSeconds] = summary.lagSeconds;
   }
