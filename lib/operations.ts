@@ -198,6 +198,8 @@ export class Operations extends Construct {
             poller(METRICS.findings).with({ label: 'findings' }),
             poller(METRICS.alertsPublished).with({ label: 'published' }),
             poller(METRICS.duplicatesSuppressed).with({ label: 'duplicates suppressed' }),
+            poller(METRICS.alertsSilenced).with({ label: 'silenced' }),
+            poller(METRICS.incidentNotices).with({ label: 'incident notices' }),
           ]),
           graph('Alerts by rule', [alertsByRule]),
           graph('Plivo API', [

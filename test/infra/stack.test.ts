@@ -459,6 +459,8 @@ describe('operations', () => {
       METRICS.insightsNotReady,
       METRICS.alertsPublished,
       METRICS.duplicatesSuppressed,
+      METRICS.alertsSilenced,
+      METRICS.incidentNotices,
       METRICS.plivoErrors,
       METRICS.plivoThrottled,
       METRICS.pollLagSeconds,
