@@ -1,96 +1,26 @@
 import { alertDedupKey, renderFindingAlert } from '../alert-message';
 import { renderCatchUpSummary } from '../catch-up-summary';
-import { toChatNotification } from '../chat-notification';
-import { groupIdOf, groupLabels } from '../groups/group';
-import { renderGroupAlert } from '../groups/group-message';
-import { addFindings, afterNotice, isOverUnannounced, nextNotice } from '../groups/lifecycle';
-import { type Observation, observe, windowIdOf, windowLabels } from '../windowed/observe';
-import {
-  addObservations,
-  afterWindowNotice,
-  emptyWindow,
-  evaluateWindow,
-  stepWindow,
-  type WindowEvaluation,
-  type WindowNotice,
-  type WindowState,
-} from '../windowed/window';
-import { renderWindowAlert } from '../windowed/window-message';
-import { type WindowRule, windowRuleFor } from '../windowed/window-rule';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
-import { type AlertConfig, WINDOWED_RULE_IDS, type WindowedRuleId } from '../config/schema';
 import { FatalSourceError } from '../errors';
 import type { Finding } from '../finding';
-import type {
-  AlertMessage,
-  CallSource,
-  CallWindow,
-  Logger,
-  Notifier,
-  PendingInsightsItem,
-  StateStore,
-} from '../ports';
+import type { CallWindow, PendingInsightsItem } from '../ports';
 import { evaluateRules } from '../rules/evaluate-rules';
 import { type ActiveSilence, activeSilenceFor } from '../silences';
 import { mapConcurrent } from './map-concurrent';
+import { claimForGroup, updateGroups } from './notify-groups';
+import { updateWindows } from './notify-windows';
 import { planWindow } from './plan-window';
+import {
+  claimForSummary,
+  emptySummary,
+  forChannel,
+  increment,
+  type NotifyResult,
+  type PollDeps,
+  type PollSummary,
+} from './run-context';
 
-export interface PollDeps {
-  source: CallSource;
-  store: StateStore;
-  notifier: Notifier;
-  logger: Logger;
-  config: AlertConfig;
-  now: () => Date;
-  /** Milliseconds before the runtime stops this run (Lambda's getRemainingTimeInMillis). */
-  remainingTimeMs: () => number;
-  /** Identifies this run in the lease and the logs. */
-  runId: string;
-}
-
-export type PollStatus = 'completed' | 'partial' | 'skipped-lease-held';
-
-export interface PollSummary {
-  status: PollStatus;
-  runId: string;
-  window: { from: string; to: string } | null;
-  firstRun: boolean;
-  callsSeen: number;
-  callsAlreadyEvaluated: number;
-  pendingRetried: number;
-  insightsFetched: number;
-  insightsNotReady: number;
-  insightsErrors: number;
-  insightsGaveUp: number;
-  insightsDeferredForTime: number;
-  findings: number;
-  findingsByRule: Record<string, number>;
-  alertsPublished: number;
-  alertsPublishedByRule: Record<string, number>;
-  duplicatesSuppressed: number;
-  alertsInProgressElsewhere: number;
-  publishFailures: number;
-  /** Findings muted by a silence or quiet period: recorded as notified, never sent. */
-  alertsSilenced: number;
-  alertsSilencedByRule: Record<string, number>;
-  /** Findings counted into alert groups (grouping.enabled) instead of alerted one by one. */
-  findingsGrouped: number;
-  /** Group notices sent: firing, updates, reminders, resolutions (also in alertsPublished). */
-  groupNotices: number;
-  groupNoticesByKind: Record<string, number>;
-  /** Windowed-rule notices sent (firing, reminders, resolutions; also in alertsPublished). */
-  windowNotices: number;
-  windowNoticesByKind: Record<string, number>;
-  /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
-  findingsSummarized: number;
-  catchUpSummaries: number;
-  recordsSkipped: number;
-  cursorAdvanced: boolean;
-  watermark: string | null;
-  /** Seconds between the end of the run and the watermark it leaves (how far behind we are). */
-  lagSeconds: number | null;
-  durationMs: number;
-}
+export type { PollDeps, PollStatus, PollSummary } from './run-context';
 
 /** Raised when a run could not finish its work; state was saved only up to what was done. */
 export class PollIncompleteError extends Error {
@@ -122,48 +52,6 @@ type InsightsOutcome =
 const DAY_SECONDS = 24 * 60 * 60;
 /** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
 const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
-
-function emptySummary(runId: string): PollSummary {
-  return {
-    status: 'completed',
-    runId,
-    window: null,
-    firstRun: false,
-    callsSeen: 0,
-    callsAlreadyEvaluated: 0,
-    pendingRetried: 0,
-    insightsFetched: 0,
-    insightsNotReady: 0,
-    insightsErrors: 0,
-    insightsGaveUp: 0,
-    insightsDeferredForTime: 0,
-    findings: 0,
-    findingsByRule: {},
-    alertsPublished: 0,
-    alertsPublishedByRule: {},
-    duplicatesSuppressed: 0,
-    alertsInProgressElsewhere: 0,
-    publishFailures: 0,
-    alertsSilenced: 0,
-    alertsSilencedByRule: {},
-    findingsGrouped: 0,
-    groupNotices: 0,
-    groupNoticesByKind: {},
-    windowNotices: 0,
-    windowNoticesByKind: {},
-    findingsSummarized: 0,
-    catchUpSummaries: 0,
-    recordsSkipped: 0,
-    cursorAdvanced: false,
-    watermark: null,
-    lagSeconds: null,
-    durationMs: 0,
-  };
-}
-
-function increment(counts: Record<string, number>, key: string): void {
-  counts[key] = (counts[key] ?? 0) + 1;
-}
 
 function iso(window: CallWindow): { from: string; to: string } {
   return { from: window.from.toISOString(), to: window.to.toISOString() };
@@ -450,22 +338,6 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       : Math.max(0, Math.round((deps.now().getTime() - Date.parse(summary.watermark)) / 1000));
 }
 
-/** Adds the chat form when the alert topic feeds Amazon Q Developer in chat applications. */
-function forChannel(config: AlertConfig, message: AlertMessage): AlertMessage {
-  return config.notifications.format === 'amazon-q-chat'
-    ? { ...message, chat: toChatNotification(message) }
-    : message;
-}
-
-type NotifyResult =
-  | 'published'
-  | 'duplicate'
-  | 'in-progress'
-  | 'failed'
-  | 'claimed-for-summary'
-  | 'claimed-for-group'
-  | 'silenced';
-
 /**
  * Records a silenced finding as notified without sending it (claim → complete, no publish).
  * A per-call alert is about that call at that time: once its silence ends, it must not go out
@@ -501,263 +373,6 @@ async function recordSilenced(
     silenceEndsAt: silence.endsAt,
   });
   return 'silenced';
-}
-
-/**
- * Feeds finished calls into the enabled windowed rules, evaluates every live window (also those
- * without new calls, so a window that went quiet can clear), and sends each firing and
- * resolution once, claimed under (window, incident, sequence) like group notices. A notice a
- * silence holds back is retried on later runs; a held resolution keeps the window firing.
- */
-async function updateWindows(
-  deps: PollDeps,
-  finished: readonly EvaluatedCall[],
-  options: { expiresAtSec: number; summary: PollSummary },
-): Promise<void> {
-  const { store, logger, config } = deps;
-  const enabled = WINDOWED_RULE_IDS.filter((id) => config.windowedRules[id].enabled);
-  if (enabled.length === 0) return;
-  const { summary, expiresAtSec } = options;
-  const now = deps.now();
-  const states = new Map((await store.listWindows()).map((w) => [w.id, w]));
-  const observations = new Map<
-    string,
-    { ruleId: WindowedRuleId; labels: Record<string, string>; obs: Observation[] }
-  >();
-  for (const ruleId of enabled) {
-    const rule = config.windowedRules[ruleId];
-    for (const subject of finished) {
-      const obs = observe(ruleId, subject, config);
-      if (!obs) continue;
-      const labels = windowLabels(subject, rule.groupBy);
-      const id = windowIdOf(ruleId, labels);
-      const entry = observations.get(id) ?? { ruleId, labels, obs: [] };
-      entry.obs.push(obs);
-      observations.set(id, entry);
-    }
-  }
-  const ids = new Set([
-    ...[...states.values()].filter((w) => enabled.includes(w.ruleId)).map((w) => w.id),
-    ...observations.keys(),
-  ]);
-  for (const id of ids) {
-    const known = states.get(id);
-    const fresh = observations.get(id);
-    const ruleId = (known?.ruleId ?? fresh?.ruleId) as WindowedRuleId;
-    const rule = windowRuleFor(config, ruleId, known?.labels ?? fresh?.labels ?? {});
-    if (!rule.enabled) continue; // switched off for this group by an override
-    let state = addObservations(
-      known ?? emptyWindow(id, ruleId, fresh?.labels ?? {}),
-      fresh?.obs ?? [],
-      now,
-      rule,
-    );
-    const evaluation = evaluateWindow(state, rule);
-    const step = stepWindow(state, evaluation, rule, now, config.grouping.repeatIntervalMinutes);
-    state = step.state;
-    if (step.notice) {
-      const sent = await sendWindowNotice(deps, state, step.notice, rule, evaluation, expiresAtSec, summary);
-      if (sent) state = afterWindowNotice(state, now);
-      // A resolution that could not go out yet keeps the window firing, so it is retried.
-      else if (step.notice === 'resolved') state = { ...state, firing: true };
-    }
-    await store.saveWindow(state, expiresAtSec);
-    logger.debug('Windowed rule evaluated', {
-      window: id,
-      rule: ruleId,
-      ...evaluation,
-      firing: state.firing,
-    });
-  }
-}
-
-async function sendWindowNotice(
-  deps: PollDeps,
-  state: WindowState,
-  notice: WindowNotice,
-  rule: WindowRule,
-  evaluation: WindowEvaluation,
-  expiresAtSec: number,
-  summary: PollSummary,
-): Promise<boolean> {
-  const { store, notifier, logger, config } = deps;
-  const now = deps.now();
-  const probe = {
-    ruleId: state.ruleId,
-    severity: rule.severity,
-    call: {
-      trunkDomain: state.labels.trunk_domain ?? null,
-      fromCountry: state.labels.from_country ?? null,
-      toCountry: state.labels.to_country ?? null,
-      direction: (state.labels.direction as Call['direction'] | undefined) ?? null,
-    },
-  } as unknown as Finding;
-  const silence = activeSilenceFor(probe, now, config.silences);
-  if (silence) {
-    logger.info('Windowed notice held back by a silence', { window: state.id, notice, silence: silence.id });
-    return false;
-  }
-  const key = `zentrunk-alerts:window:${state.id}#${state.episode}#${state.notices + 1}`;
-  const nowMs = now.getTime();
-  const claim = await store.claimAlert(key, {
-    nowMs,
-    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-    expiresAtSec,
-  });
-  if (claim === 'in-progress') return false;
-  if (claim === 'already-sent') return true;
-  const message = forChannel(config, renderWindowAlert(state, notice, evaluation, rule, config, { now }));
-  try {
-    const { messageId } = await notifier.publish(message);
-    await store.completeAlert(key, { nowMs: deps.now().getTime(), messageId, expiresAtSec });
-    logger.info('Windowed notice published', { window: state.id, rule: state.ruleId, notice, messageId });
-  } catch (error) {
-    logger.error('Publishing a windowed notice failed; it will be retried next run', {
-      window: state.id,
-      error: (error as Error).message,
-    });
-    await store.releaseAlert(key).catch(() => {});
-    summary.publishFailures += 1;
-    return false;
-  }
-  summary.alertsPublished += 1;
-  increment(summary.alertsPublishedByRule, state.ruleId);
-  summary.windowNotices += 1;
-  increment(summary.windowNoticesByKind, notice);
-  return true;
-}
-
-/** Claims a finding for its group: it is counted there, and completed once the group is saved. */
-async function claimForGroup(
-  deps: PollDeps,
-  finding: Finding,
-  expiresAtSec: number,
-  grouped: Array<{ finding: Finding; dedupKey: string }>,
-): Promise<NotifyResult> {
-  const result = await claimForSummary(deps, finding, expiresAtSec, grouped);
-  return result === 'claimed-for-summary' ? 'claimed-for-group' : result;
-}
-
-/**
- * Folds this run's claimed findings into their groups, then walks every live group through
- * its lifecycle (first notice, update, reminder, resolution). Each notice is claimed under
- * its own key (group, incident, sequence number) before it is published, so a run retried
- * after a crash neither repeats nor skips it. Groups are saved before their findings' claims
- * are completed: a crash in between can count a call twice, never lose it.
- */
-async function updateGroups(
-  deps: PollDeps,
-  grouped: Array<{ finding: Finding; dedupKey: string }>,
-  options: { expiresAtSec: number; summary: PollSummary },
-): Promise<void> {
-  const { store, notifier, logger, config } = deps;
-  const { summary, expiresAtSec } = options;
-  const grouping = config.grouping;
-  const now = deps.now();
-  const groups = new Map((await store.listGroups()).map((g) => [g.id, g]));
-  const changed = new Set<string>();
-
-  const byGroup = new Map<string, { labels: Record<string, string>; findings: Finding[]; keys: string[] }>();
-  for (const { finding, dedupKey } of grouped) {
-    const labels = groupLabels(finding, grouping.groupBy);
-    const id = groupIdOf(finding.ruleId, labels);
-    const entry = byGroup.get(id) ?? { labels, findings: [], keys: [] };
-    entry.findings.push(finding);
-    entry.keys.push(dedupKey);
-    byGroup.set(id, entry);
-  }
-  for (const [id, entry] of byGroup) {
-    groups.set(
-      id,
-      addFindings(groups.get(id) ?? null, entry.findings, entry.labels, now, grouping.sampleSize),
-    );
-    changed.add(id);
-  }
-
-  for (const [id, group] of groups) {
-    let state = group;
-    if (isOverUnannounced(state, now, grouping)) {
-      groups.set(id, { ...state, status: 'resolved' });
-      changed.add(id);
-      continue;
-    }
-    const notice = nextNotice(state, now, grouping);
-    if (!notice) continue;
-    // A silence holds the notice back; the lifecycle resumes once it ends (so a resolution is
-    // only ever sent for an incident that was announced).
-    const silence = activeSilenceFor(state.sample, now, config.silences);
-    if (silence) {
-      logger.info('Group notice held back by a silence', { group: id, notice, silence: silence.id });
-      continue;
-    }
-    const noticeKey = `zentrunk-alerts:group:${id}#${state.episode}#${state.notices + 1}`;
-    const nowMs = now.getTime();
-    const claim = await store.claimAlert(noticeKey, {
-      nowMs,
-      inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-      expiresAtSec,
-    });
-    if (claim === 'in-progress') continue;
-    if (claim === 'claimed') {
-      const message = forChannel(
-        config,
-        renderGroupAlert(state, notice, { deploymentName: config.notifications.deploymentName, now }),
-      );
-      let messageId: string;
-      try {
-        ({ messageId } = await notifier.publish(message));
-      } catch (error) {
-        logger.error('Publishing a group notice failed; it will be retried next run', {
-          group: id,
-          notice,
-          error: (error as Error).message,
-        });
-        await store.releaseAlert(noticeKey).catch(() => {});
-        summary.publishFailures += 1;
-        continue;
-      }
-      await store.completeAlert(noticeKey, { nowMs: deps.now().getTime(), messageId, expiresAtSec });
-      summary.alertsPublished += 1;
-      increment(summary.alertsPublishedByRule, state.ruleId);
-      summary.groupNotices += 1;
-      increment(summary.groupNoticesByKind, notice);
-      logger.info('Group notice published', { group: id, notice, count: state.count, messageId });
-    }
-    state = afterNotice(state, notice, now);
-    groups.set(id, state);
-    changed.add(id);
-  }
-
-  for (const id of changed) {
-    const group = groups.get(id);
-    if (group) await store.saveGroup(group, expiresAtSec);
-  }
-  const nowMs = deps.now().getTime();
-  for (const [id, entry] of byGroup) {
-    for (const key of entry.keys) {
-      await store.completeAlert(key, { nowMs, messageId: `group:${id}`, expiresAtSec });
-    }
-  }
-}
-
-/** Claims a finding past the alert budget; it is sent (and completed) with the summary. */
-async function claimForSummary(
-  deps: PollDeps,
-  finding: Finding,
-  expiresAtSec: number,
-  overflow: Array<{ finding: Finding; dedupKey: string }>,
-): Promise<NotifyResult> {
-  const dedupKey = alertDedupKey(finding);
-  const nowMs = deps.now().getTime();
-  const claim = await deps.store.claimAlert(dedupKey, {
-    nowMs,
-    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-    expiresAtSec,
-  });
-  if (claim === 'already-sent') return 'duplicate';
-  if (claim === 'in-progress') return 'in-progress';
-  overflow.push({ finding, dedupKey });
-  return 'claimed-for-summary';
 }
 
 /** One message for every claimed finding past the budget; all complete or all are released. */

@@ -1,0 +1,145 @@
+import { alertDedupKey } from '../alert-message';
+import { toChatNotification } from '../chat-notification';
+import type { AlertConfig } from '../config/schema';
+import type { Finding } from '../finding';
+import type { AlertMessage, CallSource, Logger, Notifier, StateStore } from '../ports';
+
+/**
+ * What every step of a poll run shares: its ports and settings (PollDeps), the summary it
+ * fills in, and the small helpers the notification steps have in common.
+ */
+
+export interface PollDeps {
+  source: CallSource;
+  store: StateStore;
+  notifier: Notifier;
+  logger: Logger;
+  config: AlertConfig;
+  now: () => Date;
+  /** Milliseconds before the runtime stops this run (Lambda's getRemainingTimeInMillis). */
+  remainingTimeMs: () => number;
+  /** Identifies this run in the lease and the logs. */
+  runId: string;
+}
+
+export type PollStatus = 'completed' | 'partial' | 'skipped-lease-held';
+
+export interface PollSummary {
+  status: PollStatus;
+  runId: string;
+  window: { from: string; to: string } | null;
+  firstRun: boolean;
+  callsSeen: number;
+  callsAlreadyEvaluated: number;
+  pendingRetried: number;
+  insightsFetched: number;
+  insightsNotReady: number;
+  insightsErrors: number;
+  insightsGaveUp: number;
+  insightsDeferredForTime: number;
+  findings: number;
+  findingsByRule: Record<string, number>;
+  alertsPublished: number;
+  alertsPublishedByRule: Record<string, number>;
+  duplicatesSuppressed: number;
+  alertsInProgressElsewhere: number;
+  publishFailures: number;
+  /** Findings muted by a silence or quiet period: recorded as notified, never sent. */
+  alertsSilenced: number;
+  alertsSilencedByRule: Record<string, number>;
+  /** Findings counted into alert groups (grouping.enabled) instead of alerted one by one. */
+  findingsGrouped: number;
+  /** Group notices sent: firing, updates, reminders, resolutions (also in alertsPublished). */
+  groupNotices: number;
+  groupNoticesByKind: Record<string, number>;
+  /** Windowed-rule notices sent (firing, reminders, resolutions; also in alertsPublished). */
+  windowNotices: number;
+  windowNoticesByKind: Record<string, number>;
+  /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
+  findingsSummarized: number;
+  catchUpSummaries: number;
+  recordsSkipped: number;
+  cursorAdvanced: boolean;
+  watermark: string | null;
+  /** Seconds between the end of the run and the watermark it leaves (how far behind we are). */
+  lagSeconds: number | null;
+  durationMs: number;
+}
+
+export function emptySummary(runId: string): PollSummary {
+  return {
+    status: 'completed',
+    runId,
+    window: null,
+    firstRun: false,
+    callsSeen: 0,
+    callsAlreadyEvaluated: 0,
+    pendingRetried: 0,
+    insightsFetched: 0,
+    insightsNotReady: 0,
+    insightsErrors: 0,
+    insightsGaveUp: 0,
+    insightsDeferredForTime: 0,
+    findings: 0,
+    findingsByRule: {},
+    alertsPublished: 0,
+    alertsPublishedByRule: {},
+    duplicatesSuppressed: 0,
+    alertsInProgressElsewhere: 0,
+    publishFailures: 0,
+    alertsSilenced: 0,
+    alertsSilencedByRule: {},
+    findingsGrouped: 0,
+    groupNotices: 0,
+    groupNoticesByKind: {},
+    windowNotices: 0,
+    windowNoticesByKind: {},
+    findingsSummarized: 0,
+    catchUpSummaries: 0,
+    recordsSkipped: 0,
+    cursorAdvanced: false,
+    watermark: null,
+    lagSeconds: null,
+    durationMs: 0,
+  };
+}
+
+export function increment(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** Adds the chat form when the alert topic feeds Amazon Q Developer in chat applications. */
+export function forChannel(config: AlertConfig, message: AlertMessage): AlertMessage {
+  return config.notifications.format === 'amazon-q-chat'
+    ? { ...message, chat: toChatNotification(message) }
+    : message;
+}
+
+export type NotifyResult =
+  | 'published'
+  | 'duplicate'
+  | 'in-progress'
+  | 'failed'
+  | 'claimed-for-summary'
+  | 'claimed-for-group'
+  | 'silenced';
+
+/** Claims a finding past the alert budget; it is sent (and completed) with the summary. */
+export async function claimForSummary(
+  deps: PollDeps,
+  finding: Finding,
+  expiresAtSec: number,
+  overflow: Array<{ finding: Finding; dedupKey: string }>,
+): Promise<NotifyResult> {
+  const dedupKey = alertDedupKey(finding);
+  const nowMs = deps.now().getTime();
+  const claim = await deps.store.claimAlert(dedupKey, {
+    nowMs,
+    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
+    expiresAtSec,
+  });
+  if (claim === 'already-sent') return 'duplicate';
+  if (claim === 'in-progress') return 'in-progress';
+  overflow.push({ finding, dedupKey });
+  return 'claimed-for-summary';
+}
