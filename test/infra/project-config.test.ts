@@ -4,6 +4,7 @@ import { ConfigError, parseConfig } from '../../functions/core/config/load-confi
 import {
   loadProjectConfig,
   parseProjectConfig,
+  loadRuntimeConfigFile,
   projectConfigJsonSchema,
   runtimeConfigOf,
 } from '../../functions/core/config/project-config';
@@ -238,6 +239,17 @@ describe('runtime config for the function', () => {
 
   it('is exactly what the poller will parse (defaults applied, a fixed point)', () => {
     expect(parseConfig(JSON.parse(JSON.stringify(runtime)))).toEqual(runtime);
+  });
+
+  it('is what the poller loads from a stage file and from the runtime file the stack ships alike', () => {
+    const stageFile = join(CONFIG_DIR, 'prod.json');
+    const fromStage = loadRuntimeConfigFile(stageFile);
+    expect(fromStage).toEqual(runtimeConfigOf(loadProjectConfig(stageFile)));
+    expect(loadRuntimeConfigFile(writeConfigFile(fromStage))).toEqual(fromStage);
+    // A stage file's deployment section is still validated, with its path.
+    expect(() => loadRuntimeConfigFile(writeConfigFile({ deployment: { scheduleMinutes: 0 } }))).toThrow(
+      /deployment\.scheduleMinutes/,
+    );
   });
 });
 

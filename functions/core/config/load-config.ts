@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { type AlertConfig, alertConfigSchema } from './schema';
 
 /** Raised for a config that cannot be used; `issues` name each bad field by its path. */
@@ -19,9 +20,9 @@ function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-/** Validates an already-parsed value. Never throws anything but ConfigError. */
-export function parseConfig(value: unknown, source = 'config'): AlertConfig {
-  const result = alertConfigSchema.safeParse(value);
+/** Validates a value against a config schema; the only error is a ConfigError naming each bad field's path. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(value);
   if (!result.success) {
     throw new ConfigError(
       source,
@@ -31,19 +32,27 @@ export function parseConfig(value: unknown, source = 'config'): AlertConfig {
   return result.data;
 }
 
-/** Reads and validates a JSON config file. */
-export function loadConfigFile(path: string): AlertConfig {
+/** A config file's JSON, or a ConfigError saying why it could not be read. */
+export function readConfigJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(path, [`cannot read file: ${(error as Error).message}`]);
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
   }
-  return parseConfig(value, path);
+}
+
+/** Validates an already-parsed value. Never throws anything but ConfigError. */
+export function parseConfig(value: unknown, source = 'config'): AlertConfig {
+  return parseWith(alertConfigSchema, value, source);
+}
+
+/** Reads and validates a JSON config file. */
+export function loadConfigFile(path: string): AlertConfig {
+  return parseConfig(readConfigJson(path), path);
 }

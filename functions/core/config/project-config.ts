@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { deploymentConfigSchema } from './deployment-schema';
-import { ConfigError, parseConfig } from './load-config';
+import { parseConfig, parseWith, readConfigJson } from './load-config';
 import { type AlertConfig, alertConfigSchema } from './schema';
 
 /**
@@ -29,40 +28,14 @@ export const projectConfigSchema = alertConfigSchema
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export type ProjectConfigInput = z.input<typeof projectConfigSchema>;
 
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
-}
-
 /** Validates an already-parsed value. Never throws anything but ConfigError. */
 export function parseProjectConfig(value: unknown, source = 'config'): ProjectConfig {
-  const result = projectConfigSchema.safeParse(value);
-  if (!result.success) {
-    throw new ConfigError(
-      source,
-      result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
-    );
-  }
-  return result.data;
+  return parseWith(projectConfigSchema, value, source);
 }
 
 /** Reads and validates a `config/<stage>.json` file. */
 export function loadProjectConfig(path: string): ProjectConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read file: ${(error as Error).message}`]);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
-  }
-  return parseProjectConfig(value, path);
+  return parseProjectConfig(readConfigJson(path), path);
 }
 
 /**
@@ -85,18 +58,7 @@ export function projectConfigJsonSchema(): Record<string, unknown> {
  * `deployment` section is validated and then set aside.
  */
 export function loadRuntimeConfigFile(path: string): AlertConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read file: ${(error as Error).message}`]);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
-  }
+  const value = readConfigJson(path);
   if (value !== null && typeof value === 'object' && 'deployment' in value) {
     return runtimeConfigOf(parseProjectConfig(value, path));
   }
