@@ -641,3 +641,21 @@ export function demoTraffic(now: Date): SandboxCall[] {
     ...generateTraffic({ seed: 1003, from: at(12), to: now, callsPerMinute: 2, incidents: 'none' }),
   ];
 }
+
+/** Rules judged on the CDR alone; the others need the call's insights. */
+export const CDR_RULES: ReadonlySet<string> = new Set(['zentrunk-hangup', 'stir-unverified']);
+
+/**
+ * The alert keys these calls can have produced by `now` under the default config: CDRs listed
+ * by then, insight rules only once the call's insights exist.
+ */
+export function expectedKeysAt(calls: readonly SandboxCall[], now: Date): string[] {
+  return calls
+    .filter((c) => c.cdrReadyAt <= now)
+    .flatMap((c) =>
+      c.expectedAlerts
+        .filter((rule) => CDR_RULES.has(rule) || (c.insightsReadyAt !== null && c.insightsReadyAt <= now))
+        .map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`),
+    )
+    .sort();
+}

@@ -22,8 +22,8 @@ import { parseConfig } from '../functions/core/config/load-config';
 import { type PollSummary, poll } from '../functions/core/poll/poll-use-case';
 import type { AlertMessage, CallSource, Logger, Notifier } from '../functions/core/ports';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
-import { type SandboxFaults, startPlivoSandbox } from '../sandbox/plivo-sandbox';
-import { generateTraffic, mulberry32, type SandboxCall } from '../sandbox/traffic';
+import { noFaults, type SandboxFaults, startPlivoSandbox } from '../sandbox/plivo-sandbox';
+import { CDR_RULES, expectedKeysAt, generateTraffic, mulberry32, type SandboxCall } from '../sandbox/traffic';
 // The crash injector is shared with the fault tests; it depends on nothing test-specific.
 import { CrashInjector, notifiedKeysOf } from '../test/support/crash';
 
@@ -36,8 +36,6 @@ const QUIET_TAIL_MS = 45 * MIN;
 const START = new Date('2026-11-20T00:00:00Z');
 const AUTH_ID = 'MASOAKTEST0000000000001';
 const AUTH_TOKEN = 'soak-token-not-a-secret-71c2';
-/** Rules judged on the CDR alone; the others need the call's insights. */
-const CDR_RULES = new Set(['zentrunk-hangup', 'stir-unverified']);
 
 export interface SoakOptions {
   hours?: number;
@@ -148,18 +146,6 @@ function watchInsights(source: CallSource, outcomes: Map<string, InsightsOutcome
   };
 }
 
-/** The keys the calls should have produced by `now` under the default rules. */
-function expectedKeysAt(calls: readonly SandboxCall[], now: Date): string[] {
-  return calls
-    .filter((c) => c.cdrReadyAt <= now)
-    .flatMap((c) =>
-      c.expectedAlerts
-        .filter((rule) => CDR_RULES.has(rule) || (c.insightsReadyAt !== null && c.insightsReadyAt <= now))
-        .map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`),
-    )
-    .sort();
-}
-
 /** One simulated hour after another: healthy calls, every incident once, some insights late. */
 function soakTraffic(
   hours: number,
@@ -247,19 +233,6 @@ class FaultPlan {
     return f;
   }
 }
-
-const NO_FAULTS: SandboxFaults = {
-  status429Every: 0,
-  status5xxEvery: 0,
-  retryAfterSeconds: null,
-  delayMs: 0,
-  timeoutEvery: 0,
-  truncatedBodyEvery: 0,
-  nonJsonEvery: 0,
-  schemaDrift: false,
-  insightsNeverReady: false,
-  rejectCredentialsAfter: null,
-};
 
 export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const wallStart = Date.now();
@@ -358,7 +331,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
           ? plan.next()
           : { ...plan.next(), names: [], sandbox: {}, snsRejectRate: 0, crashAt: null };
       for (const name of faults.names) report.faultRuns[name] = (report.faultRuns[name] ?? 0) + 1;
-      Object.assign(sandbox.faults, NO_FAULTS, faults.sandbox);
+      Object.assign(sandbox.faults, noFaults(), faults.sandbox);
       sandbox.resetRequests();
       flaky.rejectRate = faults.snsRejectRate;
 

@@ -129,22 +129,5 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   };
 }
 
-/** The alert keys these calls should produce under the default config, eventually. */
-export function expectedKeys(calls: readonly SandboxCall[]): string[] {
-  return calls.flatMap((c) => c.expectedAlerts.map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`)).sort();
-}
-
-/** Rules judged on the CDR alone; the others need the call's insights. */
-const CDR_RULES = new Set(['zentrunk-hangup', 'stir-unverified']);
-
-/** The keys a run at `now` can already produce: CDRs listed by then, insight rules only once insights exist. */
-export function expectedKeysAt(calls: readonly SandboxCall[], now: Date): string[] {
-  return calls
-    .filter((c) => c.cdrReadyAt <= now)
-    .flatMap((c) =>
-      c.expectedAlerts
-        .filter((rule) => CDR_RULES.has(rule) || (c.insightsReadyAt !== null && c.insightsReadyAt <= now))
-        .map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`),
-    )
-    .sort();
-}
+/** The keys a run at `now` can already produce (the traffic's own expectation). */
+export { expectedKeysAt } from '../../sandbox/traffic';
