@@ -4,6 +4,7 @@ import { renderGroupAlert } from '../groups/group-message';
 import { addFindings, afterNotice, isOverUnannounced, nextNotice } from '../groups/lifecycle';
 import { activeSilenceFor } from '../silences';
 import {
+  claimForRun,
   claimForSummary,
   forChannel,
   increment,
@@ -76,12 +77,7 @@ export async function updateGroups(
       continue;
     }
     const noticeKey = `zentrunk-alerts:group:${id}#${state.episode}#${state.notices + 1}`;
-    const nowMs = now.getTime();
-    const claim = await store.claimAlert(noticeKey, {
-      nowMs,
-      inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-      expiresAtSec,
-    });
+    const claim = await claimForRun(deps, noticeKey, expiresAtSec);
     if (claim === 'in-progress') continue;
     if (claim === 'claimed') {
       const message = forChannel(

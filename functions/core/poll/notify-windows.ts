@@ -15,7 +15,7 @@ import {
 } from '../windowed/window';
 import { renderWindowAlert } from '../windowed/window-message';
 import { type WindowRule, windowRuleFor } from '../windowed/window-rule';
-import { forChannel, increment, type PollDeps, type PollSummary } from './run-context';
+import { claimForRun, forChannel, increment, type PollDeps, type PollSummary } from './run-context';
 
 /**
  * Feeds finished calls into the enabled windowed rules, evaluates every live window (also those
@@ -112,12 +112,7 @@ async function sendWindowNotice(
     return false;
   }
   const key = `zentrunk-alerts:window:${state.id}#${state.episode}#${state.notices + 1}`;
-  const nowMs = now.getTime();
-  const claim = await store.claimAlert(key, {
-    nowMs,
-    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-    expiresAtSec,
-  });
+  const claim = await claimForRun(deps, key, expiresAtSec);
   if (claim === 'in-progress') return false;
   if (claim === 'already-sent') return true;
   const message = forChannel(config, renderWindowAlert(state, notice, evaluation, rule, config, { now }));

@@ -11,6 +11,7 @@ import { claimForGroup, updateGroups } from './notify-groups';
 import { updateWindows } from './notify-windows';
 import { planWindow } from './plan-window';
 import {
+  claimForRun,
   claimForSummary,
   emptySummary,
   forChannel,
@@ -351,12 +352,7 @@ async function recordSilenced(
 ): Promise<NotifyResult> {
   const { store, logger } = deps;
   const dedupKey = alertDedupKey(finding);
-  const nowMs = deps.now().getTime();
-  const claim = await store.claimAlert(dedupKey, {
-    nowMs,
-    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-    expiresAtSec,
-  });
+  const claim = await claimForRun(deps, dedupKey, expiresAtSec);
   if (claim === 'already-sent') return 'duplicate';
   if (claim === 'in-progress') return 'in-progress';
   await store.completeAlert(dedupKey, {
@@ -442,12 +438,7 @@ async function notifyOnce(
       insightsGaveUp: options.insightsGaveUp,
     }),
   );
-  const nowMs = deps.now().getTime();
-  const claim = await store.claimAlert(message.dedupKey, {
-    nowMs,
-    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-    expiresAtSec: options.expiresAtSec,
-  });
+  const claim = await claimForRun(deps, message.dedupKey, options.expiresAtSec);
   if (claim === 'already-sent') return 'duplicate';
   if (claim === 'in-progress') return 'in-progress';
   let messageId: string;

@@ -2,7 +2,7 @@ import { alertDedupKey } from '../alert-message';
 import { toChatNotification } from '../chat-notification';
 import type { AlertConfig } from '../config/schema';
 import type { Finding } from '../finding';
-import type { AlertMessage, CallSource, Logger, Notifier, StateStore } from '../ports';
+import type { AlertMessage, CallSource, ClaimResult, Logger, Notifier, StateStore } from '../ports';
 
 /**
  * What every step of a poll run shares: its ports and settings (PollDeps), the summary it
@@ -124,6 +124,19 @@ export type NotifyResult =
   | 'claimed-for-group'
   | 'silenced';
 
+/**
+ * Claims `key` for this run (conditional put). The claim's in-progress expiry is the run's
+ * remaining time, so a claim left by a run that died is taken over by the next one.
+ */
+export function claimForRun(deps: PollDeps, key: string, expiresAtSec: number): Promise<ClaimResult> {
+  const nowMs = deps.now().getTime();
+  return deps.store.claimAlert(key, {
+    nowMs,
+    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
+    expiresAtSec,
+  });
+}
+
 /** Claims a finding past the alert budget; it is sent (and completed) with the summary. */
 export async function claimForSummary(
   deps: PollDeps,
@@ -132,12 +145,7 @@ export async function claimForSummary(
   overflow: Array<{ finding: Finding; dedupKey: string }>,
 ): Promise<NotifyResult> {
   const dedupKey = alertDedupKey(finding);
-  const nowMs = deps.now().getTime();
-  const claim = await deps.store.claimAlert(dedupKey, {
-    nowMs,
-    inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
-    expiresAtSec,
-  });
+  const claim = await claimForRun(deps, dedupKey, expiresAtSec);
   if (claim === 'already-sent') return 'duplicate';
   if (claim === 'in-progress') return 'in-progress';
   overflow.push({ finding, dedupKey });
