@@ -1,5 +1,16 @@
 import type { AlertConfig, QuietPeriod, SilenceMatchers, Weekday } from './config/schema';
+import type { Call } from './call';
 import type { Finding } from './finding';
+
+/**
+ * What a silence matches on: a finding, or an incident (group, window) described by the same
+ * fields. Labels a subject does not have are null and match no list that names them.
+ */
+export interface SilenceSubject {
+  ruleId: Finding['ruleId'];
+  severity: Finding['severity'];
+  call: Pick<Call, 'trunkDomain' | 'fromCountry' | 'toCountry' | 'direction'>;
+}
 
 /** The silence or quiet period that mutes a finding, for the logs and the dedup record. */
 export interface ActiveSilence {
@@ -17,7 +28,7 @@ const WEEKDAY_ORDER: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 's
  * before quiet periods, each in config order, and the first match wins. Pure: no clock reads.
  */
 export function activeSilenceFor(
-  finding: Finding,
+  finding: SilenceSubject,
   at: Date,
   silences: AlertConfig['silences'],
 ): ActiveSilence | null {
@@ -37,7 +48,7 @@ export function activeSilenceFor(
 }
 
 /** Every list given must match (AND across fields, OR within a list); same rules as a rule's scope. */
-export function matches(finding: Finding, matchers: SilenceMatchers): boolean {
+export function matches(finding: SilenceSubject, matchers: SilenceMatchers): boolean {
   const { call } = finding;
   if (matchers.rule && !(matchers.rule as readonly string[]).includes(finding.ruleId)) return false;
   if (matchers.severity && !matchers.severity.includes(finding.severity)) return false;

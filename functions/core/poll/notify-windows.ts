@@ -1,7 +1,6 @@
 import type { Call, EvaluatedCall } from '../call';
 import { WINDOWED_RULE_IDS, type WindowedRuleId } from '../config/schema';
-import type { Finding } from '../finding';
-import { activeSilenceFor } from '../silences';
+import { activeSilenceFor, type SilenceSubject } from '../silences';
 import { type Observation, observe, windowIdOf, windowLabels } from '../windowed/observe';
 import {
   addObservations,
@@ -96,7 +95,7 @@ async function sendWindowNotice(
 ): Promise<boolean> {
   const { store, notifier, logger, config } = deps;
   const now = deps.now();
-  const probe = {
+  const subject: SilenceSubject = {
     ruleId: state.ruleId,
     severity: rule.severity,
     call: {
@@ -105,8 +104,8 @@ async function sendWindowNotice(
       toCountry: state.labels.to_country ?? null,
       direction: (state.labels.direction as Call['direction'] | undefined) ?? null,
     },
-  } as unknown as Finding;
-  const silence = activeSilenceFor(probe, now, config.silences);
+  };
+  const silence = activeSilenceFor(subject, now, config.silences);
   if (silence) {
     logger.info('Windowed notice held back by a silence', { window: state.id, notice, silence: silence.id });
     return false;
