@@ -27,6 +27,11 @@ export const scopeSchema = z
   .describe('Which calls the rule applies to; omit a list to match every call.');
 export type Scope = z.infer<typeof scopeSchema>;
 
+/** Which calls (or groups) an override applies to: it must name at least one list. */
+const overrideScope = scopeSchema.refine((scope) => Object.keys(scope).length > 0, {
+  message: 'an override needs a scope: directions, trunkDomains or countries',
+});
+
 const ruleBase = {
   enabled: z.boolean().default(true),
   scope: scopeSchema.default({}),
@@ -40,9 +45,7 @@ function overridesOf<S extends z.ZodRawShape>(fields: S) {
   return z
     .array(
       z.strictObject({
-        scope: scopeSchema.refine((scope) => Object.keys(scope).length > 0, {
-          message: 'an override needs a scope: directions, trunkDomains or countries',
-        }),
+        scope: overrideScope,
         enabled: z.boolean().optional(),
         severity: severitySchema.optional(),
         ...fields,
@@ -446,9 +449,7 @@ function windowedRule<E extends z.ZodRawShape>(
         overrides: z
           .array(
             z.strictObject({
-              scope: scopeSchema.refine((scope) => Object.keys(scope).length > 0, {
-                message: 'an override needs a scope: directions, trunkDomains or countries',
-              }),
+              scope: overrideScope,
               enabled: z.boolean().optional(),
               severity: severitySchema.optional(),
               threshold: z.number().min(0).optional(),
