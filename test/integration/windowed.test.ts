@@ -206,4 +206,29 @@ describe('windowed packet-loss spike', () => {
     expect(spikeNotices(pipeline, ACME)).toEqual(['firing']);
     expect(spikeNotices(pipeline, GLOBEX)).toEqual([]);
   });
+
+  it('writes nothing for a window that has no calls left and is not firing', async () => {
+    const calls = traffic(6, 0, 20, 12); // traffic stops at minute 20
+    pipeline = await startPipeline({
+      dynamoEndpoint: dynamo.endpoint,
+      calls,
+      start: T0,
+      config: spikeConfig({}),
+    });
+    await runEvery5Minutes(pipeline, 45); // the 15-minute windows have emptied by now
+    const store = pipeline.store;
+    let saves = 0;
+    const counting = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+      saveWindow: (...args: Parameters<typeof store.saveWindow>) => {
+        saves += 1;
+        return store.saveWindow(...args);
+      },
+    });
+
+    pipeline.clock.advance(5 * MIN);
+    await pipeline.run({ store: counting });
+
+    expect((await store.listWindows()).length).toBeGreaterThan(0);
+    expect(saves).toBe(0);
+  });
 });

@@ -74,7 +74,9 @@ export async function updateWindows(
       // A resolution that could not go out yet keeps the window firing, so it is retried.
       else if (step.notice === 'resolved') state = { ...state, firing: true };
     }
-    await store.saveWindow(state, expiresAtSec);
+    // A window with no calls left that is not firing has nothing new to keep: no write for it.
+    const idle = known !== undefined && known.buckets.length === 0 && state.buckets.length === 0;
+    if (!(idle && !state.firing && !known.firing)) await store.saveWindow(state, expiresAtSec);
     logger.debug('Windowed rule evaluated', {
       window: id,
       rule: ruleId,
