@@ -10,24 +10,14 @@ import type { CallSource, ClaimResult, StateStore } from '../../functions/core/p
 import type { SandboxFaults } from '../../sandbox/plivo-sandbox';
 import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
 import { notifiedKeysOf, pollThrough } from '../support/crash';
-import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
-import { expectedKeysAt, type Pipeline, startPipeline } from '../support/pipeline';
+import { makeTestTable } from '../support/dynalite';
+import { expectedKeysAt, type Pipeline, pipelinesForEachTest } from '../support/pipeline';
 
 const MIN = 60_000;
 const T0 = new Date('2026-11-20T12:00:00Z');
 
-let dynamo: Dynalite;
-let pipeline: Pipeline | undefined;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
+const pipelines = pipelinesForEachTest();
+let pipeline: Pipeline;
 
 /** Every incident once plus healthy calls, ending 50 to 10 minutes before T0. */
 function traffic(options: { callsPerMinute?: number; until?: Date } = {}): SandboxCall[] {
@@ -44,7 +34,7 @@ async function start(
   calls: SandboxCall[],
   options: { faults?: Partial<SandboxFaults>; config?: unknown } = {},
 ): Promise<Pipeline> {
-  pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0, ...options });
+  pipeline = await pipelines.start({ calls, start: T0, ...options });
   return pipeline;
 }
 
@@ -279,7 +269,7 @@ describe('runs racing each other', () => {
   it('two runs past the lease (a run that outlived it) on two store instances: each alert claimed once', async () => {
     const calls = traffic();
     const p = await start(calls);
-    const table = await makeTestTable(dynamo.endpoint);
+    const table = await makeTestTable(pipelines.endpoint());
     const storeA = new DynamoDbStateStore({
       tableName: table.tableName,
       client: table.documentClient,
@@ -323,7 +313,7 @@ describe('runs racing each other', () => {
   });
 
   it('DynamoDB conditional claims: two stores claiming the same alerts at once, exactly one wins each', async () => {
-    const table = await makeTestTable(dynamo.endpoint);
+    const table = await makeTestTable(pipelines.endpoint());
     let nowMs = T0.getTime();
     const make = () =>
       new DynamoDbStateStore({ tableName: table.tableName, client: table.documentClient, now: () => nowMs });

@@ -4,26 +4,15 @@
  * sandbox and dynalite.
  */
 import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
-import { type Dynalite, startDynalite } from '../support/dynalite';
-import { type Pipeline, startPipeline } from '../support/pipeline';
+import { type Pipeline, pipelinesForEachTest } from '../support/pipeline';
 
 const MIN = 60_000;
 const T0 = new Date('2026-11-20T12:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN);
 const INCIDENT_TRUNK = 'acme.zt.plivo.com';
 
-let dynamo: Dynalite;
-let pipeline: Pipeline | undefined;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
+const pipelines = pipelinesForEachTest();
+let pipeline: Pipeline;
 
 /** Healthy traffic for an hour; every call on one trunk loses 3 % of its packets for 10 minutes. */
 function incident(): { calls: SandboxCall[]; bad: SandboxCall[] } {
@@ -56,7 +45,7 @@ describe('alert groups', () => {
   it('turns an incident of hundreds of bad calls into one firing, a few updates and one resolution', async () => {
     const { calls, bad } = incident();
     expect(bad.length).toBeGreaterThanOrEqual(500);
-    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0, config: config() });
+    pipeline = await pipelines.start({ calls, start: T0, config: config() });
 
     const summaries = await runEvery5Minutes(pipeline, 70);
 
@@ -91,12 +80,7 @@ describe('alert groups', () => {
         },
       ],
     };
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
-      calls,
-      start: T0,
-      config: { ...config(), silences: silence },
-    });
+    pipeline = await pipelines.start({ calls, start: T0, config: { ...config(), silences: silence } });
 
     await runEvery5Minutes(pipeline, 70);
 
@@ -120,12 +104,7 @@ describe('alert groups', () => {
         },
       ],
     };
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
-      calls,
-      start: T0,
-      config: { ...config(), silences: silence },
-    });
+    pipeline = await pipelines.start({ calls, start: T0, config: { ...config(), silences: silence } });
 
     const summaries = await runEvery5Minutes(pipeline, 70);
 

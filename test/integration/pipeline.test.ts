@@ -3,24 +3,13 @@
  * server (dynalite), in simulated time: poll use case + Plivo client + DynamoDB store.
  */
 import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
-import { type Dynalite, startDynalite } from '../support/dynalite';
-import { expectedKeysAt, type Pipeline, startPipeline } from '../support/pipeline';
+import { expectedKeysAt, type Pipeline, pipelinesForEachTest } from '../support/pipeline';
 
 const MIN = 60_000;
 const T0 = new Date('2026-11-20T12:00:00Z');
 
-let dynamo: Dynalite;
-let pipeline: Pipeline | undefined;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
+const pipelines = pipelinesForEachTest();
+let pipeline: Pipeline;
 
 /** Every incident, ending between 50 and 10 minutes before T0, plus healthy traffic. */
 function incidentTraffic(seed = 7): SandboxCall[] {
@@ -40,7 +29,7 @@ const byScenario = (calls: SandboxCall[], scenario: string) => calls.filter((c) 
 describe('the alerting pipeline', () => {
   it('alerts every finding of a window once, and nothing for healthy, quiet or malformed calls', async () => {
     const calls = incidentTraffic();
-    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    pipeline = await pipelines.start({ calls, start: T0 });
 
     const summary = await pipeline.run();
 
@@ -56,7 +45,7 @@ describe('the alerting pipeline', () => {
 
   it('publishes nothing new when the next run covers the same calls again', async () => {
     const calls = incidentTraffic();
-    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    pipeline = await pipelines.start({ calls, start: T0 });
     await pipeline.run();
     const first = pipeline.notifier.sent.length;
 
@@ -76,7 +65,7 @@ describe('the alerting pipeline', () => {
     lateCdr.endTime = new Date(T0.getTime() - 2 * MIN);
     lateCdr.cdrReadyAt = new Date(T0.getTime() + 4 * MIN);
     lateCdr.insightsReadyAt = new Date(T0.getTime() + 4 * MIN);
-    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    pipeline = await pipelines.start({ calls, start: T0 });
     const key = `zentrunk-alerts:packet-loss#${lateCdr.callUuid}`;
 
     await pipeline.run();
@@ -95,7 +84,7 @@ describe('the alerting pipeline', () => {
     const [slow] = byScenario(calls, 'insights-late');
     if (!slow) throw new Error('traffic has no insights-late incident');
     slow.insightsReadyAt = new Date(T0.getTime() + 7 * MIN);
-    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    pipeline = await pipelines.start({ calls, start: T0 });
     const key = `zentrunk-alerts:high-jitter#${slow.callUuid}`;
 
     const first = await pipeline.run();
@@ -125,8 +114,7 @@ describe('the alerting pipeline', () => {
     slow.hangupCauseCode = 5030;
     slow.hangupCauseName = 'internal_error';
     slow.expectedAlerts = ['zentrunk-hangup'];
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls,
       start: T0,
       faults: { insightsNeverReady: true },
@@ -150,8 +138,7 @@ describe('the alerting pipeline', () => {
 
   it('retries 429s and 5xx from Plivo and completes the run with every alert', async () => {
     const calls = incidentTraffic();
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls,
       start: T0,
       faults: { status429Every: 5, status5xxEvery: 7, retryAfterSeconds: 1 },
@@ -170,7 +157,7 @@ describe('the alerting pipeline', () => {
 
   it('leaves the cursor alone when a publish fails, and sends the alert on the next run', async () => {
     const calls = incidentTraffic();
-    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    pipeline = await pipelines.start({ calls, start: T0 });
     pipeline.notifier.failNext = 1;
 
     await expect(pipeline.run()).rejects.toThrow(/could not be published/);
@@ -188,12 +175,7 @@ describe('the alerting pipeline', () => {
 
   it('folds findings past the per-run budget into one catch-up summary', async () => {
     const calls = incidentTraffic();
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
-      calls,
-      start: T0,
-      config: { notifications: { maxAlertsPerRun: 3 } },
-    });
+    pipeline = await pipelines.start({ calls, start: T0, config: { notifications: { maxAlertsPerRun: 3 } } });
 
     const summary = await pipeline.run();
 
@@ -215,7 +197,7 @@ describe('the alerting pipeline', () => {
 describe('time budget and catch-up', () => {
   it('stops starting work before the Lambda timeout, saves progress, and the next run finishes', async () => {
     const calls = incidentTraffic();
-    pipeline = await startPipeline({ dynamoEndpoint: dynamo.endpoint, calls, start: T0 });
+    pipeline = await pipelines.start({ calls, start: T0 });
     let asked = 0;
     // Plenty of time for the first 40 checks, then inside the 30 s safety margin.
     const remainingTimeMs = () => (++asked <= 40 ? 200_000 : 20_000);
@@ -241,8 +223,7 @@ describe('time budget and catch-up', () => {
   it('catches up on hours of backlog over several runs, in bounded windows, without flooding', async () => {
     const start = new Date(T0.getTime() - 6 * 60 * MIN);
     const calls = generateTraffic({ seed: 11, from: start, to: T0, callsPerMinute: 1, incidents: 'all' });
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls: [],
       start,
       config: { poll: { maxWindowMinutes: 120 }, notifications: { maxAlertsPerRun: 2 } },
@@ -287,8 +268,7 @@ describe('silences and quiet periods', () => {
     const otherKeys = keysOf(calls.filter((c) => c.trunkDomain !== ACME));
     expect(acmeKeys.length).toBeGreaterThan(0);
     expect(otherKeys.length).toBeGreaterThan(0);
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls,
       start: T0,
       config: {
@@ -337,8 +317,7 @@ describe('silences and quiet periods', () => {
   it('mutes every matching finding during a quiet period, without using the alert budget', async () => {
     const calls = incidentTraffic();
     const expected = keysOf(calls);
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls,
       start: T0,
       config: {

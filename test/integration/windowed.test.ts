@@ -3,8 +3,7 @@
  * volume, flap control with hysteresis, baselines, and one notice per incident.
  */
 import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
-import { type Dynalite, startDynalite } from '../support/dynalite';
-import { type Pipeline, startPipeline } from '../support/pipeline';
+import { type Pipeline, pipelinesForEachTest } from '../support/pipeline';
 
 const MIN = 60_000;
 const T0 = new Date('2026-11-20T12:00:00Z');
@@ -12,18 +11,8 @@ const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN);
 const ACME = 'acme.zt.plivo.com';
 const GLOBEX = 'globex.zt.plivo.com';
 
-let dynamo: Dynalite;
-let pipeline: Pipeline | undefined;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
+const pipelines = pipelinesForEachTest();
+let pipeline: Pipeline;
 
 function traffic(seed: number, fromMin: number, toMin: number, callsPerMinute: number): SandboxCall[] {
   const calls = generateTraffic({
@@ -69,12 +58,7 @@ describe('windowed packet-loss spike', () => {
     for (const c of calls) {
       if (c.trunkDomain === ACME && c.endTime >= at(20) && c.endTime < at(40)) c.packetLossPct = 2.5;
     }
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
-      calls,
-      start: T0,
-      config: spikeConfig({}),
-    });
+    pipeline = await pipelines.start({ calls, start: T0, config: spikeConfig({}) });
 
     await runEvery5Minutes(pipeline, 90);
 
@@ -92,12 +76,7 @@ describe('windowed packet-loss spike', () => {
     const [one] = calls.filter((c) => c.trunkDomain === ACME && c.endTime >= at(20));
     if (!one) throw new Error('no call to spoil');
     one.packetLossPct = 9;
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
-      calls,
-      start: T0,
-      config: spikeConfig({}),
-    });
+    pipeline = await pipelines.start({ calls, start: T0, config: spikeConfig({}) });
 
     await runEvery5Minutes(pipeline, 60);
 
@@ -118,8 +97,7 @@ describe('windowed packet-loss spike', () => {
   }
 
   it('flaps without flap control (the signal really hovers)', async () => {
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls: hovering(),
       start: T0,
       config: spikeConfig({ forEvaluations: { m: 1, n: 1 }, recoveryThreshold: 0.2 }),
@@ -129,12 +107,7 @@ describe('windowed packet-loss spike', () => {
   });
 
   it('does not flap with the default flap control (2 of 3 evaluations, clears below 10 %)', async () => {
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
-      calls: hovering(),
-      start: T0,
-      config: spikeConfig({}),
-    });
+    pipeline = await pipelines.start({ calls: hovering(), start: T0, config: spikeConfig({}) });
 
     await runEvery5Minutes(pipeline, 120);
 
@@ -150,8 +123,7 @@ describe('windowed packet-loss spike', () => {
       if (c.trunkDomain === ACME) c.packetLossPct = minute < 100 ? 0.5 : 0.6; // always ~0.5 %
       if (c.trunkDomain === GLOBEX) c.packetLossPct = minute < 100 ? 0.1 : 3; // 0.1 % then 3 %
     }
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls,
       start: T0,
       config: spikeConfig({
@@ -171,8 +143,7 @@ describe('windowed packet-loss spike', () => {
   it('without a baseline, the always-lossy trunk pages too (what the baseline prevents)', async () => {
     const calls = traffic(4, 0, 60, 12);
     for (const c of calls) if (c.trunkDomain === ACME) c.packetLossPct = 0.5;
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls,
       start: T0,
       config: spikeConfig({ aggregate: 'mean', threshold: 0.4, recoveryThreshold: 0.3 }),
@@ -192,8 +163,7 @@ describe('windowed packet-loss spike', () => {
         c.packetLossPct = 3;
       }
     }
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
+    pipeline = await pipelines.start({
       calls,
       start: T0,
       config: spikeConfig({
@@ -209,12 +179,7 @@ describe('windowed packet-loss spike', () => {
 
   it('writes nothing for a window that has no calls left and is not firing', async () => {
     const calls = traffic(6, 0, 20, 12); // traffic stops at minute 20
-    pipeline = await startPipeline({
-      dynamoEndpoint: dynamo.endpoint,
-      calls,
-      start: T0,
-      config: spikeConfig({}),
-    });
+    pipeline = await pipelines.start({ calls, start: T0, config: spikeConfig({}) });
     await runEvery5Minutes(pipeline, 45); // the 15-minute windows have emptied by now
     const store = pipeline.store;
     let saves = 0;

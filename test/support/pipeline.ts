@@ -8,7 +8,7 @@ import { type PollSummary, poll } from '../../functions/core/poll/poll-use-case'
 import type { AlertMessage, Notifier, StateStore } from '../../functions/core/ports';
 import { type PlivoSandbox, type SandboxFaults, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
 import { mulberry32, type SandboxCall } from '../../sandbox/traffic';
-import { makeTestTable } from './dynalite';
+import { type Dynalite, makeTestTable, startDynalite } from './dynalite';
 
 export const TEST_AUTH_ID = 'MATESTPIPELINE00000001';
 export const TEST_AUTH_TOKEN = 'pipeline-test-token-4f9a2c71e0';
@@ -131,3 +131,36 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
 /** The keys a run at `now` can already produce (the traffic's own expectation). */
 export { expectedKeysAt } from '../../sandbox/traffic';
+
+/**
+ * For a test file: one dynalite server for all its tests, and every pipeline a test starts
+ * closed after that test.
+ */
+export function pipelinesForEachTest(): {
+  start(options: Omit<PipelineOptions, 'dynamoEndpoint'>): Promise<Pipeline>;
+  endpoint(): string;
+} {
+  let dynamo: Dynalite | undefined;
+  const open: Pipeline[] = [];
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+  afterEach(async () => {
+    for (const p of open.splice(0)) await p.close();
+  });
+  const endpoint = () => {
+    if (!dynamo) throw new Error('pipelinesForEachTest: use it inside a test');
+    return dynamo.endpoint;
+  };
+  return {
+    endpoint,
+    start: async (options) => {
+      const p = await startPipeline({ ...options, dynamoEndpoint: endpoint() });
+      open.push(p);
+      return p;
+    },
+  };
+}
