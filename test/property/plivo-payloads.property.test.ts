@@ -5,38 +5,18 @@ import {
   parseListEnvelope,
 } from '../../functions/adapters/plivo/payload-schemas';
 import type { Call } from '../../functions/core/call';
+import { DOCUMENTED_CALL, documentedInsights } from '../support/plivo-documented';
 
 /**
  * Whatever Plivo sends, normalisation answers with a result and never throws: one odd record
  * must not end a poll run. And what it does accept always has the internal shape.
  */
 
-const UUID = '90b6eb07-796c-4d86-a4fd-44ed11667ddb';
+const UUID = DOCUMENTED_CALL.call_uuid;
 
+/** The documented call, with the legacy names beside the current ones. */
 const VALID_CALL: Record<string, unknown> = {
-  call_uuid: UUID,
-  from_number: '+12025551234',
-  to_number: '+13128574907',
-  call_direction: 'outbound',
-  call_duration: 180,
-  bill_duration: 180,
-  billed_duration: 180,
-  end_time: '2024-01-15 14:32:00',
-  hangup_cause_name: 'normal_hangup',
-  hangup_source: 'carrier',
-  total_rate: '0.00500',
-  total_amount: '0.01500',
-  initiation_time: '2024-01-15 14:28:48',
-  answer_time: '2024-01-15 14:29:00',
-  trunk_domain: '93667062664669661.zt.plivo.com',
-  from_country: 'US',
-  to_country: 'US',
-  transport_protocol: 'udp',
-  srtp: false,
-  hangup_cause_code: 3000,
-  secure_trunking: false,
-  stir_verification: 'Verified',
-  attestation_indicator: 'A',
+  ...DOCUMENTED_CALL,
   duration: 180,
   hangup_code: 3000,
   hangup_initiator: 'carrier',
@@ -44,18 +24,7 @@ const VALID_CALL: Record<string, unknown> = {
   call_id: 'abc@host',
 };
 
-const VALID_INSIGHTS: Record<string, unknown> = {
-  call_uuid: UUID,
-  from: { carrier: 'Verizon Wireless', number: '+12025551234', region: 'US' },
-  to: { carrier: 'AT&T', number: '+13128574907', region: 'US' },
-  hangup_cause: 'normal_hangup',
-  hangup_source: 'customer',
-  rtt: '24',
-  jitter: '3',
-  packet_loss: '0',
-  post_dial_delay: 1000.0,
-  plivo_quality_score: '4.2',
-};
+const VALID_INSIGHTS = documentedInsights(UUID);
 
 /** Values Plivo-like payloads are made of, the odd ones included. */
 const leaf = fc.oneof(

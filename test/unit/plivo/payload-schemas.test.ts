@@ -6,6 +6,7 @@ import {
   parsePlivoTime,
 } from '../../../functions/adapters/plivo/payload-schemas';
 import type { Call, CallInsights } from '../../../functions/core/call';
+import { DOCUMENTED_CALL, documentedInsights } from '../../support/plivo-documented';
 
 function okCall(raw: unknown): Call {
   const result = normalizeCall(raw);
@@ -19,33 +20,7 @@ function okInsights(raw: unknown, uuid: string): CallInsights {
   return result.insights;
 }
 
-/** The call object example of the current docs (plivo-seeds/000). */
-const CURRENT = {
-  call_uuid: '90b6eb07-796c-4d86-a4fd-44ed11667ddb',
-  from_number: '+12025551234',
-  to_number: '+13128574907',
-  call_direction: 'outbound',
-  call_duration: 180,
-  bill_duration: 180,
-  billed_duration: 180,
-  end_time: '2024-01-15 14:32:00',
-  hangup_cause_name: 'normal_hangup',
-  hangup_source: 'carrier',
-  total_rate: '0.00500',
-  total_amount: '0.01500',
-  initiation_time: '2024-01-15 14:28:48',
-  answer_time: '2024-01-15 14:29:00',
-  trunk_domain: '93667062664669661.zt.plivo.com',
-  from_country: 'US',
-  to_country: 'US',
-  transport_protocol: 'udp',
-  srtp: false,
-  hangup_cause_code: 3000,
-  secure_trunking: false,
-  secure_trunking_rate: '0.00000',
-  stir_verification: 'Verified',
-  attestation_indicator: 'A',
-};
+const CURRENT = DOCUMENTED_CALL;
 
 const EXPECTED: Call = {
   callUuid: '90b6eb07-796c-4d86-a4fd-44ed11667ddb',
@@ -359,19 +334,7 @@ describe('normalizeCall', () => {
 
 describe('normalizeInsights', () => {
   const UUID = 'c9d6be3d-94c3-4b38-a2eb-8063ca404d77';
-  const DOC = {
-    api_id: 'a63df7e3-9f24-4aae-2152-dc8f92548290',
-    call_uuid: UUID,
-    from: { carrier: 'Verizon Wireless', number: '+12025551234', region: 'US' },
-    to: { carrier: 'AT&T', number: '+13128574907', region: 'US' },
-    hangup_cause: 'normal_hangup',
-    hangup_source: 'customer',
-    rtt: '24',
-    jitter: '3',
-    packet_loss: '0',
-    post_dial_delay: 1000.0,
-    plivo_quality_score: '4.2',
-  };
+  const DOC = documentedInsights(UUID);
   const EXPECTED_INSIGHTS: CallInsights = {
     callUuid: UUID,
     from: { carrier: 'Verizon Wireless', number: '+12025551234', region: 'US' },

@@ -15,6 +15,7 @@ import type { AlertConfig } from '../../../functions/core/config/schema';
 import { FatalSourceError, SourceUnavailableError } from '../../../functions/core/errors';
 import type { Logger } from '../../../functions/core/ports';
 import { type HttpStub, type StubHandler, type StubRequest, startHttpStub } from '../../support/http-stub';
+import { documentedInsights } from '../../support/plivo-documented';
 
 const AUTH_ID = 'MAZDQ1ZJIYMDZKMTEST';
 const AUTH_TOKEN = 'ZTc3MjE0ZDhkNzQ4YjQxOGNiYzE4ZmFhYzQ0Mjg1';
@@ -414,19 +415,7 @@ describe('PlivoClient', () => {
 
     it('returns normalised insights', async () => {
       serve(() => ({
-        body: {
-          api_id: 'a63df7e3',
-          call_uuid: UUID,
-          from: { carrier: 'Verizon Wireless', number: '+12025551234', region: 'US' },
-          to: { carrier: 'AT&T', number: '+13128574907', region: 'US' },
-          hangup_cause: 'normal_hangup',
-          hangup_source: 'customer',
-          rtt: '24',
-          jitter: '3',
-          packet_loss: '0',
-          post_dial_delay: 1000.0,
-          plivo_quality_score: '4.2',
-        },
+        body: documentedInsights(UUID),
       }));
       const insights = await client().getInsights(UUID);
       expect(stub.requests[0]?.path).toBe(`/v1/Account/${AUTH_ID}/Zentrunk/Call/${UUID}/Insights/`);
