@@ -49,7 +49,38 @@ export interface PendingInsightsItem {
   firstSeenAt: string;
 }
 
-export type ClaimResult = 'claimed' | 'already-sent' | 'in-progress';
+/**
+ * 'claimed': ours to send. 'already-sent': it went out before. 'in-progress': another live run
+ * holds it. 'dead-letter': the channel refused it for good and it was set aside.
+ */
+export type ClaimResult = 'claimed' | 'already-sent' | 'in-progress' | 'dead-letter';
+
+/** A notice set aside after the channel refused it for good, kept with its reason. */
+export interface DeadLetter {
+  /** The notice's dedup key. */
+  key: string;
+  /** The notice's subject line, so operations can tell which alert it was. */
+  subject: string;
+  /** What the channel said, in its own words. */
+  reason: string;
+  /** Runs whose publish of it the channel refused. */
+  rejections: number;
+  deadLetteredAt: string;
+  /** Whether an operations message has named it yet. */
+  reported: boolean;
+}
+
+/**
+ * A message recorded before it is published, with the dedup keys it covers (a catch-up
+ * summary covers many findings). A run that dies between publishing and recording what it
+ * sent leaves its entry behind; the next run sends that same message again and completes
+ * what it covers, so the repeat is at most that one message.
+ */
+export interface OutboxEntry {
+  key: string;
+  message: AlertMessage;
+  covers: string[];
+}
 
 export interface StateStore {
   getCursor(): Promise<Cursor | null>;
@@ -68,8 +99,27 @@ export interface StateStore {
   ): Promise<ClaimResult>;
   /** Marks a claimed alert as sent, after the notifier accepted it. */
   completeAlert(key: string, opts: { nowMs: number; messageId: string; expiresAtSec: number }): Promise<void>;
-  /** Gives a claim back after a failed publish so that a later run can retry. */
-  releaseAlert(key: string): Promise<void>;
+  /**
+   * Gives a claim back after a failed publish so that a later run can retry. With `rejection`
+   * (the channel refused this message for good) the refusal is counted on the record; returns
+   * how many runs have had it refused so far (0 without `rejection`).
+   */
+  releaseAlert(key: string, rejection?: { reason: string }): Promise<number>;
+  /** Sets a claimed notice aside for good: never claimed again, listed with its reason. */
+  deadLetterAlert(
+    key: string,
+    letter: { subject: string; reason: string; rejections: number; nowMs: number; expiresAtSec: number },
+  ): Promise<void>;
+  /** Dead letters of this poller still within their retention. */
+  listDeadLetters(): Promise<DeadLetter[]>;
+  /** Records that an operations message named these dead letters. */
+  markDeadLettersReported(keys: string[]): Promise<void>;
+
+  /** Records a message about to be published (see OutboxEntry). */
+  putOutbox(entry: OutboxEntry, expiresAtSec: number): Promise<void>;
+  /** Messages a run recorded and did not see through (it died mid-send). */
+  listOutbox(): Promise<OutboxEntry[]>;
+  deleteOutbox(key: string): Promise<void>;
 
   /** Calls whose insights were not ready yet, to be looked at again. */
   listPendingInsights(): Promise<PendingInsightsItem[]>;

@@ -105,7 +105,14 @@ export class CrashInjector {
           await store.completeAlert(key, opts);
           this.acceptedNotCompleted.delete(key);
         }),
-      releaseAlert: (key) => step('releaseAlert', () => store.releaseAlert(key)),
+      releaseAlert: (key, rejection) => step('releaseAlert', () => store.releaseAlert(key, rejection)),
+      deadLetterAlert: (key, letter) => step('deadLetterAlert', () => store.deadLetterAlert(key, letter)),
+      listDeadLetters: () => step('listDeadLetters', () => store.listDeadLetters()),
+      markDeadLettersReported: (keys) =>
+        step('markDeadLettersReported', () => store.markDeadLettersReported(keys)),
+      putOutbox: (entry, expiresAtSec) => step('putOutbox', () => store.putOutbox(entry, expiresAtSec)),
+      listOutbox: () => step('listOutbox', () => store.listOutbox()),
+      deleteOutbox: (key) => step('deleteOutbox', () => store.deleteOutbox(key)),
       listPendingInsights: () => step('listPendingInsights', () => store.listPendingInsights()),
       putPendingInsights: (items, expiresAtSec) =>
         step('putPendingInsights', () => store.putPendingInsights(items, expiresAtSec)),

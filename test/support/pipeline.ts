@@ -3,6 +3,7 @@ import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-s
 import { JsonLogger } from '../../functions/adapters/logging/json-logger';
 import { PlivoClient } from '../../functions/adapters/plivo/plivo-client';
 import { parseConfig } from '../../functions/core/config/load-config';
+import { NotificationRejectedError } from '../../functions/core/errors';
 import type { AlertConfig } from '../../functions/core/config/schema';
 import { type PollSummary, poll } from '../../functions/core/poll/poll-use-case';
 import type { AlertMessage, Notifier, StateStore } from '../../functions/core/ports';
@@ -35,7 +36,14 @@ export class RecordingNotifier implements Notifier {
   readonly sent: AlertMessage[] = [];
   failNext = 0;
   failAll = false;
+  /** Messages refused for good, as SNS refuses one it will never accept (InvalidParameter). */
+  rejectWhen: ((message: AlertMessage) => boolean) | null = null;
   async publish(message: AlertMessage): Promise<{ messageId: string }> {
+    if (this.rejectWhen?.(message)) {
+      throw new NotificationRejectedError(
+        'InvalidParameterException: Invalid parameter: Message too long (test)',
+      );
+    }
     if (this.failAll || this.failNext > 0) {
       this.failNext = Math.max(0, this.failNext - 1);
       throw new Error('SNS said no (test)');

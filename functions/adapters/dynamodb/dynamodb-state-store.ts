@@ -4,8 +4,13 @@
  *
  *   what             pk                   sk            attributes
  *   cursor           cursor               <poller>      watermark (ISO), version, updatedAt
- *   alert dedup      alert#<dedupKey>     alert         status (IN_PROGRESS | COMPLETED), inProgressUntil (ms),
- *                                                        claimId, claimedAt (ms), messageId, sentAt (ms), expiresAt
+ *   alert dedup      alert#<dedupKey>     alert         status (IN_PROGRESS | COMPLETED | REJECTED | DEAD_LETTER),
+ *                                                        inProgressUntil (ms), claimId, claimedAt (ms), messageId,
+ *                                                        sentAt (ms), rejections, lastRejection, expiresAt
+ *   dead letter      deadletter#<poller>  <dedupKey>    subject, reason, rejections, deadLetteredAt, reported, expiresAt
+ *   outbox           outbox#<poller>      <dedupKey>    message (map), covers (list of dedup keys), expiresAt
+ *   alert group      group#<poller>       <group id>    body (GroupState), version, expiresAt
+ *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
  *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, firstSeenAt, expiresAt
  *   evaluated call   call#<callUuid>      evaluated     expiresAt
  *   lease            lease                <poller>      owner, until (ms), acquiredAt (ms)
@@ -32,7 +37,14 @@ import type { Call } from '../../core/call';
 import type { GroupState } from '../../core/groups/group';
 import type { WindowState } from '../../core/windowed/window';
 import type { HealthState } from '../../core/health/run-health';
-import type { ClaimResult, Cursor, PendingInsightsItem, StateStore } from '../../core/ports';
+import type {
+  ClaimResult,
+  Cursor,
+  DeadLetter,
+  OutboxEntry,
+  PendingInsightsItem,
+  StateStore,
+} from '../../core/ports';
 import { STATE_TABLE_KEYS } from './table-definition';
 
 const PK = STATE_TABLE_KEYS.partitionKey.name;
@@ -41,6 +53,10 @@ const TTL = STATE_TABLE_KEYS.ttlAttribute;
 
 const IN_PROGRESS = 'IN_PROGRESS';
 const COMPLETED = 'COMPLETED';
+/** The channel refused the message for good; claimable again, with the refusals counted. */
+const REJECTED = 'REJECTED';
+/** Set aside after too many refusals: never claimed again. */
+const DEAD_LETTER = 'DEAD_LETTER';
 
 /** DynamoDB's per-request limits. */
 const BATCH_GET_MAX = 100;
@@ -182,22 +198,18 @@ export class DynamoDbStateStore implements StateStore {
     // One conditional put covers every way the alert may be ours: no record, a record past
     // its retention, or an in-progress claim whose run died. Reading first would let two
     // runs both see "absent" and both publish.
+    // An update, not a put: a record the channel refused keeps its count of refusals.
     const result = await this.request(
       'claimAlert',
       async (): Promise<ClaimResult> => {
         await this.client.send(
-          new PutCommand({
+          new UpdateCommand({
             TableName: this.tableName,
-            Item: {
-              ...itemKey,
-              status: IN_PROGRESS,
-              inProgressUntil: opts.inProgressUntilMs,
-              claimId,
-              claimedAt: opts.nowMs,
-              [TTL]: opts.expiresAtSec,
-            },
+            Key: itemKey,
+            UpdateExpression:
+              'SET #status = :inProgress, #until = :untilMs, claimId = :claimId, claimedAt = :nowMs, #ttl = :expiresAt REMOVE messageId, sentAt',
             ConditionExpression:
-              'attribute_not_exists(#pk) OR #ttl < :nowSec OR (#status = :inProgress AND #until < :nowMs)',
+              'attribute_not_exists(#pk) OR #ttl < :nowSec OR (#status = :inProgress AND #until < :nowMs) OR #status = :rejected',
             ExpressionAttributeNames: {
               '#pk': PK,
               '#ttl': TTL,
@@ -207,7 +219,11 @@ export class DynamoDbStateStore implements StateStore {
             ExpressionAttributeValues: {
               ':nowSec': Math.floor(opts.nowMs / 1000),
               ':nowMs': opts.nowMs,
+              ':untilMs': opts.inProgressUntilMs,
+              ':claimId': claimId,
+              ':expiresAt': opts.expiresAtSec,
               ':inProgress': IN_PROGRESS,
+              ':rejected': REJECTED,
             },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -215,12 +231,13 @@ export class DynamoDbStateStore implements StateStore {
         return 'claimed';
       },
       async (error) => {
-        // The failed put returns the record that beat us; servers that ignore
+        // The failed update returns the record that beat us; servers that ignore
         // ReturnValuesOnConditionCheckFailure (dynalite) get a consistent read instead.
         const status =
           error.Item?.status?.S ??
           (await this.getItem('claimAlert', itemKey, { includeExpired: true }))?.status;
-        return status === COMPLETED ? 'already-sent' : 'in-progress';
+        if (status === COMPLETED) return 'already-sent';
+        return status === DEAD_LETTER ? 'dead-letter' : 'in-progress';
       },
     );
     if (result === 'claimed') this.claims.set(key, claimId);
@@ -253,33 +270,174 @@ export class DynamoDbStateStore implements StateStore {
     this.claims.delete(key);
   }
 
-  async releaseAlert(key: string): Promise<void> {
+  async releaseAlert(key: string, rejection?: { reason: string }): Promise<number> {
     const claimId = this.claims.get(key);
-    // Only an in-progress claim is ever deleted (a completed record is what prevents
+    // Only an in-progress claim is ever released (a completed record is what prevents
     // duplicates), and only our own when we know it, so a run whose stale claim was taken
     // over cannot free the claim of the run that took it.
     const ownClaim = claimId === undefined ? '' : ' AND #claimId = :claimId';
-    await this.request(
+    const names = { '#status': 'status', ...(claimId === undefined ? {} : { '#claimId': 'claimId' }) };
+    const values = { ':inProgress': IN_PROGRESS, ...(claimId === undefined ? {} : { ':claimId': claimId }) };
+    this.claims.delete(key);
+    if (!rejection) {
+      await this.request(
+        'releaseAlert',
+        () =>
+          this.client.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: alertKey(key),
+              ConditionExpression: `#status = :inProgress${ownClaim}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        () => undefined,
+      );
+      return 0;
+    }
+    // Refused for good: keep the record (claimable again) and count the refusal on it.
+    return this.request(
       'releaseAlert',
-      () =>
-        this.client.send(
-          new DeleteCommand({
+      async () => {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({
             TableName: this.tableName,
             Key: alertKey(key),
+            UpdateExpression:
+              'SET #status = :rejected, lastRejection = :reason REMOVE #until, claimId ADD rejections :one',
             ConditionExpression: `#status = :inProgress${ownClaim}`,
-            ExpressionAttributeNames: {
-              '#status': 'status',
-              ...(claimId === undefined ? {} : { '#claimId': 'claimId' }),
-            },
+            ExpressionAttributeNames: { ...names, '#until': 'inProgressUntil' },
             ExpressionAttributeValues: {
-              ':inProgress': IN_PROGRESS,
-              ...(claimId === undefined ? {} : { ':claimId': claimId }),
+              ...values,
+              ':rejected': REJECTED,
+              ':reason': rejection.reason,
+              ':one': 1,
             },
+            ReturnValues: 'ALL_NEW',
           }),
-        ),
-      () => undefined,
+        );
+        return typeof Attributes?.rejections === 'number' ? Attributes.rejections : 1;
+      },
+      () => 0,
+    );
+  }
+
+  async deadLetterAlert(
+    key: string,
+    letter: { subject: string; reason: string; rejections: number; nowMs: number; expiresAtSec: number },
+  ): Promise<void> {
+    const deadLetteredAt = new Date(letter.nowMs).toISOString();
+    // The listing entry first: a crash in between leaves the alert claimable, so at worst it
+    // is refused once more and set aside again.
+    await this.request('deadLetterAlert', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: this.deadLetterPk(),
+            [SK]: key,
+            subject: letter.subject,
+            reason: letter.reason,
+            rejections: letter.rejections,
+            deadLetteredAt,
+            reported: false,
+            [TTL]: letter.expiresAtSec,
+          },
+        }),
+      ),
+    );
+    await this.request('deadLetterAlert', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alertKey(key),
+          UpdateExpression:
+            'SET #status = :deadLetter, deadLetteredAt = :nowMs, lastRejection = :reason, #ttl = :expiresAt REMOVE #until, claimId',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL, '#until': 'inProgressUntil' },
+          ExpressionAttributeValues: {
+            ':deadLetter': DEAD_LETTER,
+            ':nowMs': letter.nowMs,
+            ':reason': letter.reason,
+            ':expiresAt': letter.expiresAtSec,
+          },
+        }),
+      ),
     );
     this.claims.delete(key);
+  }
+
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    const items = await this.queryAll('listDeadLetters', this.deadLetterPk());
+    return items.map((item) => ({
+      key: String(item[SK]),
+      subject: typeof item.subject === 'string' ? item.subject : '',
+      reason: typeof item.reason === 'string' ? item.reason : '',
+      rejections: typeof item.rejections === 'number' ? item.rejections : 0,
+      deadLetteredAt: typeof item.deadLetteredAt === 'string' ? item.deadLetteredAt : '',
+      reported: item.reported === true,
+    }));
+  }
+
+  async markDeadLettersReported(keys: string[]): Promise<void> {
+    for (const key of unique(keys)) {
+      await this.request(
+        'markDeadLettersReported',
+        () =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { [PK]: this.deadLetterPk(), [SK]: key },
+              UpdateExpression: 'SET reported = :true',
+              ConditionExpression: 'attribute_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': PK },
+              ExpressionAttributeValues: { ':true': true },
+            }),
+          ),
+        () => undefined,
+      );
+    }
+  }
+
+  // --- outbox ----------------------------------------------------------------------------
+
+  async putOutbox(entry: OutboxEntry, expiresAtSec: number): Promise<void> {
+    await this.request('putOutbox', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: this.outboxPk(),
+            [SK]: entry.key,
+            message: entry.message,
+            covers: entry.covers,
+            [TTL]: expiresAtSec,
+          },
+        }),
+      ),
+    );
+  }
+
+  async listOutbox(): Promise<OutboxEntry[]> {
+    const items = await this.queryAll('listOutbox', this.outboxPk());
+    return items.map((item) => {
+      const message = item.message as OutboxEntry['message'] | undefined;
+      if (typeof message !== 'object' || message === null || typeof message.dedupKey !== 'string') {
+        throw this.error('listOutbox', 'invalid-item', `outbox item ${String(item[SK])} has no message`);
+      }
+      const covers = Array.isArray(item.covers)
+        ? item.covers.filter((k): k is string => typeof k === 'string')
+        : [];
+      return { key: String(item[SK]), message, covers };
+    });
+  }
+
+  async deleteOutbox(key: string): Promise<void> {
+    await this.request('deleteOutbox', () =>
+      this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { [PK]: this.outboxPk(), [SK]: key } }),
+      ),
+    );
   }
 
   // --- pending insights -----------------------------------------------------------------
@@ -542,6 +700,38 @@ export class DynamoDbStateStore implements StateStore {
 
   private pendingPk(): string {
     return `pending#${this.poller}`;
+  }
+
+  private deadLetterPk(): string {
+    return `deadletter#${this.poller}`;
+  }
+
+  private outboxPk(): string {
+    return `outbox#${this.poller}`;
+  }
+
+  /** Every unexpired item under one partition key, strongly consistent, all pages. */
+  private async queryAll(operation: string, pk: string): Promise<Item[]> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const out: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.request(operation, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': pk },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) if (!isExpired(item, nowSec)) out.push(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return out;
   }
 
   private toPending(item: Item): PendingInsightsItem {

@@ -252,6 +252,13 @@ const notificationsSchema = z
      * applications: HTTPS and default bodies become its custom notifications (thread per alert).
      */
     format: z.enum(['standard', 'amazon-q-chat']).default('standard'),
+    /**
+     * Runs in a row whose publish of the same message the channel refused for good (SNS
+     * InvalidParameter) before that message is set aside as a dead letter: kept in the state
+     * table with its reason, counted, and named in one operations message, so one bad message
+     * cannot fail every run forever.
+     */
+    deadLetterAfterRejections: z.number().int().min(1).max(20).default(3),
   })
   .prefault({});
 

@@ -1,6 +1,6 @@
 import type { Call, EvaluatedCall } from '../call';
 import { WINDOWED_RULE_IDS, type WindowedRuleId } from '../config/schema';
-import { activeSilenceFor, type SilenceSubject } from '../silences';
+import type { SilenceSubject } from '../silences';
 import { type Observation, observe, windowIdOf, windowLabels } from '../windowed/observe';
 import {
   addObservations,
@@ -14,7 +14,7 @@ import {
 } from '../windowed/window';
 import { renderWindowAlert } from '../windowed/window-message';
 import { type WindowRule, windowRuleFor } from '../windowed/window-rule';
-import { claimForRun, forChannel, increment, type PollDeps, type PollSummary } from './run-context';
+import { isSettled, type SendContext, sendNotice } from './send-notice';
 
 /**
  * Feeds finished calls into the enabled windowed rules, evaluates every live window (also those
@@ -22,15 +22,11 @@ import { claimForRun, forChannel, increment, type PollDeps, type PollSummary } f
  * resolution once, claimed under (window, incident, sequence) like group notices. A notice a
  * silence holds back is retried on later runs; a held resolution keeps the window firing.
  */
-export async function updateWindows(
-  deps: PollDeps,
-  finished: readonly EvaluatedCall[],
-  options: { expiresAtSec: number; summary: PollSummary },
-): Promise<void> {
+export async function updateWindows(ctx: SendContext, finished: readonly EvaluatedCall[]): Promise<void> {
+  const { deps, expiresAtSec } = ctx;
   const { store, logger, config } = deps;
   const enabled = WINDOWED_RULE_IDS.filter((id) => config.windowedRules[id].enabled);
   if (enabled.length === 0) return;
-  const { summary, expiresAtSec } = options;
   const now = deps.now();
   const states = new Map((await store.listWindows()).map((w) => [w.id, w]));
   const observations = new Map<
@@ -69,7 +65,7 @@ export async function updateWindows(
     const step = stepWindow(state, evaluation, rule, now, config.grouping.repeatIntervalMinutes);
     state = step.state;
     if (step.notice) {
-      const sent = await sendWindowNotice(deps, state, step.notice, rule, evaluation, expiresAtSec, summary);
+      const sent = await sendWindowNotice(ctx, state, step.notice, rule, evaluation);
       if (sent) state = afterWindowNotice(state, now);
       // A resolution that could not go out yet keeps the window firing, so it is retried.
       else if (step.notice === 'resolved') state = { ...state, firing: true };
@@ -86,17 +82,16 @@ export async function updateWindows(
   }
 }
 
+/** True once the notice is settled (sent, sent before, or set aside). */
 async function sendWindowNotice(
-  deps: PollDeps,
+  ctx: SendContext,
   state: WindowState,
   notice: WindowNotice,
   rule: WindowRule,
   evaluation: WindowEvaluation,
-  expiresAtSec: number,
-  summary: PollSummary,
 ): Promise<boolean> {
-  const { store, notifier, logger, config } = deps;
-  const now = deps.now();
+  const { config } = ctx.deps;
+  const now = ctx.deps.now();
   const subject: SilenceSubject = {
     ruleId: state.ruleId,
     severity: rule.severity,
@@ -107,32 +102,15 @@ async function sendWindowNotice(
       direction: (state.labels.direction as Call['direction'] | undefined) ?? null,
     },
   };
-  const silence = activeSilenceFor(subject, now, config.silences);
-  if (silence) {
-    logger.info('Windowed notice held back by a silence', { window: state.id, notice, silence: silence.id });
-    return false;
-  }
-  const key = `zentrunk-alerts:window:${state.id}#${state.episode}#${state.notices + 1}`;
-  const claim = await claimForRun(deps, key, expiresAtSec);
-  if (claim === 'in-progress') return false;
-  if (claim === 'already-sent') return true;
-  const message = forChannel(config, renderWindowAlert(state, notice, evaluation, rule, config, { now }));
-  try {
-    const { messageId } = await notifier.publish(message);
-    await store.completeAlert(key, { nowMs: deps.now().getTime(), messageId, expiresAtSec });
-    logger.info('Windowed notice published', { window: state.id, rule: state.ruleId, notice, messageId });
-  } catch (error) {
-    logger.error('Publishing a windowed notice failed; it will be retried next run', {
-      window: state.id,
-      error: (error as Error).message,
-    });
-    await store.releaseAlert(key).catch(() => {});
-    summary.publishFailures += 1;
-    return false;
-  }
-  summary.alertsPublished += 1;
-  increment(summary.alertsPublishedByRule, state.ruleId);
-  summary.windowNotices += 1;
-  increment(summary.windowNoticesByKind, notice);
-  return true;
+  const result = await sendNotice(ctx, {
+    key: `zentrunk-alerts:window:${state.id}#${state.episode}#${state.notices + 1}`,
+    kind: 'window',
+    stage: notice,
+    ruleId: state.ruleId,
+    silenceSubject: subject,
+    whenSilenced: 'hold',
+    render: () => renderWindowAlert(state, notice, evaluation, rule, config, { now }),
+    logFields: { window: state.id },
+  });
+  return isSettled(result);
 }

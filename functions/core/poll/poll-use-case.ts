@@ -1,25 +1,23 @@
 import { alertDedupKey, renderFindingAlert } from '../alert-message';
 import { renderCatchUpSummary } from '../catch-up-summary';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
-import { FatalSourceError } from '../errors';
+import { CallRequestRefusedError, FatalSourceError } from '../errors';
 import type { Finding } from '../finding';
 import type { CallWindow, PendingInsightsItem } from '../ports';
 import { evaluateRules } from '../rules/evaluate-rules';
-import { type ActiveSilence, activeSilenceFor } from '../silences';
+import { activeSilenceFor } from '../silences';
 import { mapConcurrent } from './map-concurrent';
-import { claimForGroup, updateGroups } from './notify-groups';
+import { updateGroups } from './notify-groups';
 import { updateWindows } from './notify-windows';
 import { planWindow } from './plan-window';
+import { emptySummary, increment, type PollDeps, type PollSummary } from './run-context';
 import {
-  claimForRun,
-  claimForSummary,
-  emptySummary,
-  forChannel,
-  increment,
-  type NotifyResult,
-  type PollDeps,
-  type PollSummary,
-} from './run-context';
+  claimWithoutSending,
+  type Notice,
+  type SendContext,
+  type SendResult,
+  sendNotice,
+} from './send-notice';
 
 export type { PollDeps, PollStatus, PollSummary } from './run-context';
 
@@ -48,6 +46,7 @@ type InsightsOutcome =
   | { kind: 'ready'; insights: CallInsights }
   | { kind: 'not-ready' }
   | { kind: 'error'; error: Error }
+  | { kind: 'refused'; error: Error }
   | { kind: 'deferred' };
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -89,9 +88,17 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
     });
   }
   finish();
-  if (summary.status === 'partial' && summary.publishFailures > 0) {
+  if (summary.publishFailures > 0) {
+    // Any notice the channel did not take fails the run, whatever kind it was, so the failure
+    // is seen (metric, alarm, operations message) instead of hiding in a green run.
+    const reasons = summary.publishFailureReasons.slice(0, 3).join(' | ');
+    const more =
+      summary.publishFailureReasons.length > 3 ? ` (+${summary.publishFailureReasons.length - 3} more)` : '';
     throw new PollIncompleteError(
-      `${summary.publishFailures} alert(s) could not be published; the cursor was not advanced and the next run retries them`,
+      `${summary.publishFailures} notice(s) could not be published: ${reasons}${more}. ` +
+        (summary.cursorAdvanced
+          ? 'The rest of the run was saved; those notices stay owed (their calls pending, group and window notices due) and the next run retries them.'
+          : 'The run stopped before saving its progress; the next run redoes it.'),
       summary,
     );
   }
@@ -102,6 +109,41 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   const { source, store, logger, config } = deps;
   const safetyMs = config.poll.safetyMarginSeconds * 1000;
   const outOfTime = () => deps.remainingTimeMs() < safetyMs;
+  const retentionSec = config.state.dedupRetentionDays * DAY_SECONDS;
+  const ctx: SendContext = {
+    deps,
+    summary,
+    // One instant for the whole run, so every notice of it sees the same silences.
+    silencedAt: deps.now(),
+    expiresAtSec: Math.floor(deps.now().getTime() / 1000) + retentionSec,
+  };
+
+  // A run that died between publishing a recorded message and completing it left its outbox
+  // entry: finish it first, with that same message, so what it covered is not sent again.
+  for (const entry of await store.listOutbox()) {
+    const result = await sendNotice(ctx, {
+      key: entry.key,
+      kind: 'catch-up-summary',
+      ruleId: 'catch-up-summary',
+      silenceSubject: null,
+      whenSilenced: 'record',
+      render: () => entry.message,
+      covers: entry.covers,
+      outbox: true,
+      logFields: { recovered: true },
+    });
+    if (result === 'duplicate') {
+      const nowMs = deps.now().getTime();
+      for (const key of entry.covers) {
+        await store.completeAlert(key, {
+          nowMs,
+          messageId: `summary:${entry.key}`,
+          expiresAtSec: ctx.expiresAtSec,
+        });
+      }
+      await store.deleteOutbox(entry.key);
+    }
+  }
 
   const cursor = await store.getCursor();
   const plan = planWindow(cursor, deps.now(), config.poll);
@@ -155,6 +197,9 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         const insights = await source.getInsights(subject.call.callUuid);
         return insights ? { kind: 'ready', insights } : { kind: 'not-ready' };
       } catch (error) {
+        // One call's refusal belongs to that call; only a refusal of us (credentials) or of
+        // the run's own requests stops the run.
+        if (error instanceof CallRequestRefusedError) return { kind: 'refused', error };
         if (error instanceof FatalSourceError) throw error;
         return { kind: 'error', error: error as Error };
       }
@@ -162,10 +207,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   );
 
   const evaluatedAt = deps.now().toISOString();
-  // One instant for the whole run, so every finding of it sees the same silences.
-  const silencedAt = new Date(evaluatedAt);
-  const retentionSec = config.state.dedupRetentionDays * DAY_SECONDS;
-  const expiresAtSec = Math.floor(deps.now().getTime() / 1000) + retentionSec;
+  const { expiresAtSec } = ctx;
 
   // Decide, per call, what is known now and what must be looked at again later.
   const toEvaluate: Array<{
@@ -214,6 +256,16 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         error: outcome.error.message,
         errors,
       });
+    } else if (outcome.kind === 'refused') {
+      // Plivo refused this call's Insights for good (400, 403, 410...): retrying cannot fix
+      // it, so it uses the not-ready budget, and its CDR-only rules are judged right away.
+      summary.insightsRefused += 1;
+      attempts += 1;
+      logger.warn("Plivo refused this call's Insights; judging its CDR meanwhile", {
+        callUuid: subject.call.callUuid,
+        error: outcome.error.message,
+        attempts,
+      });
     } else {
       summary.insightsNotReady += 1;
       attempts += 1;
@@ -245,42 +297,36 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         failedCalls.add(finding.call.callUuid);
         continue;
       }
-      // Silenced findings are settled before the budget check: they are never sent, so they
-      // neither use up maxAlertsPerRun nor land in a catch-up summary.
-      const silence = activeSilenceFor(finding, silencedAt, config.silences);
+      // Silenced findings are settled before grouping and the budget: they are never sent,
+      // so they neither count into a group, use up maxAlertsPerRun nor land in a summary.
+      const silenced = activeSilenceFor(finding, ctx.silencedAt, config.silences) !== null;
       const overBudget = summary.alertsPublished >= config.notifications.maxAlertsPerRun;
-      const result = silence
-        ? await recordSilenced(deps, finding, silence, expiresAtSec)
-        : config.grouping.enabled
-          ? await claimForGroup(deps, finding, expiresAtSec, grouped)
-          : overBudget
-            ? await claimForSummary(deps, finding, expiresAtSec, overflow)
-            : await notifyOnce(deps, finding, {
-                evaluatedAt,
-                insightsGaveUp: item.evaluated.insightsGaveUp,
-                expiresAtSec,
-              });
-      if (result === 'published') {
-        summary.alertsPublished += 1;
-        increment(summary.alertsPublishedByRule, finding.ruleId);
-      } else if (result === 'claimed-for-group') {
-        summary.findingsGrouped += 1;
-      } else if (result === 'silenced') {
-        summary.alertsSilenced += 1;
-        increment(summary.alertsSilencedByRule, finding.ruleId);
-      } else if (result === 'duplicate') summary.duplicatesSuppressed += 1;
-      else if (result === 'in-progress') {
-        summary.alertsInProgressElsewhere += 1;
-        failedCalls.add(finding.call.callUuid);
-      } else if (result === 'failed') {
-        summary.publishFailures += 1;
-        failedCalls.add(finding.call.callUuid);
+      let result: SendResult | 'claimed';
+      if (!silenced && config.grouping.enabled) {
+        result = await claimWithoutSending(ctx, finding, grouped);
+        if (result === 'claimed') summary.findingsGrouped += 1;
+      } else if (!silenced && overBudget) {
+        result = await claimWithoutSending(ctx, finding, overflow);
+      } else {
+        result = await sendNotice(
+          ctx,
+          findingNotice(deps, finding, evaluatedAt, item.evaluated.insightsGaveUp),
+        );
       }
+      if (result === 'in-progress' || result === 'failed') failedCalls.add(finding.call.callUuid);
     }
   }
-  if (config.grouping.enabled) await updateGroups(deps, grouped, { expiresAtSec, summary });
+  if (config.grouping.enabled) await updateGroups(ctx, grouped);
   if (overflow.length > 0) {
-    await publishCatchUpSummary(deps, overflow, { evaluatedAt, expiresAtSec, summary, failedCalls });
+    const result = await sendNotice(ctx, catchUpNotice(deps, overflow, evaluatedAt, summary.alertsPublished));
+    if (result === 'failed' || result === 'in-progress') {
+      for (const o of overflow) failedCalls.add(o.finding.call.callUuid);
+    } else if (result === 'published') {
+      logger.warn('Findings past the alert budget went out as one catch-up summary', {
+        findings: overflow.length,
+        maxAlertsPerRun: config.notifications.maxAlertsPerRun,
+      });
+    }
   }
 
   // A call whose alert could not be sent is owed work: it joins the pending list (with its
@@ -306,9 +352,8 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   // Windowed rules see each call once, when it is finished (a call waiting for insights would
   // otherwise be counted on every run that looks at it).
   await updateWindows(
-    deps,
+    ctx,
     finished.map((item) => item.evaluated),
-    { expiresAtSec, summary },
   );
   if (finished.length > 0) {
     await store.markCallsEvaluated(
@@ -339,131 +384,61 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       : Math.max(0, Math.round((deps.now().getTime() - Date.parse(summary.watermark)) / 1000));
 }
 
-/**
- * Records a silenced finding as notified without sending it (claim → complete, no publish).
- * A per-call alert is about that call at that time: once its silence ends, it must not go out
- * late, so the dedup record is what keeps later runs from sending it.
- */
-async function recordSilenced(
+/** A per-call alert: claimed under `rule#call_uuid`, recorded not sent while silenced. */
+function findingNotice(
   deps: PollDeps,
   finding: Finding,
-  silence: ActiveSilence,
-  expiresAtSec: number,
-): Promise<NotifyResult> {
-  const { store, logger } = deps;
-  const dedupKey = alertDedupKey(finding);
-  const claim = await claimForRun(deps, dedupKey, expiresAtSec);
-  if (claim === 'already-sent') return 'duplicate';
-  if (claim === 'in-progress') return 'in-progress';
-  await store.completeAlert(dedupKey, {
-    nowMs: deps.now().getTime(),
-    messageId: `silenced:${silence.id}`,
-    expiresAtSec,
-  });
-  logger.info('Alert silenced; recorded and not sent', {
-    dedupKey,
-    rule: finding.ruleId,
-    severity: finding.severity,
-    silence: silence.id,
-    silenceKind: silence.kind,
-    silenceEndsAt: silence.endsAt,
-  });
-  return 'silenced';
+  evaluatedAt: string,
+  insightsGaveUp: boolean,
+): Notice {
+  const { config } = deps;
+  return {
+    key: alertDedupKey(finding),
+    kind: 'alert',
+    ruleId: finding.ruleId,
+    silenceSubject: finding,
+    whenSilenced: 'record',
+    render: () =>
+      renderFindingAlert(finding, {
+        deploymentName: config.notifications.deploymentName,
+        maskPhoneNumbers: config.notifications.maskPhoneNumbers,
+        evaluatedAt,
+        insightsGaveUp,
+      }),
+    logFields: { severity: finding.severity, callUuid: finding.call.callUuid },
+  };
 }
 
-/** One message for every claimed finding past the budget; all complete or all are released. */
-async function publishCatchUpSummary(
+/**
+ * One message for every claimed finding past the budget. What it covers is part of its own
+ * record (an outbox entry written before the publish), so a run dying after SNS accepted it
+ * repeats at most this one summary, never the single alerts it stands for.
+ */
+function catchUpNotice(
   deps: PollDeps,
   overflow: Array<{ finding: Finding; dedupKey: string }>,
-  options: { evaluatedAt: string; expiresAtSec: number; summary: PollSummary; failedCalls: Set<string> },
-): Promise<void> {
-  const { store, notifier, logger, config } = deps;
-  const { summary } = options;
-  const message = forChannel(
-    config,
-    renderCatchUpSummary(
-      overflow.map((o) => o.finding),
-      {
-        deploymentName: config.notifications.deploymentName,
-        runId: deps.runId,
-        evaluatedAt: options.evaluatedAt,
-        alreadySent: summary.alertsPublished,
-      },
-    ),
-  );
-  let messageId: string;
-  try {
-    ({ messageId } = await notifier.publish(message));
-  } catch (error) {
-    logger.error('Publishing the catch-up summary failed; its findings will be retried next run', {
-      findings: overflow.length,
-      error: (error as Error).message,
-    });
-    await Promise.all(overflow.map((o) => store.releaseAlert(o.dedupKey).catch(() => {})));
-    summary.publishFailures += overflow.length;
-    for (const o of overflow) options.failedCalls.add(o.finding.call.callUuid);
-    return;
-  }
-  const nowMs = deps.now().getTime();
-  for (const o of overflow) {
-    await store.completeAlert(o.dedupKey, { nowMs, messageId, expiresAtSec: options.expiresAtSec });
-  }
-  summary.findingsSummarized += overflow.length;
-  summary.catchUpSummaries += 1;
-  logger.warn('Findings past the alert budget went out as one catch-up summary', {
-    findings: overflow.length,
-    maxAlertsPerRun: config.notifications.maxAlertsPerRun,
-    messageId,
-  });
-}
-
-/**
- * Claim → publish → complete (the Powertools idempotency pattern). The claim's in-progress
- * expiry is this run's remaining time, so a claim left by a run that died can be taken over
- * by the next one. The only window for a duplicate is a crash after the notifier accepted
- * the message and before `completeAlert` was written: then exactly that one message repeats.
- */
-async function notifyOnce(
-  deps: PollDeps,
-  finding: Finding,
-  options: { evaluatedAt: string; insightsGaveUp: boolean; expiresAtSec: number },
-): Promise<NotifyResult> {
-  const { store, notifier, logger, config } = deps;
-  const message = forChannel(
-    deps.config,
-    renderFindingAlert(finding, {
-      deploymentName: config.notifications.deploymentName,
-      maskPhoneNumbers: config.notifications.maskPhoneNumbers,
-      evaluatedAt: options.evaluatedAt,
-      insightsGaveUp: options.insightsGaveUp,
-    }),
-  );
-  const claim = await claimForRun(deps, message.dedupKey, options.expiresAtSec);
-  if (claim === 'already-sent') return 'duplicate';
-  if (claim === 'in-progress') return 'in-progress';
-  let messageId: string;
-  try {
-    ({ messageId } = await notifier.publish(message));
-  } catch (error) {
-    logger.error('Publishing an alert failed; it will be retried next run', {
-      dedupKey: message.dedupKey,
-      error: (error as Error).message,
-    });
-    await store.releaseAlert(message.dedupKey).catch(() => {
-      // If the release fails too, the claim expires with this run's time and is taken over.
-    });
-    return 'failed';
-  }
-  await store.completeAlert(message.dedupKey, {
-    nowMs: deps.now().getTime(),
-    messageId,
-    expiresAtSec: options.expiresAtSec,
-  });
-  logger.info('Alert published', {
-    dedupKey: message.dedupKey,
-    rule: finding.ruleId,
-    severity: finding.severity,
-    messageId,
-  });
-  return 'published';
+  evaluatedAt: string,
+  alreadySent: number,
+): Notice {
+  const { config } = deps;
+  return {
+    key: `zentrunk-alerts:catch-up-summary#${deps.runId}`,
+    kind: 'catch-up-summary',
+    ruleId: 'catch-up-summary',
+    silenceSubject: null,
+    whenSilenced: 'record',
+    render: () =>
+      renderCatchUpSummary(
+        overflow.map((o) => o.finding),
+        {
+          deploymentName: config.notifications.deploymentName,
+          runId: deps.runId,
+          evaluatedAt,
+          alreadySent,
+        },
+      ),
+    covers: overflow.map((o) => o.dedupKey),
+    outbox: true,
+    logFields: { findings: overflow.length },
+  };
 }

@@ -1,7 +1,5 @@
-import { alertDedupKey } from '../alert-message';
 import { toChatNotification } from '../chat-notification';
 import type { AlertConfig } from '../config/schema';
-import type { Finding } from '../finding';
 import type { AlertMessage, CallSource, ClaimResult, Logger, Notifier, StateStore } from '../ports';
 
 /**
@@ -35,6 +33,8 @@ export interface PollSummary {
   insightsFetched: number;
   insightsNotReady: number;
   insightsErrors: number;
+  /** Insights requests Plivo refused for that call (a 4xx other than 404/401/429). */
+  insightsRefused: number;
   insightsGaveUp: number;
   insightsDeferredForTime: number;
   findings: number;
@@ -43,7 +43,13 @@ export interface PollSummary {
   alertsPublishedByRule: Record<string, number>;
   duplicatesSuppressed: number;
   alertsInProgressElsewhere: number;
+  /** Notices the channel did not accept this run (each fails the run; they stay owed). */
   publishFailures: number;
+  /** Why, one line per failed notice (its key and the channel's words). */
+  publishFailureReasons: string[];
+  /** Notices set aside this run after the channel refused them run after run. */
+  alertsDeadLettered: number;
+  deadLetters: Array<{ key: string; subject: string; reason: string }>;
   /** Findings muted by a silence or quiet period: recorded as notified, never sent. */
   alertsSilenced: number;
   alertsSilencedByRule: Record<string, number>;
@@ -78,6 +84,7 @@ export function emptySummary(runId: string): PollSummary {
     insightsFetched: 0,
     insightsNotReady: 0,
     insightsErrors: 0,
+    insightsRefused: 0,
     insightsGaveUp: 0,
     insightsDeferredForTime: 0,
     findings: 0,
@@ -87,6 +94,9 @@ export function emptySummary(runId: string): PollSummary {
     duplicatesSuppressed: 0,
     alertsInProgressElsewhere: 0,
     publishFailures: 0,
+    publishFailureReasons: [],
+    alertsDeadLettered: 0,
+    deadLetters: [],
     alertsSilenced: 0,
     alertsSilencedByRule: {},
     findingsGrouped: 0,
@@ -115,15 +125,6 @@ export function forChannel(config: AlertConfig, message: AlertMessage): AlertMes
     : message;
 }
 
-export type NotifyResult =
-  | 'published'
-  | 'duplicate'
-  | 'in-progress'
-  | 'failed'
-  | 'claimed-for-summary'
-  | 'claimed-for-group'
-  | 'silenced';
-
 /**
  * Claims `key` for this run (conditional put). The claim's in-progress expiry is the run's
  * remaining time, so a claim left by a run that died is taken over by the next one.
@@ -135,19 +136,4 @@ export function claimForRun(deps: PollDeps, key: string, expiresAtSec: number): 
     inProgressUntilMs: nowMs + Math.max(deps.remainingTimeMs(), 1000),
     expiresAtSec,
   });
-}
-
-/** Claims a finding past the alert budget; it is sent (and completed) with the summary. */
-export async function claimForSummary(
-  deps: PollDeps,
-  finding: Finding,
-  expiresAtSec: number,
-  overflow: Array<{ finding: Finding; dedupKey: string }>,
-): Promise<NotifyResult> {
-  const dedupKey = alertDedupKey(finding);
-  const claim = await claimForRun(deps, dedupKey, expiresAtSec);
-  if (claim === 'already-sent') return 'duplicate';
-  if (claim === 'in-progress') return 'in-progress';
-  overflow.push({ finding, dedupKey });
-  return 'claimed-for-summary';
 }

@@ -55,41 +55,44 @@ beforeEach(() => {
 });
 
 describe('claimAlert', () => {
-  it('claims with one conditional put covering absent, expired and stale in-progress records', async () => {
-    ddb.on(PutCommand).resolves({});
+  it('claims with one conditional update covering absent, expired, stale in-progress and refused records', async () => {
+    ddb.on(UpdateCommand).resolves({});
     await expect(makeStore().claimAlert('rule:abc', claimOpts)).resolves.toBe('claimed');
-    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
     expect(ddb).not.toHaveReceivedCommand(GetCommand);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TABLE,
-      Item: expect.objectContaining({
-        pk: 'alert#rule:abc',
-        sk: 'alert',
-        status: 'IN_PROGRESS',
-        inProgressUntil: NOW_MS + 60_000,
-        claimedAt: NOW_MS,
-        expiresAt: NOW_SEC + 86_400,
-      }),
+      Key: { pk: 'alert#rule:abc', sk: 'alert' },
       ConditionExpression:
-        'attribute_not_exists(#pk) OR #ttl < :nowSec OR (#status = :inProgress AND #until < :nowMs)',
-      ExpressionAttributeValues: { ':nowSec': NOW_SEC, ':nowMs': NOW_MS, ':inProgress': 'IN_PROGRESS' },
+        'attribute_not_exists(#pk) OR #ttl < :nowSec OR (#status = :inProgress AND #until < :nowMs) OR #status = :rejected',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':nowSec': NOW_SEC,
+        ':nowMs': NOW_MS,
+        ':untilMs': NOW_MS + 60_000,
+        ':expiresAt': NOW_SEC + 86_400,
+        ':inProgress': 'IN_PROGRESS',
+        ':rejected': 'REJECTED',
+      }),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('tells already-sent from in-progress from the failed put alone', async () => {
+  it('tells already-sent, in-progress and dead-letter apart from the failed update alone', async () => {
     const store = makeStore();
     ddb
-      .on(PutCommand)
+      .on(UpdateCommand)
       .rejectsOnce(conditionFailed({ status: { S: 'COMPLETED' } }))
-      .rejectsOnce(conditionFailed({ status: { S: 'IN_PROGRESS' } }));
+      .rejectsOnce(conditionFailed({ status: { S: 'IN_PROGRESS' } }))
+      .rejectsOnce(conditionFailed({ status: { S: 'DEAD_LETTER' } }));
     await expect(store.claimAlert('k', claimOpts)).resolves.toBe('already-sent');
     await expect(store.claimAlert('k', claimOpts)).resolves.toBe('in-progress');
+    await expect(store.claimAlert('k', claimOpts)).resolves.toBe('dead-letter');
     expect(ddb).not.toHaveReceivedCommand(GetCommand);
   });
 
   it('falls back to a consistent read when the server returns no old item', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({ Item: { pk: 'alert#k', sk: 'alert', status: 'COMPLETED' } });
     await expect(makeStore().claimAlert('k', claimOpts)).resolves.toBe('already-sent');
     expect(ddb).toHaveReceivedCommandWith(GetCommand, {
@@ -102,7 +105,7 @@ describe('claimAlert', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), {
       name: 'ProvisionedThroughputExceededException',
     });
-    ddb.on(PutCommand).rejects(throttled);
+    ddb.on(UpdateCommand).rejects(throttled);
     const error = await makeStore()
       .claimAlert('k', claimOpts)
       .catch((e: unknown) => e);
@@ -133,17 +136,60 @@ describe('completeAlert and releaseAlert', () => {
 
   it('releases only its own in-progress claim and ignores a failed condition', async () => {
     const store = makeStore();
-    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
     ddb.on(DeleteCommand).rejects(conditionFailed());
     await store.claimAlert('k', claimOpts);
-    await expect(store.releaseAlert('k')).resolves.toBeUndefined();
-    const claimId = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item?.claimId;
+    await expect(store.releaseAlert('k')).resolves.toBe(0);
+    const claimId = ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':claimId'];
     expect(typeof claimId).toBe('string');
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
       Key: { pk: 'alert#k', sk: 'alert' },
       ConditionExpression: '#status = :inProgress AND #claimId = :claimId',
       ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':claimId': claimId },
     });
+  });
+
+  it('counts a refusal on the record instead of deleting it, and returns the count', async () => {
+    const store = makeStore();
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({})
+      .resolvesOnce({ Attributes: { rejections: 2 } });
+    await store.claimAlert('k', claimOpts);
+    await expect(store.releaseAlert('k', { reason: 'InvalidParameter: too long' })).resolves.toBe(2);
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
+    const release = ddb.commandCalls(UpdateCommand)[1]?.args[0].input;
+    expect(release?.UpdateExpression).toContain('ADD rejections :one');
+    expect(release?.ExpressionAttributeValues).toMatchObject({
+      ':rejected': 'REJECTED',
+      ':reason': 'InvalidParameter: too long',
+    });
+  });
+});
+
+describe('dead letters and the outbox', () => {
+  it('sets a notice aside: a listing entry, then the record marked DEAD_LETTER', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    await makeStore().deadLetterAlert('k', {
+      subject: 'S',
+      reason: 'InvalidParameter',
+      rejections: 3,
+      nowMs: NOW_MS,
+      expiresAtSec: NOW_SEC + 10,
+    });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: 'deadletter#poller', sk: 'k', reported: false, rejections: 3 }),
+    });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'alert#k', sk: 'alert' },
+      ExpressionAttributeValues: expect.objectContaining({ ':deadLetter': 'DEAD_LETTER' }),
+    });
+  });
+
+  it('rejects an outbox entry without a message instead of sending nothing', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'outbox#poller', sk: 'k', covers: [] }] });
+    await expect(makeStore().listOutbox()).rejects.toMatchObject({ kind: 'invalid-item' });
   });
 });
 
