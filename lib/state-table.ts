@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../functions/adapters/dynamodb/table-definition';
 
@@ -8,6 +9,22 @@ const ATTRIBUTE_TYPES = {
   N: AttributeType.NUMBER,
   B: AttributeType.BINARY,
 } as const;
+
+/**
+ * The DynamoDB actions DynamoDbStateStore (functions/adapters/dynamodb/dynamodb-state-store.ts)
+ * calls, one per document-client command it sends: item reads and writes, Query on the table
+ * itself (no index) and the batch forms. No Scan, DescribeTable, ConditionCheckItem or stream
+ * reads. A test compares this list with the commands in that file.
+ */
+export const STATE_STORE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
 
 /**
  * The poller's cursor, dedup claims and pending-insights items. Built from STATE_TABLE_KEYS,
@@ -27,6 +44,8 @@ export class StateTable extends Construct {
       sortKey: { name: STATE_TABLE_KEYS.sortKey.name, type: ATTRIBUTE_TYPES[STATE_TABLE_KEYS.sortKey.type] },
       timeToLiveAttribute: STATE_TABLE_KEYS.ttlAttribute,
       billingMode: BillingMode.PAY_PER_REQUEST,
+      // The AWS managed key: callers need no KMS permissions (a customer managed key would
+      // have to be granted in grantStateStore too).
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Losing the cursor would re-read the first-run lookback and the dedup claims would let
@@ -34,5 +53,14 @@ export class StateTable extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.table = table;
+  }
+
+  /** Exactly what the state store needs, on this table only (the store queries no index). */
+  grantStateStore(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: [...STATE_STORE_ACTIONS],
+      resourceArns: [this.table.tableArn],
+    });
   }
 }

@@ -61,7 +61,7 @@ export class ZentrunkAlertsStack extends Stack {
       logRetentionDays: deployment.function.logRetentionDays,
       plivoApiBaseUrl: deployment.plivoApiBaseUrl,
       scheduleInterval,
-      stateTable: this.stateTable.table,
+      stateTable: this.stateTable,
       alertTopic: this.alertTopic,
       operationsTopic: operationsTopic.isAlertTopic ? undefined : operationsTopic,
       plivoCredentials: this.plivoCredentials,

@@ -12,8 +12,11 @@ import {
 } from '../../functions/core/config/project-config';
 import { ENV, METRICS } from '../../functions/poller/environment';
 import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH } from '../../lib/poller-function';
+import { REPO_ROOT } from '../../lib/project-paths';
 import { nagFindings, pollerAssetDir, REAL_POLLER_ENTRY, type Synthesized, synth } from './synth';
 import { arnOf, functionPermissions, logicalIdOf, ref, resourcesOf } from './template-queries';
+
+const STATE_STORE_SOURCE = join(REPO_ROOT, 'functions', 'adapters', 'dynamodb', 'dynamodb-state-store.ts');
 
 /** A config that exercises every option of the default layout (new topics, new secret). */
 const CONFIG: ProjectConfigInput = {
@@ -150,9 +153,11 @@ describe('poller function', () => {
     const actionsFor = (prefix: string) =>
       new Set(permissions.filter((p) => p.action.startsWith(prefix)).map((p) => p.action));
 
+    // The table only (no index is queried), and only the item operations the store calls: no
+    // Scan, DescribeTable, ConditionCheckItem or stream reads.
     expect(resourcesFor('dynamodb:')).toEqual([arnOf(ids.table)]);
-    expect([...actionsFor('dynamodb:')]).toEqual(
-      expect.arrayContaining([
+    expect(actionsFor('dynamodb:')).toEqual(
+      new Set([
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
@@ -177,6 +182,36 @@ describe('poller function', () => {
 
     const services = new Set(permissions.map((p) => p.action.split(':')[0]));
     expect(services).toEqual(new Set(['dynamodb', 'sns', 'kms', 'secretsmanager', 'logs', 'sqs']));
+  });
+
+  it('may call every DynamoDB command the state store sends, and no other', () => {
+    // The document-client commands the store adapter uses, and the IAM action each one needs.
+    const ACTION_OF: Record<string, string> = {
+      GetCommand: 'dynamodb:GetItem',
+      PutCommand: 'dynamodb:PutItem',
+      UpdateCommand: 'dynamodb:UpdateItem',
+      DeleteCommand: 'dynamodb:DeleteItem',
+      QueryCommand: 'dynamodb:Query',
+      ScanCommand: 'dynamodb:Scan',
+      BatchGetCommand: 'dynamodb:BatchGetItem',
+      BatchWriteCommand: 'dynamodb:BatchWriteItem',
+      TransactGetCommand: 'dynamodb:TransactGetItems',
+      TransactWriteCommand: 'dynamodb:TransactWriteItems',
+    };
+    const source = readFileSync(STATE_STORE_SOURCE, 'utf8');
+    const commands = [...new Set([...source.matchAll(/new (\w+Command)\(/g)].map((match) => match[1] ?? ''))];
+    expect(commands.length).toBeGreaterThan(0);
+    const unknown = commands.filter((command) => !ACTION_OF[command]);
+    expect(unknown).toEqual([]);
+    // The store queries the table itself, never an index.
+    expect(source).not.toMatch(/IndexName/);
+
+    const granted = new Set(
+      functionPermissions(template)
+        .permissions.filter((p) => p.action.startsWith('dynamodb:'))
+        .map((p) => p.action),
+    );
+    expect(granted).toEqual(new Set(commands.map((command) => ACTION_OF[command])));
   });
 });
 
