@@ -291,6 +291,18 @@ describe('state table', () => {
   });
 });
 
+/** The statements of a topic's policy that deny requests made without TLS. */
+function tlsDenials(topicId: string): unknown[] {
+  const policies = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy')).filter(
+    (policy) => JSON.stringify(policy.Properties?.Topics) === JSON.stringify([ref(topicId)]),
+  );
+  expect(policies).toHaveLength(1);
+  const document = policies[0]?.Properties?.PolicyDocument as { Statement: { Condition?: unknown }[] };
+  return document.Statement.filter((statement) =>
+    JSON.stringify(statement.Condition ?? {}).includes('SecureTransport'),
+  );
+}
+
 describe('alert topic', () => {
   it('is encrypted with its own rotating customer managed key', () => {
     template.hasResourceProperties('AWS::SNS::Topic', {
@@ -303,22 +315,17 @@ describe('alert topic', () => {
     });
   });
 
-  it('refuses publishing without TLS', () => {
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [ref(ids.alertTopic)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Sid: 'AllowPublishThroughSSLOnly',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 'sns:Publish',
-            Resource: ref(ids.alertTopic),
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
-        ]),
+  it('refuses every SNS action without TLS, not only publishing', () => {
+    expect(tlsDenials(ids.alertTopic)).toEqual([
+      {
+        Sid: 'DenyWithoutTLS',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:*',
+        Resource: ref(ids.alertTopic),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
-    });
+    ]);
   });
 
   it('has the configured subscriptions with their filter policies', () => {
@@ -382,11 +389,18 @@ describe('operations', () => {
       Protocol: 'email',
       Endpoint: 'platform@example.com',
     });
+    expect(tlsDenials(ids.opsTopic)).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:*',
+        Resource: ref(ids.opsTopic),
+      }),
+    ]);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [ref(ids.opsTopic)],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -404,6 +418,8 @@ describe('operations', () => {
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            // Only on behalf of alarms in this account (confused deputy).
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },
