@@ -26,6 +26,11 @@ export const STATE_STORE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 
+export interface StateTableProps {
+  /** DynamoDB deletion protection: the table cannot be deleted until it is turned off. */
+  readonly deletionProtection: boolean;
+}
+
 /**
  * The poller's cursor, dedup claims and pending-insights items. Built from STATE_TABLE_KEYS,
  * the definition the store adapter and the local table script use, so they cannot disagree.
@@ -33,7 +38,7 @@ export const STATE_STORE_ACTIONS = [
 export class StateTable extends Construct {
   readonly table: ITable;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: StateTableProps) {
     super(scope, id);
 
     const table = new Table(this, 'Table', {
@@ -51,6 +56,9 @@ export class StateTable extends Construct {
       // Losing the cursor would re-read the first-run lookback and the dedup claims would let
       // alerts go out twice: the table outlives the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // Retention covers the stack being destroyed; deletion protection also covers a delete
+      // by hand or by another tool (deployment.stateTable.deletionProtection).
+      deletionProtection: props.deletionProtection,
     });
     this.table = table;
   }

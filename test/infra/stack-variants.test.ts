@@ -189,6 +189,20 @@ describe('the committed stage configs', () => {
     expect(nagFindings(app)).toEqual([]);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    // Prod's table (cursor, dedup records) cannot be deleted by accident; dev's is throwaway.
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: stage === 'prod' });
+  });
+});
+
+describe('state table deletion protection', () => {
+  it('can be turned off in the config', () => {
+    const { template } = synth({
+      config: { deployment: { stateTable: { deletionProtection: false } } },
+      skipBundling: true,
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    // Still retained when the stack goes: protection and retention are independent.
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 });
 

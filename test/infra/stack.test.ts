@@ -289,6 +289,10 @@ describe('state table', () => {
   it('outlives the stack', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
+
+  it('has deletion protection on unless the config turns it off', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
 });
 
 /** The statements of a topic's policy that deny requests made without TLS. */
