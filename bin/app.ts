@@ -11,7 +11,11 @@ try {
     stage,
     configFile,
     // Absent without credentials: the stack is then environment-agnostic and synth still works.
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // Set but empty counts as absent (an empty account would make invalid asset bucket names).
+    env: {
+      account: process.env.CDK_DEFAULT_ACCOUNT || undefined,
+      region: process.env.CDK_DEFAULT_REGION || undefined,
+    },
   });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -1,5 +1,12 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  Effect,
+  Grant,
+  type IGrantable,
+  PolicyStatement,
+  ServicePrincipal,
+  StarPrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -11,8 +18,8 @@ export interface EncryptedTopicProps {
 }
 
 /**
- * An SNS topic encrypted with its own customer managed key (rotated yearly) that refuses
- * publishing over plain HTTP. A customer managed key, not aws/sns, because CloudWatch alarms
+ * An SNS topic encrypted with its own customer managed key (rotated yearly) that refuses every
+ * request made over plain HTTP. A customer managed key, not aws/sns, because CloudWatch alarms
  * can only publish to an encrypted topic whose key policy lets them.
  */
 export class EncryptedTopic extends Construct {
@@ -32,8 +39,19 @@ export class EncryptedTopic extends Construct {
     this.topic = new Topic(this, 'Topic', {
       displayName: props.displayName,
       masterKey: this.key,
-      enforceSSL: true,
+      // Not `enforceSSL`: the statement it adds denies only sns:Publish without TLS, and leaves
+      // Subscribe, SetTopicAttributes and the rest open to plain HTTP.
     });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyWithoutTLS',
+        effect: Effect.DENY,
+        principals: [new StarPrincipal()],
+        actions: ['sns:*'],
+        resources: [this.topic.topicArn],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
   }
 
   /** sns:Publish on this topic and the two key operations publishing needs, nothing wider. */
@@ -74,6 +92,9 @@ export class EncryptedTopic extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         // In a key policy, "*" means this key.
         resources: ['*'],
+        // Only on behalf of this account's alarms: another account's alarm pointed at this
+        // topic cannot make CloudWatch use the key (confused deputy).
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
   }

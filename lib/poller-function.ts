@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -13,6 +12,7 @@ import type { AlertTopic } from './alert-topic';
 import type { OperationsTopic } from './operations-topic';
 import { writeBundledFileCommand } from './bundled-file';
 import type { PlivoCredentials } from './plivo-credentials';
+import type { StateTable } from './state-table';
 
 /** The validated runtime config ships inside the bundle, at this path on the Lambda host. */
 export const ALERT_CONFIG_FILE_NAME = 'alert-config.json';
@@ -31,7 +31,7 @@ export interface PollerFunctionProps {
   readonly plivoApiBaseUrl: string;
   /** One schedule interval: a tick older than this is superseded by the next one. */
   readonly scheduleInterval: Duration;
-  readonly stateTable: ITable;
+  readonly stateTable: StateTable;
   readonly alertTopic: AlertTopic;
   /** Where the poller reports its own health; omitted when that is the alert topic. */
   readonly operationsTopic?: OperationsTopic;
@@ -100,7 +100,7 @@ export class PollerFunction extends Construct {
       maxEventAge: props.scheduleInterval,
       onFailure: new SqsDestination(this.failedRuns),
       environment: {
-        [ENV.stateTableName]: props.stateTable.tableName,
+        [ENV.stateTableName]: props.stateTable.table.tableName,
         [ENV.alertTopicArn]: props.alertTopic.topic.topicArn,
         [ENV.plivoCredentialsSecretArn]: props.plivoCredentials.secret.secretArn,
         [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
@@ -135,7 +135,7 @@ export class PollerFunction extends Construct {
       },
     });
 
-    props.stateTable.grantReadWriteData(this.function);
+    props.stateTable.grantStateStore(this.function);
     props.alertTopic.grantPublish(this.function);
     props.operationsTopic?.grantPublish(this.function);
     props.plivoCredentials.grantRead(this.function);

@@ -39,7 +39,9 @@ export class ZentrunkAlertsStack extends Stack {
     const timeout = Duration.seconds(deployment.function.timeoutSeconds);
 
     // Stateful: kept across deployments, never replaced by a code change.
-    this.stateTable = new StateTable(this, 'StateTable');
+    this.stateTable = new StateTable(this, 'StateTable', {
+      deletionProtection: deployment.stateTable.deletionProtection,
+    });
     this.alertTopic = new AlertTopic(this, 'AlertTopic', { config: deployment.alertTopic });
     this.plivoCredentials = new PlivoCredentials(this, 'PlivoCredentials', {
       config: deployment.plivoCredentials,
@@ -61,7 +63,7 @@ export class ZentrunkAlertsStack extends Stack {
       logRetentionDays: deployment.function.logRetentionDays,
       plivoApiBaseUrl: deployment.plivoApiBaseUrl,
       scheduleInterval,
-      stateTable: this.stateTable.table,
+      stateTable: this.stateTable,
       alertTopic: this.alertTopic,
       operationsTopic: operationsTopic.isAlertTopic ? undefined : operationsTopic,
       plivoCredentials: this.plivoCredentials,

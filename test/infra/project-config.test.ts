@@ -32,6 +32,7 @@ describe('deployment config', () => {
       plivoApiBaseUrl: DEFAULT_PLIVO_API_BASE_URL,
       plivoCredentials: {},
       alertTopic: { subscriptions: [] },
+      stateTable: { deletionProtection: true },
       operations: {
         topic: 'new',
         emails: [],

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
@@ -189,6 +190,20 @@ describe('the committed stage configs', () => {
     expect(nagFindings(app)).toEqual([]);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    // Prod's table (cursor, dedup records) cannot be deleted by accident; dev's is throwaway.
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: stage === 'prod' });
+  });
+});
+
+describe('state table deletion protection', () => {
+  it('can be turned off in the config', () => {
+    const { template } = synth({
+      config: { deployment: { stateTable: { deletionProtection: false } } },
+      skipBundling: true,
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    // Still retained when the stack goes: protection and retention are independent.
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 });
 
@@ -252,4 +267,39 @@ describe('an invalid config', () => {
       'deployment.function.timeoutSeconds: must be shorter than the schedule interval',
     );
   });
+});
+
+describe('bin/app.ts', () => {
+  it.each([
+    ['set but empty', { CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '' }],
+    ['unset', {}],
+  ])(
+    'synthesizes an environment-agnostic stack when CDK_DEFAULT_ACCOUNT/REGION are %s',
+    (_case, defaults) => {
+      const outdir = tempDir('cdk-out-app');
+      const env: NodeJS.ProcessEnv = { ...process.env, ...defaults };
+      if (!('CDK_DEFAULT_ACCOUNT' in defaults)) {
+        delete env.CDK_DEFAULT_ACCOUNT;
+        delete env.CDK_DEFAULT_REGION;
+      }
+      const result = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['bin/app.ts'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: {
+          ...env,
+          // As `cdk synth` with bundling skipped: only the template matters here.
+          CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }),
+          CDK_OUTDIR: outdir,
+        },
+      });
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+        artifacts: Record<string, { type: string; environment?: string }>;
+      };
+      expect(manifest.artifacts['zentrunk-alerts-dev']).toMatchObject({
+        type: 'aws:cloudformation:stack',
+        environment: 'aws://unknown-account/unknown-region',
+      });
+    },
+  );
 });

@@ -12,8 +12,11 @@ import {
 } from '../../functions/core/config/project-config';
 import { ENV, METRICS } from '../../functions/poller/environment';
 import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH } from '../../lib/poller-function';
+import { REPO_ROOT } from '../../lib/project-paths';
 import { nagFindings, pollerAssetDir, REAL_POLLER_ENTRY, type Synthesized, synth } from './synth';
 import { arnOf, functionPermissions, logicalIdOf, ref, resourcesOf } from './template-queries';
+
+const STATE_STORE_SOURCE = join(REPO_ROOT, 'functions', 'adapters', 'dynamodb', 'dynamodb-state-store.ts');
 
 /** A config that exercises every option of the default layout (new topics, new secret). */
 const CONFIG: ProjectConfigInput = {
@@ -150,9 +153,11 @@ describe('poller function', () => {
     const actionsFor = (prefix: string) =>
       new Set(permissions.filter((p) => p.action.startsWith(prefix)).map((p) => p.action));
 
+    // The table only (no index is queried), and only the item operations the store calls: no
+    // Scan, DescribeTable, ConditionCheckItem or stream reads.
     expect(resourcesFor('dynamodb:')).toEqual([arnOf(ids.table)]);
-    expect([...actionsFor('dynamodb:')]).toEqual(
-      expect.arrayContaining([
+    expect(actionsFor('dynamodb:')).toEqual(
+      new Set([
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
@@ -177,6 +182,36 @@ describe('poller function', () => {
 
     const services = new Set(permissions.map((p) => p.action.split(':')[0]));
     expect(services).toEqual(new Set(['dynamodb', 'sns', 'kms', 'secretsmanager', 'logs', 'sqs']));
+  });
+
+  it('may call every DynamoDB command the state store sends, and no other', () => {
+    // The document-client commands the store adapter uses, and the IAM action each one needs.
+    const ACTION_OF: Record<string, string> = {
+      GetCommand: 'dynamodb:GetItem',
+      PutCommand: 'dynamodb:PutItem',
+      UpdateCommand: 'dynamodb:UpdateItem',
+      DeleteCommand: 'dynamodb:DeleteItem',
+      QueryCommand: 'dynamodb:Query',
+      ScanCommand: 'dynamodb:Scan',
+      BatchGetCommand: 'dynamodb:BatchGetItem',
+      BatchWriteCommand: 'dynamodb:BatchWriteItem',
+      TransactGetCommand: 'dynamodb:TransactGetItems',
+      TransactWriteCommand: 'dynamodb:TransactWriteItems',
+    };
+    const source = readFileSync(STATE_STORE_SOURCE, 'utf8');
+    const commands = [...new Set([...source.matchAll(/new (\w+Command)\(/g)].map((match) => match[1] ?? ''))];
+    expect(commands.length).toBeGreaterThan(0);
+    const unknown = commands.filter((command) => !ACTION_OF[command]);
+    expect(unknown).toEqual([]);
+    // The store queries the table itself, never an index.
+    expect(source).not.toMatch(/IndexName/);
+
+    const granted = new Set(
+      functionPermissions(template)
+        .permissions.filter((p) => p.action.startsWith('dynamodb:'))
+        .map((p) => p.action),
+    );
+    expect(granted).toEqual(new Set(commands.map((command) => ACTION_OF[command])));
   });
 });
 
@@ -254,7 +289,23 @@ describe('state table', () => {
   it('outlives the stack', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
+
+  it('has deletion protection on unless the config turns it off', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
 });
+
+/** The statements of a topic's policy that deny requests made without TLS. */
+function tlsDenials(topicId: string): unknown[] {
+  const policies = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy')).filter(
+    (policy) => JSON.stringify(policy.Properties?.Topics) === JSON.stringify([ref(topicId)]),
+  );
+  expect(policies).toHaveLength(1);
+  const document = policies[0]?.Properties?.PolicyDocument as { Statement: { Condition?: unknown }[] };
+  return document.Statement.filter((statement) =>
+    JSON.stringify(statement.Condition ?? {}).includes('SecureTransport'),
+  );
+}
 
 describe('alert topic', () => {
   it('is encrypted with its own rotating customer managed key', () => {
@@ -268,22 +319,17 @@ describe('alert topic', () => {
     });
   });
 
-  it('refuses publishing without TLS', () => {
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [ref(ids.alertTopic)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Sid: 'AllowPublishThroughSSLOnly',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 'sns:Publish',
-            Resource: ref(ids.alertTopic),
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
-        ]),
+  it('refuses every SNS action without TLS, not only publishing', () => {
+    expect(tlsDenials(ids.alertTopic)).toEqual([
+      {
+        Sid: 'DenyWithoutTLS',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:*',
+        Resource: ref(ids.alertTopic),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
-    });
+    ]);
   });
 
   it('has the configured subscriptions with their filter policies', () => {
@@ -347,11 +393,18 @@ describe('operations', () => {
       Protocol: 'email',
       Endpoint: 'platform@example.com',
     });
+    expect(tlsDenials(ids.opsTopic)).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:*',
+        Resource: ref(ids.opsTopic),
+      }),
+    ]);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [ref(ids.opsTopic)],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -369,6 +422,8 @@ describe('operations', () => {
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            // Only on behalf of alarms in this account (confused deputy).
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },

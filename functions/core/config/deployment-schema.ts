@@ -269,6 +269,18 @@ const operationsSchema = z
     }
   });
 
+const stateTableSchema = z
+  .strictObject({
+    deletionProtection: z
+      .boolean()
+      .default(true)
+      .describe(
+        'DynamoDB deletion protection on the state table (cursor and dedup records): it cannot be ' +
+          'deleted, by hand or otherwise, until this is turned off. On unless set to false.',
+      ),
+  })
+  .prefault({});
+
 export const deploymentConfigSchema = z
   .strictObject({
     stackName: z
@@ -288,6 +300,7 @@ export const deploymentConfigSchema = z
       .describe("Plivo's API base URL."),
     plivoCredentials: plivoCredentialsSchema,
     alertTopic: alertTopicSchema,
+    stateTable: stateTableSchema,
     operations: operationsSchema,
   })
   .superRefine((deployment, ctx) => {
