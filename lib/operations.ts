@@ -34,7 +34,8 @@ type AlarmName =
   | 'poller-duration-near-timeout'
   | 'no-successful-poll'
   | 'failed-runs-queued'
-  | 'plivo-throttled';
+  | 'plivo-throttled'
+  | 'alerts-dead-lettered';
 
 /**
  * Watching the watcher: alarms on the poller's health (to the operations topic, on ALARM and on
@@ -132,6 +133,12 @@ export class Operations extends Construct {
           'lower plivo.maxRequestsPer5s or find what else uses the account.',
         { metric: poller(METRICS.plivoThrottled), threshold: 1, periods: throttledPeriods },
       ),
+      'alerts-dead-lettered': alarm(
+        'alerts-dead-lettered',
+        'SNS refused an alert for good, run after run, and the poller set it aside as a dead letter: nobody was ' +
+          'paged for it. The operations message names it; `zentrunk-alerts status` lists dead letters.',
+        { metric: poller(METRICS.alertsDeadLettered), threshold: 1 },
+      ),
     };
 
     const action = new SnsAction(props.topic);
@@ -191,6 +198,7 @@ export class Operations extends Construct {
           graph('Insights', [
             poller(METRICS.insightsFetched).with({ label: 'fetched' }),
             poller(METRICS.insightsNotReady).with({ label: 'not ready yet' }),
+            poller(METRICS.insightsRefused).with({ label: 'refused for the call' }),
           ]),
         ],
         [
@@ -200,6 +208,8 @@ export class Operations extends Construct {
             poller(METRICS.duplicatesSuppressed).with({ label: 'duplicates suppressed' }),
             poller(METRICS.alertsSilenced).with({ label: 'silenced' }),
             poller(METRICS.incidentNotices).with({ label: 'incident notices' }),
+            poller(METRICS.publishFailures).with({ label: 'publish failures' }),
+            poller(METRICS.alertsDeadLettered).with({ label: 'dead letters' }),
           ]),
           graph('Alerts by rule', [alertsByRule]),
           graph('Plivo API', [

@@ -37,6 +37,12 @@ export const METRICS = {
   /** Notices about incidents: alert groups and windowed rules (firing, updates, reminders, resolutions). */
   incidentNotices: 'IncidentNotices',
   recordsSkipped: 'RecordsSkipped',
+  /** Notices the channel refused in a run (each failed the run). */
+  publishFailures: 'PublishFailures',
+  /** Notices set aside after the channel refused them run after run. */
+  alertsDeadLettered: 'AlertsDeadLettered',
+  /** Insights requests Plivo refused for that call (judged on its CDR). */
+  insightsRefused: 'InsightsRefused',
   plivoErrors: 'PlivoErrors',
   plivoThrottled: 'PlivoThrottled',
   /** Seconds between now and the watermark after the run. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
 import { alertConfigSchema } from '../core/config/schema';
+import { reportDeadLetters } from '../core/health/dead-letters';
 import { trackRunHealth } from '../core/health/track-health';
 import type { RunOutcome } from '../core/health/run-health';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
@@ -65,6 +66,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       // A run that found another one holding the lease says nothing about health.
       if (summary.status !== 'skipped-lease-held') {
         await reportHealth(rt, rt.config, logger, runOutcome(summary));
+        await tellDeadLetters(rt, logger);
       }
       return summary;
     } catch (error) {
@@ -72,6 +74,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       logger.error('Poll run failed', { error: error as Error, summary });
       for (const line of pollMetricLines(summary, true, Date.now())) writeMetrics(line);
       await reportHealth(rt, rt.config, logger, { ok: false, ...classifyFailure(error) });
+      await tellDeadLetters(rt, logger);
       throw error;
     } finally {
       const after = rt.source.stats();
@@ -87,6 +90,16 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         ),
       );
     }
+  });
+}
+
+function tellDeadLetters(rt: PollerRuntime, logger: PollerInfrastructure['logger']) {
+  return reportDeadLetters({
+    store: rt.store,
+    opsNotifier: rt.opsNotifier,
+    logger,
+    deploymentName: rt.config.notifications.deploymentName,
+    now: new Date(),
   });
 }
 

@@ -430,9 +430,9 @@ describe('operations', () => {
     });
   });
 
-  it('has six alarms, each notifying the operations topic on ALARM and OK', () => {
+  it('has seven alarms, each notifying the operations topic on ALARM and OK', () => {
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([ref(ids.opsTopic)]);
       expect(alarm.Properties?.OKActions).toEqual([ref(ids.opsTopic)]);
@@ -500,6 +500,16 @@ describe('operations', () => {
       DatapointsToAlarm: 3,
       Threshold: 1,
       TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms as soon as an alert is set aside as a dead letter (nobody was paged for it)', () => {
+    expect(alarmProps('alerts-dead-lettered')).toMatchObject({
+      Namespace: METRICS.namespace,
+      MetricName: METRICS.alertsDeadLettered,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
   });
 

@@ -20,6 +20,9 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
     values[METRICS.alertsSilenced] = summary.alertsSilenced;
     values[METRICS.incidentNotices] = summary.groupNotices + summary.windowNotices;
     values[METRICS.recordsSkipped] = summary.recordsSkipped;
+    values[METRICS.publishFailures] = summary.publishFailures;
+    values[METRICS.alertsDeadLettered] = summary.alertsDeadLettered;
+    values[METRICS.insightsRefused] = summary.insightsRefused;
     if (summary.lagSeconds !== null) values[METRICS.pollLagSeconds] = summary.lagSeconds;
   }
   const lines = [

@@ -19,7 +19,7 @@ const ADVICE: Record<FailureKind, string[]> = {
   ],
   'alerts-not-publishing': [
     'Alerts are being found but SNS refuses them. Check the topic, its KMS key policy and the function role.',
-    'The alerts are kept and retried every run until they go out.',
+    'The alerts are kept and retried every run until they go out; one that SNS refuses for good (InvalidParameter) is set aside as a dead letter after notifications.deadLetterAfterRejections runs, and named in its own message.',
   ],
   'falling-behind': [
     'The poller is working off a backlog slower than calls arrive. Check Plivo throttling (PlivoThrottled metric) and the function duration.',
