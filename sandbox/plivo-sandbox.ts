@@ -98,6 +98,8 @@ export interface PlivoSandbox {
   addCalls(calls: readonly SandboxCall[]): void;
   /** Clears the request log and restarts the fault counters and the rate-limit window. */
   resetRequests(): void;
+  /** From now on accept only these credentials (a rotated token, another Auth ID). */
+  setCredentials(authId: string, authToken: string): void;
   close(): Promise<void>;
 }
 
@@ -474,6 +476,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
   const faults: SandboxFaults = { ...noFaults(), ...options.faults };
   const settings = { metaNext: options.metaNext ?? ('url' as MetaNextStyle) };
   const requests: SandboxRequest[] = [];
+  const accepted = { authId: options.authId, authToken: options.authToken };
   let apiCount = 0;
   let served: number[] = [];
   let closed = false;
@@ -508,7 +511,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     const unauthorized = (message: string) =>
       error(401, message, { 'WWW-Authenticate': 'Basic realm="Plivo API"' });
     if (!m) return unauthorized('authentication required: use HTTP Basic with your Auth ID and Auth Token');
-    if (id !== options.authId || token !== options.authToken)
+    if (id !== accepted.authId || token !== accepted.authToken)
       return unauthorized('invalid Auth ID or Auth Token');
     // The path names the account; credentials of one account never read another's.
     if (pathAuthId !== id) return unauthorized(`these credentials are not valid for account ${pathAuthId}`);
@@ -690,6 +693,9 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     settings,
     requests,
     addCalls,
+    setCredentials(authId, authToken) {
+      Object.assign(accepted, { authId, authToken });
+    },
     resetRequests() {
       requests.length = 0;
       apiCount = 0;

@@ -40,7 +40,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       runtime ??= createRuntime(infra, overrides);
       rt = await runtime;
     } catch (error) {
-      // Do not cache a failed start: the next run tries again (e.g. after the secret is set).
+      // Do not cache a failed start: the next run tries again.
       runtime = undefined;
       logger.error('Poller cannot start', { error: error as Error });
       for (const line of pollMetricLines(null, true, Date.now())) writeMetrics(line);
@@ -49,18 +49,23 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     }
 
     logger.info('Poll run starting', { scheduledAt: event.time ?? null });
-    const before = rt.source.stats();
+    const before = rt.plivo.stats();
     try {
-      const summary = await poll({
-        source: rt.source,
-        store: rt.store,
-        notifier: rt.notifier,
+      // With the current Plivo credentials; once more if Plivo rejects them and the secret changed.
+      const summary = await rt.plivo.run(
+        (source) =>
+          poll({
+            source,
+            store: rt.store,
+            notifier: rt.notifier,
+            logger,
+            config: rt.config,
+            now: () => new Date(),
+            remainingTimeMs: () => context.getRemainingTimeInMillis(),
+            runId,
+          }),
         logger,
-        config: rt.config,
-        now: () => new Date(),
-        remainingTimeMs: () => context.getRemainingTimeInMillis(),
-        runId,
-      });
+      );
       logger.info('Poll run finished', { summary });
       for (const line of pollMetricLines(summary, false, Date.now())) writeMetrics(line);
       // A run that found another one holding the lease says nothing about health.
@@ -77,7 +82,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       await tellDeadLetters(rt, logger);
       throw error;
     } finally {
-      const after = rt.source.stats();
+      const after = rt.plivo.stats();
       writeMetrics(
         plivoMetricLine(
           {

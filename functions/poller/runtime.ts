@@ -1,16 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbStateStore } from '../adapters/dynamodb/dynamodb-state-store';
 import { JsonLogger } from '../adapters/logging/json-logger';
 import { PlivoClient } from '../adapters/plivo/plivo-client';
-import { credentialsFromEnv, credentialsFromSecret } from '../adapters/secrets/plivo-credentials';
+import { RateLimiter } from '../adapters/plivo/rate-limiter';
+import {
+  type CredentialsSource,
+  credentialsFromEnv,
+  SecretCredentials,
+  StaticCredentials,
+} from '../adapters/secrets/plivo-credentials';
 import { SnsNotifier } from '../adapters/sns/sns-notifier';
 import { loadRuntimeConfigFile } from '../core/config/project-config';
 import type { AlertConfig } from '../core/config/schema';
 import type { Notifier, StateStore } from '../core/ports';
 import { DEFAULT_PLIVO_API_BASE_URL, ENV } from './environment';
+import { PlivoConnection } from './plivo-connection';
 
 /** What the poller needs before it reads any config: state, notifiers, logs. */
 export interface PollerInfrastructure {
@@ -24,7 +31,8 @@ export interface PollerInfrastructure {
 /** Everything a poll run needs, built once per Lambda container. */
 export interface PollerRuntime extends PollerInfrastructure {
   config: AlertConfig;
-  source: PlivoClient;
+  /** The Plivo client for the current credentials (never kept for the container's life). */
+  plivo: PlivoConnection;
 }
 
 /** What the local runner and tests swap; everything else comes from the environment. */
@@ -33,6 +41,8 @@ export interface RuntimeOverrides {
   notifier?: Notifier;
   opsNotifier?: Notifier;
   logger?: JsonLogger;
+  /** Reads PLIVO_CREDENTIALS_SECRET_ARN (default: a new client; tests pass a mocked one). */
+  secretsManager?: SecretsManagerClient;
   /** Where CloudWatch EMF metric lines go (default: the logger's stdout). */
   writeMetrics?: (line: string) => void;
 }
@@ -90,7 +100,10 @@ export function createInfrastructure(overrides: RuntimeOverrides = {}): PollerIn
   return { store, notifier, opsNotifier, logger };
 }
 
-/** Adds the validated config and the Plivo client (which may need Secrets Manager). */
+/**
+ * Adds the validated config and the Plivo connection. The credentials are not read here: each
+ * run reads the current ones (see PlivoConnection), so a rotated secret reaches a warm container.
+ */
 export async function createRuntime(
   infra: PollerInfrastructure,
   overrides: RuntimeOverrides = {},
@@ -99,24 +112,27 @@ export async function createRuntime(
   const config = loadRuntimeConfigFile(required(env, ENV.alertConfigFile));
   const baseUrl = checkPlivoBaseUrl(env[ENV.plivoApiBaseUrl] || DEFAULT_PLIVO_API_BASE_URL);
 
-  let credentials = credentialsFromEnv(env);
-  if (!credentials) {
+  let credentials: CredentialsSource;
+  const fromEnv = credentialsFromEnv(env);
+  if (fromEnv) {
+    credentials = new StaticCredentials(fromEnv);
+  } else {
     const secretArn = env[ENV.plivoCredentialsSecretArn];
     if (!secretArn) {
       throw new RuntimeConfigError(
         `No Plivo credentials: set ${ENV.plivoAuthId} and ${ENV.plivoAuthToken}, or ${ENV.plivoCredentialsSecretArn}`,
       );
     }
-    credentials = await credentialsFromSecret(new SecretsManagerClient({}), secretArn);
+    credentials = new SecretCredentials({ secretArn, client: overrides.secretsManager });
   }
-  infra.logger.addSecret(credentials.authToken);
 
-  const source = new PlivoClient({
-    baseUrl,
-    authId: credentials.authId,
-    authToken: credentials.authToken,
-    config: config.plivo,
-    logger: infra.logger,
+  // One budget for the account, whichever credentials the client of the moment holds.
+  const limiter = new RateLimiter({ maxRequests: config.plivo.maxRequestsPer5s });
+  const plivo = new PlivoConnection({
+    credentials,
+    secrets: infra.logger,
+    createClient: ({ authId, authToken }) =>
+      new PlivoClient({ baseUrl, authId, authToken, config: config.plivo, logger: infra.logger, limiter }),
   });
-  return { ...infra, config, source };
+  return { ...infra, config, plivo };
 }

@@ -77,6 +77,8 @@ export interface PlivoClientOptions {
   random?: () => number;
   now?: () => number;
   maxPages?: number;
+  /** Share one limiter between clients of the same account (e.g. after new credentials). */
+  limiter?: RateLimiter;
 }
 
 /** UTC `YYYY-MM-DD HH:MM:SS`, the format of Plivo's end_time filters. */
@@ -245,11 +247,13 @@ export class PlivoClient implements CallSource {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
-    this.limiter = new RateLimiter({
-      maxRequests: options.config.maxRequestsPer5s,
-      now: this.now,
-      sleep: this.sleep,
-    });
+    this.limiter =
+      options.limiter ??
+      new RateLimiter({
+        maxRequests: options.config.maxRequestsPer5s,
+        now: this.now,
+        sleep: this.sleep,
+      });
   }
 
   stats(): PlivoClientStats {
