@@ -68,6 +68,8 @@ export interface DeadLetter {
   deadLetteredAt: string;
   /** Whether an operations message has named it yet. */
   reported: boolean;
+  /** The findings it stood for, when it was a catch-up summary. */
+  covers: string[];
 }
 
 /**
@@ -108,7 +110,14 @@ export interface StateStore {
   /** Sets a claimed notice aside for good: never claimed again, listed with its reason. */
   deadLetterAlert(
     key: string,
-    letter: { subject: string; reason: string; rejections: number; nowMs: number; expiresAtSec: number },
+    letter: {
+      subject: string;
+      reason: string;
+      rejections: number;
+      covers?: readonly string[];
+      nowMs: number;
+      expiresAtSec: number;
+    },
   ): Promise<void>;
   /** Dead letters of this poller still within their retention. */
   listDeadLetters(): Promise<DeadLetter[]>;

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
 import { alertConfigSchema } from '../core/config/schema';
-import { reportDeadLetters } from '../core/health/dead-letters';
 import { trackRunHealth } from '../core/health/track-health';
 import type { RunOutcome } from '../core/health/run-health';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
-import { classifyFailure, runOutcome } from './classify-failure';
+import { classifyFailure } from './classify-failure';
 import type { LambdaContext, ScheduledEvent } from './lambda-types';
+import { type ReportRunDeps, reportRun } from './report-run';
 import {
   createInfrastructure,
   createRuntime,
@@ -28,6 +28,15 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
   let infra: PollerInfrastructure | undefined;
   let runtime: Promise<PollerRuntime> | undefined;
   const writeMetrics = overrides.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
+
+  const reportDeps = (rt: PollerRuntime, logger: PollerInfrastructure['logger']): ReportRunDeps => ({
+    store: rt.store,
+    opsNotifier: rt.opsNotifier,
+    logger,
+    config: rt.config,
+    writeMetrics,
+    now: () => new Date(),
+  });
 
   return middy<ScheduledEvent, PollSummary>().handler(async (event, context: LambdaContext) => {
     const runId = context.awsRequestId || randomUUID();
@@ -67,19 +76,12 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         logger,
       );
       logger.info('Poll run finished', { summary });
-      for (const line of pollMetricLines(summary, false, Date.now())) writeMetrics(line);
-      // A run that found another one holding the lease says nothing about health.
-      if (summary.status !== 'skipped-lease-held') {
-        await reportHealth(rt, rt.config, logger, runOutcome(summary));
-        await tellDeadLetters(rt, logger);
-      }
+      await reportRun(reportDeps(rt, logger), { summary, error: null });
       return summary;
     } catch (error) {
       const summary = (error as { summary?: PollSummary }).summary ?? null;
       logger.error('Poll run failed', { error: error as Error, summary });
-      for (const line of pollMetricLines(summary, true, Date.now())) writeMetrics(line);
-      await reportHealth(rt, rt.config, logger, { ok: false, ...classifyFailure(error) });
-      await tellDeadLetters(rt, logger);
+      await reportRun(reportDeps(rt, logger), { summary, error });
       throw error;
     } finally {
       const after = rt.plivo.stats();
@@ -95,16 +97,6 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         ),
       );
     }
-  });
-}
-
-function tellDeadLetters(rt: PollerRuntime, logger: PollerInfrastructure['logger']) {
-  return reportDeadLetters({
-    store: rt.store,
-    opsNotifier: rt.opsNotifier,
-    logger,
-    deploymentName: rt.config.notifications.deploymentName,
-    now: new Date(),
   });
 }
 

@@ -48,7 +48,10 @@ export interface CrashInjectorOptions {
  * of the findings it carries (each of them is recorded as sent once the summary went out).
  */
 export function notifiedKeysOf(message: AlertMessage): string[] {
-  if (message.json.kind !== 'catch-up-summary') return [message.dedupKey];
+  if (message.json.kind !== 'catch-up-summary') {
+    // A group or window notice: its own claim key (the dedup key is shared by the incident's notices).
+    return [typeof message.json.noticeKey === 'string' ? message.json.noticeKey : message.dedupKey];
+  }
   const calls = message.json.calls;
   if (!Array.isArray(calls)) return [];
   return calls.flatMap((entry: unknown) => {

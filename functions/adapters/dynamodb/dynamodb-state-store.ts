@@ -7,7 +7,7 @@
  *   alert dedup      alert#<dedupKey>     alert         status (IN_PROGRESS | COMPLETED | REJECTED | DEAD_LETTER),
  *                                                        inProgressUntil (ms), claimId, claimedAt (ms), messageId,
  *                                                        sentAt (ms), rejections, lastRejection, expiresAt
- *   dead letter      deadletter#<poller>  <dedupKey>    subject, reason, rejections, deadLetteredAt, reported, expiresAt
+ *   dead letter      deadletter#<poller>  <dedupKey>    subject, reason, rejections, covers, deadLetteredAt, reported, expiresAt
  *   outbox           outbox#<poller>      <dedupKey>    message (map), covers (list of dedup keys), expiresAt
  *   alert group      group#<poller>       <group id>    body (GroupState), version, expiresAt
  *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
@@ -325,7 +325,14 @@ export class DynamoDbStateStore implements StateStore {
 
   async deadLetterAlert(
     key: string,
-    letter: { subject: string; reason: string; rejections: number; nowMs: number; expiresAtSec: number },
+    letter: {
+      subject: string;
+      reason: string;
+      rejections: number;
+      covers?: readonly string[];
+      nowMs: number;
+      expiresAtSec: number;
+    },
   ): Promise<void> {
     const deadLetteredAt = new Date(letter.nowMs).toISOString();
     // The listing entry first: a crash in between leaves the alert claimable, so at worst it
@@ -340,6 +347,7 @@ export class DynamoDbStateStore implements StateStore {
             subject: letter.subject,
             reason: letter.reason,
             rejections: letter.rejections,
+            covers: [...(letter.covers ?? [])],
             deadLetteredAt,
             reported: false,
             [TTL]: letter.expiresAtSec,
@@ -376,6 +384,7 @@ export class DynamoDbStateStore implements StateStore {
       rejections: typeof item.rejections === 'number' ? item.rejections : 0,
       deadLetteredAt: typeof item.deadLetteredAt === 'string' ? item.deadLetteredAt : '',
       reported: item.reported === true,
+      covers: Array.isArray(item.covers) ? item.covers.filter((k): k is string => typeof k === 'string') : [],
     }));
   }
 

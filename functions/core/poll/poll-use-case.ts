@@ -422,7 +422,7 @@ function catchUpNotice(
 ): Notice {
   const { config } = deps;
   return {
-    key: `zentrunk-alerts:catch-up-summary#${deps.runId}`,
+    key: `zentrunk-alerts:catch-up#${deps.runId}`,
     kind: 'catch-up-summary',
     ruleId: 'catch-up-summary',
     silenceSubject: null,

@@ -104,7 +104,15 @@ export async function sendNotice(ctx: SendContext, notice: Notice): Promise<Send
 
   if (silence) return recordSilenced(ctx, notice, silence);
 
-  const message = forChannel(config, notice.render());
+  const rendered = notice.render();
+  // Machine subscribers (and the soak's accounting) can tell this exact notice apart from the
+  // others of the same alert: a group's dedup key is shared by its firing, updates and resolution.
+  const message = forChannel(
+    config,
+    notice.key === rendered.dedupKey
+      ? rendered
+      : { ...rendered, json: { ...rendered.json, noticeKey: notice.key } },
+  );
   if (notice.outbox) {
     await store.putOutbox({ key: notice.key, message, covers: [...(notice.covers ?? [])] }, expiresAtSec);
   }
@@ -211,6 +219,7 @@ async function publishFailed(
     subject: message.subject,
     reason: error.message,
     rejections,
+    covers: notice.covers,
     nowMs: deps.now().getTime(),
     expiresAtSec,
   });

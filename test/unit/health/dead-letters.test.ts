@@ -9,6 +9,7 @@ const letter = (key: string, reported = false): DeadLetter => ({
   rejections: 3,
   deadLetteredAt: '2026-11-20T11:55:00.000Z',
   reported,
+  covers: [],
 });
 
 function harness(letters: DeadLetter[], publishFails = false) {

@@ -1,0 +1,49 @@
+import { pollMetricLines } from '../adapters/logging/emf-metrics';
+import type { AlertConfig } from '../core/config/schema';
+import { reportDeadLetters } from '../core/health/dead-letters';
+import type { RunOutcome } from '../core/health/run-health';
+import { trackRunHealth } from '../core/health/track-health';
+import type { PollSummary } from '../core/poll/poll-use-case';
+import type { Logger, Notifier, StateStore } from '../core/ports';
+import { classifyFailure, runOutcome } from './classify-failure';
+
+export interface ReportRunDeps {
+  store: StateStore;
+  /** Where the poller's own messages go (the operations topic, or the alert topic). */
+  opsNotifier: Notifier;
+  logger: Logger;
+  config: AlertConfig;
+  /** Where CloudWatch EMF metric lines go. */
+  writeMetrics: (line: string) => void;
+  now: () => Date;
+}
+
+/**
+ * What every finished run tells the world, so that no failure is silent: its EMF metrics
+ * (PollFailed, PublishFailures, AlertsDeadLettered...), its effect on the poller's health (one
+ * operations message when a failure streak starts, one when it ends), and one operations
+ * message naming new dead letters. Used by the Lambda handler and by the soak, so the soak
+ * checks what is deployed. Never throws.
+ */
+export async function reportRun(
+  deps: ReportRunDeps,
+  result: { summary: PollSummary | null; error: unknown },
+): Promise<RunOutcome | null> {
+  const failed = result.error !== null && result.error !== undefined;
+  for (const line of pollMetricLines(result.summary, failed, deps.now().getTime())) deps.writeMetrics(line);
+  // A run that found another one holding the lease says nothing about health.
+  if (!failed && result.summary?.status === 'skipped-lease-held') return null;
+  const outcome: RunOutcome = failed
+    ? { ok: false, ...classifyFailure(result.error) }
+    : runOutcome(result.summary as PollSummary);
+  const common = {
+    store: deps.store,
+    opsNotifier: deps.opsNotifier,
+    logger: deps.logger,
+    deploymentName: deps.config.notifications.deploymentName,
+    now: deps.now(),
+  };
+  await trackRunHealth({ ...common, operations: deps.config.operations }, outcome);
+  await reportDeadLetters(common);
+  return outcome;
+}
