@@ -1,6 +1,7 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import { asciiSubject } from '../../core/alert-message';
 import type { AlertMessage, Notifier } from '../../core/ports';
+import { attributeValue, cutText, cutUtf8, plainLine, plainText } from '../../core/untrusted-text';
 
 export interface SnsNotifierOptions {
   topicArn: string;
@@ -89,20 +90,16 @@ export function isRetryablePublishError(error: unknown): boolean {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** Cuts text to at most `maxBytes` of UTF-8 without splitting a character. */
+/** Cuts text to at most `maxBytes` of UTF-8 without splitting a character, and says so. */
 function truncateBytes(text: string, maxBytes: number): string {
   if (bytes(text) <= maxBytes) return text;
-  const room = Math.max(0, maxBytes - bytes(TRUNCATED_NOTE));
-  const cut = Buffer.from(text, 'utf8')
-    .subarray(0, room)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
-  return `${cut}${TRUNCATED_NOTE}`;
+  return `${cutUtf8(text, Math.max(0, maxBytes - bytes(TRUNCATED_NOTE)))}${TRUNCATED_NOTE}`;
 }
 
 /**
  * Attribute names SNS accepts (letters, digits, `_ - .`, no reserved AWS/Amazon prefix); values
- * must be non-empty. Anything else would make SNS reject the whole alert, so it is dropped.
+ * one short line (`attributeValue`) and non-empty. Anything else would make SNS reject the whole
+ * alert, so it is dropped.
  */
 export function snsMessageAttributes(
   attributes: Record<string, string>,
@@ -111,10 +108,11 @@ export function snsMessageAttributes(
   let count = 0;
   for (const [name, value] of Object.entries(attributes)) {
     if (count >= MAX_ATTRIBUTES) break;
-    if (typeof value !== 'string' || value.trim() === '') continue;
+    const clean = typeof value === 'string' ? attributeValue(value) : '';
+    if (clean === '') continue;
     if (!/^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,254}[A-Za-z0-9_-])?$/.test(name) || name.includes('..')) continue;
     if (/^(aws|amazon)\./i.test(name)) continue;
-    out[name] = { DataType: 'String', StringValue: value };
+    out[name] = { DataType: 'String', StringValue: clean };
     count += 1;
   }
   return out;
@@ -125,6 +123,12 @@ export function snsSubject(subject: string): string {
   return asciiSubject(subject) || FALLBACK_SUBJECT;
 }
 
+/** The SMS: one line of at most 160 characters, never a broken character, never empty. */
+export function smsText(message: AlertMessage): string {
+  const line = plainLine(message.shortText).replace(/\s+/g, ' ').trim();
+  return cutText(line, SMS_MAX) || snsSubject(message.subject);
+}
+
 /** The per-protocol bodies of a `MessageStructure: 'json'` publish. */
 function structuredBody(message: AlertMessage, json: Record<string, unknown>, text: string): string {
   const machine = JSON.stringify(json);
@@ -132,9 +136,10 @@ function structuredBody(message: AlertMessage, json: Record<string, unknown>, te
   const chat = message.chat && json === message.json ? JSON.stringify(message.chat) : machine;
   return JSON.stringify({
     default: chat,
-    email: text,
+    // Plain text: a control character (CR, NEL, ESC...) cannot forge a line or drive a terminal.
+    email: plainText(text),
     'email-json': machine,
-    sms: message.shortText.slice(0, SMS_MAX),
+    sms: smsText(message),
     sqs: machine,
     lambda: machine,
     http: chat,

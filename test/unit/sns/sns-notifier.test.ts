@@ -103,6 +103,32 @@ describe('SnsNotifier.publish', () => {
     expect(snsSubject('\n\t ')).toBe('Zentrunk alert');
   });
 
+  it('cleans what reaches each protocol: one-line attributes, a whole-character SMS, email without controls', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'mid-1' });
+    await notifier().publish(
+      message({
+        attributes: { severity: 'critical', trunk_domain: ' acme\n.zt.plivo.com\r', carrier: '\u2028' },
+        shortText: `${'x'.repeat(159)}😀 and more\nlines`,
+        text: 'What: a\r\u001b[2J\u2028b\nWhere: c\n',
+      }),
+    );
+    const input = sentInput();
+    expect(input.MessageAttributes).toEqual({
+      severity: { DataType: 'String', StringValue: 'critical' },
+      trunk_domain: { DataType: 'String', StringValue: 'acme .zt.plivo.com' },
+    });
+    const body = JSON.parse(input.Message ?? '') as Record<string, string>;
+    expect(body.sms).toBe('x'.repeat(159));
+    expect(body.email).toBe('What: a  [2J b\nWhere: c\n');
+  });
+
+  it('never sends an empty SMS', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'mid-1' });
+    await notifier().publish(message({ shortText: '\n\t' }));
+    const body = JSON.parse(sentInput().Message ?? '') as Record<string, string>;
+    expect(body.sms).toBe(message().subject);
+  });
+
   it('keeps the message under the SNS size limit', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'mid-1' });
     await notifier().publish(
