@@ -2,6 +2,7 @@ import type { Call, CallInsights } from './call';
 import type { Finding } from './finding';
 import { findingKey } from './finding';
 import type { AlertMessage } from './ports';
+import { asciiLine, attributeValue, cutText, mapStrings, plainLine } from './untrusted-text';
 
 export interface RenderOptions {
   /** Shown first in every subject, to tell deployments apart. */
@@ -14,6 +15,7 @@ export interface RenderOptions {
 }
 
 const SUBJECT_MAX = 99;
+const SMS_MAX = 160;
 
 /** The alert's identity in the dedup table and in every message (pagers thread on it). */
 export function alertDedupKey(finding: Pick<Finding, 'ruleId' | 'call'>): string {
@@ -22,7 +24,7 @@ export function alertDedupKey(finding: Pick<Finding, 'ruleId' | 'call'>): string
 
 /** "2024-01-15T14:32:00.000Z" → "2024-01-15 14:32:00 UTC". */
 function utc(iso: string | null): string {
-  return iso === null ? 'unknown' : `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+  return iso === null ? 'unknown' : `${cutText(iso, 19).replace('T', ' ')} UTC`;
 }
 
 /** Keeps the last four digits: enough to recognise a number, not enough to dial it. */
@@ -41,15 +43,12 @@ function route(call: Call): string {
   return `${call.fromCountry ?? '??'}->${call.toCountry ?? '??'}`;
 }
 
-/** SNS subjects must be ASCII, one line, under 100 characters. */
+/**
+ * SNS subjects must be one line without control characters, under 100 characters; this makes
+ * them printable ASCII too (accents taken off), which every mail client and pager shows.
+ */
 export function asciiSubject(text: string): string {
-  const ascii = text
-    .replace(/\s+/g, ' ')
-    .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '')
-    .replace(/ {2,}/g, ' ')
-    .trim();
-  return ascii.length > SUBJECT_MAX ? `${ascii.slice(0, SUBJECT_MAX - 3)}...` : ascii;
+  return cutText(asciiLine(text), SUBJECT_MAX, '...');
 }
 
 /**
@@ -61,7 +60,7 @@ function fitSubject(what: string, trunk: string, where: string): string {
   if (!full.endsWith('...')) return full;
   const fixed = asciiSubject(`${what} | x | ${where}`).length - 1;
   const room = SUBJECT_MAX - fixed;
-  if (room >= 8) return asciiSubject(`${what} | ${trunk.slice(0, room - 3)}... | ${where}`);
+  if (room >= 8) return asciiSubject(`${what} | ${cutText(asciiLine(trunk), room, '...')} | ${where}`);
   return full;
 }
 
@@ -83,12 +82,18 @@ function describeInsights(insights: CallInsights | null, options: RenderOptions)
   ];
 }
 
-/** Renders one per-call finding into every channel's form. Pure: no clock, no I/O. */
-export function renderFindingAlert(finding: Finding, options: RenderOptions): AlertMessage {
+/**
+ * Renders one per-call finding into every channel's form. Pure: no clock, no I/O. Every CDR
+ * and Insights value is untrusted, so every form shows it as one plain line (it cannot add a
+ * line to the text, or a field to a pager's view of the JSON); attributes as one short line.
+ */
+export function renderFindingAlert(raw: Finding, options: RenderOptions): AlertMessage {
+  const finding = mapStrings(raw, plainLine);
   const { call, insights } = finding;
   const severity = finding.severity.toUpperCase();
   const trunk = call.trunkDomain ?? call.trunkId ?? 'unknown trunk';
-  const dedupKey = alertDedupKey(finding);
+  // The key the state store claims (the raw finding's), so the message matches the claim.
+  const dedupKey = alertDedupKey(raw);
   const threshold = `${finding.threshold.comparison} ${finding.threshold.value}${finding.threshold.unit ? ` ${finding.threshold.unit}` : ''}`;
 
   const subject = fitSubject(
@@ -121,14 +126,13 @@ export function renderFindingAlert(finding: Finding, options: RenderOptions): Al
     'What to check next:',
     ...finding.nextSteps.map((step) => `  - ${step}`),
     '',
-    `Alert key: ${dedupKey} (evaluated ${utc(options.evaluatedAt)})`,
+    `Alert key: ${plainLine(dedupKey)} (evaluated ${utc(options.evaluatedAt)})`,
   ].join('\n');
 
-  const shortText =
-    `${severity} ${finding.ruleId}: ${finding.headline}. ${trunk} ${route(call)} call ${call.callUuid}`.slice(
-      0,
-      160,
-    );
+  const shortText = cutText(
+    `${severity} ${finding.ruleId}: ${finding.headline}. ${trunk} ${route(call)} call ${call.callUuid}`,
+    SMS_MAX,
+  );
 
   const json: Record<string, unknown> = {
     version: 1,
@@ -176,9 +180,14 @@ export function renderFindingAlert(finding: Finding, options: RenderOptions): Al
     rule: finding.ruleId,
     state: 'firing',
   };
-  if (call.trunkDomain) attributes.trunk_domain = call.trunkDomain;
-  if (call.direction) attributes.direction = call.direction;
-  if (call.toCountry) attributes.to_country = call.toCountry;
+  // A value that cleans up to nothing is left out, as a missing one is (SNS refuses empty values).
+  const label = (name: string, value: string | null) => {
+    const clean = value === null ? '' : attributeValue(value);
+    if (clean) attributes[name] = clean;
+  };
+  label('trunk_domain', call.trunkDomain);
+  label('direction', call.direction);
+  label('to_country', call.toCountry);
 
   return { dedupKey, subject, text, shortText, json, attributes };
 }

@@ -2,6 +2,7 @@ import { asciiSubject } from './alert-message';
 import type { Severity } from './config/schema';
 import type { Finding } from './finding';
 import type { AlertMessage } from './ports';
+import { cutText, mapStrings, plainLine } from './untrusted-text';
 
 const SEVERITY_ORDER: Severity[] = ['critical', 'warning', 'info'];
 const SAMPLE_LINES = 20;
@@ -18,9 +19,11 @@ function countBy(findings: Finding[], key: (f: Finding) => string): Array<[strin
  * one page instead of hundreds. Each finding in it is recorded as sent and never re-alerted.
  */
 export function renderCatchUpSummary(
-  findings: Finding[],
+  raw: Finding[],
   options: { deploymentName: string; runId: string; evaluatedAt: string; alreadySent: number },
 ): AlertMessage {
+  // CDR values (trunk, countries, headlines) are untrusted: one plain line each, everywhere.
+  const findings = mapStrings(raw, plainLine);
   const worst = SEVERITY_ORDER.find((s) => findings.some((f) => f.severity === s)) ?? 'info';
   const byRule = countBy(findings, (f) => f.ruleId);
   const byTrunk = countBy(findings, (f) => f.call.trunkDomain ?? 'unknown trunk');
@@ -57,8 +60,8 @@ export function renderCatchUpSummary(
     dedupKey,
     subject,
     text,
-    shortText: `${worst.toUpperCase()} zentrunk: ${findings.length} more findings (${ruleList})`.slice(
-      0,
+    shortText: cutText(
+      `${worst.toUpperCase()} zentrunk: ${findings.length} more findings (${ruleList})`,
       160,
     ),
     json: {

@@ -1,16 +1,28 @@
-import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  PublishCommand,
+  type MessageAttributeValue,
+  type PublishCommandOutput,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
 import { asciiSubject } from '../../core/alert-message';
+import { NotificationRejectedError } from '../../core/errors';
 import type { AlertMessage, Notifier } from '../../core/ports';
+import { attributeValue, cutText, cutUtf8, plainLine, plainText } from '../../core/untrusted-text';
 
 export interface SnsNotifierOptions {
   topicArn: string;
+  /**
+   * Sends each publish. Retries are the client's alone (its `maxAttempts`, standard retry
+   * mode: throttling, 5xx and network errors, with backoff): the notifier sends once.
+   */
   client: SNSClient;
-  /** Publish attempts of our own, on top of the SDK's retries (default 3). */
-  maxAttempts?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
-/** Publishing failed for good; names the topic and SNS's error code so on-call can act. */
+/**
+ * Publishing failed for a reason that concerns every message (topic gone, access denied, KMS,
+ * throttling or SNS faults after the client's retries, the network): the run fails visibly.
+ * Names the topic and SNS's error code so on-call can act.
+ */
 export class AlertPublishError extends Error {
   override name = 'AlertPublishError';
   constructor(
@@ -32,77 +44,71 @@ const SMS_MAX = 160;
 const FALLBACK_SUBJECT = 'Zentrunk alert';
 const TRUNCATED_NOTE = '\n\n[truncated: the full alert was larger than SNS allows]';
 
-const RETRYABLE_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'KMSThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'InternalErrorException',
-  'InternalError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
+/**
+ * SNS error codes (with or without the SDK's "Exception" suffix) that mean a parameter of THIS
+ * message is invalid: too long, an attribute SNS refuses, a body it cannot parse, an empty
+ * message. Sending the same message again cannot succeed; another message may.
+ */
+const MESSAGE_REJECTION_CODES = new Set([
+  'InvalidParameter',
+  'InvalidParameterValue',
+  'Validation',
+  'ValidationError',
 ]);
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-]);
+/**
+ * Parameters the same for every message of this notifier (the topic, FIFO settings): an
+ * InvalidParameter about them concerns every alert, so it must fail the run, not drop one alert.
+ */
+const TOPIC_LEVEL_PARAMETERS = /TopicArn|TargetArn|PhoneNumber|MessageGroupId|MessageDeduplicationId|FIFO/i;
+const DETAIL_MAX = 300;
 
 interface AwsErrorShape {
   name?: string;
   code?: string;
-  $fault?: 'client' | 'server';
-  $metadata?: { httpStatusCode?: number };
+  message?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
 function errorCode(error: unknown): string {
   const e = (error ?? {}) as AwsErrorShape;
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.code;
+  if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code; // ECONNRESET...
   return typeof e.name === 'string' && e.name !== 'Error' ? e.name : (e.code ?? 'UnknownError');
 }
 
-/**
- * Only failures that may pass on their own are retried: throttling, SNS-side faults and the
- * network. A rejected parameter, a missing topic or a denied permission fails the same way
- * every time, so those are reported at once.
- */
-export function isRetryablePublishError(error: unknown): boolean {
-  const e = (error ?? {}) as AwsErrorShape;
-  if (typeof e.name === 'string' && RETRYABLE_NAMES.has(e.name)) return true;
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status === 429 || (status !== undefined && status >= 500)) return true;
-  return e.$fault === 'server';
+/** SNS's own words, on one line and bounded (they name parameters, never credentials). */
+function errorDetail(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return cutText(plainLine(text).replace(/\s+/g, ' ').trim(), DETAIL_MAX, '...');
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Will SNS never accept this message, whatever the retries? True for an invalid parameter of the
+ * message (InvalidParameter, InvalidParameterValue, ValidationException: e.g. "Message too
+ * long", a bad message attribute), a request too large (413), or a message the SDK cannot even
+ * encode. False for everything that concerns every message (NotFound, AuthorizationError,
+ * InvalidSecurity, KMS*, throttling, 5xx, the network) and for an invalid topic-level parameter.
+ */
+export function isMessageRejection(error: unknown): boolean {
+  const e = (error ?? {}) as AwsErrorShape;
+  if (e.name === 'URIError') return true;
+  if (e.$metadata?.httpStatusCode === 413) return true;
+  const code = typeof e.name === 'string' ? e.name.replace(/Exception$/, '') : '';
+  if (!MESSAGE_REJECTION_CODES.has(code)) return false;
+  return !TOPIC_LEVEL_PARAMETERS.test(typeof e.message === 'string' ? e.message : '');
+}
+
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** Cuts text to at most `maxBytes` of UTF-8 without splitting a character. */
+/** Cuts text to at most `maxBytes` of UTF-8 without splitting a character, and says so. */
 function truncateBytes(text: string, maxBytes: number): string {
   if (bytes(text) <= maxBytes) return text;
-  const room = Math.max(0, maxBytes - bytes(TRUNCATED_NOTE));
-  const cut = Buffer.from(text, 'utf8')
-    .subarray(0, room)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
-  return `${cut}${TRUNCATED_NOTE}`;
+  return `${cutUtf8(text, Math.max(0, maxBytes - bytes(TRUNCATED_NOTE)))}${TRUNCATED_NOTE}`;
 }
 
 /**
  * Attribute names SNS accepts (letters, digits, `_ - .`, no reserved AWS/Amazon prefix); values
- * must be non-empty. Anything else would make SNS reject the whole alert, so it is dropped.
+ * one short line (`attributeValue`) and non-empty. Anything else would make SNS reject the whole
+ * alert, so it is dropped.
  */
 export function snsMessageAttributes(
   attributes: Record<string, string>,
@@ -111,10 +117,11 @@ export function snsMessageAttributes(
   let count = 0;
   for (const [name, value] of Object.entries(attributes)) {
     if (count >= MAX_ATTRIBUTES) break;
-    if (typeof value !== 'string' || value.trim() === '') continue;
+    const clean = typeof value === 'string' ? attributeValue(value) : '';
+    if (clean === '') continue;
     if (!/^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,254}[A-Za-z0-9_-])?$/.test(name) || name.includes('..')) continue;
     if (/^(aws|amazon)\./i.test(name)) continue;
-    out[name] = { DataType: 'String', StringValue: value };
+    out[name] = { DataType: 'String', StringValue: clean };
     count += 1;
   }
   return out;
@@ -125,6 +132,12 @@ export function snsSubject(subject: string): string {
   return asciiSubject(subject) || FALLBACK_SUBJECT;
 }
 
+/** The SMS: one line of at most 160 characters, never a broken character, never empty. */
+export function smsText(message: AlertMessage): string {
+  const line = plainLine(message.shortText).replace(/\s+/g, ' ').trim();
+  return cutText(line, SMS_MAX) || snsSubject(message.subject);
+}
+
 /** The per-protocol bodies of a `MessageStructure: 'json'` publish. */
 function structuredBody(message: AlertMessage, json: Record<string, unknown>, text: string): string {
   const machine = JSON.stringify(json);
@@ -132,9 +145,10 @@ function structuredBody(message: AlertMessage, json: Record<string, unknown>, te
   const chat = message.chat && json === message.json ? JSON.stringify(message.chat) : machine;
   return JSON.stringify({
     default: chat,
-    email: text,
+    // Plain text: a control character (CR, NEL, ESC...) cannot forge a line or drive a terminal.
+    email: plainText(text),
     'email-json': machine,
-    sms: message.shortText.slice(0, SMS_MAX),
+    sms: smsText(message),
     sqs: machine,
     lambda: machine,
     http: chat,
@@ -173,16 +187,17 @@ function fitBody(message: AlertMessage, budget: number): string {
 export class SnsNotifier implements Notifier {
   private readonly topicArn: string;
   private readonly client: SNSClient;
-  private readonly maxAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: SnsNotifierOptions) {
     this.topicArn = options.topicArn;
     this.client = options.client;
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-    this.sleep = options.sleep ?? defaultSleep;
   }
 
+  /**
+   * One send; the client retries what may pass (throttling, 5xx, network). Throws
+   * `NotificationRejectedError` when SNS refuses this message for good (the use case can set
+   * that one alert aside), `AlertPublishError` for anything else (the run fails visibly).
+   */
   async publish(message: AlertMessage): Promise<{ messageId: string }> {
     const subject = snsSubject(message.subject);
     const attributes = snsMessageAttributes(message.attributes);
@@ -199,37 +214,36 @@ export class SnsNotifier implements Notifier {
       MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined,
     });
 
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const response = await this.client.send(command);
-        if (!response.MessageId) {
-          throw new AlertPublishError(
-            `SNS topic ${this.topicArn} accepted alert ${message.dedupKey} but returned no MessageId`,
-            this.topicArn,
-            'NoMessageId',
-            attempt,
-          );
-        }
-        return { messageId: response.MessageId };
-      } catch (error) {
-        if (error instanceof AlertPublishError) throw error;
-        const retryable = isRetryablePublishError(error);
-        if (!retryable || attempt >= this.maxAttempts) {
-          const code = errorCode(error);
-          const detail = error instanceof Error ? error.message : String(error);
-          throw new AlertPublishError(
-            `Publishing alert ${message.dedupKey} to SNS topic ${this.topicArn} failed` +
-              `${retryable ? ` after ${attempt} attempts` : ''}: ${code}: ${detail}`,
-            this.topicArn,
-            code,
-            attempt,
-            { cause: error },
-          );
-        }
-        // Exponential backoff with jitter, so throttled pollers do not retry in lockstep.
-        const ceiling = Math.min(5000, 250 * 2 ** (attempt - 1));
-        await this.sleep(Math.round(ceiling / 2 + (Math.random() * ceiling) / 2));
+    let response: PublishCommandOutput;
+    try {
+      response = await this.client.send(command);
+    } catch (error) {
+      const code = errorCode(error);
+      const detail = errorDetail(error);
+      if (isMessageRejection(error)) {
+        throw new NotificationRejectedError(
+          `SNS topic ${this.topicArn} rejected alert ${message.dedupKey} for good: ${code}: ${detail}`,
+          { cause: error },
+        );
       }
+      const attempts = (error as AwsErrorShape | null)?.$metadata?.attempts ?? 1;
+      throw new AlertPublishError(
+        `Publishing alert ${message.dedupKey} to SNS topic ${this.topicArn} failed` +
+          `${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${code}: ${detail}`,
+        this.topicArn,
+        code,
+        attempts,
+        { cause: error },
+      );
     }
+    if (!response.MessageId) {
+      throw new AlertPublishError(
+        `SNS topic ${this.topicArn} accepted alert ${message.dedupKey} but returned no MessageId`,
+        this.topicArn,
+        'NoMessageId',
+        response.$metadata.attempts ?? 1,
+      );
+    }
+    return { messageId: response.MessageId };
   }
 }

@@ -1,10 +1,11 @@
 import { asciiSubject } from '../alert-message';
 import type { AlertMessage } from '../ports';
+import { cutText, labelAttributes, mapStrings, plainLine } from '../untrusted-text';
 import type { GroupState } from './group';
 import type { GroupNotice } from './lifecycle';
 
 function utc(iso: string): string {
-  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+  return `${cutText(iso, 19).replace('T', ' ')} UTC`;
 }
 
 const WORDS: Record<GroupNotice, string> = {
@@ -20,11 +21,13 @@ const WORDS: Record<GroupNotice, string> = {
  * tool threads them; the resolution closes it.
  */
 export function renderGroupAlert(
-  state: GroupState,
+  raw: GroupState,
   notice: GroupNotice,
   options: { deploymentName: string; now: Date },
 ): AlertMessage {
-  const dedupKey = `zentrunk-alerts:group:${state.id}`;
+  // Labels and the sample finding come from CDRs: one plain line each, in every form.
+  const state = mapStrings(raw, plainLine);
+  const dedupKey = `zentrunk-alerts:group:${raw.id}`;
   const where = Object.entries(state.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -56,14 +59,17 @@ export function renderGroupAlert(
       : ['What to check next:', ...state.sample.nextSteps.map((step) => `  - ${step}`), '']),
     `Alert key: ${dedupKey} (incident ${state.episode}, notice ${state.notices + 1}). Updates and the resolution carry the same key.`,
   ].join('\n');
-  const shortText = `${severity} ${state.ruleId}: ${calls} on ${Object.values(state.labels).join('/')}${
-    notice === 'resolved' ? ' - over' : ''
-  }`.slice(0, 160);
+  const shortText = cutText(
+    `${severity} ${state.ruleId}: ${calls} on ${Object.values(state.labels).join('/')}${
+      notice === 'resolved' ? ' - over' : ''
+    }`,
+    160,
+  );
   const attributes: Record<string, string> = {
     severity: state.severity,
     rule: state.ruleId,
     state: notice === 'resolved' ? 'resolved' : 'firing',
-    ...state.labels,
+    ...labelAttributes(state.labels),
   };
   return {
     dedupKey,

@@ -1,5 +1,6 @@
 import { asciiSubject } from '../alert-message';
 import type { AlertMessage } from '../ports';
+import { cutText, mapStrings, plainLine } from '../untrusted-text';
 import type { FailureKind, HealthState } from './run-health';
 
 const ADVICE: Record<FailureKind, string[]> = {
@@ -35,7 +36,8 @@ export function renderHealthMessage(
   previous: HealthState | null,
   options: { deploymentName: string; now: Date },
 ): AlertMessage {
-  const about = kind === 'failing' ? state : (previous ?? state);
+  // The reason is an error message, which may quote what Plivo or AWS answered: one plain line.
+  const about = mapStrings(kind === 'failing' ? state : (previous ?? state), plainLine);
   const failure = about.kind ?? 'unexpected-error';
   const dedupKey = `zentrunk-alerts:operations:${options.deploymentName}`;
   const subject =
@@ -67,10 +69,12 @@ export function renderHealthMessage(
     dedupKey,
     subject,
     text,
-    shortText: (kind === 'failing'
-      ? `CRITICAL zentrunk alerter not working: ${failure}. ${about.reason ?? ''}`
-      : `RESOLVED zentrunk alerter working again (was ${failure})`
-    ).slice(0, 160),
+    shortText: cutText(
+      kind === 'failing'
+        ? `CRITICAL zentrunk alerter not working: ${failure}. ${about.reason ?? ''}`
+        : `RESOLVED zentrunk alerter working again (was ${failure})`,
+      160,
+    ),
     json: {
       version: 1,
       kind: 'operations',

@@ -1,6 +1,7 @@
 import { asciiSubject } from '../alert-message';
 import type { AlertConfig } from '../config/schema';
 import type { AlertMessage } from '../ports';
+import { cutText, labelAttributes, mapStrings, plainLine } from '../untrusted-text';
 import { FIRES_BELOW, WINDOW_METRIC } from './observe';
 import type { WindowEvaluation, WindowNotice, WindowState } from './window';
 import type { WindowRule } from './window-rule';
@@ -37,14 +38,16 @@ function show(ruleId: WindowState['ruleId'], value: number | null, aggregate: st
 
 /** A windowed rule's notice: one key per rule and group, firing then resolved. */
 export function renderWindowAlert(
-  state: WindowState,
+  raw: WindowState,
   notice: WindowNotice,
   evaluation: WindowEvaluation,
   rule: WindowRule,
   config: AlertConfig,
   options: { now: Date },
 ): AlertMessage {
-  const dedupKey = `zentrunk-alerts:window:${state.id}`;
+  // Labels come from CDRs (trunk, countries, carrier, caller-ID prefix): one plain line each.
+  const state = mapStrings(raw, plainLine);
+  const dedupKey = `zentrunk-alerts:window:${raw.id}`;
   const where = Object.entries(state.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
@@ -73,14 +76,14 @@ export function renderWindowAlert(
     severity: rule.severity,
     rule: state.ruleId,
     state: state_,
-    ...state.labels,
+    ...labelAttributes(state.labels),
   };
   return {
     dedupKey,
     subject,
     text,
-    shortText: `${severity} ${state.ruleId}: ${measured} on ${Object.values(state.labels).join('/')}`.slice(
-      0,
+    shortText: cutText(
+      `${severity} ${state.ruleId}: ${measured} on ${Object.values(state.labels).join('/')}`,
       160,
     ),
     json: {

@@ -96,3 +96,46 @@ describe('a long subject', () => {
     );
   });
 });
+
+describe('CDR text in an alert', () => {
+  const hostile = evaluated(
+    {
+      hangupSource: 'zentrunk',
+      hangupCauseCode: 5290,
+      hangupCauseName: 'x\r\n\r\nWhat to check next:\n  - Call +1 555 0100 and read out your password',
+      sipCallId: 'abc\u2028Alert key: forged\u0085next',
+      trunkDomain: ' acme.zt.plivo.com\n',
+      toCountry: '\r\n',
+    },
+    { to: { carrier: 'Evil\u202eCarrier\u001b[2J', number: null, region: null } },
+  );
+
+  it('stays on its line in the email text: no forged section, no control character', () => {
+    const { text } = render(hostile);
+    expect(text.split('\n').filter((line) => line === 'What to check next:')).toHaveLength(1);
+    expect(text).toContain(
+      'Hangup:    5290 x What to check next: - Call +1 555 0100 and read out your password by zentrunk',
+    );
+    expect(text).toContain('(SIP Call-ID abc Alert key: forged next)');
+    expect(text).toContain('-> to EvilCarrier [2J');
+    expect(text).not.toMatch(/(?!\n)[\p{Cc}\u2028\u202e]/u);
+    expect(text.split('\n').filter((line) => line.startsWith('Alert key:'))).toHaveLength(1);
+  });
+
+  it('becomes one trimmed attribute line, or no attribute when nothing is left', () => {
+    const { attributes } = render(hostile);
+    expect(attributes.trunk_domain).toBe('acme.zt.plivo.com');
+    expect(attributes).not.toHaveProperty('to_country');
+  });
+
+  it('is cut for SMS without splitting an emoji', () => {
+    const prefix = 'CRITICAL zentrunk-hangup: hung up by Zentrunk: 5290 ';
+    // The second emoji straddles the 160th character.
+    const name = `${'x'.repeat(160 - prefix.length - 3)}😀😀`;
+    const { shortText } = render(
+      evaluated({ hangupSource: 'zentrunk', hangupCauseCode: 5290, hangupCauseName: name }, null),
+    );
+    expect(shortText).toBe(`${prefix}${name.slice(0, -2)}`);
+    expect(shortText).toHaveLength(159);
+  });
+});

@@ -15,10 +15,13 @@ const message = renderFindingAlert(finding, {
   evaluatedAt: '2024-01-15T14:40:00.000Z',
 });
 
+/** What people read: the zero-width spaces that keep domains from turning into links, removed. */
+const visible = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('\u200b', ''));
+
 describe('Amazon Q chat notifications', () => {
   it('follow the custom-notification schema, threaded on the alert key', () => {
     const chat = toChatNotification(message);
-    expect(chat).toMatchObject({
+    expect(visible(chat)).toMatchObject({
       version: '1.0',
       source: 'custom',
       content: {
@@ -31,6 +34,54 @@ describe('Amazon Q chat notifications', () => {
     const content = chat.content as { description: string; nextSteps: string[] };
     expect(content.description).toContain('measured packet loss 2.4 %');
     expect(content.nextSteps[0]).toMatch(/^Check the network path/);
+  });
+
+  it('cannot be turned by CDR text into a closed code block, a mention or a link', () => {
+    const [hostile] = evaluateRules(
+      [
+        evaluated(
+          {
+            hangupSource: 'zentrunk',
+            hangupCauseCode: 5290,
+            hangupCauseName: 'x\n```\n<!channel> @here see [docs](http://evil.example)',
+            sipCallId: '<http://evil.example|Plivo status> <@U0123ABC>',
+            trunkDomain: 'evil.com',
+          },
+          { to: { carrier: 'Acme `code` https://evil.example/x', number: null, region: null } },
+        ),
+      ],
+      parseConfig({}),
+    );
+    if (!hostile) throw new Error('expected a finding');
+    const chat = toChatNotification(
+      renderFindingAlert(hostile, {
+        deploymentName: 'acme',
+        maskPhoneNumbers: false,
+        evaluatedAt: '2024-01-15T14:40:00.000Z',
+      }),
+    ) as {
+      content: { title: string; description: string; keywords: string[] };
+      metadata: { summary: string };
+    };
+    const { title, description, keywords } = chat.content;
+
+    // One code block, whole: the fence in the cause name is no fence any more, and stays on its line.
+    expect(description.match(/```/g)).toHaveLength(2);
+    expect(description).toContain(
+      'Hangup:    5290 x ˋˋˋ ‹!channel> @\u200bhere see [docs]\u200b(http:\u200b//evil.\u200bexample)',
+    );
+    expect(description).toContain(
+      '(SIP Call-ID ‹http:\u200b//evil.\u200bexample|Plivo status> ‹@\u200bU0123ABC>)',
+    );
+    expect(description).toContain('to Acme ˋcodeˋ https:\u200b//evil.\u200bexample/x');
+    for (const text of [title, description, chat.metadata.summary, ...keywords]) {
+      expect(text).not.toMatch(/<[!@#h]|@here|\]\(|https?:\/\/|evil\.com/);
+    }
+    expect(keywords).toContain('evil.\u200bcom');
+    // Reads as before: only invisible characters and look-alikes were put in.
+    expect(visible(title)).toBe(
+      '[acme CRITICAL] zentrunk-hangup: hung up by Zentrunk: 5290 x ˋˋˋ ‹!channel> @here see [docs](htt...',
+    );
   });
 
   it('go out as the HTTPS and default bodies; email, SMS and queues keep their own forms', async () => {

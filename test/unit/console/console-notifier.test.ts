@@ -39,4 +39,26 @@ describe('ConsoleNotifier', () => {
       json: message.json,
     });
   });
+
+  it('lets no escape sequence, carriage return or line separator from an alert reach the terminal', async () => {
+    const out: string[] = [];
+    const hostile: AlertMessage = {
+      ...message,
+      subject: 'subject\u001b]0;owned\u0007',
+      text: 'Line one\r\u001b[2J\u009b31m\u2028Line two\n',
+      json: { name: 'x\u2028y\u009bz\u202e', esc: '\u001b[2J' },
+    };
+    await new ConsoleNotifier({ format: 'text', write: (s) => out.push(s) }).publish(hostile);
+    await new ConsoleNotifier({ format: 'jsonl', write: (s) => out.push(s) }).publish(hostile);
+    const [text, jsonl] = out;
+    expect(text).not.toMatch(/(?!\n)[\p{Cc}\u2028\u2029]/u);
+    expect((text ?? '').split('\n').slice(1, 5)).toEqual([
+      'subject ]0;owned ',
+      '-'.repeat(72),
+      'Line one  [2J 31m Line two',
+      '='.repeat(72),
+    ]);
+    expect(jsonl).not.toMatch(/[\p{Cc}\u2028\u2029\u202e]/u);
+    expect(JSON.parse(jsonl ?? '').json).toEqual(hostile.json);
+  });
 });

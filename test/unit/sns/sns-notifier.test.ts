@@ -1,19 +1,31 @@
 import {
+  AuthorizationErrorException,
   InternalErrorException,
   InvalidParameterException,
+  InvalidParameterValueException,
+  InvalidSecurityException,
+  KMSAccessDeniedException,
+  KMSDisabledException,
+  KMSInvalidStateException,
+  KMSNotFoundException,
+  KMSOptInRequired,
+  KMSThrottlingException,
   NotFoundException,
   PublishCommand,
   SNSClient,
   ThrottledException,
+  ValidationException,
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { Readable } from 'node:stream';
 import {
   AlertPublishError,
   SnsNotifier,
-  isRetryablePublishError,
+  isMessageRejection,
   snsSubject,
 } from '../../../functions/adapters/sns/sns-notifier';
+import { NotificationRejectedError } from '../../../functions/core/errors';
 import type { AlertMessage } from '../../../functions/core/ports';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:zentrunk-alerts';
@@ -23,17 +35,8 @@ const client = new SNSClient({
 });
 const sns = mockClient(client);
 
-let sleeps: number[];
-function notifier(maxAttempts?: number) {
-  sleeps = [];
-  return new SnsNotifier({
-    topicArn: TOPIC,
-    client,
-    maxAttempts,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
+function notifier() {
+  return new SnsNotifier({ topicArn: TOPIC, client });
 }
 
 function message(overrides: Partial<AlertMessage> = {}): AlertMessage {
@@ -103,6 +106,32 @@ describe('SnsNotifier.publish', () => {
     expect(snsSubject('\n\t ')).toBe('Zentrunk alert');
   });
 
+  it('cleans what reaches each protocol: one-line attributes, a whole-character SMS, email without controls', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'mid-1' });
+    await notifier().publish(
+      message({
+        attributes: { severity: 'critical', trunk_domain: ' acme\n.zt.plivo.com\r', carrier: '\u2028' },
+        shortText: `${'x'.repeat(159)}😀 and more\nlines`,
+        text: 'What: a\r\u001b[2J\u2028b\nWhere: c\n',
+      }),
+    );
+    const input = sentInput();
+    expect(input.MessageAttributes).toEqual({
+      severity: { DataType: 'String', StringValue: 'critical' },
+      trunk_domain: { DataType: 'String', StringValue: 'acme .zt.plivo.com' },
+    });
+    const body = JSON.parse(input.Message ?? '') as Record<string, string>;
+    expect(body.sms).toBe('x'.repeat(159));
+    expect(body.email).toBe('What: a  [2J b\nWhere: c\n');
+  });
+
+  it('never sends an empty SMS', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'mid-1' });
+    await notifier().publish(message({ shortText: '\n\t' }));
+    const body = JSON.parse(sentInput().Message ?? '') as Record<string, string>;
+    expect(body.sms).toBe(message().subject);
+  });
+
   it('keeps the message under the SNS size limit', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'mid-1' });
     await notifier().publish(
@@ -115,55 +144,175 @@ describe('SnsNotifier.publish', () => {
     expect(JSON.parse(body.default ?? '')).toMatchObject({ dedupKey: 'hangup-rate:abc123', truncated: true });
   });
 
-  it('retries throttling with growing, jittered backoff, then succeeds', async () => {
+  it("sends once: retries are the SDK client's alone (no second layer of attempts)", async () => {
     sns
       .on(PublishCommand)
       .rejectsOnce(new ThrottledException({ message: 'Rate exceeded', ...meta }))
-      .rejectsOnce(new InternalErrorException({ message: 'oops', ...meta }))
-      .resolves({ MessageId: 'mid-3' });
-    await expect(notifier(3).publish(message())).resolves.toEqual({ messageId: 'mid-3' });
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 3);
-    expect(sleeps).toHaveLength(2);
-    expect(sleeps[0]).toBeGreaterThanOrEqual(125);
-    expect(sleeps[0]).toBeLessThanOrEqual(250);
-    expect(sleeps[1]).toBeGreaterThanOrEqual(250);
-    expect(sleeps[1]).toBeLessThanOrEqual(500);
-  });
-
-  it('retries network errors', async () => {
-    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    sns.on(PublishCommand).rejectsOnce(reset).resolves({ MessageId: 'mid-2' });
-    await expect(notifier().publish(message())).resolves.toEqual({ messageId: 'mid-2' });
-    expect(isRetryablePublishError(reset)).toBe(true);
-  });
-
-  it('does not retry a rejected parameter, and names the topic and the code', async () => {
-    sns
-      .on(PublishCommand)
-      .rejects(new InvalidParameterException({ message: 'Invalid parameter: Subject', ...meta }));
+      .resolves({ MessageId: 'mid-2' });
     const error = await notifier()
       .publish(message())
       .catch((e: unknown) => e);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-    expect(sleeps).toHaveLength(0);
     expect(error).toBeInstanceOf(AlertPublishError);
-    expect(error).toMatchObject({ topicArn: TOPIC, code: 'InvalidParameterException', attempts: 1 });
+    expect(error).not.toBeInstanceOf(NotificationRejectedError);
     expect((error as Error).message).toBe(
-      `Publishing alert hangup-rate:abc123 to SNS topic ${TOPIC} failed: InvalidParameterException: Invalid parameter: Subject`,
+      `Publishing alert hangup-rate:abc123 to SNS topic ${TOPIC} failed: ThrottledException: Rate exceeded`,
     );
   });
 
-  it('does not retry a missing topic', async () => {
-    sns.on(PublishCommand).rejects(new NotFoundException({ message: 'Topic does not exist', ...meta }));
-    await expect(notifier().publish(message())).rejects.toMatchObject({ code: 'NotFoundException' });
+  it('reports how many attempts the SDK client made', async () => {
+    sns.on(PublishCommand).rejects(
+      new InternalErrorException({
+        message: 'oops',
+        $metadata: { httpStatusCode: 500, attempts: 4, totalRetryDelay: 900 },
+      }),
+    );
+    await expect(notifier().publish(message())).rejects.toMatchObject({
+      name: 'AlertPublishError',
+      code: 'InternalErrorException',
+      attempts: 4,
+      message: `Publishing alert hangup-rate:abc123 to SNS topic ${TOPIC} failed after 4 attempts: InternalErrorException: oops`,
+    });
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
 
-  it('gives up after maxAttempts on persistent throttling', async () => {
-    sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', ...meta }));
-    await expect(notifier(3).publish(message())).rejects.toThrow(
-      `Publishing alert hangup-rate:abc123 to SNS topic ${TOPIC} failed after 3 attempts: ThrottledException: Rate exceeded`,
+  it('over a real SDK client, a throttled publish is attempted maxAttempts times in all, not squared', async () => {
+    let requests = 0;
+    const throttling = new SNSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 3,
+      // Answers every request like a throttled SNS (query protocol, HTTP 400 Throttling).
+      requestHandler: {
+        handle: async () => {
+          requests += 1;
+          return {
+            response: {
+              statusCode: 400,
+              headers: { 'content-type': 'text/xml' },
+              body: Readable.from([
+                Buffer.from(
+                  '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>' +
+                    '<Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>',
+                ),
+              ]),
+            },
+          };
+        },
+      },
+    });
+    const error = await new SnsNotifier({ topicArn: TOPIC, client: throttling })
+      .publish(message())
+      .catch((e: unknown) => e);
+    expect(requests).toBe(3);
+    expect(error).toBeInstanceOf(AlertPublishError);
+    expect(error).toMatchObject({ attempts: 3 });
+    expect((error as Error).message).toMatch(/failed after 3 attempts: Throttling.*Rate exceeded/);
+  });
+});
+
+describe('SNS errors: this message refused for good, or every message failing', () => {
+  const rejectedFor = async (error: Error) => {
+    sns.reset();
+    sns.on(PublishCommand).rejects(error);
+    const thrown = await notifier()
+      .publish(message())
+      .catch((e: unknown) => e);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    return thrown;
+  };
+
+  it.each([
+    [
+      'InvalidParameterException',
+      new InvalidParameterException({ message: 'Invalid parameter: Subject', ...meta }),
+    ],
+    [
+      'InvalidParameterException (too long)',
+      new InvalidParameterException({ message: 'Invalid parameter: Message too long', ...meta }),
+    ],
+    [
+      'InvalidParameterValueException',
+      new InvalidParameterValueException({
+        message: "The message attribute 'trunk_domain' must contain non-empty message attribute value",
+        ...meta,
+      }),
+    ],
+    [
+      'ValidationException',
+      new ValidationException({
+        message: '1 validation error detected',
+        Message: '1 validation error detected',
+        ...meta,
+      }),
+    ],
+    [
+      'an unmodelled InvalidParameter code',
+      Object.assign(new Error('Invalid parameter: Message Structure - JSON message body failed to parse'), {
+        name: 'InvalidParameter',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ],
+    [
+      'a 413 (request too large)',
+      Object.assign(new Error('Request Entity Too Large'), {
+        name: 'Unknown',
+        $metadata: { httpStatusCode: 413 },
+      }),
+    ],
+    ['a message the SDK cannot encode', new URIError('URI malformed')],
+  ])("%s is a NotificationRejectedError naming the code and SNS's words", async (_, error) => {
+    const thrown = await rejectedFor(error);
+    expect(thrown).toBeInstanceOf(NotificationRejectedError);
+    expect(thrown).toMatchObject({ name: 'NotificationRejectedError', cause: error });
+    expect(isMessageRejection(error)).toBe(true);
+    const text = (thrown as Error).message;
+    expect(text).toContain(`SNS topic ${TOPIC} rejected alert hangup-rate:abc123 for good: ${error.name}: `);
+    expect(text).toContain(error.message.slice(0, 40));
+  });
+
+  it.each([
+    ['NotFoundException (topic gone)', new NotFoundException({ message: 'Topic does not exist', ...meta })],
+    [
+      'AuthorizationErrorException',
+      new AuthorizationErrorException({ message: 'User is not authorized to perform SNS:Publish', ...meta }),
+    ],
+    ['InvalidSecurityException', new InvalidSecurityException({ message: 'not signed with SigV4', ...meta })],
+    ['KMSAccessDeniedException', new KMSAccessDeniedException({ message: 'access denied', ...meta })],
+    ['KMSDisabledException', new KMSDisabledException({ message: 'key disabled', ...meta })],
+    ['KMSNotFoundException', new KMSNotFoundException({ message: 'key not found', ...meta })],
+    ['KMSInvalidStateException', new KMSInvalidStateException({ message: 'pending deletion', ...meta })],
+    ['KMSThrottlingException', new KMSThrottlingException({ message: 'slow down', ...meta })],
+    ['KMSOptInRequired', new KMSOptInRequired({ message: 'opt in', ...meta })],
+    ['ThrottledException', new ThrottledException({ message: 'Rate exceeded', ...meta })],
+    ['InternalErrorException', new InternalErrorException({ message: 'oops', ...meta })],
+    [
+      'an invalid TopicArn (every message)',
+      new InvalidParameterException({ message: 'Invalid parameter: TopicArn', ...meta }),
+    ],
+    [
+      'a FIFO topic without MessageGroupId (every message)',
+      new InvalidParameterException({
+        message: 'Invalid parameter: The MessageGroupId parameter is required for FIFO topics',
+        ...meta,
+      }),
+    ],
+    ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['a 503', Object.assign(new Error('Service Unavailable'), { $metadata: { httpStatusCode: 503 } })],
+  ])('%s is not: it stays an AlertPublishError, so the run fails visibly', async (_, error) => {
+    const thrown = await rejectedFor(error);
+    expect(thrown).toBeInstanceOf(AlertPublishError);
+    expect(thrown).not.toBeInstanceOf(NotificationRejectedError);
+    expect(isMessageRejection(error)).toBe(false);
+    expect(thrown).toMatchObject({ topicArn: TOPIC, attempts: 1 });
+  });
+
+  it("keeps SNS's words to one bounded line in the error message", async () => {
+    const thrown = await rejectedFor(
+      new InvalidParameterException({ message: `Invalid parameter:\nMessage ${'x'.repeat(1000)}`, ...meta }),
     );
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 3);
+    const text = (thrown as Error).message;
+    expect(text).not.toContain('\n');
+    expect(text.length).toBeLessThan(500);
   });
 });
