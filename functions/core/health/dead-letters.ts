@@ -1,5 +1,6 @@
 import { asciiSubject } from '../alert-message';
 import type { AlertMessage, DeadLetter, Logger, Notifier, StateStore } from '../ports';
+import { cutText, plainLine } from '../untrusted-text';
 
 /** The operations message naming notices the channel refused for good and that were set aside. */
 export function renderDeadLetterMessage(
@@ -13,10 +14,12 @@ export function renderDeadLetterMessage(
     `WARNING: ${letters.length} notification(s) were refused for good by the alert topic and set aside.`,
     'Every other alert keeps flowing; these were not delivered to anyone.',
     '',
+    // The subject and SNS's words can carry CDR text: one line each, capped.
     ...shown.flatMap((l) => [
-      `- ${l.subject}`,
-      `    key:    ${l.key}`,
-      `    reason: ${l.reason} (refused in ${l.rejections} run(s), set aside ${l.deadLetteredAt})`,
+      `- ${cutText(plainLine(l.subject), 200, '…')}`,
+      `    key:    ${cutText(plainLine(l.key), 200, '…')}`,
+      `    reason: ${cutText(plainLine(l.reason), 300, '…')} (refused in ${l.rejections} run(s), set aside ${l.deadLetteredAt})`,
+      ...(l.covers.length > 0 ? [`    it carried ${l.covers.length} finding(s) of a catch-up summary`] : []),
     ]),
     ...(letters.length > shown.length ? [`  ... and ${letters.length - shown.length} more`] : []),
     '',
@@ -42,7 +45,7 @@ export function renderDeadLetterMessage(
       state: 'firing',
       dedupKey,
       failure: 'alerts-dead-lettered',
-      deadLetters: shown,
+      deadLetters: shown.map((l) => ({ ...l, subject: plainLine(l.subject), reason: plainLine(l.reason) })),
       count: letters.length,
       at: options.now.toISOString(),
     },
