@@ -12,6 +12,7 @@ import {
   type PlivoFailureDetails,
   PlivoAuthError,
   PlivoBadRequestError,
+  PlivoCallRefusedError,
   PlivoUnavailableError,
   PlivoUnexpectedResponseError,
 } from './plivo-errors';
@@ -188,6 +189,11 @@ interface RequestSpec<T> {
   query: Record<string, string>;
   /** A 404 means "not there (yet)" and returns null instead of failing. */
   notFoundAsNull: boolean;
+  /**
+   * Set for a request about one call whose refusal (a 4xx other than 401, 404, 408, 429) must
+   * not stop the run: it throws PlivoCallRefusedError instead of a fatal error.
+   */
+  refusalConcernsCall?: string;
   parse: (body: unknown) => Parsed<T>;
 }
 
@@ -205,7 +211,9 @@ interface Failure {
  * Plivo's Zentrunk Calls API over HTTP (no Plivo SDK implements it). Every request goes
  * through the rate limiter, has a timeout, and is retried with exponential backoff and full
  * jitter on 429, 5xx, network errors, timeouts and unreadable bodies. Credentials refused
- * (401/403) and bad requests (400) fail at once. The auth token lives only in a private field
+ * (401; 403 outside Insights) and bad requests (400) fail at once. One call's Insights refused
+ * with any other 4xx (400, 403, 410 …) throws PlivoCallRefusedError, which concerns that call
+ * only; a 404 there means "not ready yet". The auth token lives only in a private field
  * and the Authorization header; no message, field or log line carries either.
  */
 export class PlivoClient implements CallSource {
@@ -356,6 +364,7 @@ export class PlivoClient implements CallSource {
       path,
       query: {},
       notFoundAsNull: true,
+      refusalConcernsCall: callUuid,
       parse: (body) => {
         const result = normalizeInsights(body, callUuid);
         return result.ok ? { ok: true, value: result.insights } : result;
@@ -478,7 +487,13 @@ export class PlivoClient implements CallSource {
 
     const plivoMessage = this.plivoMessage(text);
     const details = this.details(status, spec.path, spec.query, plivoMessage, requestId);
-    if (status === 401 || status === 403) throw new PlivoAuthError(details);
+    if (status === 401) throw new PlivoAuthError(details);
+    const refusedCall = spec.refusalConcernsCall;
+    if (refusedCall !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      // One call's Insights refused (400, 403, 410 …): that call's problem, never the run's.
+      throw new PlivoCallRefusedError({ ...details, status, callUuid: refusedCall });
+    }
+    if (status === 403) throw new PlivoAuthError(details);
     if (status === 400) throw new PlivoBadRequestError(details);
     if (status === 429) {
       this.counters.throttled += 1;

@@ -8,11 +8,16 @@ import {
 import {
   PlivoAuthError,
   PlivoBadRequestError,
+  PlivoCallRefusedError,
   PlivoUnavailableError,
   PlivoUnexpectedResponseError,
 } from '../../../functions/adapters/plivo/plivo-errors';
 import type { AlertConfig } from '../../../functions/core/config/schema';
-import { FatalSourceError, SourceUnavailableError } from '../../../functions/core/errors';
+import {
+  CallRequestRefusedError,
+  FatalSourceError,
+  SourceUnavailableError,
+} from '../../../functions/core/errors';
 import type { Logger } from '../../../functions/core/ports';
 import { type HttpStub, type StubHandler, type StubRequest, startHttpStub } from '../../support/http-stub';
 import { documentedInsights } from '../../support/plivo-documented';
@@ -285,10 +290,10 @@ describe('PlivoClient', () => {
       expectNoSecrets(error);
     });
 
-    it('403 is a credentials error too, even when Plivo echoes the token back', async () => {
+    it('403 on the list is a credentials error too, even when Plivo echoes the token back', async () => {
       serve(() => ({ status: 403, body: { error: `token ${AUTH_TOKEN} / Basic ${BASIC} not allowed` } }));
       const error = await client()
-        .getInsights('abc-123')
+        .listCalls(WINDOW)
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PlivoAuthError);
       expect((error as Error).message).toContain('HTTP 403');
@@ -432,6 +437,62 @@ describe('PlivoClient', () => {
       serve(() => ({ status: 404, body: { api_id: 'x', error: 'not found' } }));
       await expect(client().getInsights(UUID)).resolves.toBeNull();
       expect(stub.requests).toHaveLength(1);
+    });
+
+    it.each([400, 403, 405, 410, 422, 451])(
+      "insights %i: that call's request is refused (PlivoCallRefusedError, not fatal), not retried",
+      async (status) => {
+        serve(() => ({
+          status,
+          headers: { 'x-request-id': 'req-42' },
+          body: { api_id: 'x', error: 'call_uuid is not a Zentrunk call' },
+        }));
+        const error = await client()
+          .getInsights(UUID)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PlivoCallRefusedError);
+        expect(error).toBeInstanceOf(CallRequestRefusedError);
+        expect(error).not.toBeInstanceOf(FatalSourceError);
+        expect(error).not.toBeInstanceOf(SourceUnavailableError);
+        expect(error).toMatchObject({
+          name: 'PlivoCallRefusedError',
+          status,
+          callUuid: UUID,
+          plivoMessage: 'call_uuid is not a Zentrunk call',
+          requestId: 'req-42',
+          request: `GET /v1/Account/{auth_id}/Zentrunk/Call/${UUID}/Insights/`,
+        });
+        expect((error as Error).message).toContain(`HTTP ${status}`);
+        expect((error as Error).message).toContain(UUID);
+        expect(stub.requests).toHaveLength(1);
+        expect(sleeps).toEqual([]);
+      },
+    );
+
+    it('insights 401 is still the credentials (fatal)', async () => {
+      serve(() => ({ status: 401, body: { error: 'Authentication failed' } }));
+      const error = await client()
+        .getInsights(UUID)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoAuthError);
+      expect(error).toBeInstanceOf(FatalSourceError);
+    });
+
+    it('insights 429 and 5xx are retried, then PlivoUnavailableError (per call, not fatal)', async () => {
+      serve((_req, i) => ({ status: i % 2 === 0 ? 429 : 502, body: { error: 'busy' } }));
+      const error = await client()
+        .getInsights(UUID)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect(error).not.toBeInstanceOf(FatalSourceError);
+      expect(stub.requests).toHaveLength(3);
+    });
+
+    it('the list request keeps its fatal errors: 410 is unexpected, 400 a bad request', async () => {
+      serve(() => ({ status: 410, body: { error: 'Gone' } }));
+      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoUnexpectedResponseError);
+      serve(() => ({ status: 400, body: { error: 'bad filter' } }));
+      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoBadRequestError);
     });
 
     it('insights naming another call are not trusted', async () => {
