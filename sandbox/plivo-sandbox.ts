@@ -41,6 +41,11 @@ export interface SandboxFaults {
   insightsNeverReady: boolean;
   /** Requests numbered above N answer 401: the credentials were revoked mid-run. null = off. */
   rejectCredentialsAfter: number | null;
+  /**
+   * Call UUID → HTTP status (e.g. 400, 403, 410): that call's Insights requests answer this
+   * status with a Plivo error body, every time (after authentication and the rate limit).
+   */
+  insightsStatusByCall: Record<string, number>;
 }
 
 export function noFaults(): SandboxFaults {
@@ -55,13 +60,14 @@ export function noFaults(): SandboxFaults {
     schemaDrift: false,
     insightsNeverReady: false,
     rejectCredentialsAfter: null,
+    insightsStatusByCall: {},
   };
 }
 
 /** How meta.next/previous are rendered: a relative URL or null (current docs), true/false (legacy docs), always null. */
 export type MetaNextStyle = 'url' | 'boolean' | 'null';
 
-export type FaultKind = 'timeout' | '429' | '5xx' | 'non-json' | 'revoked' | 'truncated';
+export type FaultKind = 'timeout' | '429' | '5xx' | 'non-json' | 'revoked' | 'truncated' | 'insights-status';
 
 export interface SandboxRequest {
   method: string;
@@ -467,6 +473,15 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 const error = (status: number, message: string, headers: Record<string, string> = {}) =>
   json(status, { api_id: randomUUID(), error: message }, headers);
 
+/** Error texts of the insightsStatusByCall fault (Plivo documents none). */
+const REFUSAL_TEXT: Record<number, string> = {
+  400: 'invalid request: insights are not available for this call',
+  403: 'forbidden: this account may not read the insights of this call',
+  405: 'method not allowed',
+  410: 'gone: the insights of this call are no longer available',
+  422: 'unprocessable: the insights of this call could not be computed',
+};
+
 export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<PlivoSandbox> {
   const now = options.now ?? (() => new Date());
   const rateLimit = options.rateLimit ?? { requests: 300, windowMs: 5000 };
@@ -571,7 +586,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     });
   }
 
-  function route(req: IncomingMessage, url: URL): Reply {
+  function route(req: IncomingMessage, url: URL, entry: SandboxRequest): Reply {
     const m = PATH_RE.exec(url.pathname);
     if (!m) return error(404, 'not found');
     const [, accountId = '', callUuid, insights] = m;
@@ -587,6 +602,11 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     if (!call || !visible(call, at)) return error(404, 'not found');
     if (insights === undefined) {
       return json(200, { api_id: randomUUID(), ...renderCdr(call, { schemaDrift: faults.schemaDrift }) });
+    }
+    const refusal = faults.insightsStatusByCall[call.callUuid];
+    if (refusal !== undefined) {
+      entry.fault = 'insights-status';
+      return error(refusal, REFUSAL_TEXT[refusal] ?? `request refused (HTTP ${refusal})`);
     }
     // Plivo does not document when insights appear; a 404 is how "not yet" looks.
     const ready =
@@ -655,7 +675,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
         error(401, 'invalid Auth ID or Auth Token', { 'WWW-Authenticate': 'Basic realm="Plivo API"' }),
       );
     }
-    const reply = route(req, url);
+    const reply = route(req, url, entry);
     const truncate = hits(n, faults.truncatedBodyEvery);
     if (truncate) entry.fault = 'truncated';
     send(reply, truncate);

@@ -492,6 +492,40 @@ describe('faults', () => {
     expect((await get(`${LIST}${call.callUuid}/Insights/`)).status).toBe(200);
   });
 
+  it("insightsStatusByCall: one call's Insights answer 400 / 410 / 403 every time, the others are served", async () => {
+    const calls = filterTraffic();
+    const [refused, other] = calls.filter((c) => c.insightsReadyAt) as [SandboxCall, SandboxCall];
+    await start({ faults: { insightsStatusByCall: { [refused.callUuid]: 400 } }, calls });
+    clock = new Date(NOW.getTime() + 86_400_000);
+    const insightsOf = (c: SandboxCall) => get(`${LIST}${c.callUuid}/Insights/`);
+    for (let i = 0; i < 2; i += 1) {
+      const r = await insightsOf(refused);
+      expect(r.status).toBe(400);
+      expect(r.body).toEqual({ api_id: expect.any(String), error: expect.any(String) });
+      expect(r.headers.get('x-request-id')).toEqual(expect.any(String));
+    }
+    expect((await insightsOf(other)).status).toBe(200);
+    // The CDR of the refused call is still served.
+    expect((await get(`${LIST}${refused.callUuid}/`)).status).toBe(200);
+    sandbox.faults.insightsStatusByCall[refused.callUuid] = 410;
+    expect((await insightsOf(refused)).status).toBe(410);
+    sandbox.faults.insightsStatusByCall = { [refused.callUuid]: 403 };
+    expect((await insightsOf(refused)).status).toBe(403);
+    expect(sandbox.requests.map((r) => r.fault)).toEqual([
+      'insights-status',
+      'insights-status',
+      null,
+      null,
+      'insights-status',
+      'insights-status',
+    ]);
+    sandbox.faults.insightsStatusByCall = {};
+    expect((await insightsOf(refused)).status).toBe(200);
+    // Credentials are checked first, as for every request.
+    sandbox.faults.insightsStatusByCall = { [refused.callUuid]: 400 };
+    expect((await get(`${LIST}${refused.callUuid}/Insights/`, {}, { auth: null })).status).toBe(401);
+  });
+
   it('rejectCredentialsAfter: 401 once N requests have been made; resetRequests restarts the count', async () => {
     await start({ faults: { rejectCredentialsAfter: 2 } });
     const statuses = [];
