@@ -17,6 +17,7 @@ import {
   PlivoUnexpectedResponseError,
 } from './plivo-errors';
 import { RateLimiter, realSleep } from './rate-limiter';
+import { clip, oneLine, SecretScrubber } from './upstream-text';
 
 /** Plivo's largest page. */
 export const PAGE_LIMIT = 20;
@@ -30,7 +31,12 @@ const BACKOFF_CAP_MS = 10_000;
 const RETRY_AFTER_CAP_MS = 20_000;
 /** A runaway-paging guard (200,000 calls in one window): Plivo always reporting more pages. */
 const DEFAULT_MAX_PAGES = 10_000;
+/** Caps on what is repeated of upstream text, always applied after the secrets are scrubbed. */
 const MESSAGE_EXCERPT = 200;
+const REQUEST_ID_MAX = 128;
+const REASON_MAX = 500;
+/** A Retry-After longer than this is not a number of seconds or an HTTP date: ignored. */
+const RETRY_AFTER_MAX = 64;
 
 /**
  * Server-side filters of the calls list (all optional, never sent empty). The first three
@@ -71,6 +77,10 @@ export interface PlivoClientOptions {
   authId: string;
   authToken: string;
   config: AlertConfig['plivo'];
+  /**
+   * If it keeps secrets (has `addSecret`, as JsonLogger does), the client registers the token
+   * and the base64 credentials with it, so that every line it writes is scrubbed of them.
+   */
   logger: Logger;
   fetch?: typeof fetch;
   /** Used for backoff and by the rate limiter; pass a fake together with `now`. */
@@ -207,20 +217,34 @@ interface Failure {
   retryAfterMs: number | null;
 }
 
+/** A logger that can be told what never to print (JsonLogger). */
+interface SecretKeepingLogger extends Logger {
+  addSecret(value: string): void;
+}
+
+function keepsSecrets(logger: Logger): logger is SecretKeepingLogger {
+  return typeof (logger as Partial<SecretKeepingLogger>).addSecret === 'function';
+}
+
 /**
  * Plivo's Zentrunk Calls API over HTTP (no Plivo SDK implements it). Every request goes
  * through the rate limiter, has a timeout, and is retried with exponential backoff and full
  * jitter on 429, 5xx, network errors, timeouts and unreadable bodies. Credentials refused
  * (401; 403 outside Insights) and bad requests (400) fail at once. One call's Insights refused
  * with any other 4xx (400, 403, 410 …) throws PlivoCallRefusedError, which concerns that call
- * only; a 404 there means "not ready yet". The auth token lives only in a private field
- * and the Authorization header; no message, field or log line carries either.
+ * only; a 404 there means "not ready yet".
+ *
+ * Secrets: the auth token and the base64 `authId:authToken` of the Authorization header live
+ * only in private fields and that header, and are registered with the logger. Everything that
+ * comes back (bodies, Plivo's `error`, header values, payload strings) may echo them (a proxy
+ * that reflects the request): every string of a parsed body has whole secrets replaced, and
+ * every upstream text repeated in an error or a log line is scrubbed of whole secrets and of
+ * any 8-character piece of them, then capped. Error messages are scrubbed once more.
  */
 export class PlivoClient implements CallSource {
   readonly #authorization: string;
-  readonly #authToken: string;
+  readonly #scrubber: SecretScrubber;
   private readonly accountUrl: string;
-  private readonly authId: string;
   private readonly config: AlertConfig['plivo'];
   private readonly logger: Logger;
   private readonly fetchImpl: typeof fetch;
@@ -241,9 +265,26 @@ export class PlivoClient implements CallSource {
 
   constructor(options: PlivoClientOptions) {
     if (!options.authId || !options.authToken) throw new TypeError('Plivo authId and authToken are required');
-    this.authId = options.authId;
-    this.#authToken = options.authToken;
-    this.#authorization = `Basic ${Buffer.from(`${options.authId}:${options.authToken}`).toString('base64')}`;
+    const encoded = Buffer.from(`${options.authId}:${options.authToken}`).toString('base64');
+    this.#authorization = `Basic ${encoded}`;
+    this.#scrubber = new SecretScrubber(
+      [
+        this.#authorization,
+        encoded,
+        // As a proxy may write it back: URL-encoded, or with JSON's optional '\/' escape.
+        encodeURIComponent(encoded),
+        encoded.replace(/\//g, '\\/'),
+        options.authToken,
+        encodeURIComponent(options.authToken),
+      ],
+      [options.authToken, encoded],
+      options.authId.length >= 6 ? [[options.authId, '{auth_id}']] : [],
+    );
+    if (keepsSecrets(options.logger)) {
+      options.logger.addSecret(options.authToken);
+      options.logger.addSecret(encoded);
+      options.logger.addSecret(this.#authorization);
+    }
     this.accountUrl = `${options.baseUrl.replace(/\/+$/, '')}/v1/Account/${encodeURIComponent(options.authId)}/`;
     this.config = options.config;
     this.logger = options.logger;
@@ -279,11 +320,13 @@ export class PlivoClient implements CallSource {
 
     for (;;) {
       if (pages >= this.maxPages) {
-        throw new PlivoUnavailableError({
-          ...this.details(200, 'Zentrunk/Call/', {}, null, null),
-          attempts: 1,
-          reason: `stopped paging after ${pages} pages (offset ${offset}): Plivo kept reporting more calls`,
-        });
+        throw this.sealed(
+          new PlivoUnavailableError({
+            ...this.details(200, 'Zentrunk/Call/', {}, null, null),
+            attempts: 1,
+            reason: `stopped paging after ${pages} pages (offset ${offset}): Plivo kept reporting more calls`,
+          }),
+        );
       }
       const pageOffset = offset;
       const page = (await this.request<ListEnvelope>({
@@ -312,12 +355,10 @@ export class PlivoClient implements CallSource {
           if (calls.has(result.call.callUuid)) duplicates += 1;
           else calls.set(result.call.callUuid, result.call);
         } else {
-          skipped.push({ reason: result.reason, callUuid: result.callUuid });
+          const record = this.skippedRecord(result.reason, result.callUuid);
+          skipped.push(record);
           // The poll run logs each skipped record at warn with its run id; here only for tracing.
-          this.logger.debug('Plivo call record skipped', {
-            callUuid: result.callUuid,
-            reason: result.reason,
-          });
+          this.logger.debug('Plivo call record skipped', { ...record });
         }
       }
 
@@ -373,9 +414,20 @@ export class PlivoClient implements CallSource {
   }
 
   private checkUuid(callUuid: string): string {
-    if (!isUsableCallUuid(callUuid))
-      throw new TypeError(`Not a usable call_uuid: ${String(callUuid).slice(0, 64)}`);
+    if (!isUsableCallUuid(callUuid)) {
+      throw new TypeError(`Not a usable call_uuid: ${clip(this.upstream(String(callUuid)), 64)}`);
+    }
     return callUuid;
+  }
+
+  /** A record skipped, as it may be logged: reason and id scrubbed and capped (both come from the payload). */
+  private skippedRecord(reason: string, callUuid: string | null): SkippedRecord {
+    const uuid = callUuid === null ? null : this.upstream(callUuid);
+    return {
+      reason: clip(this.upstream(reason), REASON_MAX),
+      // An id that had to be scrubbed is no id.
+      callUuid: uuid === callUuid ? uuid : null,
+    };
   }
 
   private async request<T>(spec: RequestSpec<T>): Promise<T | null> {
@@ -411,11 +463,13 @@ export class PlivoClient implements CallSource {
     }
 
     const failure = last as Failure;
-    throw new PlivoUnavailableError({
-      ...this.details(failure.status, spec.path, spec.query, failure.plivoMessage, failure.requestId),
-      attempts,
-      reason: failure.reason,
-    });
+    throw this.sealed(
+      new PlivoUnavailableError({
+        ...this.details(failure.status, spec.path, spec.query, failure.plivoMessage, failure.requestId),
+        attempts,
+        reason: failure.reason,
+      }),
+    );
   }
 
   /** One HTTP exchange. Returns the value, a failure to maybe retry, or throws a fatal error. */
@@ -432,7 +486,7 @@ export class PlivoClient implements CallSource {
         requestId: null,
         retryAfterMs: null,
         ...extra,
-        reason: this.scrub(reason),
+        reason: clip(this.upstream(reason), REASON_MAX),
       },
     });
 
@@ -465,12 +519,20 @@ export class PlivoClient implements CallSource {
     }
 
     const status = response.status;
-    const requestId = response.headers.get('x-request-id');
+    const requestId = this.headerValue(response, 'x-request-id', REQUEST_ID_MAX);
+    const retryAfter = () => {
+      const value = response.headers.get('retry-after');
+      return parseRetryAfter(value !== null && value.length <= RETRY_AFTER_MAX ? value : null, this.now());
+    };
 
     if (status >= 200 && status < 300) {
       let body: unknown;
       try {
-        body = JSON.parse(text);
+        // Every string of the body loses whole secrets before anything reads it: payload
+        // strings travel on into skip reasons, logs and alerts.
+        body = JSON.parse(text, (_key, value: unknown) =>
+          typeof value === 'string' ? this.#scrubber.exact(value) : value,
+        );
       } catch {
         this.counters.invalidBodies += 1;
         return fail(`response body is not JSON (${text.length} characters)`, { status, requestId });
@@ -487,18 +549,17 @@ export class PlivoClient implements CallSource {
 
     const plivoMessage = this.plivoMessage(text);
     const details = this.details(status, spec.path, spec.query, plivoMessage, requestId);
-    if (status === 401) throw new PlivoAuthError(details);
+    if (status === 401) throw this.sealed(new PlivoAuthError(details));
     const refusedCall = spec.refusalConcernsCall;
     if (refusedCall !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
       // One call's Insights refused (400, 403, 410 …): that call's problem, never the run's.
-      throw new PlivoCallRefusedError({ ...details, status, callUuid: refusedCall });
+      throw this.sealed(new PlivoCallRefusedError({ ...details, status, callUuid: refusedCall }));
     }
-    if (status === 403) throw new PlivoAuthError(details);
-    if (status === 400) throw new PlivoBadRequestError(details);
+    if (status === 403) throw this.sealed(new PlivoAuthError(details));
+    if (status === 400) throw this.sealed(new PlivoBadRequestError(details));
     if (status === 429) {
       this.counters.throttled += 1;
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
-      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs });
+      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs: retryAfter() });
     }
     if (status === 408) {
       this.counters.timeouts += 1;
@@ -506,10 +567,14 @@ export class PlivoClient implements CallSource {
     }
     if (status >= 500) {
       this.counters.serverErrors += 1;
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
-      return fail(`server error (HTTP ${status})`, { status, plivoMessage, requestId, retryAfterMs });
+      return fail(`server error (HTTP ${status})`, {
+        status,
+        plivoMessage,
+        requestId,
+        retryAfterMs: retryAfter(),
+      });
     }
-    throw new PlivoUnexpectedResponseError(details);
+    throw this.sealed(new PlivoUnexpectedResponseError(details));
   }
 
   private backoffMs(retry: number, retryAfterMs: number | null): number {
@@ -523,7 +588,10 @@ export class PlivoClient implements CallSource {
     return Math.floor(this.random() * ceiling);
   }
 
-  /** Plivo's `error` text from an error body, else a short excerpt of whatever came back. */
+  /**
+   * Plivo's `error` text from an error body, else an excerpt of whatever came back (a proxy's
+   * HTML page): scrubbed whole, then cut, so that no piece of a secret survives the cut.
+   */
   private plivoMessage(text: string): string | null {
     let message: string | null = null;
     try {
@@ -538,9 +606,17 @@ export class PlivoClient implements CallSource {
     } catch {
       // Not JSON (a proxy's HTML page): fall back to the text itself.
     }
-    message ??= text.replace(/<[^>]*>/g, ' ');
-    message = message.replace(/\s+/g, ' ').trim().slice(0, MESSAGE_EXCERPT);
-    return message === '' ? null : this.scrub(message);
+    message = this.upstream(message ?? text.replace(/<[^>]*>/g, ' '));
+    message = clip(message.replace(/\s+/g, ' ').trim(), MESSAGE_EXCERPT);
+    return message === '' ? null : message;
+  }
+
+  /** A response header as it may be repeated: scrubbed, one line, capped; null when absent. */
+  private headerValue(response: Response, name: string, max: number): string | null {
+    const value = response.headers.get(name);
+    if (value === null) return null;
+    const text = clip(oneLine(this.upstream(value)).trim(), max);
+    return text === '' ? null : text;
   }
 
   private details(
@@ -559,13 +635,15 @@ export class PlivoClient implements CallSource {
     return `GET /v1/Account/{auth_id}/${path}${search ? `?${search}` : ''}`;
   }
 
-  /** Belt and braces: nothing Plivo echoes back may carry the token or the header. */
-  private scrub(text: string): string {
-    let out = text;
-    for (const secret of [this.#authorization, this.#authorization.slice('Basic '.length), this.#authToken]) {
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    if (this.authId.length >= 6) out = out.split(this.authId).join('{auth_id}');
-    return out;
+  /** Upstream text with every whole secret and every piece of one replaced, the Auth ID too. */
+  private upstream(text: string): string {
+    return this.#scrubber.full(text);
+  }
+
+  /** Belt and braces: an error this client throws never carries a secret, whatever went into it. */
+  private sealed<E extends Error>(error: E): E {
+    error.message = this.#scrubber.full(error.message);
+    if (error.stack) error.stack = this.#scrubber.full(error.stack);
+    return error;
   }
 }

@@ -104,6 +104,9 @@ describe('PlivoClient', () => {
 
   beforeAll(async () => {
     stub = await startHttpStub(() => ({ status: 500 }));
+    // The first fetch of a process is slow (connection pool, JIT): not within a 150 ms timeout
+    // on a busy machine. Pay for it here, not in the first test.
+    await (await fetch(`${stub.baseUrl}/warm-up`)).text();
   });
   afterAll(() => stub.close());
   beforeEach(() => {
@@ -511,6 +514,143 @@ describe('PlivoClient', () => {
     it('refuses a call id that is not safe in a path', async () => {
       await expect(client().getInsights('../../Account')).rejects.toThrow(TypeError);
       expect(stub.requests).toHaveLength(0);
+    });
+  });
+
+  describe('secrets echoed back (an echoing proxy)', () => {
+    const UUID = 'c9d6be3d-94c3-4b38-a2eb-8063ca404d77';
+    // 190 characters of text first: a 200-character excerpt cut before the scrub keeps 10 of the token's.
+    const PAD = 'x'.repeat(190);
+    const FRAGMENTS = Array.from({ length: AUTH_TOKEN.length - 7 }, (_, i) => AUTH_TOKEN.slice(i, i + 8));
+
+    /** Neither the token, the base64 credentials, nor any 8 characters of the token. */
+    function expectNothingOfTheToken(...things: unknown[]) {
+      const text = JSON.stringify([
+        things.map((t) => (t instanceof Error ? { ...t, m: t.message } : t)),
+        logger.lines,
+      ]);
+      expect(text).not.toContain(BASIC);
+      for (const fragment of FRAGMENTS) expect(text).not.toContain(fragment);
+    }
+
+    /** Echoes the Authorization header and the token in the body, in `error` and in X-Request-ID. */
+    const echo =
+      (status: number, shape: 'json' | 'text' | 'long-json' = 'json') =>
+      (req: StubRequest) => {
+        const authorization = String(req.headers.authorization);
+        const headers = {
+          'x-request-id': `${PAD.slice(0, 60)} ${authorization} ${AUTH_TOKEN}`,
+          'retry-after': `${AUTH_TOKEN}`,
+        };
+        if (shape === 'text') {
+          return { status, headers, rawBody: `${PAD}${AUTH_TOKEN} ${authorization} <b>${AUTH_TOKEN}</b>` };
+        }
+        const error =
+          shape === 'long-json' ? `${PAD}${AUTH_TOKEN} and ${authorization}` : `${PAD}${AUTH_TOKEN}`;
+        return { status, headers, body: { api_id: authorization, error, echoed: `${PAD}${AUTH_TOKEN}` } };
+      };
+
+    it.each(['json', 'text', 'long-json'] as const)(
+      'a 5xx echoing the credentials (%s body): nothing of them in the error or the retry logs',
+      async (shape) => {
+        serve(echo(502, shape));
+        const error = await client()
+          .listCalls(WINDOW)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PlivoUnavailableError);
+        expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(2);
+        expect((error as Error).message).toContain('[REDACTED]');
+        expectNothingOfTheToken(error);
+      },
+    );
+
+    it.each([400, 401, 403, 410])(
+      'a %i echoing the credentials on the list: nothing of them',
+      async (status) => {
+        serve(echo(status, 'long-json'));
+        const error = await client()
+          .listCalls(WINDOW)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(FatalSourceError);
+        expectNothingOfTheToken(error);
+      },
+    );
+
+    it.each([400, 403, 410])(
+      "a %i echoing the credentials on one call's Insights: nothing of them",
+      async (status) => {
+        serve(echo(status, 'text'));
+        const error = await client()
+          .getInsights(UUID)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PlivoCallRefusedError);
+        expectNothingOfTheToken(error);
+      },
+    );
+
+    it('a 200 error envelope on Insights and on the list echoing the token: nothing of it', async () => {
+      serve(echo(200, 'long-json'));
+      const insightsError = await client()
+        .getInsights(UUID)
+        .catch((e: unknown) => e);
+      expect(insightsError).toBeInstanceOf(PlivoUnavailableError);
+      const listError = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(listError).toBeInstanceOf(PlivoUnavailableError);
+      expectNothingOfTheToken(insightsError, listError);
+    });
+
+    it('a list whose records carry the token: not in the calls, the skipped records or the logs', async () => {
+      serve(
+        listing([
+          { ...record(1), trunk_domain: `${PAD}${AUTH_TOKEN}.zt.plivo.com` },
+          { ...record(2), call_uuid: AUTH_TOKEN, end_time: `${AUTH_TOKEN}` },
+          { ...record(3), call_direction: `${PAD}${AUTH_TOKEN}` },
+        ]),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.length + result.skipped.length).toBe(3);
+      expectNothingOfTheToken(result);
+    });
+
+    it('insights naming another call, whose id is the token or carries a piece of it: nothing of it', async () => {
+      serve((_req, i) => ({
+        body: {
+          ...documentedInsights(UUID),
+          call_uuid: i === 0 ? AUTH_TOKEN : `x-${AUTH_TOKEN.slice(3, 30)}`,
+          to: { carrier: `${PAD}${AUTH_TOKEN}` },
+        },
+      }));
+      const c = client({ maxAttempts: 1 });
+      const first = await c.getInsights(UUID).catch((e: unknown) => e);
+      const second = await c.getInsights(UUID).catch((e: unknown) => e);
+      expect((second as Error).message).toMatch(/insights are for call/);
+      expectNothingOfTheToken(first, second);
+    });
+
+    it('registers the token and the base64 credentials with a logger that keeps secrets', () => {
+      const registered: string[] = [];
+      client(
+        {},
+        { logger: Object.assign(captureLogger(), { addSecret: (v: string) => registered.push(v) }) },
+      );
+      expect(registered).toEqual(expect.arrayContaining([AUTH_TOKEN, BASIC]));
+    });
+
+    it('caps what it repeats of upstream text: the excerpt, the X-Request-ID', async () => {
+      serve(() => ({
+        status: 500,
+        headers: { 'x-request-id': 'r'.repeat(5000) },
+        body: { error: 'e'.repeat(5000) },
+      }));
+      const error = await client({ maxAttempts: 1 })
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      const message = (error as Error).message;
+      expect(message).not.toContain('e'.repeat(201));
+      expect(message).not.toContain('r'.repeat(129));
+      expect(message.length).toBeLessThan(1000);
     });
   });
 
