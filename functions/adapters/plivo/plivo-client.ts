@@ -31,6 +31,16 @@ const BACKOFF_CAP_MS = 10_000;
 const RETRY_AFTER_CAP_MS = 20_000;
 /** A runaway-paging guard (200,000 calls in one window): Plivo always reporting more pages. */
 const DEFAULT_MAX_PAGES = 10_000;
+/** Paging fails after this many pages in a row that brought no call not already listed. */
+const NO_PROGRESS_PAGES = 3;
+/**
+ * Largest 2xx body read (a page of 20 CDRs is ~20 KB, an Insights answer ~1 KB). A larger one
+ * is refused like an unreadable body: retried, then unavailable. Read as a stream with a byte
+ * limit, never buffered whole.
+ */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Of an error answer only the beginning is read: it is only quoted (Plivo's `error`, an excerpt). */
+const ERROR_BODY_BYTES = 64 * 1024;
 /** Caps on what is repeated of upstream text, always applied after the secrets are scrubbed. */
 const MESSAGE_EXCERPT = 200;
 const REQUEST_ID_MAX = 128;
@@ -88,6 +98,8 @@ export interface PlivoClientOptions {
   random?: () => number;
   now?: () => number;
   maxPages?: number;
+  /** Largest 2xx body accepted; default MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
 }
 
 /** UTC `YYYY-MM-DD HH:MM:SS`, the format of Plivo's end_time filters. */
@@ -191,6 +203,46 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 
+/**
+ * At most `maxBytes` of a response body, as text. A body declared (Content-Length) or found
+ * to be longer is not read further: the stream is cancelled and `overLimit` set, with the
+ * first `maxBytes` in `text` (a declared-too-long body is not read at all when `skipDeclared`).
+ */
+async function readBody(
+  response: Response,
+  maxBytes: number,
+  skipDeclared: boolean,
+): Promise<{ text: string; overLimit: boolean }> {
+  const stream = response.body;
+  if (!stream) return { text: '', overLimit: false };
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (skipDeclared && Number.isFinite(declared) && declared > maxBytes) {
+    await stream.cancel().catch(() => undefined);
+    return { text: '', overLimit: true };
+  }
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let overLimit = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (total + value.byteLength > maxBytes) {
+        chunks.push(value.subarray(0, maxBytes - total));
+        overLimit = true;
+        break;
+      }
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    if (overLimit) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), overLimit };
+}
+
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 interface RequestSpec<T> {
@@ -252,6 +304,7 @@ export class PlivoClient implements CallSource {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly maxPages: number;
+  private readonly maxBodyBytes: number;
   private readonly limiter: RateLimiter;
   private readonly counters: PlivoClientStats = {
     requests: 0,
@@ -294,6 +347,7 @@ export class PlivoClient implements CallSource {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.limiter = new RateLimiter({
       maxRequests: options.config.maxRequestsPer5s,
       now: this.now,
@@ -315,6 +369,10 @@ export class PlivoClient implements CallSource {
     let duplicates = 0;
     let pages = 0;
     let offset = 0;
+    let pagesWithoutProgress = 0;
+    const fromMs = bounds.from.getTime();
+    const toMs = bounds.to.getTime();
+    const windowText = `[${bounds.from.toISOString()}, ${bounds.to.toISOString()})`;
 
     if (bounds.from.getTime() === bounds.to.getTime()) return { calls: [], skipped, pages };
 
@@ -348,31 +406,72 @@ export class PlivoClient implements CallSource {
       })) as ListEnvelope;
       pages += 1;
 
+      let fresh = 0;
+      const skip = (reason: string, callUuid: string | null) => {
+        fresh += 1;
+        const record = this.skippedRecord(reason, callUuid);
+        skipped.push(record);
+        // The poll run logs each skipped record at warn with its run id; here only for tracing.
+        this.logger.debug('Plivo call record skipped', { ...record });
+      };
       for (const raw of page.objects) {
         const result = normalizeCall(raw);
-        if (result.ok) {
-          // Offset paging over a list that grows (late CDRs) can repeat a record on the next page.
-          if (calls.has(result.call.callUuid)) duplicates += 1;
-          else calls.set(result.call.callUuid, result.call);
+        if (!result.ok) {
+          skip(result.reason, result.callUuid);
+          continue;
+        }
+        const call = result.call;
+        // Asked for end_time in [from, to): a record outside was not asked for (a server-side
+        // filter ignored or shifted). It belongs to another window, which lists it again.
+        const endMs = Date.parse(call.endTime as string);
+        if (!(endMs >= fromMs && endMs < toMs)) {
+          skip(`end_time ${call.endTime} is outside the requested window ${windowText}`, call.callUuid);
+          continue;
+        }
+        // Offset paging over a list that grows (late CDRs) can repeat a record on the next page.
+        if (calls.has(call.callUuid)) {
+          duplicates += 1;
         } else {
-          const record = this.skippedRecord(result.reason, result.callUuid);
-          skipped.push(record);
-          // The poll run logs each skipped record at warn with its run id; here only for tracing.
-          this.logger.debug('Plivo call record skipped', { ...record });
+          fresh += 1;
+          calls.set(call.callUuid, call);
         }
       }
 
       const count = page.objects.length;
-      if (count === 0) break;
-      offset += count;
-      // total_count is the documented stop; meta.next differs between doc versions (URL/null
-      // vs boolean) and only decides when total_count is missing. A short page with more
-      // reported is followed once more: the following page is then empty if Plivo ran out.
-      if (page.totalCount !== null) {
-        if (offset >= page.totalCount) break;
-      } else if (count < (page.limit ?? PAGE_LIMIT) || page.hasNext === false) {
+      if (count === 0) {
+        if (page.hasNext === true || (page.totalCount !== null && offset < page.totalCount)) {
+          this.logger.warn('Plivo reported more calls but returned an empty page; paging stops', {
+            offset,
+            totalCount: page.totalCount,
+            next: page.hasNext,
+            pages,
+          });
+        }
         break;
       }
+      offset += count;
+      // A server that ignores offset and does not say which it served (no meta.offset), or a
+      // list reshuffled under us, hands back calls already listed: fail visibly, not loop.
+      pagesWithoutProgress = fresh === 0 ? pagesWithoutProgress + 1 : 0;
+      if (pagesWithoutProgress >= NO_PROGRESS_PAGES) {
+        throw this.sealed(
+          new PlivoUnavailableError({
+            ...this.details(200, 'Zentrunk/Call/', {}, null, null),
+            attempts: 1,
+            reason: `stopped paging: ${pagesWithoutProgress} pages in a row (up to offset ${offset}) held no call not already listed`,
+          }),
+        );
+      }
+      // More pages while either signal says so: meta.next (a URL or true; null/false in the
+      // current and legacy docs alike at the end) or total_count, which can be wrong in either
+      // direction. With neither, a full page is followed once more: the next is empty if
+      // Plivo ran out. The hard stops are maxPages and the no-progress guard above.
+      const more =
+        page.hasNext === true ||
+        (page.totalCount !== null
+          ? offset < page.totalCount
+          : page.hasNext === null && count >= (page.limit ?? PAGE_LIMIT));
+      if (!more) break;
     }
 
     this.logger.debug('Listed Zentrunk calls', {
@@ -492,6 +591,7 @@ export class PlivoClient implements CallSource {
 
     let response: Response;
     let text: string;
+    let overLimit: boolean;
     try {
       response = await this.fetchImpl(url, {
         method: 'GET',
@@ -505,7 +605,8 @@ export class PlivoClient implements CallSource {
         signal: AbortSignal.timeout(this.config.requestTimeoutMs),
       });
       // The body is read under the same timeout: a stalled or cut-off body is retried too.
-      text = await response.text();
+      const ok = response.status >= 200 && response.status < 300;
+      ({ text, overLimit } = await readBody(response, ok ? this.maxBodyBytes : ERROR_BODY_BYTES, ok));
     } catch (error) {
       const err = error as Error;
       if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
@@ -526,6 +627,10 @@ export class PlivoClient implements CallSource {
     };
 
     if (status >= 200 && status < 300) {
+      if (overLimit) {
+        this.counters.invalidBodies += 1;
+        return fail(`response body larger than ${this.maxBodyBytes} bytes`, { status, requestId });
+      }
       let body: unknown;
       try {
         // Every string of the body loses whole secrets before anything reads it: payload

@@ -1,6 +1,7 @@
 import {
   buildListQuery,
   formatPlivoTime,
+  MAX_BODY_BYTES,
   parseRetryAfter,
   PlivoClient,
   type PlivoClientOptions,
@@ -201,6 +202,60 @@ describe('PlivoClient', () => {
       expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '10', '20', '25']);
     });
 
+    it('follows meta.next while total_count understates the calls (30 reported, 95 there)', async () => {
+      const records = Array.from({ length: 95 }, (_, i) => record(i));
+      serve(
+        listing(records, (offset, limit) => ({
+          total_count: 30,
+          next: offset + limit < 95 ? `/v1/Account/${AUTH_ID}/Zentrunk/Call/?offset=${offset + limit}` : null,
+        })),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(95);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '20', '40', '60', '80']);
+    });
+
+    it('follows meta.next (true) over short pages when total_count is missing', async () => {
+      const records = Array.from({ length: 45 }, (_, i) => record(i));
+      serve((req) => {
+        const offset = Number(req.query['offset']);
+        return {
+          body: {
+            meta: { limit: 20, offset, next: offset + 10 < 45 },
+            objects: records.slice(offset, offset + 10),
+          },
+        };
+      });
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(45);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '10', '20', '30', '40']);
+    });
+
+    it('fails visibly when paging goes round in circles (pages of calls already listed, no meta.offset)', async () => {
+      const firstPage = Array.from({ length: 20 }, (_, i) => record(i));
+      serve(() => ({ body: { meta: { total_count: 95, next: 'more' }, objects: firstPage } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect((error as Error).message).toMatch(/3 pages in a row .*no call not already listed/);
+      expect(stub.requests).toHaveLength(4);
+    });
+
+    it('stops on an empty page while Plivo still reports more, and says so', async () => {
+      serve((req) =>
+        req.query['offset'] === '0'
+          ? { body: { meta: { total_count: 50, next: 'more' }, objects: [record(1)] } }
+          : { body: { meta: { total_count: 50, next: 'more' }, objects: [] } },
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(1);
+      expect(stub.requests).toHaveLength(2);
+      const warn = logger.lines.find((l) => l.level === 'warn');
+      expect(warn?.message).toMatch(/empty page/);
+      expect(warn?.fields).toMatchObject({ offset: 1, totalCount: 50, next: true });
+    });
+
     it('drops a record repeated on the next page (the list grew while paging)', async () => {
       serve((req) =>
         req.query['offset'] === '0'
@@ -246,6 +301,53 @@ describe('PlivoClient', () => {
         callUuid: null,
         reason: expect.stringContaining('call_uuid'),
       });
+    });
+
+    it('skips a record whose end_time is outside the window [from, to), with the reason, and traces it', async () => {
+      const at = (i: number, endTime: string) => ({ ...record(i), end_time: endTime });
+      serve(
+        listing([
+          at(1, '2024-01-15 14:00:00'), // = from: in
+          at(2, '2024-01-15 13:59:59'),
+          at(3, '2024-01-15 15:00:00'), // = to: out
+          at(4, '2024-01-15 14:59:59'),
+          at(5, '2024-01-16 09:00:00'),
+        ]),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.map((c) => c.callUuid)).toEqual([record(1)['call_uuid'], record(4)['call_uuid']]);
+      const outside = (i: number, iso: string) => ({
+        callUuid: record(i)['call_uuid'],
+        reason: `end_time ${iso} is outside the requested window [2024-01-15T14:00:00.000Z, 2024-01-15T15:00:00.000Z)`,
+      });
+      expect(result.skipped).toEqual([
+        outside(2, '2024-01-15T13:59:59.000Z'),
+        outside(3, '2024-01-15T15:00:00.000Z'),
+        outside(5, '2024-01-16T09:00:00.000Z'),
+      ]);
+      expect(logger.lines.filter((l) => l.message === 'Plivo call record skipped')).toHaveLength(3);
+    });
+
+    it('judges end_time against the window asked of Plivo (bounds rounded up to whole seconds)', async () => {
+      serve(
+        listing([
+          { ...record(1), end_time: '2024-01-15 14:00:00.600' },
+          { ...record(2), end_time: '2024-01-15 14:00:05.700' },
+        ]),
+      );
+      const result = await client().listCalls({
+        from: new Date('2024-01-15T14:00:00.200Z'),
+        to: new Date('2024-01-15T14:00:05.500Z'),
+      });
+      // Asked: end_time >= 14:00:01 and < 14:00:06 (the window before asked for < 14:00:01).
+      expect(stub.requests[0]?.query).toMatchObject({
+        end_time__gte: '2024-01-15 14:00:01',
+        end_time__lt: '2024-01-15 14:00:06',
+      });
+      expect(result.calls.map((c) => c.callUuid)).toEqual([record(2)['call_uuid']]);
+      expect(result.skipped).toEqual([
+        { callUuid: record(1)['call_uuid'], reason: expect.stringContaining('outside the requested window') },
+      ]);
     });
 
     it('sends config.callFilters, without the +, and no empty filter', async () => {
@@ -415,6 +517,54 @@ describe('PlivoClient', () => {
       expect(stub.requests).toHaveLength(5);
       // Requests 3 and 5 had to wait for the 5-second window to slide.
       expect(sleeps).toEqual([5000, 5000]);
+    });
+  });
+
+  describe('response size', () => {
+    const big = (bytes: number) => ({
+      api_id: 'x',
+      meta: { total_count: 0 },
+      objects: [],
+      pad: 'x'.repeat(bytes),
+    });
+
+    it('the default cap is a few MB: a larger 200 body is retried like an unreadable one, then unavailable', async () => {
+      expect(MAX_BODY_BYTES).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+      expect(MAX_BODY_BYTES).toBeLessThanOrEqual(16 * 1024 * 1024);
+      serve(() => ({ body: big(MAX_BODY_BYTES + 1) }));
+      const c = client({ requestTimeoutMs: 5000 });
+      const error = await c.listCalls(WINDOW).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect((error as Error).message).toContain(`response body larger than ${MAX_BODY_BYTES} bytes`);
+      expect(c.stats()).toMatchObject({ requests: 3, retries: 2, invalidBodies: 3 });
+    });
+
+    it('maxBodyBytes: a body up to the cap is read, one byte more is not; a retry may then succeed', async () => {
+      const body = JSON.stringify(big(0));
+      const exact = JSON.stringify(big(1000 - body.length));
+      serve((_req, i) => (i === 0 ? { rawBody: `${exact} ` } : { rawBody: exact }));
+      const c = client({}, { maxBodyBytes: 1000 });
+      await expect(c.listCalls(WINDOW)).resolves.toMatchObject({ calls: [] });
+      expect(c.stats()).toMatchObject({ requests: 2, invalidBodies: 1 });
+    });
+
+    it('reads a body without Content-Length only up to the cap: an endless body fails on size, not on time', async () => {
+      serve(() => ({ rawBody: 'x'.repeat(16_384), endless: true }));
+      const c = client({ requestTimeoutMs: 5000, maxAttempts: 2 }, { maxBodyBytes: 100_000 });
+      const started = Date.now();
+      const error = await c.listCalls(WINDOW).catch((e: unknown) => e);
+      expect((error as Error).message).toContain('response body larger than 100000 bytes');
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(c.stats()).toMatchObject({ timeouts: 0, invalidBodies: 2 });
+    });
+
+    it('an error answer with a huge body is still understood from its beginning (401 → PlivoAuthError)', async () => {
+      serve(() => ({ status: 401, rawBody: `Authentication failed ${'x'.repeat(8 * 1024 * 1024)}` }));
+      const error = await client({ requestTimeoutMs: 5000 })
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoAuthError);
+      expect((error as Error).message).toContain('Authentication failed');
     });
   });
 
