@@ -202,6 +202,20 @@ describe('Plivo faults: every finding still delivered once', () => {
     },
   );
 
+  it('list answers not to be taken at face value (total_count 30 short, end_time filter 3 min wide, 5 MiB bodies)', async () => {
+    const calls = traffic({ callsPerMinute: 3 });
+    const p = await start(calls, {
+      faults: { totalCountShortBy: 30, endTimeFilterSlackSeconds: 180, oversizedBodyEvery: 7 },
+    });
+    const results = await runSchedule(p, 4);
+    expect(results.filter((r) => r instanceof Error)).toEqual([]);
+    expect(faultCount(p, 'oversized')).toBeGreaterThan(0);
+    expect(p.client.stats().invalidBodies).toBeGreaterThan(0);
+    // Calls outside a run's window were listed, and skipped (each run lists them in its own window).
+    expect(p.logs.some((l) => l.includes('outside the requested window'))).toBe(true);
+    expect(tally(p, calls)).toEqual(NOTHING_WRONG);
+  });
+
   it('credentials revoked mid-run: the run fails with PlivoAuthError, the cursor stays, all delivered later', async () => {
     const calls = traffic();
     const p = await start(calls, { faults: { rejectCredentialsAfter: 12 } });
