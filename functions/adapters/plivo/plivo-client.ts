@@ -370,6 +370,7 @@ export class PlivoClient implements CallSource {
     let pages = 0;
     let offset = 0;
     let pagesWithoutProgress = 0;
+    const skippedUuids = new Set<string>();
     const fromMs = bounds.from.getTime();
     const toMs = bounds.to.getTime();
     const windowText = `[${bounds.from.toISOString()}, ${bounds.to.toISOString()})`;
@@ -406,35 +407,36 @@ export class PlivoClient implements CallSource {
       })) as ListEnvelope;
       pages += 1;
 
+      // Records not met on an earlier page: what tells paging that it is getting somewhere.
       let fresh = 0;
-      const skip = (reason: string, callUuid: string | null) => {
+      for (const raw of page.objects) {
+        const result = normalizeCall(raw);
+        const uuid = result.ok ? result.call.callUuid : result.callUuid;
+        // Offset paging over a list that grows (late CDRs) can repeat a record on the next
+        // page; a repeat is dropped, whether it was taken or skipped the first time.
+        if (uuid !== null && (calls.has(uuid) || skippedUuids.has(uuid))) {
+          duplicates += 1;
+          continue;
+        }
         fresh += 1;
-        const record = this.skippedRecord(reason, callUuid);
+        let reason: string;
+        if (result.ok) {
+          // Asked for end_time in [from, to): a record outside was not asked for (a server-side
+          // filter ignored or shifted). It belongs to another window, which lists it again.
+          const endMs = Date.parse(result.call.endTime as string);
+          if (endMs >= fromMs && endMs < toMs) {
+            calls.set(result.call.callUuid, result.call);
+            continue;
+          }
+          reason = `end_time ${result.call.endTime} is outside the requested window ${windowText}`;
+        } else {
+          reason = result.reason;
+        }
+        if (uuid !== null) skippedUuids.add(uuid);
+        const record = this.skippedRecord(reason, uuid);
         skipped.push(record);
         // The poll run logs each skipped record at warn with its run id; here only for tracing.
         this.logger.debug('Plivo call record skipped', { ...record });
-      };
-      for (const raw of page.objects) {
-        const result = normalizeCall(raw);
-        if (!result.ok) {
-          skip(result.reason, result.callUuid);
-          continue;
-        }
-        const call = result.call;
-        // Asked for end_time in [from, to): a record outside was not asked for (a server-side
-        // filter ignored or shifted). It belongs to another window, which lists it again.
-        const endMs = Date.parse(call.endTime as string);
-        if (!(endMs >= fromMs && endMs < toMs)) {
-          skip(`end_time ${call.endTime} is outside the requested window ${windowText}`, call.callUuid);
-          continue;
-        }
-        // Offset paging over a list that grows (late CDRs) can repeat a record on the next page.
-        if (calls.has(call.callUuid)) {
-          duplicates += 1;
-        } else {
-          fresh += 1;
-          calls.set(call.callUuid, call);
-        }
       }
 
       const count = page.objects.length;

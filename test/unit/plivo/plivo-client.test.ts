@@ -242,6 +242,19 @@ describe('PlivoClient', () => {
       expect(stub.requests).toHaveLength(4);
     });
 
+    it('a skipped record met again on a later page is skipped once; pages of only those are no progress', async () => {
+      const outside = Array.from({ length: 20 }, (_, i) => ({
+        ...record(i),
+        end_time: '2024-01-15 16:00:00',
+      }));
+      serve(() => ({ body: { meta: { next: true }, objects: outside } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/3 pages in a row/);
+      expect(logger.lines.filter((l) => l.message === 'Plivo call record skipped')).toHaveLength(20);
+    });
+
     it('stops on an empty page while Plivo still reports more, and says so', async () => {
       serve((req) =>
         req.query['offset'] === '0'
