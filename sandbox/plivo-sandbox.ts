@@ -18,7 +18,8 @@ import type { SandboxCall } from './traffic';
  * counts API requests (paths under /v1/) from 1 since start or the last resetRequests():
  * request n is hit when n % every === 0 (0 = off). Deterministic: no randomness.
  * When several hit the same request, the first in this order wins: timeout, 429, 5xx, non-JSON;
- * then credential revocation; truncation and schema drift apply to whatever is answered.
+ * then credential revocation; oversizing, truncation and schema drift apply to whatever is
+ * answered, and the list switches (end_time slack, total_count) to every list answer.
  */
 export interface SandboxFaults {
   /** Answer 429 to every Nth request (on top of the real 300/5 s rate limit). */
@@ -41,7 +42,24 @@ export interface SandboxFaults {
   insightsNeverReady: boolean;
   /** Requests numbered above N answer 401: the credentials were revoked mid-run. null = off. */
   rejectCredentialsAfter: number | null;
+  /**
+   * Call UUID → HTTP status (e.g. 400, 403, 410): that call's Insights requests answer this
+   * status with a Plivo error body, every time (after authentication and the rate limit).
+   */
+  insightsStatusByCall: Record<string, number>;
+  /**
+   * The list's end_time bounds are widened by this many seconds on both sides (a server that
+   * shifts or rounds them): calls that ended just outside the asked window are listed too. 0 = off.
+   */
+  endTimeFilterSlackSeconds: number;
+  /** Every Nth response, if a 2xx JSON object: padded to OVERSIZED_BODY_BYTES with a `padding` field (still valid JSON). */
+  oversizedBodyEvery: number;
+  /** The list's meta.total_count is this many lower than the truth (never below 0); meta.next stays right. 0 = off. */
+  totalCountShortBy: number;
 }
+
+/** Size of the bodies oversizedBodyEvery sends: above the client's 4 MiB cap. */
+export const OVERSIZED_BODY_BYTES = 5 * 1024 * 1024;
 
 export function noFaults(): SandboxFaults {
   return {
@@ -55,13 +73,18 @@ export function noFaults(): SandboxFaults {
     schemaDrift: false,
     insightsNeverReady: false,
     rejectCredentialsAfter: null,
+    insightsStatusByCall: {},
+    endTimeFilterSlackSeconds: 0,
+    oversizedBodyEvery: 0,
+    totalCountShortBy: 0,
   };
 }
 
 /** How meta.next/previous are rendered: a relative URL or null (current docs), true/false (legacy docs), always null. */
 export type MetaNextStyle = 'url' | 'boolean' | 'null';
 
-export type FaultKind = 'timeout' | '429' | '5xx' | 'non-json' | 'revoked' | 'truncated';
+export type FaultKind =
+  'timeout' | '429' | '5xx' | 'non-json' | 'revoked' | 'truncated' | 'oversized' | 'insights-status';
 
 export interface SandboxRequest {
   method: string;
@@ -328,7 +351,7 @@ interface ListQuery {
   predicates: Array<(c: SandboxCall) => boolean>;
 }
 
-function parseListQuery(params: URLSearchParams, now: Date): ListQuery {
+function parseListQuery(params: URLSearchParams, now: Date, endTimeSlackMs = 0): ListQuery {
   const seen = new Set<string>();
   for (const [key, value] of params) {
     if (!ALLOWED_PARAMS.has(key)) throw new BadRequest(`unknown parameter: ${key}`);
@@ -438,7 +461,14 @@ function parseListQuery(params: URLSearchParams, now: Date): ListQuery {
     if (upper - lower > MAX_RANGE_MS) {
       throw new BadRequest('the end_time range cannot exceed 90 days');
     }
-    for (const b of endBounds) predicates.push((c) => matchesTime(c.endTime.getTime(), b));
+    for (const b of endBounds) {
+      // The endTimeFilterSlackSeconds fault: lower bounds earlier, upper bounds later.
+      const widened =
+        b.op === 'eq'
+          ? { ...b, ms: b.ms - endTimeSlackMs, precisionMs: b.precisionMs + 2 * endTimeSlackMs }
+          : { ...b, ms: b.op === 'gt' || b.op === 'gte' ? b.ms - endTimeSlackMs : b.ms + endTimeSlackMs };
+      predicates.push((c) => matchesTime(c.endTime.getTime(), widened));
+    }
   }
   for (const b of timeBounds('initiation_time')) {
     predicates.push((c) => matchesTime(c.initiationTime.getTime(), b));
@@ -468,6 +498,15 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 const error = (status: number, message: string, headers: Record<string, string> = {}) =>
   json(status, { api_id: randomUUID(), error: message }, headers);
+
+/** Error texts of the insightsStatusByCall fault (Plivo documents none). */
+const REFUSAL_TEXT: Record<number, string> = {
+  400: 'invalid request: insights are not available for this call',
+  403: 'forbidden: this account may not read the insights of this call',
+  405: 'method not allowed',
+  410: 'gone: the insights of this call are no longer available',
+  422: 'unprocessable: the insights of this call could not be computed',
+};
 
 export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<PlivoSandbox> {
   const now = options.now ?? (() => new Date());
@@ -537,7 +576,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     const at = now();
     let query: ListQuery;
     try {
-      query = parseListQuery(params, at);
+      query = parseListQuery(params, at, faults.endTimeFilterSlackSeconds * 1000);
     } catch (e) {
       if (e instanceof BadRequest) return error(400, e.message);
       throw e;
@@ -566,7 +605,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
       meta: {
         limit: query.limit,
         offset: query.offset,
-        total_count: matching.length,
+        total_count: Math.max(0, matching.length - faults.totalCountShortBy),
         previous: link(hasPrevious, Math.max(0, query.offset - query.limit)),
         next: link(hasNext, query.offset + query.limit),
       },
@@ -574,7 +613,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     });
   }
 
-  function route(req: IncomingMessage, url: URL): Reply {
+  function route(req: IncomingMessage, url: URL, entry: SandboxRequest): Reply {
     const m = PATH_RE.exec(url.pathname);
     if (!m) return error(404, 'not found');
     const [, accountId = '', callUuid, insights] = m;
@@ -590,6 +629,11 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     if (!call || !visible(call, at)) return error(404, 'not found');
     if (insights === undefined) {
       return json(200, { api_id: randomUUID(), ...renderCdr(call, { schemaDrift: faults.schemaDrift }) });
+    }
+    const refusal = faults.insightsStatusByCall[call.callUuid];
+    if (refusal !== undefined) {
+      entry.fault = 'insights-status';
+      return error(refusal, REFUSAL_TEXT[refusal] ?? `request refused (HTTP ${refusal})`);
     }
     // Plivo does not document when insights appear; a 404 is how "not yet" looks.
     const ready =
@@ -658,7 +702,17 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
         error(401, 'invalid Auth ID or Auth Token', { 'WWW-Authenticate': 'Basic realm="Plivo API"' }),
       );
     }
-    const reply = route(req, url);
+    let reply = route(req, url, entry);
+    if (
+      hits(n, faults.oversizedBodyEvery) &&
+      reply.status >= 200 &&
+      reply.status < 300 &&
+      reply.body.endsWith('}')
+    ) {
+      entry.fault = 'oversized';
+      const room = OVERSIZED_BODY_BYTES - Buffer.byteLength(reply.body) - ',"padding":""'.length;
+      reply = { ...reply, body: `${reply.body.slice(0, -1)},"padding":"${'x'.repeat(Math.max(0, room))}"}` };
+    }
     const truncate = hits(n, faults.truncatedBodyEvery);
     if (truncate) entry.fault = 'truncated';
     send(reply, truncate);

@@ -180,6 +180,42 @@ describe('Plivo faults: every finding still delivered once', () => {
     expect(tally(p, calls, cdrOnly)).toEqual(NOTHING_WRONG);
   });
 
+  it.each([400, 410, 403])(
+    "one call's Insights answer %i for good: the runs complete, every other finding is delivered once",
+    async (status) => {
+      const calls = traffic();
+      const refused = calls.find((c) => c.scenario === 'packet-loss') as SandboxCall;
+      const p = await start(calls, { faults: { insightsStatusByCall: { [refused.callUuid]: status } } });
+      const results = await runSchedule(p, 3);
+      expect(results.filter((r) => r instanceof Error)).toEqual([]);
+      expect(faultCount(p, 'insights-status')).toBeGreaterThanOrEqual(3);
+      expect(p.sandbox.requests.filter((r) => r.fault === 'insights-status').map((r) => r.path)).toEqual(
+        expect.arrayContaining([expect.stringContaining(refused.callUuid)]),
+      );
+      const others = expectedKeysAt(calls, p.clock.now()).filter((k) => !k.endsWith(`#${refused.callUuid}`));
+      const result = tally(p, calls, others);
+      expect(result.lost).toEqual([]);
+      expect(result.duplicated).toEqual([]);
+      // Only the refused call may have gone out beyond them: judged on its CDR alone, once it
+      // is given up on (when that happens is the poll use case's error budget).
+      expect(result.unexpected.filter((k) => !k.endsWith(`#${refused.callUuid}`))).toEqual([]);
+    },
+  );
+
+  it('list answers not to be taken at face value (total_count 30 short, end_time filter 3 min wide, 5 MiB bodies)', async () => {
+    const calls = traffic({ callsPerMinute: 3 });
+    const p = await start(calls, {
+      faults: { totalCountShortBy: 30, endTimeFilterSlackSeconds: 180, oversizedBodyEvery: 7 },
+    });
+    const results = await runSchedule(p, 4);
+    expect(results.filter((r) => r instanceof Error)).toEqual([]);
+    expect(faultCount(p, 'oversized')).toBeGreaterThan(0);
+    expect(p.client.stats().invalidBodies).toBeGreaterThan(0);
+    // Calls outside a run's window were listed, and skipped (each run lists them in its own window).
+    expect(p.logs.some((l) => l.includes('outside the requested window'))).toBe(true);
+    expect(tally(p, calls)).toEqual(NOTHING_WRONG);
+  });
+
   it('credentials revoked mid-run: the run fails with PlivoAuthError, the cursor stays, all delivered later', async () => {
     const calls = traffic();
     const p = await start(calls, { faults: { rejectCredentialsAfter: 12 } });

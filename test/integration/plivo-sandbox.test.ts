@@ -1,7 +1,12 @@
 /**
  * The Plivo sandbox over real HTTP with plain fetch: what a client sees.
  */
-import { startPlivoSandbox, type PlivoSandbox, type PlivoSandboxOptions } from '../../sandbox/plivo-sandbox';
+import {
+  OVERSIZED_BODY_BYTES,
+  startPlivoSandbox,
+  type PlivoSandbox,
+  type PlivoSandboxOptions,
+} from '../../sandbox/plivo-sandbox';
 import {
   ALERTING_INCIDENTS,
   QUIET_INCIDENTS,
@@ -490,6 +495,85 @@ describe('faults', () => {
     expect((await get(`${LIST}${call.callUuid}/Insights/`)).status).toBe(404);
     sandbox.faults.insightsNeverReady = false;
     expect((await get(`${LIST}${call.callUuid}/Insights/`)).status).toBe(200);
+  });
+
+  it("insightsStatusByCall: one call's Insights answer 400 / 410 / 403 every time, the others are served", async () => {
+    const calls = filterTraffic();
+    const [refused, other] = calls.filter((c) => c.insightsReadyAt) as [SandboxCall, SandboxCall];
+    await start({ faults: { insightsStatusByCall: { [refused.callUuid]: 400 } }, calls });
+    clock = new Date(NOW.getTime() + 86_400_000);
+    const insightsOf = (c: SandboxCall) => get(`${LIST}${c.callUuid}/Insights/`);
+    for (let i = 0; i < 2; i += 1) {
+      const r = await insightsOf(refused);
+      expect(r.status).toBe(400);
+      expect(r.body).toEqual({ api_id: expect.any(String), error: expect.any(String) });
+      expect(r.headers.get('x-request-id')).toEqual(expect.any(String));
+    }
+    expect((await insightsOf(other)).status).toBe(200);
+    // The CDR of the refused call is still served.
+    expect((await get(`${LIST}${refused.callUuid}/`)).status).toBe(200);
+    sandbox.faults.insightsStatusByCall[refused.callUuid] = 410;
+    expect((await insightsOf(refused)).status).toBe(410);
+    sandbox.faults.insightsStatusByCall = { [refused.callUuid]: 403 };
+    expect((await insightsOf(refused)).status).toBe(403);
+    expect(sandbox.requests.map((r) => r.fault)).toEqual([
+      'insights-status',
+      'insights-status',
+      null,
+      null,
+      'insights-status',
+      'insights-status',
+    ]);
+    sandbox.faults.insightsStatusByCall = {};
+    expect((await insightsOf(refused)).status).toBe(200);
+    // Credentials are checked first, as for every request.
+    sandbox.faults.insightsStatusByCall = { [refused.callUuid]: 400 };
+    expect((await get(`${LIST}${refused.callUuid}/Insights/`, {}, { auth: null })).status).toBe(401);
+  });
+
+  it('endTimeFilterSlackSeconds: calls that ended just outside the asked window are listed too', async () => {
+    const calls = filterTraffic();
+    await start({ calls });
+    const window = { end_time__gte: plivoTime(minutesAgo(60)), end_time__lt: plivoTime(minutesAgo(30)) };
+    const inWindow = (c: SandboxCall, slackMs: number) =>
+      c.endTime.getTime() >= minutesAgo(60).getTime() - slackMs &&
+      c.endTime.getTime() < minutesAgo(30).getTime() + slackMs;
+    expect(uuidsOf(await listAll(window))).toEqual(uuidsWhere(calls, (c) => inWindow(c, 0)));
+    sandbox.faults.endTimeFilterSlackSeconds = 150;
+    const listed = await listAll(window);
+    expect(uuidsOf(listed)).toEqual(uuidsWhere(calls, (c) => inWindow(c, 150_000)));
+    const outside = calls.filter((c) => inWindow(c, 150_000) && !inWindow(c, 0));
+    expect(outside.length).toBeGreaterThan(0);
+  });
+
+  it('totalCountShortBy: meta.total_count understates the calls while meta.next still leads on', async () => {
+    const calls = filterTraffic();
+    await start({ calls, faults: { totalCountShortBy: 25 } });
+    const truth = calls.length;
+    expect(truth).toBeGreaterThan(60);
+    const first = meta(await get(LIST, { limit: 20, offset: 0 }));
+    expect(first.total_count).toBe(truth - 25);
+    const lastFull = Math.floor((truth - 1) / 20) * 20 - 20;
+    const beyondTotal = meta(await get(LIST, { limit: 20, offset: lastFull }));
+    expect(lastFull + 20).toBeGreaterThanOrEqual(truth - 25);
+    expect(beyondTotal.next).toBe(`${LIST}?limit=20&offset=${lastFull + 20}`);
+    sandbox.faults.totalCountShortBy = truth + 1;
+    expect(meta(await get(LIST)).total_count).toBe(0);
+  });
+
+  it('oversizedBodyEvery: every Nth 2xx answer padded past OVERSIZED_BODY_BYTES, still valid JSON', async () => {
+    await start({ calls: filterTraffic(), faults: { oversizedBodyEvery: 2 } });
+    const normal = await get(LIST);
+    const oversized = await get(LIST);
+    expect(normal.text.length).toBeLessThan(100_000);
+    expect(Buffer.byteLength(oversized.text)).toBe(OVERSIZED_BODY_BYTES);
+    expect(Number(oversized.headers.get('content-length'))).toBe(OVERSIZED_BODY_BYTES);
+    expect(objects(oversized)).toEqual(objects(normal));
+    expect(oversized.body.padding).toEqual(expect.any(String));
+    // Only 2xx answers are padded.
+    await get(LIST);
+    expect((await get(`${LIST}no-such-call/`)).text.length).toBeLessThan(1000);
+    expect(sandbox.requests.map((r) => r.fault)).toEqual([null, 'oversized', null, null]);
   });
 
   it('rejectCredentialsAfter: 401 once N requests have been made; resetRequests restarts the count', async () => {

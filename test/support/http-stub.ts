@@ -23,6 +23,8 @@ export interface StubResponse {
   destroy?: boolean;
   /** Send the headers and half the body, then drop the connection (a cut-off body). */
   truncate?: boolean;
+  /** Send the headers (no Content-Length) and then `body`/`rawBody` again and again, never ending. */
+  endless?: boolean;
 }
 
 export type StubHandler = (request: StubRequest, index: number) => StubResponse | Promise<StubResponse>;
@@ -63,6 +65,17 @@ export async function startHttpStub(handler: StubHandler): Promise<HttpStub> {
           'content-length': String(Buffer.byteLength(payload)),
           ...answer.headers,
         };
+        if (answer.endless) {
+          delete headers['content-length'];
+          res.writeHead(answer.status ?? 200, headers);
+          const more = () => {
+            while (!res.destroyed && res.write(payload));
+            if (!res.destroyed) res.once('drain', more);
+          };
+          res.on('close', () => res.off('drain', more));
+          more();
+          return;
+        }
         res.writeHead(answer.status ?? 200, headers);
         if (answer.truncate) {
           res.write(payload.slice(0, Math.floor(payload.length / 2)));

@@ -15,12 +15,16 @@ export interface JsonLoggerOptions {
 
 /**
  * Structured JSON lines. Two layers keep secrets out: values under secret-sounding keys are
- * dropped, and every registered secret string (the Plivo auth token) is scrubbed wherever
- * it appears, even inside an error message that quoted it.
+ * dropped, and every registered secret string (the Plivo auth token, the base64 credentials
+ * of its Authorization header) is scrubbed wherever it appears, even inside an error message
+ * that quoted it, and also in the form JSON escapes it to.
  */
 export class JsonLogger implements Logger {
-  /** Shared with children, so a secret registered after a child was made is still scrubbed there. */
-  private secrets = new Set<string>();
+  /**
+   * Shared with children, so a secret registered after a child was made is still scrubbed there.
+   * Holds each secret as written in a JSON line (escaped), longest first.
+   */
+  private secrets: { sorted: string[] } = { sorted: [] };
   private readonly level: Level;
   private readonly write: (line: string) => void;
   private readonly context: Record<string, unknown>;
@@ -33,7 +37,12 @@ export class JsonLogger implements Logger {
 
   /** Registers a value that must never be printed. Short values are ignored (too many false hits). */
   addSecret(value: string): void {
-    if (value.length >= 6) this.secrets.add(value);
+    if (typeof value !== 'string' || value.length < 6) return;
+    // Lines are scrubbed once serialised: a secret with a quote or a backslash appears escaped.
+    const forms = [value, JSON.stringify(value).slice(1, -1)];
+    const all = new Set([...this.secrets.sorted, ...forms]);
+    // Longest first: a secret that contains another is replaced whole, not around the inner one.
+    this.secrets.sorted = [...all].sort((a, b) => b.length - a.length);
   }
 
   child(context: Record<string, unknown>): JsonLogger {
@@ -78,7 +87,8 @@ export class JsonLogger implements Logger {
 
   private scrub(line: string): string {
     let out = line;
-    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    for (const secret of this.secrets.sorted)
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;
   }
 }

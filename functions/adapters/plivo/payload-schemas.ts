@@ -394,7 +394,8 @@ export interface ListEnvelope {
   /**
    * What `meta.next` says: a URL or `true` → true; `null`, `""` or `false` → false; absent or
    * anything else → null. Current docs use a URL or null, legacy docs and the PHP SDK a
-   * boolean, so callers page by offset and total_count and use this only as a hint.
+   * boolean. The client pages by offset and goes on while this or total_count says there is
+   * more (it never follows the URL itself).
    */
   hasNext: boolean | null;
 }

@@ -12,10 +12,12 @@ import {
   type PlivoFailureDetails,
   PlivoAuthError,
   PlivoBadRequestError,
+  PlivoCallRefusedError,
   PlivoUnavailableError,
   PlivoUnexpectedResponseError,
 } from './plivo-errors';
 import { RateLimiter, realSleep } from './rate-limiter';
+import { clip, oneLine, SecretScrubber } from './upstream-text';
 
 /** Plivo's largest page. */
 export const PAGE_LIMIT = 20;
@@ -29,7 +31,22 @@ const BACKOFF_CAP_MS = 10_000;
 const RETRY_AFTER_CAP_MS = 20_000;
 /** A runaway-paging guard (200,000 calls in one window): Plivo always reporting more pages. */
 const DEFAULT_MAX_PAGES = 10_000;
+/** Paging fails after this many pages in a row that brought no call not already listed. */
+const NO_PROGRESS_PAGES = 3;
+/**
+ * Largest 2xx body read (a page of 20 CDRs is ~20 KB, an Insights answer ~1 KB). A larger one
+ * is refused like an unreadable body: retried, then unavailable. Read as a stream with a byte
+ * limit, never buffered whole.
+ */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Of an error answer only the beginning is read: it is only quoted (Plivo's `error`, an excerpt). */
+const ERROR_BODY_BYTES = 64 * 1024;
+/** Caps on what is repeated of upstream text, always applied after the secrets are scrubbed. */
 const MESSAGE_EXCERPT = 200;
+const REQUEST_ID_MAX = 128;
+const REASON_MAX = 500;
+/** A Retry-After longer than this is not a number of seconds or an HTTP date: ignored. */
+const RETRY_AFTER_MAX = 64;
 
 /**
  * Server-side filters of the calls list (all optional, never sent empty). The first three
@@ -70,6 +87,10 @@ export interface PlivoClientOptions {
   authId: string;
   authToken: string;
   config: AlertConfig['plivo'];
+  /**
+   * If it keeps secrets (has `addSecret`, as JsonLogger does), the client registers the token
+   * and the base64 credentials with it, so that every line it writes is scrubbed of them.
+   */
   logger: Logger;
   fetch?: typeof fetch;
   /** Used for backoff and by the rate limiter; pass a fake together with `now`. */
@@ -79,6 +100,8 @@ export interface PlivoClientOptions {
   maxPages?: number;
   /** Share one limiter between clients of the same account (e.g. after new credentials). */
   limiter?: RateLimiter;
+  /** Largest 2xx body accepted; default MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
 }
 
 /** UTC `YYYY-MM-DD HH:MM:SS`, the format of Plivo's end_time filters. */
@@ -182,6 +205,46 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 
+/**
+ * At most `maxBytes` of a response body, as text. A body declared (Content-Length) or found
+ * to be longer is not read further: the stream is cancelled and `overLimit` set, with the
+ * first `maxBytes` in `text` (a declared-too-long body is not read at all when `skipDeclared`).
+ */
+async function readBody(
+  response: Response,
+  maxBytes: number,
+  skipDeclared: boolean,
+): Promise<{ text: string; overLimit: boolean }> {
+  const stream = response.body;
+  if (!stream) return { text: '', overLimit: false };
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (skipDeclared && Number.isFinite(declared) && declared > maxBytes) {
+    await stream.cancel().catch(() => undefined);
+    return { text: '', overLimit: true };
+  }
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let overLimit = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (total + value.byteLength > maxBytes) {
+        chunks.push(value.subarray(0, maxBytes - total));
+        overLimit = true;
+        break;
+      }
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    if (overLimit) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), overLimit };
+}
+
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 interface RequestSpec<T> {
@@ -190,6 +253,11 @@ interface RequestSpec<T> {
   query: Record<string, string>;
   /** A 404 means "not there (yet)" and returns null instead of failing. */
   notFoundAsNull: boolean;
+  /**
+   * Set for a request about one call whose refusal (a 4xx other than 401, 404, 408, 429) must
+   * not stop the run: it throws PlivoCallRefusedError instead of a fatal error.
+   */
+  refusalConcernsCall?: string;
   parse: (body: unknown) => Parsed<T>;
 }
 
@@ -203,18 +271,34 @@ interface Failure {
   retryAfterMs: number | null;
 }
 
+/** A logger that can be told what never to print (JsonLogger). */
+interface SecretKeepingLogger extends Logger {
+  addSecret(value: string): void;
+}
+
+function keepsSecrets(logger: Logger): logger is SecretKeepingLogger {
+  return typeof (logger as Partial<SecretKeepingLogger>).addSecret === 'function';
+}
+
 /**
  * Plivo's Zentrunk Calls API over HTTP (no Plivo SDK implements it). Every request goes
  * through the rate limiter, has a timeout, and is retried with exponential backoff and full
  * jitter on 429, 5xx, network errors, timeouts and unreadable bodies. Credentials refused
- * (401/403) and bad requests (400) fail at once. The auth token lives only in a private field
- * and the Authorization header; no message, field or log line carries either.
+ * (401; 403 outside Insights) and bad requests (400) fail at once. One call's Insights refused
+ * with any other 4xx (400, 403, 410 …) throws PlivoCallRefusedError, which concerns that call
+ * only; a 404 there means "not ready yet".
+ *
+ * Secrets: the auth token and the base64 `authId:authToken` of the Authorization header live
+ * only in private fields and that header, and are registered with the logger. Everything that
+ * comes back (bodies, Plivo's `error`, header values, payload strings) may echo them (a proxy
+ * that reflects the request): every string of a parsed body has whole secrets replaced, and
+ * every upstream text repeated in an error or a log line is scrubbed of whole secrets and of
+ * any 8-character piece of them, then capped. Error messages are scrubbed once more.
  */
 export class PlivoClient implements CallSource {
   readonly #authorization: string;
-  readonly #authToken: string;
+  readonly #scrubber: SecretScrubber;
   private readonly accountUrl: string;
-  private readonly authId: string;
   private readonly config: AlertConfig['plivo'];
   private readonly logger: Logger;
   private readonly fetchImpl: typeof fetch;
@@ -222,6 +306,7 @@ export class PlivoClient implements CallSource {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly maxPages: number;
+  private readonly maxBodyBytes: number;
   private readonly limiter: RateLimiter;
   private readonly counters: PlivoClientStats = {
     requests: 0,
@@ -235,9 +320,26 @@ export class PlivoClient implements CallSource {
 
   constructor(options: PlivoClientOptions) {
     if (!options.authId || !options.authToken) throw new TypeError('Plivo authId and authToken are required');
-    this.authId = options.authId;
-    this.#authToken = options.authToken;
-    this.#authorization = `Basic ${Buffer.from(`${options.authId}:${options.authToken}`).toString('base64')}`;
+    const encoded = Buffer.from(`${options.authId}:${options.authToken}`).toString('base64');
+    this.#authorization = `Basic ${encoded}`;
+    this.#scrubber = new SecretScrubber(
+      [
+        this.#authorization,
+        encoded,
+        // As a proxy may write it back: URL-encoded, or with JSON's optional '\/' escape.
+        encodeURIComponent(encoded),
+        encoded.replace(/\//g, '\\/'),
+        options.authToken,
+        encodeURIComponent(options.authToken),
+      ],
+      [options.authToken, encoded],
+      options.authId.length >= 6 ? [[options.authId, '{auth_id}']] : [],
+    );
+    if (keepsSecrets(options.logger)) {
+      options.logger.addSecret(options.authToken);
+      options.logger.addSecret(encoded);
+      options.logger.addSecret(this.#authorization);
+    }
     this.accountUrl = `${options.baseUrl.replace(/\/+$/, '')}/v1/Account/${encodeURIComponent(options.authId)}/`;
     this.config = options.config;
     this.logger = options.logger;
@@ -247,6 +349,7 @@ export class PlivoClient implements CallSource {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.limiter =
       options.limiter ??
       new RateLimiter({
@@ -270,16 +373,23 @@ export class PlivoClient implements CallSource {
     let duplicates = 0;
     let pages = 0;
     let offset = 0;
+    let pagesWithoutProgress = 0;
+    const skippedUuids = new Set<string>();
+    const fromMs = bounds.from.getTime();
+    const toMs = bounds.to.getTime();
+    const windowText = `[${bounds.from.toISOString()}, ${bounds.to.toISOString()})`;
 
     if (bounds.from.getTime() === bounds.to.getTime()) return { calls: [], skipped, pages };
 
     for (;;) {
       if (pages >= this.maxPages) {
-        throw new PlivoUnavailableError({
-          ...this.details(200, 'Zentrunk/Call/', {}, null, null),
-          attempts: 1,
-          reason: `stopped paging after ${pages} pages (offset ${offset}): Plivo kept reporting more calls`,
-        });
+        throw this.sealed(
+          new PlivoUnavailableError({
+            ...this.details(200, 'Zentrunk/Call/', {}, null, null),
+            attempts: 1,
+            reason: `stopped paging after ${pages} pages (offset ${offset}): Plivo kept reporting more calls`,
+          }),
+        );
       }
       const pageOffset = offset;
       const page = (await this.request<ListEnvelope>({
@@ -301,33 +411,73 @@ export class PlivoClient implements CallSource {
       })) as ListEnvelope;
       pages += 1;
 
+      // Records not met on an earlier page: what tells paging that it is getting somewhere.
+      let fresh = 0;
       for (const raw of page.objects) {
         const result = normalizeCall(raw);
-        if (result.ok) {
-          // Offset paging over a list that grows (late CDRs) can repeat a record on the next page.
-          if (calls.has(result.call.callUuid)) duplicates += 1;
-          else calls.set(result.call.callUuid, result.call);
-        } else {
-          skipped.push({ reason: result.reason, callUuid: result.callUuid });
-          // The poll run logs each skipped record at warn with its run id; here only for tracing.
-          this.logger.debug('Plivo call record skipped', {
-            callUuid: result.callUuid,
-            reason: result.reason,
-          });
+        const uuid = result.ok ? result.call.callUuid : result.callUuid;
+        // Offset paging over a list that grows (late CDRs) can repeat a record on the next
+        // page; a repeat is dropped, whether it was taken or skipped the first time.
+        if (uuid !== null && (calls.has(uuid) || skippedUuids.has(uuid))) {
+          duplicates += 1;
+          continue;
         }
+        fresh += 1;
+        let reason: string;
+        if (result.ok) {
+          // Asked for end_time in [from, to): a record outside was not asked for (a server-side
+          // filter ignored or shifted). It belongs to another window, which lists it again.
+          const endMs = Date.parse(result.call.endTime as string);
+          if (endMs >= fromMs && endMs < toMs) {
+            calls.set(result.call.callUuid, result.call);
+            continue;
+          }
+          reason = `end_time ${result.call.endTime} is outside the requested window ${windowText}`;
+        } else {
+          reason = result.reason;
+        }
+        if (uuid !== null) skippedUuids.add(uuid);
+        const record = this.skippedRecord(reason, uuid);
+        skipped.push(record);
+        // The poll run logs each skipped record at warn with its run id; here only for tracing.
+        this.logger.debug('Plivo call record skipped', { ...record });
       }
 
       const count = page.objects.length;
-      if (count === 0) break;
-      offset += count;
-      // total_count is the documented stop; meta.next differs between doc versions (URL/null
-      // vs boolean) and only decides when total_count is missing. A short page with more
-      // reported is followed once more: the following page is then empty if Plivo ran out.
-      if (page.totalCount !== null) {
-        if (offset >= page.totalCount) break;
-      } else if (count < (page.limit ?? PAGE_LIMIT) || page.hasNext === false) {
+      if (count === 0) {
+        if (page.hasNext === true || (page.totalCount !== null && offset < page.totalCount)) {
+          this.logger.warn('Plivo reported more calls but returned an empty page; paging stops', {
+            offset,
+            totalCount: page.totalCount,
+            next: page.hasNext,
+            pages,
+          });
+        }
         break;
       }
+      offset += count;
+      // A server that ignores offset and does not say which it served (no meta.offset), or a
+      // list reshuffled under us, hands back calls already listed: fail visibly, not loop.
+      pagesWithoutProgress = fresh === 0 ? pagesWithoutProgress + 1 : 0;
+      if (pagesWithoutProgress >= NO_PROGRESS_PAGES) {
+        throw this.sealed(
+          new PlivoUnavailableError({
+            ...this.details(200, 'Zentrunk/Call/', {}, null, null),
+            attempts: 1,
+            reason: `stopped paging: ${pagesWithoutProgress} pages in a row (up to offset ${offset}) held no call not already listed`,
+          }),
+        );
+      }
+      // More pages while either signal says so: meta.next (a URL or true; null/false in the
+      // current and legacy docs alike at the end) or total_count, which can be wrong in either
+      // direction. With neither, a full page is followed once more: the next is empty if
+      // Plivo ran out. The hard stops are maxPages and the no-progress guard above.
+      const more =
+        page.hasNext === true ||
+        (page.totalCount !== null
+          ? offset < page.totalCount
+          : page.hasNext === null && count >= (page.limit ?? PAGE_LIMIT));
+      if (!more) break;
     }
 
     this.logger.debug('Listed Zentrunk calls', {
@@ -360,6 +510,7 @@ export class PlivoClient implements CallSource {
       path,
       query: {},
       notFoundAsNull: true,
+      refusalConcernsCall: callUuid,
       parse: (body) => {
         const result = normalizeInsights(body, callUuid);
         return result.ok ? { ok: true, value: result.insights } : result;
@@ -368,9 +519,20 @@ export class PlivoClient implements CallSource {
   }
 
   private checkUuid(callUuid: string): string {
-    if (!isUsableCallUuid(callUuid))
-      throw new TypeError(`Not a usable call_uuid: ${String(callUuid).slice(0, 64)}`);
+    if (!isUsableCallUuid(callUuid)) {
+      throw new TypeError(`Not a usable call_uuid: ${clip(this.upstream(String(callUuid)), 64)}`);
+    }
     return callUuid;
+  }
+
+  /** A record skipped, as it may be logged: reason and id scrubbed and capped (both come from the payload). */
+  private skippedRecord(reason: string, callUuid: string | null): SkippedRecord {
+    const uuid = callUuid === null ? null : this.upstream(callUuid);
+    return {
+      reason: clip(this.upstream(reason), REASON_MAX),
+      // An id that had to be scrubbed is no id.
+      callUuid: uuid === callUuid ? uuid : null,
+    };
   }
 
   private async request<T>(spec: RequestSpec<T>): Promise<T | null> {
@@ -406,11 +568,13 @@ export class PlivoClient implements CallSource {
     }
 
     const failure = last as Failure;
-    throw new PlivoUnavailableError({
-      ...this.details(failure.status, spec.path, spec.query, failure.plivoMessage, failure.requestId),
-      attempts,
-      reason: failure.reason,
-    });
+    throw this.sealed(
+      new PlivoUnavailableError({
+        ...this.details(failure.status, spec.path, spec.query, failure.plivoMessage, failure.requestId),
+        attempts,
+        reason: failure.reason,
+      }),
+    );
   }
 
   /** One HTTP exchange. Returns the value, a failure to maybe retry, or throws a fatal error. */
@@ -427,12 +591,13 @@ export class PlivoClient implements CallSource {
         requestId: null,
         retryAfterMs: null,
         ...extra,
-        reason: this.scrub(reason),
+        reason: clip(this.upstream(reason), REASON_MAX),
       },
     });
 
     let response: Response;
     let text: string;
+    let overLimit: boolean;
     try {
       response = await this.fetchImpl(url, {
         method: 'GET',
@@ -446,7 +611,8 @@ export class PlivoClient implements CallSource {
         signal: AbortSignal.timeout(this.config.requestTimeoutMs),
       });
       // The body is read under the same timeout: a stalled or cut-off body is retried too.
-      text = await response.text();
+      const ok = response.status >= 200 && response.status < 300;
+      ({ text, overLimit } = await readBody(response, ok ? this.maxBodyBytes : ERROR_BODY_BYTES, ok));
     } catch (error) {
       const err = error as Error;
       if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
@@ -460,12 +626,24 @@ export class PlivoClient implements CallSource {
     }
 
     const status = response.status;
-    const requestId = response.headers.get('x-request-id');
+    const requestId = this.headerValue(response, 'x-request-id', REQUEST_ID_MAX);
+    const retryAfter = () => {
+      const value = response.headers.get('retry-after');
+      return parseRetryAfter(value !== null && value.length <= RETRY_AFTER_MAX ? value : null, this.now());
+    };
 
     if (status >= 200 && status < 300) {
+      if (overLimit) {
+        this.counters.invalidBodies += 1;
+        return fail(`response body larger than ${this.maxBodyBytes} bytes`, { status, requestId });
+      }
       let body: unknown;
       try {
-        body = JSON.parse(text);
+        // Every string of the body loses whole secrets before anything reads it: payload
+        // strings travel on into skip reasons, logs and alerts.
+        body = JSON.parse(text, (_key, value: unknown) =>
+          typeof value === 'string' ? this.#scrubber.exact(value) : value,
+        );
       } catch {
         this.counters.invalidBodies += 1;
         return fail(`response body is not JSON (${text.length} characters)`, { status, requestId });
@@ -482,12 +660,17 @@ export class PlivoClient implements CallSource {
 
     const plivoMessage = this.plivoMessage(text);
     const details = this.details(status, spec.path, spec.query, plivoMessage, requestId);
-    if (status === 401 || status === 403) throw new PlivoAuthError(details);
-    if (status === 400) throw new PlivoBadRequestError(details);
+    if (status === 401) throw this.sealed(new PlivoAuthError(details));
+    const refusedCall = spec.refusalConcernsCall;
+    if (refusedCall !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      // One call's Insights refused (400, 403, 410 …): that call's problem, never the run's.
+      throw this.sealed(new PlivoCallRefusedError({ ...details, status, callUuid: refusedCall }));
+    }
+    if (status === 403) throw this.sealed(new PlivoAuthError(details));
+    if (status === 400) throw this.sealed(new PlivoBadRequestError(details));
     if (status === 429) {
       this.counters.throttled += 1;
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
-      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs });
+      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs: retryAfter() });
     }
     if (status === 408) {
       this.counters.timeouts += 1;
@@ -495,10 +678,14 @@ export class PlivoClient implements CallSource {
     }
     if (status >= 500) {
       this.counters.serverErrors += 1;
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
-      return fail(`server error (HTTP ${status})`, { status, plivoMessage, requestId, retryAfterMs });
+      return fail(`server error (HTTP ${status})`, {
+        status,
+        plivoMessage,
+        requestId,
+        retryAfterMs: retryAfter(),
+      });
     }
-    throw new PlivoUnexpectedResponseError(details);
+    throw this.sealed(new PlivoUnexpectedResponseError(details));
   }
 
   private backoffMs(retry: number, retryAfterMs: number | null): number {
@@ -512,7 +699,10 @@ export class PlivoClient implements CallSource {
     return Math.floor(this.random() * ceiling);
   }
 
-  /** Plivo's `error` text from an error body, else a short excerpt of whatever came back. */
+  /**
+   * Plivo's `error` text from an error body, else an excerpt of whatever came back (a proxy's
+   * HTML page): scrubbed whole, then cut, so that no piece of a secret survives the cut.
+   */
   private plivoMessage(text: string): string | null {
     let message: string | null = null;
     try {
@@ -527,9 +717,17 @@ export class PlivoClient implements CallSource {
     } catch {
       // Not JSON (a proxy's HTML page): fall back to the text itself.
     }
-    message ??= text.replace(/<[^>]*>/g, ' ');
-    message = message.replace(/\s+/g, ' ').trim().slice(0, MESSAGE_EXCERPT);
-    return message === '' ? null : this.scrub(message);
+    message = this.upstream(message ?? text.replace(/<[^>]*>/g, ' '));
+    message = clip(message.replace(/\s+/g, ' ').trim(), MESSAGE_EXCERPT);
+    return message === '' ? null : message;
+  }
+
+  /** A response header as it may be repeated: scrubbed, one line, capped; null when absent. */
+  private headerValue(response: Response, name: string, max: number): string | null {
+    const value = response.headers.get(name);
+    if (value === null) return null;
+    const text = clip(oneLine(this.upstream(value)).trim(), max);
+    return text === '' ? null : text;
   }
 
   private details(
@@ -548,13 +746,15 @@ export class PlivoClient implements CallSource {
     return `GET /v1/Account/{auth_id}/${path}${search ? `?${search}` : ''}`;
   }
 
-  /** Belt and braces: nothing Plivo echoes back may carry the token or the header. */
-  private scrub(text: string): string {
-    let out = text;
-    for (const secret of [this.#authorization, this.#authorization.slice('Basic '.length), this.#authToken]) {
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    if (this.authId.length >= 6) out = out.split(this.authId).join('{auth_id}');
-    return out;
+  /** Upstream text with every whole secret and every piece of one replaced, the Auth ID too. */
+  private upstream(text: string): string {
+    return this.#scrubber.full(text);
+  }
+
+  /** Belt and braces: an error this client throws never carries a secret, whatever went into it. */
+  private sealed<E extends Error>(error: E): E {
+    error.message = this.#scrubber.full(error.message);
+    if (error.stack) error.stack = this.#scrubber.full(error.stack);
+    return error;
   }
 }

@@ -1,4 +1,4 @@
-import { FatalSourceError, SourceUnavailableError } from '../../core/errors';
+import { CallRequestRefusedError, FatalSourceError, SourceUnavailableError } from '../../core/errors';
 
 /**
  * What Plivo answered, as far as it is safe to repeat. Built by the client, which never puts
@@ -23,7 +23,7 @@ function describe(details: PlivoFailureDetails): string {
   return parts.join('; ');
 }
 
-/** 401/403: the Auth ID / Auth Token pair was refused. Retrying cannot help. */
+/** 401 (any request) or 403 (outside Insights): the Auth ID / Auth Token pair was refused. Retrying cannot help. */
 export class PlivoAuthError extends FatalSourceError {
   // classify-failure keys on this exact name.
   override name = 'PlivoAuthError';
@@ -39,7 +39,7 @@ export class PlivoAuthError extends FatalSourceError {
   }
 }
 
-/** 400: Plivo refused the request itself (a filter, a range over 90 days). A bug or bad config. */
+/** 400 to the list request: Plivo refused the request itself (a filter, a range over 90 days). A bug or bad config. */
 export class PlivoBadRequestError extends FatalSourceError {
   override name = 'PlivoBadRequestError';
   readonly status = 400;
@@ -56,8 +56,8 @@ export class PlivoBadRequestError extends FatalSourceError {
 }
 
 /**
- * Any other answer retrying cannot fix (404 outside Insights, 405, a redirect): the base URL
- * or the API changed under us.
+ * Any other answer retrying cannot fix (404 outside Insights, 405, a redirect) to a request
+ * that is not about one call's Insights: the base URL or the API changed under us.
  */
 export class PlivoUnexpectedResponseError extends FatalSourceError {
   override name = 'PlivoUnexpectedResponseError';
@@ -70,6 +70,29 @@ export class PlivoUnexpectedResponseError extends FatalSourceError {
     this.status = details.status;
     this.plivoMessage = details.plivoMessage;
     this.request = details.request;
+  }
+}
+
+/**
+ * One call's Insights request refused for good: any 4xx but 401 (the credentials), 404 (not
+ * ready yet), 408 and 429 (retried) — e.g. 400, 403, 405, 410, 422. It concerns that call only:
+ * the run goes on, the call is retried within its budget, then judged on its CDR alone.
+ */
+export class PlivoCallRefusedError extends CallRequestRefusedError {
+  override name = 'PlivoCallRefusedError';
+  readonly status: number;
+  readonly callUuid: string;
+  readonly plivoMessage: string | null;
+  readonly request: string;
+  readonly requestId: string | null;
+
+  constructor(details: PlivoFailureDetails & { status: number; callUuid: string }) {
+    super(`Plivo refused the request for call ${details.callUuid} (${describe(details)})`);
+    this.status = details.status;
+    this.callUuid = details.callUuid;
+    this.plivoMessage = details.plivoMessage;
+    this.request = details.request;
+    this.requestId = details.requestId;
   }
 }
 

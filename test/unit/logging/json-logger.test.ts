@@ -31,6 +31,25 @@ describe('JsonLogger', () => {
     expect(out).toContain('[REDACTED]');
   });
 
+  it('scrubs a secret that JSON escapes in the line (quotes, backslashes)', () => {
+    const lines: string[] = [];
+    const logger = new JsonLogger({ write: (l) => lines.push(l) });
+    const secret = 'ab"cd\\ef/gh+ij=';
+    logger.addSecret(secret);
+    logger.warn('echo', { body: `x ${secret} y`, error: new Error(`failed: ${secret}`) });
+    expect(lines.join('\n')).not.toContain(JSON.stringify(secret).slice(1, -1));
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ body: 'x [REDACTED] y' });
+  });
+
+  it('scrubs a longer secret whole even when a shorter one inside it was registered first', () => {
+    const lines: string[] = [];
+    const logger = new JsonLogger({ write: (l) => lines.push(l) });
+    logger.addSecret('inner-secret');
+    logger.addSecret('outer-inner-secret-tail');
+    logger.info('echo', { text: 'a outer-inner-secret-tail b' });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ text: 'a [REDACTED] b' });
+  });
+
   it('respects the level', () => {
     const lines: string[] = [];
     const logger = new JsonLogger({ write: (l) => lines.push(l), level: 'warn' });

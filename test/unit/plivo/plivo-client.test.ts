@@ -1,6 +1,7 @@
 import {
   buildListQuery,
   formatPlivoTime,
+  MAX_BODY_BYTES,
   parseRetryAfter,
   PlivoClient,
   type PlivoClientOptions,
@@ -8,11 +9,16 @@ import {
 import {
   PlivoAuthError,
   PlivoBadRequestError,
+  PlivoCallRefusedError,
   PlivoUnavailableError,
   PlivoUnexpectedResponseError,
 } from '../../../functions/adapters/plivo/plivo-errors';
 import type { AlertConfig } from '../../../functions/core/config/schema';
-import { FatalSourceError, SourceUnavailableError } from '../../../functions/core/errors';
+import {
+  CallRequestRefusedError,
+  FatalSourceError,
+  SourceUnavailableError,
+} from '../../../functions/core/errors';
 import type { Logger } from '../../../functions/core/ports';
 import { type HttpStub, type StubHandler, type StubRequest, startHttpStub } from '../../support/http-stub';
 import { documentedInsights } from '../../support/plivo-documented';
@@ -99,6 +105,9 @@ describe('PlivoClient', () => {
 
   beforeAll(async () => {
     stub = await startHttpStub(() => ({ status: 500 }));
+    // The first fetch of a process is slow (connection pool, JIT): not within a 150 ms timeout
+    // on a busy machine. Pay for it here, not in the first test.
+    await (await fetch(`${stub.baseUrl}/warm-up`)).text();
   });
   afterAll(() => stub.close());
   beforeEach(() => {
@@ -193,6 +202,73 @@ describe('PlivoClient', () => {
       expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '10', '20', '25']);
     });
 
+    it('follows meta.next while total_count understates the calls (30 reported, 95 there)', async () => {
+      const records = Array.from({ length: 95 }, (_, i) => record(i));
+      serve(
+        listing(records, (offset, limit) => ({
+          total_count: 30,
+          next: offset + limit < 95 ? `/v1/Account/${AUTH_ID}/Zentrunk/Call/?offset=${offset + limit}` : null,
+        })),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(95);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '20', '40', '60', '80']);
+    });
+
+    it('follows meta.next (true) over short pages when total_count is missing', async () => {
+      const records = Array.from({ length: 45 }, (_, i) => record(i));
+      serve((req) => {
+        const offset = Number(req.query['offset']);
+        return {
+          body: {
+            meta: { limit: 20, offset, next: offset + 10 < 45 },
+            objects: records.slice(offset, offset + 10),
+          },
+        };
+      });
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(45);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '10', '20', '30', '40']);
+    });
+
+    it('fails visibly when paging goes round in circles (pages of calls already listed, no meta.offset)', async () => {
+      const firstPage = Array.from({ length: 20 }, (_, i) => record(i));
+      serve(() => ({ body: { meta: { total_count: 95, next: 'more' }, objects: firstPage } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect((error as Error).message).toMatch(/3 pages in a row .*no call not already listed/);
+      expect(stub.requests).toHaveLength(4);
+    });
+
+    it('a skipped record met again on a later page is skipped once; pages of only those are no progress', async () => {
+      const outside = Array.from({ length: 20 }, (_, i) => ({
+        ...record(i),
+        end_time: '2024-01-15 16:00:00',
+      }));
+      serve(() => ({ body: { meta: { next: true }, objects: outside } }));
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/3 pages in a row/);
+      expect(logger.lines.filter((l) => l.message === 'Plivo call record skipped')).toHaveLength(20);
+    });
+
+    it('stops on an empty page while Plivo still reports more, and says so', async () => {
+      serve((req) =>
+        req.query['offset'] === '0'
+          ? { body: { meta: { total_count: 50, next: 'more' }, objects: [record(1)] } }
+          : { body: { meta: { total_count: 50, next: 'more' }, objects: [] } },
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(1);
+      expect(stub.requests).toHaveLength(2);
+      const warn = logger.lines.find((l) => l.level === 'warn');
+      expect(warn?.message).toMatch(/empty page/);
+      expect(warn?.fields).toMatchObject({ offset: 1, totalCount: 50, next: true });
+    });
+
     it('drops a record repeated on the next page (the list grew while paging)', async () => {
       serve((req) =>
         req.query['offset'] === '0'
@@ -240,6 +316,53 @@ describe('PlivoClient', () => {
       });
     });
 
+    it('skips a record whose end_time is outside the window [from, to), with the reason, and traces it', async () => {
+      const at = (i: number, endTime: string) => ({ ...record(i), end_time: endTime });
+      serve(
+        listing([
+          at(1, '2024-01-15 14:00:00'), // = from: in
+          at(2, '2024-01-15 13:59:59'),
+          at(3, '2024-01-15 15:00:00'), // = to: out
+          at(4, '2024-01-15 14:59:59'),
+          at(5, '2024-01-16 09:00:00'),
+        ]),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.map((c) => c.callUuid)).toEqual([record(1)['call_uuid'], record(4)['call_uuid']]);
+      const outside = (i: number, iso: string) => ({
+        callUuid: record(i)['call_uuid'],
+        reason: `end_time ${iso} is outside the requested window [2024-01-15T14:00:00.000Z, 2024-01-15T15:00:00.000Z)`,
+      });
+      expect(result.skipped).toEqual([
+        outside(2, '2024-01-15T13:59:59.000Z'),
+        outside(3, '2024-01-15T15:00:00.000Z'),
+        outside(5, '2024-01-16T09:00:00.000Z'),
+      ]);
+      expect(logger.lines.filter((l) => l.message === 'Plivo call record skipped')).toHaveLength(3);
+    });
+
+    it('judges end_time against the window asked of Plivo (bounds rounded up to whole seconds)', async () => {
+      serve(
+        listing([
+          { ...record(1), end_time: '2024-01-15 14:00:00.600' },
+          { ...record(2), end_time: '2024-01-15 14:00:05.700' },
+        ]),
+      );
+      const result = await client().listCalls({
+        from: new Date('2024-01-15T14:00:00.200Z'),
+        to: new Date('2024-01-15T14:00:05.500Z'),
+      });
+      // Asked: end_time >= 14:00:01 and < 14:00:06 (the window before asked for < 14:00:01).
+      expect(stub.requests[0]?.query).toMatchObject({
+        end_time__gte: '2024-01-15 14:00:01',
+        end_time__lt: '2024-01-15 14:00:06',
+      });
+      expect(result.calls.map((c) => c.callUuid)).toEqual([record(2)['call_uuid']]);
+      expect(result.skipped).toEqual([
+        { callUuid: record(1)['call_uuid'], reason: expect.stringContaining('outside the requested window') },
+      ]);
+    });
+
     it('sends config.callFilters, without the +, and no empty filter', async () => {
       serve(listing([]));
       await client({
@@ -285,10 +408,10 @@ describe('PlivoClient', () => {
       expectNoSecrets(error);
     });
 
-    it('403 is a credentials error too, even when Plivo echoes the token back', async () => {
+    it('403 on the list is a credentials error too, even when Plivo echoes the token back', async () => {
       serve(() => ({ status: 403, body: { error: `token ${AUTH_TOKEN} / Basic ${BASIC} not allowed` } }));
       const error = await client()
-        .getInsights('abc-123')
+        .listCalls(WINDOW)
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PlivoAuthError);
       expect((error as Error).message).toContain('HTTP 403');
@@ -410,6 +533,54 @@ describe('PlivoClient', () => {
     });
   });
 
+  describe('response size', () => {
+    const big = (bytes: number) => ({
+      api_id: 'x',
+      meta: { total_count: 0 },
+      objects: [],
+      pad: 'x'.repeat(bytes),
+    });
+
+    it('the default cap is a few MB: a larger 200 body is retried like an unreadable one, then unavailable', async () => {
+      expect(MAX_BODY_BYTES).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+      expect(MAX_BODY_BYTES).toBeLessThanOrEqual(16 * 1024 * 1024);
+      serve(() => ({ body: big(MAX_BODY_BYTES + 1) }));
+      const c = client({ requestTimeoutMs: 5000 });
+      const error = await c.listCalls(WINDOW).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect((error as Error).message).toContain(`response body larger than ${MAX_BODY_BYTES} bytes`);
+      expect(c.stats()).toMatchObject({ requests: 3, retries: 2, invalidBodies: 3 });
+    });
+
+    it('maxBodyBytes: a body up to the cap is read, one byte more is not; a retry may then succeed', async () => {
+      const body = JSON.stringify(big(0));
+      const exact = JSON.stringify(big(1000 - body.length));
+      serve((_req, i) => (i === 0 ? { rawBody: `${exact} ` } : { rawBody: exact }));
+      const c = client({}, { maxBodyBytes: 1000 });
+      await expect(c.listCalls(WINDOW)).resolves.toMatchObject({ calls: [] });
+      expect(c.stats()).toMatchObject({ requests: 2, invalidBodies: 1 });
+    });
+
+    it('reads a body without Content-Length only up to the cap: an endless body fails on size, not on time', async () => {
+      serve(() => ({ rawBody: 'x'.repeat(16_384), endless: true }));
+      const c = client({ requestTimeoutMs: 5000, maxAttempts: 2 }, { maxBodyBytes: 100_000 });
+      const started = Date.now();
+      const error = await c.listCalls(WINDOW).catch((e: unknown) => e);
+      expect((error as Error).message).toContain('response body larger than 100000 bytes');
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(c.stats()).toMatchObject({ timeouts: 0, invalidBodies: 2 });
+    });
+
+    it('an error answer with a huge body is still understood from its beginning (401 → PlivoAuthError)', async () => {
+      serve(() => ({ status: 401, rawBody: `Authentication failed ${'x'.repeat(8 * 1024 * 1024)}` }));
+      const error = await client({ requestTimeoutMs: 5000 })
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoAuthError);
+      expect((error as Error).message).toContain('Authentication failed');
+    });
+  });
+
   describe('getInsights and getCall', () => {
     const UUID = 'c9d6be3d-94c3-4b38-a2eb-8063ca404d77';
 
@@ -434,6 +605,62 @@ describe('PlivoClient', () => {
       expect(stub.requests).toHaveLength(1);
     });
 
+    it.each([400, 403, 405, 410, 422, 451])(
+      "insights %i: that call's request is refused (PlivoCallRefusedError, not fatal), not retried",
+      async (status) => {
+        serve(() => ({
+          status,
+          headers: { 'x-request-id': 'req-42' },
+          body: { api_id: 'x', error: 'call_uuid is not a Zentrunk call' },
+        }));
+        const error = await client()
+          .getInsights(UUID)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PlivoCallRefusedError);
+        expect(error).toBeInstanceOf(CallRequestRefusedError);
+        expect(error).not.toBeInstanceOf(FatalSourceError);
+        expect(error).not.toBeInstanceOf(SourceUnavailableError);
+        expect(error).toMatchObject({
+          name: 'PlivoCallRefusedError',
+          status,
+          callUuid: UUID,
+          plivoMessage: 'call_uuid is not a Zentrunk call',
+          requestId: 'req-42',
+          request: `GET /v1/Account/{auth_id}/Zentrunk/Call/${UUID}/Insights/`,
+        });
+        expect((error as Error).message).toContain(`HTTP ${status}`);
+        expect((error as Error).message).toContain(UUID);
+        expect(stub.requests).toHaveLength(1);
+        expect(sleeps).toEqual([]);
+      },
+    );
+
+    it('insights 401 is still the credentials (fatal)', async () => {
+      serve(() => ({ status: 401, body: { error: 'Authentication failed' } }));
+      const error = await client()
+        .getInsights(UUID)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoAuthError);
+      expect(error).toBeInstanceOf(FatalSourceError);
+    });
+
+    it('insights 429 and 5xx are retried, then PlivoUnavailableError (per call, not fatal)', async () => {
+      serve((_req, i) => ({ status: i % 2 === 0 ? 429 : 502, body: { error: 'busy' } }));
+      const error = await client()
+        .getInsights(UUID)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoUnavailableError);
+      expect(error).not.toBeInstanceOf(FatalSourceError);
+      expect(stub.requests).toHaveLength(3);
+    });
+
+    it('the list request keeps its fatal errors: 410 is unexpected, 400 a bad request', async () => {
+      serve(() => ({ status: 410, body: { error: 'Gone' } }));
+      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoUnexpectedResponseError);
+      serve(() => ({ status: 400, body: { error: 'bad filter' } }));
+      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoBadRequestError);
+    });
+
     it('insights naming another call are not trusted', async () => {
       serve(() => ({ body: { call_uuid: 'other-call', rtt: '24' } }));
       await expect(client().getInsights(UUID)).rejects.toThrow(/insights are for call other-call/);
@@ -450,6 +677,143 @@ describe('PlivoClient', () => {
     it('refuses a call id that is not safe in a path', async () => {
       await expect(client().getInsights('../../Account')).rejects.toThrow(TypeError);
       expect(stub.requests).toHaveLength(0);
+    });
+  });
+
+  describe('secrets echoed back (an echoing proxy)', () => {
+    const UUID = 'c9d6be3d-94c3-4b38-a2eb-8063ca404d77';
+    // 190 characters of text first: a 200-character excerpt cut before the scrub keeps 10 of the token's.
+    const PAD = 'x'.repeat(190);
+    const FRAGMENTS = Array.from({ length: AUTH_TOKEN.length - 7 }, (_, i) => AUTH_TOKEN.slice(i, i + 8));
+
+    /** Neither the token, the base64 credentials, nor any 8 characters of the token. */
+    function expectNothingOfTheToken(...things: unknown[]) {
+      const text = JSON.stringify([
+        things.map((t) => (t instanceof Error ? { ...t, m: t.message } : t)),
+        logger.lines,
+      ]);
+      expect(text).not.toContain(BASIC);
+      for (const fragment of FRAGMENTS) expect(text).not.toContain(fragment);
+    }
+
+    /** Echoes the Authorization header and the token in the body, in `error` and in X-Request-ID. */
+    const echo =
+      (status: number, shape: 'json' | 'text' | 'long-json' = 'json') =>
+      (req: StubRequest) => {
+        const authorization = String(req.headers.authorization);
+        const headers = {
+          'x-request-id': `${PAD.slice(0, 60)} ${authorization} ${AUTH_TOKEN}`,
+          'retry-after': `${AUTH_TOKEN}`,
+        };
+        if (shape === 'text') {
+          return { status, headers, rawBody: `${PAD}${AUTH_TOKEN} ${authorization} <b>${AUTH_TOKEN}</b>` };
+        }
+        const error =
+          shape === 'long-json' ? `${PAD}${AUTH_TOKEN} and ${authorization}` : `${PAD}${AUTH_TOKEN}`;
+        return { status, headers, body: { api_id: authorization, error, echoed: `${PAD}${AUTH_TOKEN}` } };
+      };
+
+    it.each(['json', 'text', 'long-json'] as const)(
+      'a 5xx echoing the credentials (%s body): nothing of them in the error or the retry logs',
+      async (shape) => {
+        serve(echo(502, shape));
+        const error = await client()
+          .listCalls(WINDOW)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PlivoUnavailableError);
+        expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(2);
+        expect((error as Error).message).toContain('[REDACTED]');
+        expectNothingOfTheToken(error);
+      },
+    );
+
+    it.each([400, 401, 403, 410])(
+      'a %i echoing the credentials on the list: nothing of them',
+      async (status) => {
+        serve(echo(status, 'long-json'));
+        const error = await client()
+          .listCalls(WINDOW)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(FatalSourceError);
+        expectNothingOfTheToken(error);
+      },
+    );
+
+    it.each([400, 403, 410])(
+      "a %i echoing the credentials on one call's Insights: nothing of them",
+      async (status) => {
+        serve(echo(status, 'text'));
+        const error = await client()
+          .getInsights(UUID)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PlivoCallRefusedError);
+        expectNothingOfTheToken(error);
+      },
+    );
+
+    it('a 200 error envelope on Insights and on the list echoing the token: nothing of it', async () => {
+      serve(echo(200, 'long-json'));
+      const insightsError = await client()
+        .getInsights(UUID)
+        .catch((e: unknown) => e);
+      expect(insightsError).toBeInstanceOf(PlivoUnavailableError);
+      const listError = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(listError).toBeInstanceOf(PlivoUnavailableError);
+      expectNothingOfTheToken(insightsError, listError);
+    });
+
+    it('a list whose records carry the token: not in the calls, the skipped records or the logs', async () => {
+      serve(
+        listing([
+          { ...record(1), trunk_domain: `${PAD}${AUTH_TOKEN}.zt.plivo.com` },
+          { ...record(2), call_uuid: AUTH_TOKEN, end_time: `${AUTH_TOKEN}` },
+          { ...record(3), call_direction: `${PAD}${AUTH_TOKEN}` },
+        ]),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.length + result.skipped.length).toBe(3);
+      expectNothingOfTheToken(result);
+    });
+
+    it('insights naming another call, whose id is the token or carries a piece of it: nothing of it', async () => {
+      serve((_req, i) => ({
+        body: {
+          ...documentedInsights(UUID),
+          call_uuid: i === 0 ? AUTH_TOKEN : `x-${AUTH_TOKEN.slice(3, 30)}`,
+          to: { carrier: `${PAD}${AUTH_TOKEN}` },
+        },
+      }));
+      const c = client({ maxAttempts: 1 });
+      const first = await c.getInsights(UUID).catch((e: unknown) => e);
+      const second = await c.getInsights(UUID).catch((e: unknown) => e);
+      expect((second as Error).message).toMatch(/insights are for call/);
+      expectNothingOfTheToken(first, second);
+    });
+
+    it('registers the token and the base64 credentials with a logger that keeps secrets', () => {
+      const registered: string[] = [];
+      client(
+        {},
+        { logger: Object.assign(captureLogger(), { addSecret: (v: string) => registered.push(v) }) },
+      );
+      expect(registered).toEqual(expect.arrayContaining([AUTH_TOKEN, BASIC]));
+    });
+
+    it('caps what it repeats of upstream text: the excerpt, the X-Request-ID', async () => {
+      serve(() => ({
+        status: 500,
+        headers: { 'x-request-id': 'r'.repeat(5000) },
+        body: { error: 'e'.repeat(5000) },
+      }));
+      const error = await client({ maxAttempts: 1 })
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      const message = (error as Error).message;
+      expect(message).not.toContain('e'.repeat(201));
+      expect(message).not.toContain('r'.repeat(129));
+      expect(message.length).toBeLessThan(1000);
     });
   });
 
