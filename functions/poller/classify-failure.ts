@@ -32,5 +32,14 @@ export function runOutcome(summary: PollSummary): RunOutcome {
       reason: `all ${summary.insightsErrors} Plivo Insights request(s) of the run failed after retries; their calls are kept and retried`,
     };
   }
+  // Plivo refusing one call's Insights belongs to that call; refusing every one (a role that
+  // lost access to Insights, an API change) means no quality rule can fire: tell operations.
+  if (summary.insightsRefused >= 3 && summary.insightsFetched === 0) {
+    return {
+      ok: false,
+      kind: 'plivo-unavailable',
+      reason: `Plivo refused all ${summary.insightsRefused} Insights request(s) of the run (HTTP 4xx for each call); calls are judged on their CDR alone`,
+    };
+  }
   return { ok: true, lagSeconds: summary.lagSeconds };
 }

@@ -52,6 +52,41 @@ async function runExpectingFailure(p: Pipeline): Promise<PollIncompleteError> {
   return error as PollIncompleteError;
 }
 
+describe("one call's Insights refused for good", () => {
+  it('belongs to that call: its CDR alert goes out at once, the rest of the run is unaffected, then it is judged on its CDR', async () => {
+    const calls = incidents();
+    const refused = calls.find((c) => c.scenario === 'zentrunk-hangup') as SandboxCall;
+    const p = await pipelines.start({
+      calls,
+      start: T0,
+      config: { ...BASE, poll: { ...BASE.poll, insightsMaxAttempts: 2 } },
+      faults: { insightsStatusByCall: { [refused.callUuid]: 400 } },
+    });
+    const first = await p.run();
+    expect(first.status).toBe('completed');
+    expect(first.cursorAdvanced).toBe(true);
+    expect(first.insightsRefused).toBe(1);
+    expect(first.insightsFetched).toBeGreaterThan(10);
+    expect(p.notifier.keys()).toContain(`zentrunk-alerts:zentrunk-hangup#${refused.callUuid}`);
+    expect(
+      p.logs.some((l) => l.includes("Plivo refused this call's Insights") && l.includes('HTTP 400')),
+    ).toBe(true);
+
+    p.clock.advance(5 * MIN);
+    const second = await p.run();
+    expect(second.insightsRefused).toBe(1);
+    expect(second.insightsGaveUp).toBeGreaterThanOrEqual(1);
+    expect((await p.store.listPendingInsights()).map((i) => i.call.callUuid)).not.toContain(refused.callUuid);
+    p.clock.advance(5 * MIN);
+    expect((await p.run()).insightsRefused).toBe(0);
+    // Every other finding went out exactly once.
+    const keys = p.notifier.keys();
+    expect(new Set(keys).size).toBe(keys.length);
+    const expected = calls.flatMap((c) => c.expectedAlerts.map((r) => `zentrunk-alerts:${r}#${c.callUuid}`));
+    expect([...keys].sort()).toEqual(expected.sort());
+  });
+});
+
 describe('a group notice the channel does not take', () => {
   it('fails the run (no green run with nothing sent), then goes out once when SNS is back', async () => {
     const p = await pipelines.start({

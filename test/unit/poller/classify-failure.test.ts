@@ -4,7 +4,7 @@ import { PollIncompleteError, type PollSummary } from '../../../functions/core/p
 import { PlivoAuthError } from '../../../functions/adapters/plivo/plivo-errors';
 import { classifyFailure, runOutcome } from '../../../functions/poller/classify-failure';
 
-const base = { insightsErrors: 0, insightsFetched: 10, lagSeconds: 42 } as PollSummary;
+const base = { insightsErrors: 0, insightsRefused: 0, insightsFetched: 10, lagSeconds: 42 } as PollSummary;
 
 describe('classifyFailure', () => {
   it('names what operations must fix', () => {
@@ -44,5 +44,13 @@ describe('runOutcome', () => {
       kind: 'plivo-unavailable',
       reason: expect.stringContaining('all 7 Plivo Insights request(s)'),
     });
+  });
+
+  it("is failing when Plivo refused every call's Insights, and healthy when it refused one among many", () => {
+    expect(runOutcome({ ...base, insightsRefused: 4, insightsFetched: 0 })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('refused all 4 Insights request(s)'),
+    });
+    expect(runOutcome({ ...base, insightsRefused: 1 })).toEqual({ ok: true, lagSeconds: 42 });
   });
 });
