@@ -48,6 +48,8 @@ const RUN_INTERVAL_MS = 5 * MIN;
 const LAMBDA_TIMEOUT_MS = 240_000;
 /** No faults and no new calls at the end: enough for the slowest insights (25 min) and a backlog. */
 const QUIET_TAIL_MS = 45 * MIN;
+/** Incident mode: also an incident's resolveAfterMinutes (30) after its last, latest-judged call. */
+const INCIDENT_QUIET_TAIL_MS = 80 * MIN;
 const START = new Date('2026-11-20T00:00:00Z');
 const AUTH_ID = 'MASOAKTEST0000000000001';
 const AUTH_TOKEN = 'soak-token-not-a-secret-71c2';
@@ -446,7 +448,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
 
     const trafficEndMs = START.getTime() + hours * 60 * MIN;
     const rotateAtMs = START.getTime() + Math.floor(hours / 2) * 60 * MIN + 2 * MIN;
-    const endMs = trafficEndMs + QUIET_TAIL_MS;
+    const endMs = trafficEndMs + (mode === 'incident' ? INCIDENT_QUIET_TAIL_MS : QUIET_TAIL_MS);
     for (let at = START.getTime() + RUN_INTERVAL_MS; at <= endMs; at += RUN_INTERVAL_MS) {
       clock.advanceTo(at);
       if (report.tokenRotatedAt === null && at >= rotateAtMs) {
