@@ -8,4 +8,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   testTimeout: 60_000,
+  // jest's default on a 2-core machine is one worker; the slow files (sandbox + dynalite over
+  // simulated time) wait on loopback I/O part of the time, so two workers use both cores.
+  maxWorkers: 2,
 };
