@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_PLIVO_API_BASE_URL } from '../../poller/environment';
 import { RULE_IDS, severitySchema, WINDOWED_RULE_IDS } from './schema';
 

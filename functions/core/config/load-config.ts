@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type AlertConfig, alertConfigSchema } from './schema';
 
 /** Raised for a config that cannot be used; `issues` name each bad field by its path. */

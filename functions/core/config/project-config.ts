@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deploymentConfigSchema } from './deployment-schema';
 import { parseConfig, parseWith, readConfigJson } from './load-config';
 import { type AlertConfig, alertConfigSchema } from './schema';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The single definition of zentrunk-alerts' configuration. TypeScript types, the runtime
