@@ -3,7 +3,7 @@ import type { Attestation, Call, CallInsights, CallParty, StirVerification } fro
 
 /**
  * The one place that knows how Plivo's Zentrunk payloads really look (see
- * shared/reference/plivo-zentrunk-api.md): current and legacy field names, numbers sent as
+ * docs/plivo-api.md): current and legacy field names, numbers sent as
  * strings, the string "null", lower-case STIR values, `meta.next` as a URL or a boolean.
  *
  * Policy: only `call_uuid` is essential. Every other field is lenient: when its value has a
