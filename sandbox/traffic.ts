@@ -627,19 +627,57 @@ export function generateTraffic(options: TrafficOptions): SandboxCall[] {
   );
 }
 
+/** Where clock-independent traffic is generated before it is moved to the real window. */
+const ANCHOR_MS = Date.parse('2026-01-01T00:00:00Z');
+
+/** The calls moved in time by `offsetMs` (whole seconds, as Plivo's times are). */
+function shifted(calls: SandboxCall[], offsetMs: number): SandboxCall[] {
+  const move = (date: Date) => new Date(date.getTime() + offsetMs);
+  for (const c of calls) {
+    c.initiationTime = move(c.initiationTime);
+    c.answerTime = c.answerTime && move(c.answerTime);
+    c.endTime = move(c.endTime);
+    c.cdrReadyAt = move(c.cdrReadyAt);
+    c.insightsReadyAt = c.insightsReadyAt && move(c.insightsReadyAt);
+  }
+  return calls;
+}
+
+/**
+ * generateTraffic, except that the calls depend on the seed and the window's length only, not
+ * on where the window lies in time: the same seed gives the same calls (same UUIDs, same
+ * incidents, same offsets from the window's end) whenever it is run. `npm start` uses it so
+ * that two runs, before and after tuning a threshold, see the same traffic.
+ */
+export function seededTraffic(options: TrafficOptions): SandboxCall[] {
+  const toSec = Math.ceil(options.to.getTime() / 1000);
+  const spanMs = toSec * 1000 - Math.ceil(options.from.getTime() / 1000) * 1000;
+  const calls = generateTraffic({
+    ...options,
+    from: new Date(ANCHOR_MS - spanMs),
+    to: new Date(ANCHOR_MS),
+  });
+  return shifted(calls, toSec * 1000 - ANCHOR_MS);
+}
+
 /**
  * The default set for `npm start`: two hours of healthy traffic at 2 calls/minute, with every
  * incident placed 50 to 12 minutes ago — inside the poller's default 60-minute first look-back,
  * and old enough that their insights are ready (except the deliberately late ones). The last
- * 12 minutes are healthy calls, some of whose insights are still pending.
+ * 12 minutes are healthy calls, some of whose insights are still pending. The same `seed` gives
+ * the same calls at every `now` (only their times move with it).
  */
-export function demoTraffic(now: Date): SandboxCall[] {
-  const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
-  return [
-    ...generateTraffic({ seed: 1001, from: at(120), to: at(50), callsPerMinute: 2, incidents: 'none' }),
-    ...generateTraffic({ seed: 1002, from: at(50), to: at(12), callsPerMinute: 2, incidents: 'all' }),
-    ...generateTraffic({ seed: 1003, from: at(12), to: now, callsPerMinute: 2, incidents: 'none' }),
+export function demoTraffic(now: Date, seed = 1): SandboxCall[] {
+  const anchor = new Date(ANCHOR_MS);
+  const at = (minutesAgo: number) => new Date(ANCHOR_MS - minutesAgo * 60_000);
+  const base = seed * 1000;
+  const calls = [
+    ...generateTraffic({ seed: base + 1, from: at(120), to: at(50), callsPerMinute: 2, incidents: 'none' }),
+    ...generateTraffic({ seed: base + 2, from: at(50), to: at(12), callsPerMinute: 2, incidents: 'all' }),
+    ...generateTraffic({ seed: base + 3, from: at(12), to: anchor, callsPerMinute: 2, incidents: 'none' }),
   ];
+  // Whole seconds back from now, so every call still ends before it.
+  return shifted(calls, Math.floor((now.getTime() - ANCHOR_MS) / 1000) * 1000);
 }
 
 /** Rules judged on the CDR alone; the others need the call's insights. */

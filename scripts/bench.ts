@@ -11,7 +11,6 @@
  * Options: --calls N (default 2000 for the run), --records N (default 50000 for 1 and 2).
  */
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConsoleNotifier } from '../functions/adapters/console/console-notifier';
@@ -27,10 +26,28 @@ import { evaluateRules } from '../functions/core/rules/evaluate-rules';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { renderCdr, renderInsights, startPlivoSandbox } from '../sandbox/plivo-sandbox';
 import { generateTraffic } from '../sandbox/traffic';
+import { reportScriptError, scriptArgs } from './script-args';
 
-const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '2000' }, records: { type: 'string', default: '50000' } },
-});
+const USAGE = `Usage: npm run bench -- [--calls N] [--records N]
+
+  --calls <n>     calls in the whole-run benchmark (default 2000)
+  --records <n>   CDR records for the parsing and rules benchmarks (default 50000)
+  --help          this text`;
+
+let values: { calls?: string; records?: string; help?: boolean } = {};
+try {
+  values = scriptArgs({
+    calls: { type: 'string', default: '2000' },
+    records: { type: 'string', default: '50000' },
+  });
+} catch (error) {
+  reportScriptError(error, USAGE);
+  process.exit();
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const RUN_CALLS = Number(values.calls);
 const RECORDS = Number(values.records);
 const MIN = 60_000;
@@ -210,7 +227,4 @@ async function main() {
   await dynamo.close();
 }
 
-main().catch((error: Error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().catch((error: Error) => reportScriptError(error, USAGE));

@@ -8,33 +8,52 @@
  *   STATE_TABLE_NAME                  use that table (endpoint from AWS_ENDPOINT_URL_DYNAMODB or AWS)
  *   ALERT_TOPIC_ARN                   publish to that SNS topic instead of printing
  */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsoleNotifier } from '../functions/adapters/console/console-notifier';
 import { createStateTable } from '../functions/adapters/dynamodb/create-state-table';
 import { JsonLogger } from '../functions/adapters/logging/json-logger';
+import { loadRuntimeConfigFile } from '../functions/core/config/project-config';
 import type { PollSummary } from '../functions/core/poll/poll-use-case';
 import { ENV } from '../functions/poller/environment';
 import { createPollHandler } from '../functions/poller/handler';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';
-import { demoTraffic, generateTraffic } from '../sandbox/traffic';
+import { demoTraffic, seededTraffic } from '../sandbox/traffic';
+import { exitQuietlyOnClosedPipe, reportScriptError, scriptArgs, UsageError } from './script-args';
 
 export const SANDBOX_AUTH_ID = 'MADEMO0000000000SANDBOX';
 export const SANDBOX_AUTH_TOKEN = 'sandbox-token-not-a-secret';
 
-const USAGE = `Usage: npm start -- [options]
+/** Where `npm start` tells the on-call CLI about its sandbox and table while it runs. */
+export const LOCAL_RUN_FILE = '.local-state/npm-start.json';
+
+export const USAGE = `Usage: npm start -- [options]
 
   --once               run one poll and exit (exit code 1 if the run failed)
   --runs <n>           run n polls, then exit
   --interval <sec>     seconds between runs (default 60)
   --config <file>      alert config (default config/dev.json; ALERT_CONFIG_FILE also works)
-  --json               print alerts as JSON lines instead of text
+  --seed <n>           demo traffic seed (default 1): the same seed gives the same calls every time
+  --json               print alerts as JSON lines instead of text (summaries go to stderr)
   --logs               also print the poller's structured JSON logs (stderr)
-  --help               this text`;
+  --help               this text
+
+While it runs, \`npx zentrunk-alerts status\`, \`silence add\` and \`explain\` in another terminal
+use its sandbox and state table.`;
+
+/** What `npm start` announces to the CLI (the sandbox's fake demo credentials are not secrets). */
+export interface LocalRunAnnouncement {
+  pid: number;
+  startedAt: string;
+  configFile: string;
+  seed: number;
+  plivo: { baseUrl: string; authId: string; authToken: string } | null;
+  dynamo: { endpoint: string; tableName: string } | null;
+}
 
 export interface LocalRunOptions {
   argv: string[];
@@ -45,35 +64,45 @@ export interface LocalRunOptions {
   err?: (text: string) => void;
   /** Stop a scheduled loop (tests, Ctrl-C). */
   signal?: AbortSignal;
+  /** A terminal: progress and countdown lines are redrawn in place (default: stdout is a TTY). */
+  tty?: boolean;
+  /** Writes without a newline, for the redrawn line (default stdout). */
+  write?: (text: string) => void;
+  /** Write the announcement for the CLI here while running (the script: LOCAL_RUN_FILE). */
+  announceFile?: string;
 }
 
 export interface LocalRunResult {
   summaries: PollSummary[];
   failures: number;
+  /** True when the loop ended because it was told to stop (Ctrl-C). */
+  stopped: boolean;
 }
 
 function parse(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = scriptArgs(
+    {
       once: { type: 'boolean', default: false },
       runs: { type: 'string' },
       interval: { type: 'string', default: '60' },
       config: { type: 'string' },
+      seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
       logs: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
-    strict: true,
-  });
+    argv,
+  );
   const interval = Number(values.interval);
   if (!Number.isFinite(interval) || interval < 1)
-    throw new Error(`--interval must be a number of seconds >= 1`);
+    throw new UsageError(`--interval must be a number of seconds >= 1`);
   const runs = values.once ? 1 : values.runs === undefined ? Number.POSITIVE_INFINITY : Number(values.runs);
-  if (!(runs >= 1)) throw new Error('--runs must be a number >= 1');
-  return { ...values, interval, runs };
+  if (!(runs >= 1)) throw new UsageError('--runs must be a number >= 1');
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number >= 0');
+  return { ...values, interval, runs, seed };
 }
 
+/** One line, for --json (on stderr) and logs. */
 function oneLine(summary: PollSummary): string {
   const w = summary.window ? `${summary.window.from} -> ${summary.window.to}` : 'no window';
   return (
@@ -83,14 +112,84 @@ function oneLine(summary: PollSummary): string {
   );
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => {
+const hhmmss = (iso: string) => `${iso.slice(11, 19)}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The run summary for people: every number says what it counts. */
+export function explainSummary(run: number, s: PollSummary): string {
+  if (s.status === 'skipped-lease-held') {
+    return `run ${run} skipped: another run held the lease (two runs never work at once)`;
+  }
+  const lines = [
+    `run ${run} ${s.status} in ${seconds(s.durationMs)}: calls that ended ${
+      s.window ? `${hhmmss(s.window.from)} -> ${hhmmss(s.window.to)} UTC` : '(no window)'
+    }${s.firstRun && s.window ? ` (the first run looks back ${Math.round((Date.parse(s.window.to) - Date.parse(s.window.from)) / 60_000)} min)` : ''}`,
+    `  calls     ${s.callsSeen} listed by Plivo${
+      s.callsAlreadyEvaluated > 0
+        ? `, ${s.callsAlreadyEvaluated} already judged by an earlier run (the overlap)`
+        : ''
+    }${s.pendingRetried > 0 ? `, ${s.pendingRetried} waiting for insights looked at again` : ''}`,
+    `  insights  ${s.insightsFetched} fetched, ${s.insightsNotReady} not ready yet (Plivo answers 404 until it has them; asked again next run)${
+      s.insightsGaveUp > 0 ? `, ${s.insightsGaveUp} never came (judged on the CDR alone)` : ''
+    }${s.insightsErrors > 0 ? `, ${s.insightsErrors} requests failed (retried next run)` : ''}`,
+    `  findings  ${s.findings} (a rule tripped by a call)${
+      s.findingsGrouped > 0 ? `: ${s.findingsGrouped} joined incidents (grouping)` : ''
+    }`,
+    `  sent      ${plural(s.alertsPublished, 'notification')}${
+      s.groupNotices + s.windowNotices > 0 ? ` (${s.groupNotices + s.windowNotices} about incidents)` : ''
+    }; ${s.alertsSilenced} silenced (recorded, not sent); ${s.duplicatesSuppressed} already sent by an earlier run${
+      s.catchUpSummaries > 0 ? `; ${s.findingsSummarized} folded into a catch-up summary` : ''
+    }${s.publishFailures > 0 ? `; ${s.publishFailures} could not be sent (retried next run)` : ''}`,
+  ];
+  if (s.recordsSkipped > 0) {
+    lines.push(
+      `  skipped   ${plural(s.recordsSkipped, 'record')} Plivo returned in a form that could not be read (no call_uuid, a bad end_time); --logs shows each`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** A status line redrawn in place on a terminal; nothing elsewhere. */
+class StatusLine {
+  private shown = false;
+  constructor(
+    private readonly tty: boolean,
+    private readonly write: (text: string) => void,
+  ) {}
+  show(text: string): void {
+    if (!this.tty) return;
+    this.write(`\r\x1b[2K${text}`);
+    this.shown = true;
+  }
+  clear(): void {
+    if (!this.shown) return;
+    this.write('\r\x1b[2K');
+    this.shown = false;
+  }
+}
+
+/** Waits `ms`, calling `tick` with the seconds left once a second; ends early on abort. */
+function countdown(ms: number, signal: AbortSignal | undefined, tick: (secondsLeft: number) => void) {
+  return new Promise<void>((done) => {
+    const end = Date.now() + ms;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
       done();
-    });
+    };
+    const step = () => {
+      const left = end - Date.now();
+      if (left <= 0) return finish();
+      tick(Math.ceil(left / 1000));
+      timer = setTimeout(step, Math.min(1000, left));
+    };
+    if (signal?.aborted) return finish();
+    signal?.addEventListener('abort', finish);
+    step();
   });
+}
 
 export async function localRun(options: LocalRunOptions): Promise<LocalRunResult> {
   const args = parse(options.argv);
@@ -98,16 +197,29 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
   const err = options.err ?? ((text: string) => process.stderr.write(`${text}\n`));
   if (args.help) {
     out(USAGE);
-    return { summaries: [], failures: 0 };
+    return { summaries: [], failures: 0, stopped: false };
   }
   const parentEnv = options.env ?? process.env;
   const env: NodeJS.ProcessEnv = { ...parentEnv };
   const cleanups: Array<() => Promise<void>> = [];
   const describe: string[] = [];
+  const tty = (options.tty ?? process.stdout.isTTY === true) && !args.json;
+  const status = new StatusLine(tty, options.write ?? ((text) => process.stdout.write(text)));
+  // Anything printed first clears the redrawn line.
+  const print = (text: string) => {
+    status.clear();
+    out(text);
+  };
+
+  // The config is checked before anything starts: a bad one stops here with its error.
+  const configFile = resolve(args.config ?? parentEnv[ENV.alertConfigFile] ?? 'config/dev.json');
+  const config = loadRuntimeConfigFile(configFile);
 
   try {
-    env[ENV.alertConfigFile] = resolve(args.config ?? parentEnv[ENV.alertConfigFile] ?? 'config/dev.json');
-    describe.push(`config ${env[ENV.alertConfigFile]}`);
+    env[ENV.alertConfigFile] = configFile;
+    describe.push(
+      `config ${configFile} (${config.grouping.enabled ? `incident mode: grouped by ${config.grouping.groupBy.join(', ')}` : 'one alert per bad call'})`,
+    );
 
     let sandbox: Awaited<ReturnType<typeof startPlivoSandbox>> | undefined;
     if (parentEnv[ENV.plivoAuthId] && parentEnv[ENV.plivoAuthToken]) {
@@ -116,16 +228,17 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
       sandbox = await startPlivoSandbox({
         authId: SANDBOX_AUTH_ID,
         authToken: SANDBOX_AUTH_TOKEN,
-        calls: demoTraffic(new Date()),
+        calls: demoTraffic(new Date(), args.seed),
       });
       cleanups.push(() => sandbox?.close() ?? Promise.resolve());
       env[ENV.plivoApiBaseUrl] = sandbox.baseUrl;
       env[ENV.plivoAuthId] = SANDBOX_AUTH_ID;
       env[ENV.plivoAuthToken] = SANDBOX_AUTH_TOKEN;
       delete env[ENV.plivoCredentialsSecretArn];
-      describe.push(`Plivo sandbox ${sandbox.baseUrl} (seeded demo traffic)`);
+      describe.push(`Plivo sandbox ${sandbox.baseUrl} (demo traffic, seed ${args.seed})`);
     }
 
+    let localTable: { endpoint: string; tableName: string } | null = null;
     if (!parentEnv[ENV.stateTableName]) {
       const dynamo = await startLocalDynamoDb();
       cleanups.push(() => dynamo.close());
@@ -136,16 +249,34 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
       env.AWS_SECRET_ACCESS_KEY = 'local';
       env[ENV.stateTableName] = 'zentrunk-alerts-local';
       await withEnv(env, () => createStateTable(new DynamoDBClient({}), env[ENV.stateTableName] as string));
+      localTable = { endpoint: dynamo.endpoint, tableName: env[ENV.stateTableName] as string };
       describe.push(`DynamoDB (embedded dynalite) ${dynamo.endpoint}, table ${env[ENV.stateTableName]}`);
     } else {
       describe.push(`DynamoDB table ${env[ENV.stateTableName]}`);
     }
 
     const printAlerts = !parentEnv[ENV.alertTopicArn];
-    const consoleNotifier = new ConsoleNotifier({ format: args.json ? 'jsonl' : 'text', write: out });
+    const consoleNotifier = new ConsoleNotifier({ format: args.json ? 'jsonl' : 'text', write: print });
     describe.push(
       printAlerts ? 'alerts printed here' : `alerts published to ${parentEnv[ENV.alertTopicArn]}`,
     );
+
+    if (options.announceFile) {
+      const file = options.announceFile;
+      const announcement: LocalRunAnnouncement = {
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        configFile,
+        seed: args.seed,
+        plivo: sandbox
+          ? { baseUrl: sandbox.baseUrl, authId: SANDBOX_AUTH_ID, authToken: SANDBOX_AUTH_TOKEN }
+          : null,
+        dynamo: localTable,
+      };
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(announcement, null, 2)}\n`);
+      cleanups.push(async () => rmSync(file, { force: true }));
+    }
 
     const logger = new JsonLogger({
       context: { service: 'zentrunk-alerts-poller', local: true },
@@ -159,24 +290,43 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
       writeMetrics: () => {},
     });
 
-    if (!args.json) out(`zentrunk-alerts local run\n  ${describe.join('\n  ')}\n`);
+    if (!args.json) print(`zentrunk-alerts local run\n  ${describe.join('\n  ')}\n`);
 
     const summaries: PollSummary[] = [];
     let failures = 0;
     let lastTick = new Date();
-    for (let run = 1; run <= args.runs && !options.signal?.aborted; run += 1) {
+    let run = 1;
+    for (; run <= args.runs && !options.signal?.aborted; run += 1) {
       if (run > 1) {
-        await sleep(args.interval * 1000, options.signal);
+        const waitMs = args.interval * 1000;
+        if (tty) {
+          await countdown(waitMs, options.signal, (left) =>
+            status.show(`next run in ${left} s (Ctrl-C to stop)`),
+          );
+        } else {
+          if (!args.json) print(`next run in ${args.interval} s (Ctrl-C to stop)`);
+          await countdown(waitMs, options.signal, () => {});
+        }
         if (options.signal?.aborted) break;
         // The sandbox keeps taking calls, so later runs have new traffic to look at.
         const now = new Date();
-        sandbox?.addCalls(generateTraffic({ seed: run, from: lastTick, to: now, callsPerMinute: 6 }));
+        sandbox?.addCalls(
+          seededTraffic({ seed: args.seed * 1000 + run, from: lastTick, to: now, callsPerMinute: 6 }),
+        );
         lastTick = now;
       }
       const timeoutMs = 240_000;
       const started = Date.now();
-      if (!args.json)
-        out(`run ${run}: polling (rate-limited as deployed, so a first run takes a few seconds)...`);
+      const requestsBefore = sandbox?.requests.length ?? 0;
+      if (!args.json && !tty) {
+        print(`run ${run}: polling (rate-limited as deployed, so a first run takes a few seconds)...`);
+      }
+      const progress = setInterval(() => {
+        const requests = sandbox ? `, ${sandbox.requests.length - requestsBefore} Plivo requests` : '';
+        status.show(
+          `run ${run}: polling${requests}, ${Math.round((Date.now() - started) / 1000)} s (rate-limited as deployed)`,
+        );
+      }, 250);
       try {
         const summary = await withEnv(env, () =>
           handler(
@@ -187,17 +337,28 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
             },
           ),
         );
+        clearInterval(progress);
         summaries.push(summary);
         if (args.json) err(oneLine(summary));
-        else out(oneLine(summary));
+        else print(explainSummary(run, summary));
       } catch (error) {
+        clearInterval(progress);
         failures += 1;
         const message = logger.scrubText((error as Error).message);
-        (args.json ? err : out)(`run failed: ${(error as Error).name}: ${message}`);
+        (args.json ? err : print)(`run ${run} failed: ${(error as Error).name}: ${message}`);
       }
     }
-    return { summaries, failures };
+    status.clear();
+    const stopped = options.signal?.aborted === true;
+    if (stopped) {
+      const sent = summaries.reduce((n, s) => n + s.alertsPublished, 0);
+      (args.json ? err : print)(
+        `stopped (Ctrl-C) after ${plural(summaries.length + failures, 'run')}: ${plural(sent, 'notification')} sent, ${plural(failures, 'failed run')}`,
+      );
+    }
+    return { summaries, failures, stopped };
   } finally {
+    status.clear();
     for (const cleanup of cleanups.reverse()) await cleanup();
   }
 }
@@ -226,15 +387,36 @@ async function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise
 // Run only as a script (tsx), not when a test imports this module.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  process.once('SIGTERM', () => controller.abort());
-  localRun({ argv: process.argv.slice(2), signal: controller.signal }).then(
+  let interrupted = false;
+  const stop = () => {
+    if (interrupted) {
+      process.stderr.write('\nquitting now\n');
+      rmSync(LOCAL_RUN_FILE, { force: true });
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write('\nCtrl-C: stopping after the current run (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  exitQuietlyOnClosedPipe(() => {
+    rmSync(LOCAL_RUN_FILE, { force: true });
+    process.exit(0);
+  });
+  localRun({ argv: process.argv.slice(2), signal: controller.signal, announceFile: LOCAL_RUN_FILE }).then(
     ({ failures }) => {
       process.exitCode = failures > 0 ? 1 : 0;
     },
     (error: Error) => {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-      process.exitCode = 2;
+      if (error.name === 'ConfigError') {
+        process.stderr.write(
+          `${error.message}\n\nFix the file (npx zentrunk-alerts validate-config FILE checks it), then run again.\n`,
+        );
+        process.exitCode = 2;
+        return;
+      }
+      reportScriptError(error, USAGE);
     },
   );
 }

@@ -18,7 +18,6 @@
  *   npm run soak -- [--mode both|per-call|incident] [--hours 6] [--seed 1] [--calls-per-minute 2] [--verbose]
  */
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -41,6 +40,7 @@ import { noFaults, type SandboxFaults, startPlivoSandbox } from '../sandbox/pliv
 import { CDR_RULES, expectedKeysAt, generateTraffic, mulberry32, type SandboxCall } from '../sandbox/traffic';
 // The crash injector is shared with the fault tests; it depends on nothing test-specific.
 import { CrashInjector, notifiedKeysOf } from '../test/support/crash';
+import { reportScriptError, scriptArgs, UsageError } from './script-args';
 
 const MIN = 60_000;
 const RUN_INTERVAL_MS = 5 * MIN;
@@ -687,34 +687,43 @@ export function soakPassed(r: SoakReport): boolean {
   );
 }
 
+const USAGE = `Usage: npm run soak -- [--mode both|per-call|incident] [--hours N] [--seed S] [--calls-per-minute C] [--verbose]
+
+  --mode <m>               per-call alerts, incident mode (grouping + windowed rules), or both (default)
+  --hours <n>              simulated hours (default 6)
+  --seed <s>               traffic, fault and crash seed (default 1)
+  --calls-per-minute <c>   healthy calls per minute (default 2)
+  --verbose                one line per run
+  --help                   this text
+
+Exit code 1 when an alert was lost or repeated outside the documented case, or a failure went unseen.`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      mode: { type: 'string', default: 'both' },
-      hours: { type: 'string', default: '6' },
-      seed: { type: 'string', default: '1' },
-      'calls-per-minute': { type: 'string', default: '2' },
-      verbose: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const values = scriptArgs({
+    mode: { type: 'string', default: 'both' },
+    hours: { type: 'string', default: '6' },
+    seed: { type: 'string', default: '1' },
+    'calls-per-minute': { type: 'string', default: '2' },
+    verbose: { type: 'boolean', default: false },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const hours = Number(values.hours);
   const seed = Number(values.seed);
   const callsPerMinute = Number(values['calls-per-minute']);
+  const mode = String(values.mode);
   const modes: SoakMode[] =
-    values.mode === 'both'
-      ? ['per-call', 'incident']
-      : values.mode === 'incident'
-        ? ['incident']
-        : ['per-call'];
+    mode === 'both' ? ['per-call', 'incident'] : mode === 'incident' ? ['incident'] : ['per-call'];
   if (
     !(hours > 0) ||
     !Number.isInteger(seed) ||
     !(callsPerMinute >= 0) ||
-    !['both', 'per-call', 'incident'].includes(values.mode)
+    !['both', 'per-call', 'incident'].includes(mode)
   ) {
-    throw new Error(
-      'usage: npm run soak -- [--mode both|per-call|incident] [--hours N] [--seed S] [--calls-per-minute C] [--verbose]',
+    throw new UsageError(
+      '--mode must be both, per-call or incident, --hours > 0, --seed a whole number, --calls-per-minute >= 0',
     );
   }
   let passed = true;
@@ -734,8 +743,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  main().catch((error: unknown) => reportScriptError(error, USAGE));
 }

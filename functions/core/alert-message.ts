@@ -82,6 +82,19 @@ function describeInsights(insights: CallInsights | null, options: RenderOptions)
   ];
 }
 
+function level(t: { comparison: string; value: number | string; unit: string }): string {
+  return `${t.comparison} ${t.value}${t.unit ? ` ${t.unit}` : ''}`;
+}
+
+/** The threshold that set the severity, then the other level: ">= 5 % for critical", "; fires at >= 0.9 %". */
+function describeThreshold(finding: Finding): { set: string; other: string } {
+  const { levels } = finding;
+  if (!levels) return { set: level(finding.threshold), other: '' };
+  return levels.setBy === 'critical'
+    ? { set: `${level(levels.critical)} for critical`, other: `; fires at ${level(levels.fires)}` }
+    : { set: level(levels.fires), other: `; critical at ${level(levels.critical)}` };
+}
+
 /**
  * Renders one per-call finding into every channel's form. Pure: no clock, no I/O. Every CDR
  * and Insights value is untrusted, so every form shows it as one plain line (it cannot add a
@@ -94,7 +107,7 @@ export function renderFindingAlert(raw: Finding, options: RenderOptions): AlertM
   const trunk = call.trunkDomain ?? call.trunkId ?? 'unknown trunk';
   // The key the state store claims (the raw finding's), so the message matches the claim.
   const dedupKey = alertDedupKey(raw);
-  const threshold = `${finding.threshold.comparison} ${finding.threshold.value}${finding.threshold.unit ? ` ${finding.threshold.unit}` : ''}`;
+  const threshold = describeThreshold(finding);
 
   const subject = fitSubject(
     `[${options.deploymentName} ${severity}] ${finding.ruleId}: ${finding.headline}`,
@@ -112,7 +125,7 @@ export function renderFindingAlert(raw: Finding, options: RenderOptions): AlertM
     '',
     `What:      rule ${finding.ruleId}, measured ${finding.measured.metric} ${finding.measured.value}${
       finding.measured.unit ? ` ${finding.measured.unit}` : ''
-    }, threshold ${threshold}${finding.override ? ` (override for ${finding.override})` : ''}`,
+    }, threshold ${threshold.set}${finding.override ? ` (override for ${finding.override})` : ''}${threshold.other}`,
     `Where:     trunk ${trunk}${call.region ? ` (${call.region})` : ''}, ${call.direction ?? 'unknown direction'} ${route(call)}`,
     `Call:      ${call.callUuid}${call.sipCallId ? ` (SIP Call-ID ${call.sipCallId})` : ''}`,
     `From/To:   ${showNumber(call.fromNumber, options)} -> ${showNumber(call.toNumber, options)}`,
@@ -145,6 +158,7 @@ export function renderFindingAlert(raw: Finding, options: RenderOptions): AlertM
     headline: finding.headline,
     measured: finding.measured,
     threshold: finding.threshold,
+    levels: finding.levels ?? null,
     thresholdOverride: finding.override ?? null,
     labels: {
       trunk_domain: call.trunkDomain,

@@ -17,6 +17,19 @@ export interface Finding {
   nextSteps: string[];
   /** The override the call was judged by ("trunk acme.zt.plivo.com"), or null for the rule's own settings. */
   override?: string | null;
+  /**
+   * Rules with a second, critical level: both thresholds, and the one that set the severity
+   * (`threshold` stays the level at which the rule fires at all).
+   */
+  levels?: SeverityLevels;
+}
+
+/** A rule's two thresholds, e.g. packet loss >= 0.9 % fires, >= 5 % is critical. */
+export interface SeverityLevels {
+  fires: { comparison: Comparison; value: number; unit: string };
+  critical: { comparison: Comparison; value: number; unit: string };
+  /** Which of the two set this finding's severity. */
+  setBy: 'fires' | 'critical';
 }
 
 /** The dedup identity of a per-call alert: one (rule, call) is published at most once. */

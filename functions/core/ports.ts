@@ -1,6 +1,8 @@
 import type { Call, CallInsights } from './call';
 import type { GroupState } from './groups/group';
 import type { HealthState } from './health/run-health';
+import type { RunRecord } from './health/run-log';
+import type { StoredSilence } from './stored-silences';
 import type { WindowState } from './windowed/window';
 
 /** A half-open interval on a call's end time: from <= end_time < to. Whole seconds, UTC. */
@@ -155,6 +157,11 @@ export interface StateStore {
   /** Windowed-rule states (sliding windows, baselines, flap history), one per rule and group. */
   listWindows(): Promise<WindowState[]>;
   saveWindow(window: WindowState, expiresAtSec: number): Promise<number>;
+
+  /** Silences added with the CLI (`silence add`), ended ones included until they expire from the table. */
+  listSilences(): Promise<StoredSilence[]>;
+  /** Appends one run to the run log (`zentrunk-alerts status`). */
+  recordRun(record: RunRecord): Promise<void>;
 }
 
 /** A rendered notification, ready for any channel. */

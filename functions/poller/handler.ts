@@ -4,6 +4,7 @@ import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metric
 import { alertConfigSchema } from '../core/config/schema';
 import { trackRunHealth } from '../core/health/track-health';
 import type { RunOutcome } from '../core/health/run-health';
+import { recordRun, runRecordOf } from '../core/health/run-log';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
 import { classifyFailure } from './classify-failure';
 import type { LambdaContext, ScheduledEvent } from './lambda-types';
@@ -40,9 +41,16 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
 
   return middy<ScheduledEvent, PollSummary>().handler(async (event, context: LambdaContext) => {
     const runId = context.awsRequestId || randomUUID();
+    const startedAt = new Date();
     infra ??= createInfrastructure(overrides);
     const { logger: rootLogger } = infra;
     const logger = rootLogger.child({ runId });
+    // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
+    const runRecord = (summary: PollSummary | null, error: unknown) => {
+      const failure = error === null ? null : classifyFailure(error);
+      const scrubbed = failure && { ...failure, reason: rootLogger.scrubText(failure.reason) };
+      return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure: scrubbed });
+    };
 
     let rt: PollerRuntime;
     try {
@@ -54,6 +62,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       logger.error('Poller cannot start', { error: error as Error });
       for (const line of pollMetricLines(null, true, Date.now())) writeMetrics(line);
       await reportHealth(infra, DEFAULT_CONFIG, logger, { ok: false, ...classifyFailure(error) });
+      await recordRun(infra.store, logger, runRecord(null, error));
       throw error;
     }
 
@@ -77,11 +86,13 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       );
       logger.info('Poll run finished', { summary });
       await reportRun(reportDeps(rt, logger), { summary, error: null });
+      await recordRun(rt.store, logger, runRecord(summary, null));
       return summary;
     } catch (error) {
       const summary = (error as { summary?: PollSummary }).summary ?? null;
       logger.error('Poll run failed', { error: error as Error, summary });
       await reportRun(reportDeps(rt, logger), { summary, error });
+      await recordRun(rt.store, logger, runRecord(summary, error));
       throw error;
     } finally {
       const after = rt.plivo.stats();

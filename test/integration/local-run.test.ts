@@ -1,20 +1,47 @@
 /** `npm start` as a user runs it: embedded sandbox + dynalite, the real handler, alerts printed. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localRun } from '../../scripts/local-run';
+import { type LocalRunAnnouncement, localRun } from '../../scripts/local-run';
 
-// The default config/dev.json plus a larger Plivo request budget, so the test is quick.
+const REPO = join(__dirname, '..', '..');
+const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+// Schema defaults (one alert per bad call) plus a larger Plivo request budget, so the test is quick.
 const dir = mkdtempSync(join(tmpdir(), 'zentrunk-local-run-'));
 const config = join(dir, 'fast.json');
 writeFileSync(
   config,
   JSON.stringify({ plivo: { maxRequestsPer5s: 300 }, notifications: { deploymentName: 'demo' } }),
 );
+// The shipped default (config/dev.json: incident mode) with the same budget.
+const shipped = JSON.parse(readFileSync(join(REPO, 'config', 'dev.json'), 'utf8')) as Record<string, unknown>;
+const incidentConfig = join(dir, 'dev-fast.json');
+writeFileSync(incidentConfig, JSON.stringify({ ...shipped, plivo: { maxRequestsPer5s: 300 } }));
 const noPlivoAccount = { PATH: process.env.PATH };
 
+/** Runs a repository script in a child process (Node 24, like npm scripts). */
+function script(
+  args: string[],
+  options: { closeStdoutAfterFirstLine?: boolean } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [TSX, ...args], { cwd: dir, env: noPlivoAccount });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // Like `| head -1`: the reader goes away after the first line.
+      if (options.closeStdoutAfterFirstLine && stdout.includes('\n')) child.stdout.destroy();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('npm start', () => {
-  it('--once prints every alert of the demo traffic readably, then a run summary', async () => {
+  it('--once prints every alert of the demo traffic readably, then a run summary that explains its numbers', async () => {
     const out: string[] = [];
     const result = await localRun({
       argv: ['--once', '--config', config],
@@ -27,35 +54,159 @@ describe('npm start', () => {
     expect(summary?.alertsPublished).toBeGreaterThanOrEqual(10);
     const text = out.join('\n');
     expect(text).toContain('Plivo sandbox http://127.0.0.1:');
+    expect(text).toContain('(demo traffic, seed 1)');
     expect(text).toContain('DynamoDB (embedded dynalite)');
     for (const rule of ['low-quality-score', 'packet-loss', 'zentrunk-hangup', 'stir-unverified']) {
       expect(text).toMatch(new RegExp(`\\[demo (CRITICAL|WARNING|INFO)\\] ${rule}: `));
     }
     expect(text).toContain('What to check next:');
-    expect(text).toMatch(/run completed: window .* \| alerts sent \d+/);
+    expect(text).toMatch(/run 1: polling \(rate-limited as deployed/);
+    expect(text).toMatch(
+      /run 1 completed in \d+\.\d s: calls that ended \d\d:\d\d:\d\d -> \d\d:\d\d:\d\d UTC/,
+    );
+    expect(text).toMatch(/ {2}calls {5}\d+ listed by Plivo/);
+    expect(text).toMatch(
+      / {2}insights {2}\d+ fetched, \d+ not ready yet \(Plivo answers 404 until it has them/,
+    );
+    expect(text).toMatch(/ {2}sent {6}\d+ notifications; 0 silenced \(recorded, not sent\); 0 already sent/);
+    expect(text).toContain(
+      `  skipped   2 records Plivo returned in a form that could not be read (no call_uuid, a bad end_time)`,
+    );
   });
 
-  it('--json prints one parseable JSON object per alert', async () => {
+  it('runs the shipped default config in incident mode: one notice per rule and trunk', async () => {
     const out: string[] = [];
-    const err: string[] = [];
     const result = await localRun({
-      argv: ['--once', '--json', '--config', config],
+      argv: ['--once', '--config', incidentConfig],
       env: noPlivoAccount,
       out: (t) => out.push(t),
-      err: (t) => err.push(t),
+    });
+    const text = out.join('\n');
+    expect(text).toContain('(incident mode: grouped by trunk_domain)');
+    expect(text).toMatch(/\[zentrunk-dev CRITICAL\] zentrunk-hangup: 1 call \| /);
+    const summary = result.summaries[0];
+    expect(summary?.groupNotices).toBe(summary?.alertsPublished);
+    expect(summary?.findingsGrouped).toBe(summary?.findings);
+  });
+
+  it('--json prints one parseable JSON object per alert, the same ones for the same --seed', async () => {
+    const keys = async (seed: string) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const result = await localRun({
+        argv: ['--once', '--json', '--seed', seed, '--config', config],
+        env: noPlivoAccount,
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+      });
+      const alerts = out.map(
+        (line) => JSON.parse(line) as { dedupKey: string; attributes: Record<string, string> },
+      );
+      expect(alerts).toHaveLength(result.summaries[0]?.alertsPublished ?? -1);
+      expect(alerts.every((a) => a.dedupKey.startsWith('zentrunk-alerts:') && a.attributes.severity)).toBe(
+        true,
+      );
+      expect(err.join('\n')).toMatch(/run completed/);
+      return alerts.map((a) => a.dedupKey).sort();
+    };
+    const first = await keys('1');
+    expect(await keys('1')).toEqual(first);
+    expect(await keys('2')).not.toEqual(first);
+  });
+
+  it('on a terminal, redraws a progress line during a run and a countdown between runs; stops with a message', async () => {
+    const out: string[] = [];
+    const drawn: string[] = [];
+    const controller = new AbortController();
+    const announceFile = join(dir, 'state', 'npm-start.json');
+    let announced: LocalRunAnnouncement | null = null;
+    const result = await localRun({
+      argv: ['--runs', '3', '--interval', '2', '--config', config],
+      env: noPlivoAccount,
+      tty: true,
+      announceFile,
+      out: (t) => {
+        out.push(t);
+        announced ??= existsSync(announceFile)
+          ? (JSON.parse(readFileSync(announceFile, 'utf8')) as LocalRunAnnouncement)
+          : null;
+        // Ctrl-C once the second run has reported.
+        if (t.startsWith('run 2 ')) controller.abort();
+      },
+      write: (t) => drawn.push(t),
+      signal: controller.signal,
     });
 
-    const alerts = out.map(
-      (line) => JSON.parse(line) as { dedupKey: string; attributes: Record<string, string> },
+    expect(result).toMatchObject({ stopped: true, failures: 0 });
+    expect(result.summaries).toHaveLength(2);
+    // Each frame goes back to the line's start and erases it (CR, ESC [2K) before drawing.
+    const CLEAR = '\r\u001b[2K';
+    const frames = drawn.filter((f) => f !== CLEAR).map((f) => f.replace(CLEAR, ''));
+    expect(drawn.every((f) => f.startsWith(CLEAR))).toBe(true);
+    expect(frames).toContainEqual(
+      expect.stringMatching(/^run 1: polling, \d+ Plivo requests, \d+ s \(rate-limited as deployed\)$/),
     );
-    expect(alerts).toHaveLength(result.summaries[0]?.alertsPublished ?? -1);
-    expect(alerts.every((a) => a.dedupKey.startsWith('zentrunk-alerts:') && a.attributes.severity)).toBe(
-      true,
-    );
-    expect(err.join('\n')).toMatch(/run completed/);
+    expect(frames).toContain('next run in 2 s (Ctrl-C to stop)');
+    // On a terminal the progress line replaces the "polling..." line.
+    expect(out.join('\n')).not.toContain('run 1: polling');
+    expect(out.at(-1)).toMatch(/^stopped \(Ctrl-C\) after 2 runs: \d+ notifications sent, 0 failed runs$/);
+    // While it ran, the CLI could find its sandbox and table; the file is gone afterwards.
+    expect(announced).toMatchObject({
+      pid: process.pid,
+      seed: 1,
+      plivo: { baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/) },
+      dynamo: { tableName: 'zentrunk-alerts-local' },
+    });
+    expect(existsSync(announceFile)).toBe(false);
   });
 
-  it('rejects an unknown option with the usage', async () => {
-    await expect(localRun({ argv: ['--bogus'], env: noPlivoAccount })).rejects.toThrow(/bogus/);
+  it('stops on an invalid config before starting anything', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ rules: { 'packet-loss': { thresholdPct: -1 } } }));
+    const out: string[] = [];
+    await expect(
+      localRun({ argv: ['--config', bad], env: noPlivoAccount, out: (t) => out.push(t) }),
+    ).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('rules.packet-loss.thresholdPct: Too small'),
+    });
+    expect(out).toEqual([]);
   });
+
+  it('rejects an unknown option with a usage error, and prints the usage for --help', async () => {
+    await expect(localRun({ argv: ['--bogus'], env: noPlivoAccount })).rejects.toMatchObject({
+      name: 'UsageError',
+      message: expect.stringMatching(/bogus/),
+    });
+    const out: string[] = [];
+    await localRun({ argv: ['--help'], env: noPlivoAccount, out: (t) => out.push(t) });
+    expect(out.join('\n')).toMatch(/^Usage: npm start -- \[options\][\s\S]*--seed <n>/);
+  });
+});
+
+describe('the scripts from a shell', () => {
+  it('print their usage for --help, without a stack trace', async () => {
+    for (const file of [
+      'scripts/local-run.ts',
+      'scripts/bench.ts',
+      'scripts/soak.ts',
+      'scripts/create-table.ts',
+      'scripts/write-config-schema.ts',
+      'sandbox/main.ts',
+    ]) {
+      const { code, stdout, stderr } = await script([join(REPO, file), '--help']);
+      expect({ file, code, stderr }).toEqual({ file, code: 0, stderr: '' });
+      expect(stdout).toMatch(/^Usage: /);
+    }
+  }, 60_000);
+
+  it('npm start ends quietly when its reader goes away (`npm start -- --json | head -1`)', async () => {
+    const { code, stdout, stderr } = await script(
+      [join(REPO, 'scripts/local-run.ts'), '--json', '--runs', '2', '--interval', '1', '--config', config],
+      { closeStdoutAfterFirstLine: true },
+    );
+    expect(JSON.parse(stdout.split('\n')[0] ?? '')).toHaveProperty('dedupKey');
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+  }, 60_000);
 });

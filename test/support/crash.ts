@@ -132,6 +132,8 @@ export class CrashInjector {
       saveGroup: (group, expiresAtSec) => step('saveGroup', () => store.saveGroup(group, expiresAtSec)),
       listWindows: () => step('listWindows', () => store.listWindows()),
       saveWindow: (window, expiresAtSec) => step('saveWindow', () => store.saveWindow(window, expiresAtSec)),
+      listSilences: () => step('listSilences', () => store.listSilences()),
+      recordRun: (record) => step('recordRun', () => store.recordRun(record)),
     };
   }
 

@@ -45,6 +45,8 @@ import type {
   PendingInsightsItem,
   StateStore,
 } from '../../core/ports';
+import type { RunRecord } from '../../core/health/run-log';
+import type { StoredSilence } from '../../core/stored-silences';
 import { STATE_TABLE_KEYS } from './table-definition';
 
 const PK = STATE_TABLE_KEYS.partitionKey.name;
@@ -719,30 +721,6 @@ export class DynamoDbStateStore implements StateStore {
     return `outbox#${this.poller}`;
   }
 
-  /** Every unexpired item under one partition key, strongly consistent, all pages. */
-  private async queryAll(operation: string, pk: string): Promise<Item[]> {
-    const nowSec = Math.floor(this.now() / 1000);
-    const out: Item[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.request(operation, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':pk': pk },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) if (!isExpired(item, nowSec)) out.push(item);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return out;
-  }
-
   private toPending(item: Item): PendingInsightsItem {
     const call = item.call as Call | undefined;
     if (typeof call !== 'object' || call === null || typeof call.callUuid !== 'string') {
@@ -826,6 +804,145 @@ export class DynamoDbStateStore implements StateStore {
       cause === undefined ? undefined : { cause },
     );
   }
+
+  // --- silences, the run log and dedup lookups (the on-call CLI) -------------------------
+  //
+  //   silence          silence#<poller>     <id>                       body (StoredSilence), expiresAt
+  //   run log          runs#<poller>        <startedAt>#<runId>        body (RunRecord), expiresAt
+
+  /** Stored silences, ended ones included until their item expires; an item without a body is skipped. */
+  async listSilences(): Promise<StoredSilence[]> {
+    const items = await this.queryAll('listSilences', `silence#${this.poller}`, {});
+    return items
+      .map((item) => item.body as StoredSilence | undefined)
+      .filter(
+        (body): body is StoredSilence => typeof body?.id === 'string' && typeof body.endsAt === 'string',
+      );
+  }
+
+  /** Adds a silence; a silence with the same id is never overwritten. */
+  async putSilence(silence: StoredSilence, expiresAtSec: number): Promise<void> {
+    await this.request(
+      'putSilence',
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { [PK]: `silence#${this.poller}`, [SK]: silence.id, body: silence, [TTL]: expiresAtSec },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+          }),
+        ),
+      () => {
+        throw this.error('putSilence', 'conflict', `a silence with id ${silence.id} exists already`);
+      },
+    );
+  }
+
+  /** Saves a changed silence (e.g. ended early); null when there is no such silence. */
+  async replaceSilence(silence: StoredSilence, expiresAtSec: number): Promise<StoredSilence | null> {
+    return this.request(
+      'replaceSilence',
+      async () => {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { [PK]: `silence#${this.poller}`, [SK]: silence.id, body: silence, [TTL]: expiresAtSec },
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+          }),
+        );
+        return silence;
+      },
+      () => null,
+    );
+  }
+
+  async recordRun(record: RunRecord, expiresAtSec?: number): Promise<void> {
+    const ttl = expiresAtSec ?? Math.floor(this.now() / 1000) + RUN_LOG_RETENTION_SEC;
+    await this.request('recordRun', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: `runs#${this.poller}`,
+            [SK]: `${record.startedAt}#${record.runId}`,
+            body: record,
+            [TTL]: ttl,
+          },
+        }),
+      ),
+    );
+  }
+
+  /** The latest runs, newest first. */
+  async listRuns(limit = 10): Promise<RunRecord[]> {
+    const items = await this.queryAll('listRuns', `runs#${this.poller}`, {
+      ScanIndexForward: false,
+      Limit: limit,
+      maxItems: limit,
+    });
+    return items
+      .map((item) => item.body as RunRecord | undefined)
+      .filter((body): body is RunRecord => typeof body?.runId === 'string');
+  }
+
+  /** The dedup record of one alert or notice key, as the poller left it; null if none. */
+  async getAlertRecord(key: string): Promise<AlertRecord | null> {
+    const item = await this.getItem('getAlertRecord', alertKey(key));
+    if (!item) return null;
+    const num = (value: unknown) => (typeof value === 'number' ? value : null);
+    return {
+      status: item.status === COMPLETED ? 'sent' : 'in-progress',
+      messageId: typeof item.messageId === 'string' ? item.messageId : null,
+      sentAtMs: num(item.sentAt),
+      claimedAtMs: num(item.claimedAt),
+      inProgressUntilMs: num(item.inProgressUntil),
+    };
+  }
+
+  /** Every unexpired item of one partition (following pages), or at most `maxItems` of them. */
+  private async queryAll(
+    operation: string,
+    pk: string,
+    options: { ScanIndexForward?: boolean; Limit?: number; maxItems?: number } = {},
+  ): Promise<Item[]> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const out: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.request(operation, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':pk': pk },
+            ConsistentRead: true,
+            ScanIndexForward: options.ScanIndexForward,
+            Limit: options.Limit,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) if (!isExpired(item, nowSec)) out.push(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && (options.maxItems === undefined || out.length < options.maxItems));
+    return options.maxItems === undefined ? out : out.slice(0, options.maxItems);
+  }
+}
+
+/** How long run records are kept: a week of history for `status`. */
+const RUN_LOG_RETENTION_SEC = 7 * 24 * 60 * 60;
+
+/** An alert's dedup record, read back for `explain`. */
+export interface AlertRecord {
+  status: 'sent' | 'in-progress';
+  /** The channel's message id, or `silenced:<id>` / `group:<id>` for findings recorded without a message of their own. */
+  messageId: string | null;
+  sentAtMs: number | null;
+  claimedAtMs: number | null;
+  inProgressUntilMs: number | null;
 }
 
 function alertKey(key: string): Key {

@@ -6,6 +6,7 @@ import type { Finding } from '../finding';
 import type { CallWindow, PendingInsightsItem } from '../ports';
 import { evaluateRules } from '../rules/evaluate-rules';
 import { activeSilenceFor } from '../silences';
+import { configWithStoredSilences } from '../stored-silences';
 import { mapConcurrent } from './map-concurrent';
 import { updateGroups } from './notify-groups';
 import { updateWindows } from './notify-windows';
@@ -80,7 +81,9 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
     return finish();
   }
   try {
-    await runUnderLease(deps, summary);
+    // Silences added with the CLI (kept in the state table) join the config's from this run on.
+    const config = await configWithStoredSilences(deps.config, store, deps.now(), logger);
+    await runUnderLease({ ...deps, config }, summary);
   } finally {
     await store.releaseLease(runId).catch((error: Error) => {
       // The lease expires on its own; a failed release only delays the next run.

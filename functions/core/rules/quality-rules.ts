@@ -1,6 +1,6 @@
 import type { CallInsights } from '../call';
 import type { AlertConfig, Severity } from '../config/schema';
-import type { Comparison, Finding } from '../finding';
+import type { Comparison, Finding, SeverityLevels } from '../finding';
 import type { CallRule } from './rule';
 import { describeScope, ruleFor } from './overrides';
 import { inScope } from './scope';
@@ -13,6 +13,8 @@ interface Measurement {
   threshold: number;
   comparison: Comparison;
   severity: Severity;
+  /** A second level that escalates to critical (same comparison), for rules that have one. */
+  criticalThreshold?: number;
 }
 
 function breaches(value: number, comparison: Comparison, threshold: number): boolean {
@@ -58,16 +60,28 @@ function insightsRule(spec: {
       const m = spec.measure(value, { ...config, rules: { ...config.rules, [spec.id]: ruleConfig } });
       if (!breaches(value, m.comparison, m.threshold)) return null;
       const unitSuffix = spec.unit === '' ? '' : ` ${spec.unit}`;
+      const level = (threshold: number) => ({ comparison: m.comparison, value: threshold, unit: spec.unit });
+      const levels: SeverityLevels | undefined =
+        m.criticalThreshold === undefined
+          ? undefined
+          : {
+              fires: level(m.threshold),
+              critical: level(m.criticalThreshold),
+              setBy: breaches(value, m.comparison, m.criticalThreshold) ? 'critical' : 'fires',
+            };
+      // The headline names the threshold that set the severity: "6.2 % >= 5 %" for a critical one.
+      const shown = levels?.setBy === 'critical' ? levels.critical.value : m.threshold;
       const finding: Finding = {
         ruleId: spec.id,
         severity: m.severity,
-        headline: `${spec.metric} ${formatNumber(value)}${unitSuffix} ${m.comparison} ${formatNumber(m.threshold)}${unitSuffix}`,
+        headline: `${spec.metric} ${formatNumber(value)}${unitSuffix} ${m.comparison} ${formatNumber(shown)}${unitSuffix}`,
         measured: { metric: spec.metric, value, unit: spec.unit },
         threshold: { comparison: m.comparison, value: m.threshold, unit: spec.unit },
         call,
         insights,
         nextSteps: spec.nextSteps,
         override: ruleConfig.override ? describeScope(ruleConfig.override) : null,
+        ...(levels ? { levels } : {}),
       };
       return finding;
     },
@@ -86,6 +100,7 @@ export const lowQualityScoreRule = insightsRule({
       threshold: r.below,
       comparison: '<',
       severity: value < r.criticalBelow ? 'critical' : r.severity,
+      criticalThreshold: r.criticalBelow,
     };
   },
   nextSteps: [
@@ -107,6 +122,7 @@ export const packetLossRule = insightsRule({
       threshold: r.thresholdPct,
       comparison: '>=',
       severity: value >= r.criticalPct ? 'critical' : r.severity,
+      criticalThreshold: r.criticalPct,
     };
   },
   nextSteps: [

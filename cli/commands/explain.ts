@@ -1,0 +1,324 @@
+import { relative } from 'node:path';
+import type { AlertRecord } from '../../functions/adapters/dynamodb/dynamodb-state-store';
+import { isUsableCallUuid } from '../../functions/adapters/plivo/payload-schemas';
+import { alertDedupKey } from '../../functions/core/alert-message';
+import type { EvaluatedCall } from '../../functions/core/call';
+import { WINDOWED_RULE_IDS } from '../../functions/core/config/schema';
+import { groupIdOf, groupLabels, type GroupState } from '../../functions/core/groups/group';
+import { explainRules, type RuleVerdict } from '../../functions/core/rules/explain-rules';
+import { activeSilenceFor } from '../../functions/core/silences';
+import { type StoredSilence, withStoredSilences } from '../../functions/core/stored-silences';
+import {
+  FIRES_BELOW,
+  observe,
+  WINDOW_METRIC,
+  windowIdOf,
+  windowLabels,
+} from '../../functions/core/windowed/observe';
+import type { WindowState } from '../../functions/core/windowed/window';
+import { evaluateWindow } from '../../functions/core/windowed/window';
+import { windowRuleFor } from '../../functions/core/windowed/window-rule';
+import { type Command, printJson, stringOption } from '../command';
+import { loadCliConfig, openPlivo, openStateStore } from '../environment';
+import { CliError, CliUsageError, EXIT } from '../errors';
+import { table, utc } from '../io';
+import { describeConfig } from './validate-config';
+
+const USAGE = `Usage: zentrunk-alerts explain <call_uuid> [--config FILE] [--json]
+
+Fetches the call and its Insights from Plivo and shows every rule's verdict and why: the value
+against its thresholds (warning and critical), the scope or override that applied, a silence
+that mutes it, and what the poller did with it (dedup record, the incident it joined, the
+windowed rules' windows it counts in).
+
+  --config <file>  the config to judge by (default config/dev.json)
+  --seed <n>       demo traffic of the sandbox (default 1; the same as npm start's)
+
+Calls from Plivo (PLIVO_AUTH_ID + PLIVO_AUTH_TOKEN) or the sandbox; the poller's state from
+STATE_TABLE_NAME or a running \`npm start\` (without one, the verdicts alone).
+Exit code 0 when the call was found, 1 when Plivo does not know it.`;
+
+interface Outcome {
+  rule: string;
+  dedupKey: string;
+  silence: { id: string; kind: string; endsAt: string | null } | null;
+  record: AlertRecord | null;
+  incident: Pick<
+    GroupState,
+    'id' | 'status' | 'count' | 'notices' | 'episode' | 'firstSeenAt' | 'lastNotifiedAt'
+  > | null;
+}
+
+function describeRecord(o: Outcome): string {
+  const r = o.record;
+  if (!r) return o.incident || !o.silence ? 'no dedup record: not sent (yet)' : 'no dedup record yet';
+  if (r.status === 'in-progress') return `claimed by a run in progress (until ${utc(r.inProgressUntilMs)})`;
+  const id = r.messageId ?? '';
+  if (id.startsWith('silenced:'))
+    return `recorded at ${utc(r.sentAtMs)}, not sent: silenced by ${id.slice('silenced:'.length)}`;
+  if (id.startsWith('group:')) return `counted into its incident at ${utc(r.sentAtMs)}`;
+  return `sent at ${utc(r.sentAtMs)} (message id ${id})`;
+}
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: "why a call did or did not alert: every rule's verdict, silences, dedup and incident state",
+  usage: USAGE,
+  options: { config: { type: 'string' }, seed: { type: 'string' } },
+  async run(ctx) {
+    const [uuid, ...extra] = ctx.positionals;
+    if (!uuid || extra.length > 0) throw new CliUsageError('give one call_uuid');
+    if (!isUsableCallUuid(uuid))
+      throw new CliUsageError(`"${uuid}" is not a call_uuid (like 90b6eb07-796c-4d86-a4fd-44ed11667ddb)`);
+    const now = ctx.io.now();
+    const { config: fileConfig, file } = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+    const seed = Number(stringOption(ctx, 'seed') ?? 1);
+
+    const plivo = await openPlivo(ctx.io, fileConfig, { seed });
+    let subject: EvaluatedCall;
+    try {
+      const call = await plivo.client.getCall(uuid);
+      if (!call) {
+        throw new CliError(
+          `Plivo has no call ${uuid} (${plivo.where})`,
+          EXIT.failed,
+          'Check the uuid (the "Call:" line of an alert). Plivo keeps calls for 90 days.',
+        );
+      }
+      const insights = await plivo.client.getInsights(uuid);
+      subject = { call, insights, insightsGaveUp: insights === null };
+    } finally {
+      await plivo.close();
+    }
+
+    // The poller's state, when there is a table to read.
+    const state = openStateStore(ctx.io);
+    let stored: StoredSilence[] = [];
+    let groups: GroupState[] = [];
+    let windows: WindowState[] = [];
+    let evaluated = false;
+    let pending: { attempts: number; errors: number } | null = null;
+    const records = new Map<string, AlertRecord | null>();
+    const verdictsFor = (cfg: typeof fileConfig) => explainRules(subject, cfg);
+    let config = fileConfig;
+    let verdicts: RuleVerdict[];
+    if (state) {
+      try {
+        [stored, groups, windows] = await Promise.all([
+          state.store.listSilences(),
+          state.store.listGroups(),
+          state.store.listWindows(),
+        ]);
+        config = withStoredSilences(fileConfig, stored, now);
+        verdicts = verdictsFor(config);
+        evaluated = (await state.store.getEvaluatedCalls([uuid])).has(uuid);
+        const p = (await state.store.listPendingInsights()).find((item) => item.call.callUuid === uuid);
+        pending = p ? { attempts: p.attempts, errors: p.errors ?? 0 } : null;
+        for (const v of verdicts) {
+          if (v.finding) {
+            const key = alertDedupKey(v.finding);
+            records.set(key, await state.store.getAlertRecord(key));
+          }
+        }
+      } finally {
+        state.close();
+      }
+    } else {
+      verdicts = verdictsFor(config);
+    }
+
+    const outcomes: Outcome[] = verdicts.flatMap((v) => {
+      if (!v.finding) return [];
+      const dedupKey = alertDedupKey(v.finding);
+      const silence = activeSilenceFor(v.finding, now, config.silences);
+      const group = config.grouping.enabled
+        ? (groups.find(
+            (g) =>
+              g.id ===
+              groupIdOf(
+                v.ruleId,
+                groupLabels(v.finding as NonNullable<typeof v.finding>, config.grouping.groupBy),
+              ),
+          ) ?? null)
+        : null;
+      return [
+        {
+          rule: v.ruleId,
+          dedupKey,
+          silence,
+          record: records.get(dedupKey) ?? null,
+          incident: group && {
+            id: group.id,
+            status: group.status,
+            count: group.count,
+            notices: group.notices,
+            episode: group.episode,
+            firstSeenAt: group.firstSeenAt,
+            lastNotifiedAt: group.lastNotifiedAt,
+          },
+        },
+      ];
+    });
+
+    const windowed = WINDOWED_RULE_IDS.filter((id) => config.windowedRules[id].enabled).map((id) => {
+      const labels = windowLabels(subject, config.windowedRules[id].groupBy);
+      const rule = windowRuleFor(config, id, labels);
+      const obs = observe(id, subject, config);
+      const stateNow = windows.find((w) => w.id === windowIdOf(id, labels)) ?? null;
+      const evaluation = stateNow ? evaluateWindow(stateNow, rule) : null;
+      const { metric, unit } = WINDOW_METRIC[id];
+      const counts =
+        obs === null
+          ? 'not counted (the call says nothing about it)'
+          : obs.hit
+            ? `counts as a hit${obs.value !== null ? ` (${metric} ${obs.value}${unit ? ` ${unit}` : ''})` : ''}`
+            : `counts, not a hit${obs.value !== null ? ` (${metric} ${obs.value}${unit ? ` ${unit}` : ''})` : ''}`;
+      const show = (v: number) =>
+        rule.aggregate === 'share' ? `${(v * 100).toFixed(1)} %` : String(Number(v.toFixed(2)));
+      const rel = FIRES_BELOW.has(id) ? 'fires at or below' : 'fires at';
+      const windowText = !state
+        ? 'unknown (no state table)'
+        : !stateNow
+          ? 'no window yet'
+          : `${stateNow.firing ? `FIRING since ${utc(stateNow.firingSince)}` : 'not firing'}; ${
+              evaluation?.value === null || evaluation === null
+                ? `${evaluation?.calls ?? 0} calls in ${rule.windowMinutes} min, it needs ${rule.minCalls}`
+                : `${show(evaluation.value)} of ${evaluation.calls} calls`
+            } (${rel} ${show(rule.threshold)})`;
+      return {
+        rule: id,
+        enabled: rule.enabled,
+        labels,
+        thisCall: counts,
+        window: windowText,
+        firing: stateNow?.firing ?? false,
+      };
+    });
+
+    if (ctx.json) {
+      printJson(ctx, {
+        call: subject.call,
+        insights: subject.insights,
+        config: file,
+        stateTable: state?.where ?? null,
+        poller: state ? { evaluated, pending } : null,
+        verdicts: verdicts.map(({ finding, ...v }) => ({ ...v, headline: finding?.headline ?? null })),
+        outcomes,
+        windowed,
+      });
+      return EXIT.ok;
+    }
+
+    const { io, colors } = ctx;
+    const { call, insights } = subject;
+    io.out(`${colors.bold(`Call ${call.callUuid}`)}`);
+    io.out(
+      `  ${call.direction ?? 'unknown direction'} ${call.fromCountry ?? '??'}->${call.toCountry ?? '??'} on ${call.trunkDomain ?? call.trunkId ?? 'unknown trunk'}, ended ${utc(call.endTime)}${call.durationSec !== null ? `, talk ${call.durationSec} s` : ''}`,
+    );
+    const hangup = `${call.hangupCauseCode ?? 'no code'} ${call.hangupCauseName ?? ''}`.trim();
+    io.out(
+      `  hangup ${hangup} by ${call.hangupSource ?? 'unknown'}; STIR ${call.stirVerification ?? 'unknown'}${call.attestation ? ` (${call.attestation})` : ''}`,
+    );
+    io.out(
+      insights
+        ? `  insights: score ${insights.qualityScore ?? 'n/a'} | loss ${insights.packetLossPct ?? 'n/a'} % | jitter ${insights.jitterMs ?? 'n/a'} ms | RTT ${insights.rttMs ?? 'n/a'} ms | post-dial delay ${insights.postDialDelayMs ?? 'n/a'} ms`
+        : '  insights: not available (Plivo answers 404: not ready yet, or never for this call)',
+    );
+    io.out(`  judged by ${relative(io.cwd, file) || file}: ${describeConfig(config).mode}`);
+    io.out('');
+
+    // A per-call rule switched off may be judged per group by its windowed counterpart.
+    const counterpart: Record<string, string> = {
+      'packet-loss': 'packet-loss-spike',
+      'low-quality-score': 'low-quality-share',
+      'zentrunk-hangup': 'zentrunk-hangup-share',
+      'stir-unverified': 'stir-unverified-share',
+      'high-post-dial-delay': 'post-dial-delay-p95',
+    };
+    const why = (v: RuleVerdict) => {
+      const windowedId = counterpart[v.ruleId];
+      return v.verdict === 'disabled' && windowed.some((w) => w.rule === windowedId)
+        ? `${v.why}; ${windowedId} judges it per group (below)`
+        : v.why;
+    };
+    const verdictText = (v: RuleVerdict) =>
+      v.verdict === 'fires'
+        ? colors.severity(v.severity ?? '', `FIRES ${v.severity}`)
+        : v.verdict === 'quiet'
+          ? colors.green('quiet')
+          : colors.dim(v.verdict);
+    for (const line of table(
+      ['RULE', 'VERDICT', 'VALUE', 'THRESHOLDS', 'WHY'],
+      verdicts.map((v) => [
+        v.ruleId,
+        verdictText(v),
+        v.value,
+        `${v.thresholds}${v.override ? ` (override: ${v.override})` : ''}`,
+        why(v),
+      ]),
+    )) {
+      io.out(line);
+    }
+
+    if (windowed.length > 0) {
+      io.out('');
+      io.out(
+        colors.bold('Windowed rules') + colors.dim(' (they judge a group of calls over a sliding window)'),
+      );
+      for (const line of table(
+        ['RULE', 'GROUP', 'THIS CALL', 'THE WINDOW NOW'],
+        windowed.map((w) => [
+          w.rule,
+          Object.entries(w.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+          w.thisCall,
+          w.firing ? colors.red(w.window) : w.window,
+        ]),
+      )) {
+        io.out(line);
+      }
+    }
+
+    io.out('');
+    io.out(colors.bold('What happened to it'));
+    if (!state) {
+      io.out(
+        colors.dim(
+          '  no state table (set STATE_TABLE_NAME, or run `npm start` here): silences from the config only, poller state unknown',
+        ),
+      );
+    } else {
+      io.out(
+        `  the poller ${
+          evaluated
+            ? 'has judged this call'
+            : pending
+              ? `is waiting for its insights (${pending.attempts} of ${config.poll.insightsMaxAttempts} "not ready" answers so far)`
+              : 'has not judged this call yet (not polled yet, or older than its first look-back)'
+        } (${state.where})`,
+      );
+    }
+    if (outcomes.length === 0) io.out('  no rule fired, so nothing was or will be sent about this call');
+    for (const o of outcomes) {
+      const parts: string[] = [];
+      if (o.silence) {
+        parts.push(
+          colors.yellow(
+            `muted by ${o.silence.kind} ${o.silence.id}${o.silence.endsAt ? ` until ${utc(o.silence.endsAt)}` : ''}`,
+          ),
+        );
+      }
+      if (config.grouping.enabled) {
+        parts.push(
+          o.incident
+            ? `incident ${o.incident.id} (${o.incident.status}, ${o.incident.count} calls, ${o.incident.notices} notice${o.incident.notices === 1 ? '' : 's'} sent${o.incident.lastNotifiedAt ? `, last ${utc(o.incident.lastNotifiedAt)}` : ''})`
+            : 'grouped by rule and trunk: no incident for it in the table (yet)',
+        );
+      }
+      if (state) parts.push(describeRecord(o));
+      io.out(`  ${o.rule}: ${parts.join('; ')}`);
+    }
+    return EXIT.ok;
+  },
+};

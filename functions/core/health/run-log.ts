@@ -1,0 +1,67 @@
+import type { PollSummary } from '../poll/run-context';
+import type { Logger } from '../ports';
+import type { FailureKind } from './run-health';
+
+/**
+ * One poll run as `zentrunk-alerts status` shows it: when, how it ended, what it did. The
+ * handler writes one per run (kept a week); a failed run carries its error.
+ */
+export interface RunRecord {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  status: PollSummary['status'] | 'failed';
+  window: { from: string; to: string } | null;
+  callsSeen: number;
+  findings: number;
+  alertsPublished: number;
+  alertsSilenced: number;
+  /** Group and windowed-rule notices (also counted in alertsPublished). */
+  incidentNotices: number;
+  recordsSkipped: number;
+  publishFailures: number;
+  lagSeconds: number | null;
+  durationMs: number;
+  error: { kind: FailureKind; reason: string } | null;
+}
+
+/** The record of a run from its summary (if it got that far) and its failure (if it failed). */
+export function runRecordOf(args: {
+  runId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  summary: PollSummary | null;
+  failure: { kind: FailureKind; reason: string } | null;
+}): RunRecord {
+  const { summary } = args;
+  return {
+    runId: args.runId,
+    startedAt: args.startedAt.toISOString(),
+    finishedAt: args.finishedAt.toISOString(),
+    status: args.failure ? 'failed' : (summary?.status ?? 'failed'),
+    window: summary?.window ?? null,
+    callsSeen: summary?.callsSeen ?? 0,
+    findings: summary?.findings ?? 0,
+    alertsPublished: summary?.alertsPublished ?? 0,
+    alertsSilenced: summary?.alertsSilenced ?? 0,
+    incidentNotices: (summary?.groupNotices ?? 0) + (summary?.windowNotices ?? 0),
+    recordsSkipped: summary?.recordsSkipped ?? 0,
+    publishFailures: summary?.publishFailures ?? 0,
+    lagSeconds: summary?.lagSeconds ?? null,
+    durationMs: args.finishedAt.getTime() - args.startedAt.getTime(),
+    error: args.failure,
+  };
+}
+
+/** Writes the record; never throws (the run log is for people, the run's outcome stands without it). */
+export async function recordRun(
+  store: { recordRun(record: RunRecord): Promise<void> },
+  logger: Logger,
+  record: RunRecord,
+): Promise<void> {
+  try {
+    await store.recordRun(record);
+  } catch (error) {
+    logger.warn('Could not write the run log', { error: (error as Error).message });
+  }
+}

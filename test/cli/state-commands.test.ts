@@ -1,0 +1,227 @@
+/**
+ * The commands that read and write the poller's state table, end to end: `silence add` before
+ * a run of the real handler (`npm start`, same table over dynalite), which honours it; `status`
+ * and `explain` reading what the run left; `silence expire`; a failing poller in `status`.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPlivoSandbox } from '../../sandbox/plivo-sandbox';
+import { demoTraffic } from '../../sandbox/traffic';
+import { localRun } from '../../scripts/local-run';
+import { NO_ACCOUNTS, runCommand } from '../support/cli';
+import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
+
+const dir = mkdtempSync(join(tmpdir(), 'zentrunk-cli-state-'));
+// One alert per bad call (schema defaults) and the whole request budget, so runs are quick.
+const config = join(dir, 'per-call.json');
+writeFileSync(config, JSON.stringify({ plivo: { maxRequestsPer5s: 300 } }));
+
+let dynamo: Dynalite;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+/** The environment of an operator pointing the CLI (and npm start) at a table. */
+async function tableEnv(): Promise<NodeJS.ProcessEnv> {
+  const table = await makeTestTable(dynamo.endpoint);
+  table.client.destroy();
+  return {
+    ...NO_ACCOUNTS,
+    STATE_TABLE_NAME: table.tableName,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+}
+
+const hangupCall = () => {
+  const call = demoTraffic(new Date()).find((c) => c.scenario === 'zentrunk-hangup');
+  if (!call) throw new Error('the demo traffic has no zentrunk-hangup call');
+  return call.callUuid;
+};
+
+describe('silence, status and explain against the state table', () => {
+  it('a silence added with the CLI mutes the next run; status and explain show it; expire ends it', async () => {
+    const env = await tableEnv();
+    const cli = (argv: string[]) => runCommand(argv, { env });
+
+    // Before any run: nothing to report, and nothing wrong either.
+    const empty = await cli(['status', '--config', config]);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toContain('poller    no run has reported yet');
+    expect(empty.stdout).toContain('cursor    none yet');
+
+    const added = await cli([
+      'silence',
+      'add',
+      '--matcher',
+      'rule=zentrunk-hangup',
+      '--for',
+      '2h',
+      '--comment',
+      'carrier maintenance CHG-1234',
+      '--author',
+      'alice',
+    ]);
+    expect(added.code).toBe(0);
+    const id = /^Silence (s-[0-9a-f]{8}) added to table /m.exec(added.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(added.stdout).toContain('  mutes   rule=zentrunk-hangup');
+    expect(added.stdout).toMatch(/ {2}until {3}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(2 h\)/);
+    expect(added.stdout).toContain('  by      alice: carrier maintenance CHG-1234');
+
+    const listed = await cli(['silence', 'list', '--config', config]);
+    expect(listed.code).toBe(0);
+    const [header, row] = listed.stdout.split('\n');
+    expect(header).toMatch(/^ID +STATUS +MATCHERS +STARTS +ENDS +BY +COMMENT$/);
+    // Aligned: every cell starts under its heading.
+    for (const [heading, cell] of [
+      ['STATUS', 'active'],
+      ['MATCHERS', 'rule='],
+      ['BY', 'alice'],
+      ['COMMENT', 'carrier'],
+    ] as const) {
+      expect(row?.indexOf(cell)).toBe(header?.indexOf(heading));
+    }
+    expect(row).toMatch(
+      new RegExp(`^${id} {2}active {2}rule=zentrunk-hangup {2}.* {2}alice {2}carrier maintenance CHG-1234$`),
+    );
+
+    // The poller (npm start, the real handler) on the same table, from its next run.
+    const out: string[] = [];
+    const run = await localRun({
+      argv: ['--once', '--json', '--config', config],
+      env,
+      out: (t) => out.push(t),
+      err: () => {},
+    });
+    const summary = run.summaries[0];
+    expect(summary?.alertsSilencedByRule).toEqual({ 'zentrunk-hangup': 2 });
+    const sentRules = out.map(
+      (line) => (JSON.parse(line) as { attributes: { rule: string } }).attributes.rule,
+    );
+    expect(sentRules).not.toContain('zentrunk-hangup');
+    expect(sentRules).toContain('packet-loss');
+
+    const status = await cli(['status', '--config', config]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('poller    healthy');
+    expect(status.stdout).toMatch(/cursor {4}calls that ended before .* UTC are done; \d+ s behind/);
+    const runRow = status.stdout.split('\n').find((line) => / completed /.test(line));
+    expect(runRow).toMatch(
+      new RegExp(
+        `completed +${summary?.callsSeen} +${summary?.findings} +${summary?.alertsPublished} +2 +2 +\\d+\\.\\d s$`,
+      ),
+    );
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `Active silences\\n.*\\n  ${id} +state table +rule=zentrunk-hangup +.*alice +carrier maintenance CHG-1234`,
+      ),
+    );
+    expect(status.stdout).toContain('Last errors\n  none in the last 1 run(s)');
+    const json = JSON.parse((await cli(['status', '--json', '--config', config])).stdout);
+    expect(json).toMatchObject({ healthy: true, runs: [{ status: 'completed', alertsSilenced: 2 }] });
+
+    // explain: the verdict, the silence in force, and the dedup record the run left.
+    const explained = await cli(['explain', hangupCall(), '--config', config]);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(
+      /^zentrunk-hangup +FIRES critical +3020 rtp_timeout by zentrunk +by zentrunk, not 3000\/3010\/4410\/4340\/4550 +hung up by Zentrunk: 3020 rtp_timeout$/m,
+    );
+    expect(explained.stdout).toMatch(
+      /^low-quality-score +quiet +\d\.\d +< 3, critical < 2 +\d\.\d is not below 3$/m,
+    );
+    expect(explained.stdout).toContain('the poller has judged this call');
+    expect(explained.stdout).toMatch(
+      new RegExp(
+        `zentrunk-hangup: muted by silence ${id} until .* UTC; recorded at .* UTC, not sent: silenced by ${id}`,
+      ),
+    );
+
+    const expired = await cli(['silence', 'expire', id as string, '--author', 'bob']);
+    expect(expired.code).toBe(0);
+    expect(expired.stdout).toMatch(
+      new RegExp(`^Silence ${id} expired at .* UTC by bob \\(rule=zentrunk-hangup\\)\\.`),
+    );
+    expect((await cli(['silence', 'list', '--config', config])).stdout).toMatch(
+      /^No active or pending silences/,
+    );
+    const all = JSON.parse(
+      (await cli(['silence', 'list', '--expired', '--json', '--config', config])).stdout,
+    );
+    expect(all.silences).toEqual([
+      expect.objectContaining({ id, status: 'expired', createdBy: 'alice', expiredBy: 'bob' }),
+    ]);
+    const again = await cli(['silence', 'expire', 's-00000000', '--author', 'bob']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error: no silence s-00000000 in table');
+  });
+
+  it('silence add refuses what the schema refuses, and asks for what is missing', async () => {
+    const env = await tableEnv();
+    const add = (...args: string[]) => runCommand(['silence', 'add', ...args], { env });
+    const country = await add('--matcher', 'country=germany', '--for', '1h', '--comment', 'x');
+    expect(country.code).toBe(2);
+    expect(country.stderr).toContain(
+      'matchers.countries[0]: must be an ISO 3166-1 alpha-2 country code in upper case',
+    );
+    expect((await add('--matcher', 'colour=red', '--for', '1h', '--comment', 'x')).stderr).toContain(
+      'is not name=value with name one of rule, severity, trunk, country, direction',
+    );
+    expect((await add('--matcher', 'rule=packet-loss', '--comment', 'x')).stderr).toContain(
+      'give how long: --for 2h',
+    );
+    expect((await add('--matcher', 'rule=packet-loss', '--for', '1h')).stderr).toContain('give --comment');
+    expect((await add('--matcher', 'rule=packet-loss', '--for', 'soon', '--comment', 'x')).stderr).toContain(
+      '--for must be a duration like 30m, 2h, 1d or 1h30m',
+    );
+    const anonymous = await runCommand(
+      ['silence', 'add', '--matcher', 'rule=packet-loss', '--for', '1h', '--comment', 'x'],
+      {
+        env: { ...env, USER: undefined },
+      },
+    );
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toContain('who is silencing? give --author NAME');
+  });
+
+  it('status exits 1 and shows the error when the poller is failing', async () => {
+    const env = await tableEnv();
+    // A Plivo that refuses the poller's credentials.
+    const sandbox = await startPlivoSandbox({
+      authId: 'MAOTHERACCOUNT00000001',
+      authToken: 'other',
+      calls: [],
+    });
+    try {
+      const run = await localRun({
+        argv: ['--once', '--config', config],
+        env: {
+          ...env,
+          PLIVO_API_BASE_URL: sandbox.baseUrl,
+          PLIVO_AUTH_ID: 'MAWRONG000000000000001',
+          PLIVO_AUTH_TOKEN: 'wrong',
+        },
+        out: () => {},
+      });
+      expect(run.failures).toBe(1);
+    } finally {
+      await sandbox.close();
+    }
+    const status = await runCommand(['status', '--config', config], { env });
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(
+      /poller {4}FAILING since .* UTC \(1 run in a row\): plivo-credentials-rejected/,
+    );
+    expect(status.stdout).toMatch(/ +failed +0 +0 +0 +0 +0 +\d+\.\d s/);
+    expect(status.stdout).toMatch(
+      /Last errors\n {2}WHEN +KIND +REASON\n {2}.* UTC {2}plivo-credentials-rejected {2}Plivo/,
+    );
+    expect(status.stdout).not.toContain('wrong');
+  });
+});
