@@ -1,5 +1,6 @@
 import { inQuietPeriod } from '../../functions/core/silences';
 import { silenceStatus } from '../../functions/core/stored-silences';
+import { cutText, plainLine } from '../../functions/core/untrusted-text';
 import { type Command, printJson, stringOption } from '../command';
 import { loadCliConfig, requireStateStore } from '../environment';
 import { CliUsageError, EXIT } from '../errors';
@@ -13,12 +14,14 @@ const labelsText = (labels: Record<string, string>) =>
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'the poller now: cursor and lag, last runs, firing incidents, active silences, last errors',
+  summary:
+    'the poller now: cursor and lag, last runs, firing incidents, active silences, dead letters, last errors',
   usage: `Usage: zentrunk-alerts status [--runs N] [--config FILE] [--json]
 
 Reads the poller's state table: how far it has read (the cursor) and how far behind now that
 is, its health, its last runs (each run records itself), the incidents and windowed rules
-firing, the silences active now (state table and config), and the errors of the last runs.
+firing, the silences active now (state table and config), the notices SNS refused for good
+(dead letters), and the errors of the last runs.
 
   --runs <n>       how many runs to list (default 5)
   --config <file>  the config the poller uses (lag threshold, config silences; default config/dev.json)
@@ -39,7 +42,7 @@ operations.lagAlertMinutes, 3 without a state table.`,
     let snapshot;
     try {
       const { store } = state;
-      const [cursor, health, runs, groups, windows, stored, pending] = await Promise.all([
+      const [cursor, health, runs, groups, windows, stored, pending, deadLetters] = await Promise.all([
         store.getCursor(),
         store.getHealth(),
         store.listRuns(Math.max(runsWanted, 20)),
@@ -47,12 +50,13 @@ operations.lagAlertMinutes, 3 without a state table.`,
         store.listWindows(),
         store.listSilences(),
         store.listPendingInsights(),
+        store.listDeadLetters(),
       ]);
-      snapshot = { cursor, health, runs, groups, windows, stored, pending };
+      snapshot = { cursor, health, runs, groups, windows, stored, pending, deadLetters };
     } finally {
       state.close();
     }
-    const { cursor, health, runs, groups, windows, stored, pending } = snapshot;
+    const { cursor, health, runs, groups, windows, stored, pending, deadLetters } = snapshot;
     const lagMs = cursor ? now.getTime() - Date.parse(cursor.watermark) : null;
     const lagging = lagMs !== null && lagMs > config.operations.lagAlertMinutes * 60_000;
     const failing = health?.status === 'failing';
@@ -122,6 +126,7 @@ operations.lagAlertMinutes, 3 without a state table.`,
           notices: w.notices,
         })),
         activeSilences: silences,
+        deadLetters,
         lastErrors: errors.map((r) => ({ at: r.startedAt, ...r.error })),
       });
       return exitCode;
@@ -221,6 +226,27 @@ operations.lagAlertMinutes, 3 without a state table.`,
           s.endsAt ? `${utc(s.endsAt)} (in ${duration(Date.parse(s.endsAt) - now.getTime())})` : 'recurring',
           s.by ?? '-',
           s.comment,
+        ]),
+        [],
+        '  ',
+      )) {
+        io.out(line);
+      }
+    }
+
+    io.out('');
+    io.out(
+      colors.bold('Dead letters') +
+        colors.dim('  (notices SNS refused for good, set aside; nobody was paged for them)'),
+    );
+    if (deadLetters.length === 0) io.out(colors.dim('  none'));
+    else {
+      for (const line of table(
+        ['SET ASIDE', 'NOTICE', 'REASON'],
+        deadLetters.map((l) => [
+          utc(l.deadLetteredAt),
+          cutText(plainLine(l.subject), 80, '…'),
+          colors.red(cutText(plainLine(l.reason), 100, '…')),
         ]),
         [],
         '  ',

@@ -3,9 +3,12 @@
  * a run of the real handler (`npm start`, same table over dynalite), which honours it; `status`
  * and `explain` reading what the run left; `silence expire`; a failing poller in `status`.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { startPlivoSandbox } from '../../sandbox/plivo-sandbox';
 import { demoTraffic } from '../../sandbox/traffic';
 import { localRun } from '../../scripts/local-run';
@@ -223,5 +226,34 @@ describe('silence, status and explain against the state table', () => {
       /Last errors\n {2}WHEN +KIND +REASON\n {2}.* UTC {2}plivo-credentials-rejected {2}Plivo/,
     );
     expect(status.stdout).not.toContain('wrong');
+  });
+
+  it('status lists the notices SNS refused for good, with the reason', async () => {
+    const env = await tableEnv();
+    const table = new DynamoDbStateStore({
+      tableName: env.STATE_TABLE_NAME as string,
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: dynamo.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+      ),
+    });
+    await table.deadLetterAlert('zentrunk-alerts:high-rtt#c1', {
+      subject: '[zentrunk WARNING] high-rtt: RTT 420 ms | acme.zt.plivo.com',
+      reason: 'InvalidParameterException: Invalid parameter: Message too long',
+      rejections: 3,
+      nowMs: Date.now(),
+      expiresAtSec: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const status = await runCommand(['status', '--config', config], { env });
+    expect(status.stdout).toMatch(
+      /Dead letters.*\n {2}SET ASIDE +NOTICE +REASON\n {2}.* UTC {2}\[zentrunk WARNING\] high-rtt: RTT 420 ms .* InvalidParameterException/,
+    );
+    const json = JSON.parse((await runCommand(['status', '--json', '--config', config], { env })).stdout);
+    expect(json.deadLetters).toEqual([
+      expect.objectContaining({ key: 'zentrunk-alerts:high-rtt#c1', rejections: 3, reported: false }),
+    ]);
   });
 });
