@@ -20,7 +20,7 @@ import { DynamoDbStateStore } from '../functions/adapters/dynamodb/dynamodb-stat
 import { JsonLogger } from '../functions/adapters/logging/json-logger';
 import { PlivoClient } from '../functions/adapters/plivo/plivo-client';
 import { SnsNotifier } from '../functions/adapters/sns/sns-notifier';
-import { ConfigError, readConfigJson } from '../functions/core/config/load-config';
+import { readConfigJson } from '../functions/core/config/load-config';
 import { loadRuntimeConfigFile } from '../functions/core/config/project-config';
 import type { AlertConfig } from '../functions/core/config/schema';
 import type { Logger, Notifier } from '../functions/core/ports';
@@ -273,9 +273,4 @@ export function openNotifier(io: CliIo, topic: string | undefined): NotifierAcce
     where: `SNS topic ${topicArn}`,
     printed: false,
   };
-}
-
-/** A config error as the CLI shows it (exit 1 for validate-config, 3 for commands that need a config). */
-export function isConfigError(error: unknown): error is ConfigError {
-  return error instanceof ConfigError;
 }

@@ -309,7 +309,7 @@ export const explainCommand: Command = {
           ),
         );
       }
-      if (config.grouping.enabled) {
+      if (config.grouping.enabled && state) {
         parts.push(
           o.incident
             ? `incident ${o.incident.id} (${o.incident.status}, ${o.incident.count} calls, ${o.incident.notices} notice${o.incident.notices === 1 ? '' : 's'} sent${o.incident.lastNotifiedAt ? `, last ${utc(o.incident.lastNotifiedAt)}` : ''})`
@@ -317,6 +317,7 @@ export const explainCommand: Command = {
         );
       }
       if (state) parts.push(describeRecord(o));
+      if (parts.length === 0) parts.push('it fires, and no silence in the config mutes it');
       io.out(`  ${o.rule}: ${parts.join('; ')}`);
     }
     return EXIT.ok;
