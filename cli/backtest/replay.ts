@@ -11,7 +11,8 @@ import { poll } from '../../functions/core/poll/poll-use-case';
 import type { PollSummary } from '../../functions/core/poll/run-context';
 import type { Logger } from '../../functions/core/ports';
 import { evaluateRules } from '../../functions/core/rules/evaluate-rules';
-import { CountingNotifier, MemoryCallSource, MemoryStateStore, type WouldSend } from './memory-adapters';
+import { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
+import { CountingNotifier, MemoryCallSource, type WouldSend } from './memory-adapters';
 
 const MIN = 60_000;
 const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -123,14 +124,17 @@ function matchedByRule(
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const { config, scheduleMinutes } = input;
   const source = new MemoryCallSource(input.calls, input.insights);
-  const store = new MemoryStateStore();
+  let nowMs = input.from.getTime();
+  // The poller's own store semantics in memory, on the replay's clock (dedup records expire
+  // with their retention, as they would over the same span).
+  const store = new MemoryStateStore(() => nowMs);
   const notifier = new CountingNotifier();
-  store.startAt(input.from.toISOString());
+  // Everything before `from` counts as done: the first run reads from there.
+  await store.saveCursor(input.from.toISOString(), null);
   const tailMinutes = tailMinutesFor(config, scheduleMinutes);
   const stepMs = scheduleMinutes * MIN;
   const endMs = input.to.getTime() + tailMinutes * MIN;
   const total = Math.ceil((endMs - input.from.getTime()) / stepMs);
-  let nowMs = input.from.getTime();
   const summaries: PollSummary[] = [];
   for (let run = 1; run <= total; run += 1) {
     nowMs = Math.min(input.from.getTime() + run * stepMs, endMs);

@@ -1,0 +1,175 @@
+/**
+ * One contract, two stores: the DynamoDB store over dynalite and the in-memory store must give
+ * the same answers, so tests that use the in-memory one for speed prove what holds over
+ * DynamoDB. Races between processes are DynamoDB's business and stay in
+ * dynamodb-state-store.test.ts.
+ */
+import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
+import { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
+import type { GroupState } from '../../functions/core/groups/group';
+import type { AlertMessage, StateStore } from '../../functions/core/ports';
+import { makeCall } from '../support/calls';
+import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
+
+const NOW_MS = Date.parse('2024-01-15T15:00:00.000Z');
+const NOW_SEC = Math.floor(NOW_MS / 1000);
+const DAY = 86_400;
+
+let server: Dynalite;
+const closers: Array<() => void> = [];
+beforeAll(async () => {
+  server = await startDynalite();
+});
+afterAll(async () => {
+  for (const close of closers) close();
+  await server.close();
+});
+
+type Clock = { ms: number };
+const makers: Array<[string, (clock: Clock) => Promise<StateStore>]> = [
+  [
+    'DynamoDB (dynalite)',
+    async (clock) => {
+      const table = await makeTestTable(server.endpoint);
+      closers.push(() => table.client.destroy());
+      return new DynamoDbStateStore({
+        tableName: table.tableName,
+        client: table.documentClient,
+        now: () => clock.ms,
+      });
+    },
+  ],
+  ['memory', async (clock) => new MemoryStateStore(() => clock.ms)],
+];
+
+const claim = (store: StateStore, key: string, nowMs = NOW_MS, holdMs = 60_000) =>
+  store.claimAlert(key, {
+    nowMs,
+    inProgressUntilMs: nowMs + holdMs,
+    expiresAtSec: Math.floor(nowMs / 1000) + DAY,
+  });
+const complete = (store: StateStore, key: string, expiresAtSec = NOW_SEC + DAY) =>
+  store.completeAlert(key, { nowMs: NOW_MS, messageId: 'm', expiresAtSec });
+
+const message: AlertMessage = {
+  dedupKey: 'zentrunk-alerts:catch-up#r1',
+  subject: 'S',
+  text: 'T',
+  shortText: 't',
+  json: { kind: 'catch-up-summary', calls: [{ rule: 'packet-loss', callUuid: 'c1' }] },
+  attributes: { severity: 'warning' },
+};
+
+describe.each(makers)('StateStore contract: %s', (_name, make) => {
+  let clock: Clock;
+  let store: StateStore;
+  beforeEach(async () => {
+    clock = { ms: NOW_MS };
+    store = await make(clock);
+  });
+
+  it('cursor: optimistic versions, a stale writer loses', async () => {
+    expect(await store.getCursor()).toBeNull();
+    await store.saveCursor('2024-01-15T14:00:00.000Z', null);
+    await store.saveCursor('2024-01-15T14:05:00.000Z', 1);
+    await expect(store.saveCursor('2024-01-15T14:06:00.000Z', 1)).rejects.toThrow(/version|changed/);
+    expect(await store.getCursor()).toEqual({ watermark: '2024-01-15T14:05:00.000Z', version: 2 });
+  });
+
+  it('claims: claimed, in-progress, already-sent; stale claims and passed retention are taken over', async () => {
+    expect(await claim(store, 'k')).toBe('claimed');
+    expect(await claim(store, 'k', NOW_MS + 1000)).toBe('in-progress');
+    expect(await claim(store, 'k', NOW_MS + 60_001)).toBe('claimed');
+    await complete(store, 'k', NOW_SEC + 100);
+    expect(await claim(store, 'k', NOW_MS + 50_000)).toBe('already-sent');
+    expect(await claim(store, 'k', (NOW_SEC + 101) * 1000)).toBe('claimed');
+  });
+
+  it('release gives a claim back, never a completed record', async () => {
+    expect(await claim(store, 'k')).toBe('claimed');
+    expect(await store.releaseAlert('k')).toBe(0);
+    expect(await claim(store, 'k')).toBe('claimed');
+    await complete(store, 'k');
+    await store.releaseAlert('k');
+    expect(await claim(store, 'k')).toBe('already-sent');
+  });
+
+  it('refusals are counted on the record across claims; a dead letter is never claimed again', async () => {
+    for (let n = 1; n <= 3; n += 1) {
+      expect(await claim(store, 'k', NOW_MS + n)).toBe('claimed');
+      expect(await store.releaseAlert('k', { reason: `refused ${n}` })).toBe(n);
+    }
+    expect(await claim(store, 'k', NOW_MS + 10)).toBe('claimed');
+    await store.deadLetterAlert('k', {
+      subject: 'S',
+      reason: 'InvalidParameter',
+      rejections: 3,
+      covers: ['a', 'b'],
+      nowMs: NOW_MS,
+      expiresAtSec: NOW_SEC + DAY,
+    });
+    expect(await claim(store, 'k', NOW_MS + 120_000)).toBe('dead-letter');
+    expect(await store.listDeadLetters()).toEqual([
+      {
+        key: 'k',
+        subject: 'S',
+        reason: 'InvalidParameter',
+        rejections: 3,
+        covers: ['a', 'b'],
+        deadLetteredAt: new Date(NOW_MS).toISOString(),
+        reported: false,
+      },
+    ]);
+    await store.markDeadLettersReported(['k', 'unknown']);
+    expect((await store.listDeadLetters())[0]?.reported).toBe(true);
+  });
+
+  it('outbox: what is put is listed whole until deleted', async () => {
+    await store.putOutbox({ key: message.dedupKey, message, covers: ['a', 'b'] }, NOW_SEC + DAY);
+    expect(await store.listOutbox()).toEqual([{ key: message.dedupKey, message, covers: ['a', 'b'] }]);
+    await store.deleteOutbox(message.dedupKey);
+    expect(await store.listOutbox()).toEqual([]);
+  });
+
+  it('pending insights and evaluated markers: overwrite, delete, expiry by the clock', async () => {
+    await store.putPendingInsights(
+      [
+        { call: makeCall({ callUuid: 'p1' }), attempts: 1, errors: 0, firstSeenAt: 'x' },
+        { call: makeCall({ callUuid: 'p2' }), attempts: 1, errors: 2, firstSeenAt: 'y' },
+      ],
+      NOW_SEC + 100,
+    );
+    await store.putPendingInsights(
+      [{ call: makeCall({ callUuid: 'p1' }), attempts: 2, firstSeenAt: 'x' }],
+      NOW_SEC + 50,
+    );
+    await store.deletePendingInsights(['p2']);
+    expect((await store.listPendingInsights()).map((p) => [p.call.callUuid, p.attempts, p.errors])).toEqual([
+      ['p1', 2, 0],
+    ]);
+    await store.markCallsEvaluated(['e1', 'e2'], NOW_SEC + 10);
+    expect([...(await store.getEvaluatedCalls(['e1', 'e2', 'e3']))].sort()).toEqual(['e1', 'e2']);
+    clock.ms = (NOW_SEC + 60) * 1000;
+    expect(await store.listPendingInsights()).toEqual([]);
+    expect(await store.getEvaluatedCalls(['e1'])).toEqual(new Set());
+  });
+
+  it('lease: exclusive while live, re-entrant, taken over once expired', async () => {
+    expect(await store.acquireLease('a', { nowMs: NOW_MS, untilMs: NOW_MS + 1000 })).toBe(true);
+    expect(await store.acquireLease('b', { nowMs: NOW_MS + 500, untilMs: NOW_MS + 2000 })).toBe(false);
+    expect(await store.acquireLease('a', { nowMs: NOW_MS + 500, untilMs: NOW_MS + 3000 })).toBe(true);
+    expect(await store.acquireLease('b', { nowMs: NOW_MS + 3001, untilMs: NOW_MS + 9000 })).toBe(true);
+    await store.releaseLease('a');
+    expect(await store.acquireLease('a', { nowMs: NOW_MS + 3002, untilMs: NOW_MS + 9000 })).toBe(false);
+    await store.releaseLease('b');
+    expect(await store.acquireLease('a', { nowMs: NOW_MS + 3002, untilMs: NOW_MS + 9000 })).toBe(true);
+  });
+
+  it('groups: saved with optimistic versions', async () => {
+    const group = { id: 'g1', ruleId: 'packet-loss', version: 0 } as unknown as GroupState;
+    expect(await store.saveGroup(group, NOW_SEC + DAY)).toBe(1);
+    await expect(store.saveGroup(group, NOW_SEC + DAY)).rejects.toThrow(/changed by another run/);
+    expect(await store.saveGroup({ ...group, version: 1 }, NOW_SEC + DAY)).toBe(2);
+    expect((await store.listGroups()).map((g) => [g.id, g.version])).toEqual([['g1', 2]]);
+  });
+});
