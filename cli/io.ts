@@ -136,3 +136,31 @@ export function duration(ms: number): string {
 export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * Text from Plivo and the state table is untrusted: a CDR field can carry terminal escape
+ * sequences (clear the screen, set the window title, fake a line). Everything the CLI prints
+ * goes through this: control characters are dropped except newline and tab, and escape
+ * sequences are dropped except, on a colour terminal, the plain colour codes the CLI itself
+ * writes (SGR, `ESC [ … m`).
+ */
+export function terminalSafe(text: string, keepColours: boolean): string {
+  // eslint-disable-next-line no-control-regex -- matching escape sequences is the point
+  const sgr = /\u001b\[[0-9;]*m/y;
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x1b && keepColours) {
+      sgr.lastIndex = i;
+      const match = sgr.exec(text);
+      if (match) {
+        out += match[0];
+        i += match[0].length - 1;
+        continue;
+      }
+    }
+    const control = (ch < 0x20 && ch !== 0x0a && ch !== 0x09) || ch === 0x7f || (ch >= 0x80 && ch <= 0x9f);
+    if (!control) out += text[i];
+  }
+  return out;
+}

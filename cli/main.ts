@@ -20,7 +20,7 @@ import { statusCommand } from './commands/status';
 import { testAlertCommand } from './commands/test-alert';
 import { printSchemaCommand, validateConfigCommand } from './commands/validate-config';
 import { CliError, CliUsageError, EXIT } from './errors';
-import { type CliIo, colorsFor, processIo } from './io';
+import { type CliIo, colorsFor, processIo, terminalSafe } from './io';
 
 export const COMMANDS: readonly Command[] = [
   backtestCommand,
@@ -143,10 +143,16 @@ export function explainError(error: unknown): { message: string; hint?: string; 
 }
 
 /** Runs one command line; returns the exit code. Output goes through `io`. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  const colors = colorsFor(io.stdoutIsTTY, io.env);
-  const errColors = colorsFor(io.stderrIsTTY, io.env);
+  const colors = colorsFor(rawIo.stdoutIsTTY, rawIo.env);
+  const errColors = colorsFor(rawIo.stderrIsTTY, rawIo.env);
+  // One choke point: nothing from Plivo or the state table can steer the terminal.
+  const io: CliIo = {
+    ...rawIo,
+    out: (text) => rawIo.out(terminalSafe(text, colors.enabled)),
+    err: (text) => rawIo.err(terminalSafe(text, errColors.enabled)),
+  };
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     io.out(topic ? topic.usage : mainUsage());

@@ -2,11 +2,18 @@ import { ConfigError } from '../core/config/load-config';
 import { FatalSourceError, SourceUnavailableError } from '../core/errors';
 import type { FailureKind, RunOutcome } from '../core/health/run-health';
 import { PollIncompleteError, type PollSummary } from '../core/poll/poll-use-case';
+import { cutText } from '../core/untrusted-text';
 
-/** Maps a failed run's error to what operations are told (the reason is the error's own words). */
-export function classifyFailure(error: unknown): { kind: FailureKind; reason: string } {
+/**
+ * Maps a failed run's error to what operations are told (the reason is the error's own words,
+ * scrubbed of every registered secret before it is cut, so no piece of one survives the cut).
+ */
+export function classifyFailure(
+  error: unknown,
+  scrub: (text: string) => string = (text) => text,
+): { kind: FailureKind; reason: string } {
   const err = error instanceof Error ? error : new Error(String(error));
-  const reason = err.message.slice(0, 500);
+  const reason = cutText(scrub(err.message), 500, '…');
   if (err.name === 'PlivoAuthError' || err.name === 'CredentialsError')
     return { kind: 'plivo-credentials-rejected', reason };
   if (err instanceof SourceUnavailableError) return { kind: 'plivo-unavailable', reason };
@@ -39,6 +46,15 @@ export function runOutcome(summary: PollSummary): RunOutcome {
       ok: false,
       kind: 'plivo-unavailable',
       reason: `Plivo refused all ${summary.insightsRefused} Insights request(s) of the run (HTTP 4xx for each call); calls are judged on their CDR alone`,
+    };
+  }
+  // Every notice of the run was refused for good and set aside: a message-building fault or an
+  // SNS rule that turns every alert into a dead letter must not look like a healthy poller.
+  if (summary.alertsDeadLettered > 0 && summary.alertsPublished === 0) {
+    return {
+      ok: false,
+      kind: 'alerts-not-publishing',
+      reason: `SNS refused every notice of the run for good; ${summary.alertsDeadLettered} were set aside as dead letters and nothing was delivered`,
     };
   }
   return { ok: true, lagSeconds: summary.lagSeconds };

@@ -36,6 +36,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     logger,
     config: rt.config,
     writeMetrics,
+    scrub: (text) => logger.scrubText(text),
     now: () => new Date(),
   });
 
@@ -47,9 +48,8 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     const logger = rootLogger.child({ runId });
     // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
     const runRecord = (summary: PollSummary | null, error: unknown) => {
-      const failure = error === null ? null : classifyFailure(error);
-      const scrubbed = failure && { ...failure, reason: rootLogger.scrubText(failure.reason) };
-      return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure: scrubbed });
+      const failure = error === null ? null : classifyFailure(error, (text) => rootLogger.scrubText(text));
+      return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure });
     };
 
     let rt: PollerRuntime;
@@ -61,7 +61,10 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       runtime = undefined;
       logger.error('Poller cannot start', { error: error as Error });
       for (const line of pollMetricLines(null, true, Date.now())) writeMetrics(line);
-      await reportHealth(infra, DEFAULT_CONFIG, logger, { ok: false, ...classifyFailure(error) });
+      await reportHealth(infra, DEFAULT_CONFIG, logger, {
+        ok: false,
+        ...classifyFailure(error, (text) => logger.scrubText(text)),
+      });
       await recordRun(infra.store, logger, runRecord(null, error));
       throw error;
     }

@@ -15,6 +15,8 @@ export interface ReportRunDeps {
   config: AlertConfig;
   /** Where CloudWatch EMF metric lines go. */
   writeMetrics: (line: string) => void;
+  /** Removes registered secrets from text (the logger's scrubber); the reason goes to operations. */
+  scrub?: (text: string) => string;
   now: () => Date;
 }
 
@@ -34,7 +36,7 @@ export async function reportRun(
   // A run that found another one holding the lease says nothing about health.
   if (!failed && result.summary?.status === 'skipped-lease-held') return null;
   const outcome: RunOutcome = failed
-    ? { ok: false, ...classifyFailure(result.error) }
+    ? { ok: false, ...classifyFailure(result.error, deps.scrub) }
     : runOutcome(result.summary as PollSummary);
   const common = {
     store: deps.store,

@@ -6,6 +6,7 @@
 import { PollIncompleteError } from '../../functions/core/poll/poll-use-case';
 import type { AlertMessage, Notifier, StateStore } from '../../functions/core/ports';
 import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
+import { notifiedKeysOf } from '../support/crash';
 import { type Pipeline, pipelinesForEachTest } from '../support/pipeline';
 
 const MIN = 60_000;
@@ -230,5 +231,44 @@ describe('a run that dies after its catch-up summary went out', () => {
     p.clock.advance(5 * MIN);
     const third = await p.run();
     expect(third.alertsPublished + third.catchUpSummaries).toBe(0);
+  });
+
+  it('still repeats only that summary when SNS also fails once while it is being re-sent', async () => {
+    const p = await pipelines.start({
+      calls: incidents(),
+      start: T0,
+      config: { ...BASE, notifications: { maxAlertsPerRun: 2 } },
+    });
+    const delivered: AlertMessage[] = [];
+    await expect(p.run(dyingAfterSummary(p.store, p.notifier, delivered))).rejects.toThrow(/died/);
+    const summary = delivered.find((m) => m.json.kind === 'catch-up-summary') as AlertMessage;
+    const covered = new Set(notifiedKeysOf(summary));
+    expect(covered.size).toBeGreaterThan(2);
+
+    // The re-send fails (SNS may or may not have taken it): the summary stays in the outbox and
+    // keeps its findings; none of them goes out one by one, and the run fails visibly.
+    p.clock.advance(5 * MIN);
+    p.notifier.failNext = 1;
+    await runExpectingFailure(p);
+    expect(await p.store.listOutbox()).toHaveLength(1);
+    p.clock.advance(5 * MIN);
+    expect((await p.run()).status).toBe('completed');
+    p.clock.advance(5 * MIN);
+    await p.run();
+
+    const after = p.notifier.sent.slice(3);
+    expect(after.filter((m) => m.dedupKey === summary.dedupKey)).toHaveLength(1);
+    expect(
+      after
+        .flatMap(notifiedKeysOf)
+        .filter((k) => covered.has(k) && !k.startsWith('zentrunk-alerts:catch-up')),
+    ).toEqual(after.filter((m) => m.dedupKey === summary.dedupKey).flatMap(notifiedKeysOf));
+    expect(
+      after
+        .filter((m) => m.json.kind !== 'catch-up-summary')
+        .map((m) => m.dedupKey)
+        .filter((k) => covered.has(k)),
+    ).toEqual([]);
+    expect(await p.store.listOutbox()).toHaveLength(0);
   });
 });

@@ -15,6 +15,7 @@ import { emptySummary, increment, type PollDeps, type PollSummary } from './run-
 import {
   claimWithoutSending,
   type Notice,
+  isSettled,
   type SendContext,
   type SendResult,
   sendNotice,
@@ -51,6 +52,8 @@ type InsightsOutcome =
   | { kind: 'deferred' };
 
 const DAY_SECONDS = 24 * 60 * 60;
+/** Findings one catch-up summary carries (~65 bytes of key each, stored with the summary). */
+export const MAX_FINDINGS_PER_SUMMARY = 500;
 /** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
 const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
 
@@ -121,8 +124,10 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     expiresAtSec: Math.floor(deps.now().getTime() / 1000) + retentionSec,
   };
 
-  // A run that died between publishing a recorded message and completing it left its outbox
-  // entry: finish it first, with that same message, so what it covered is not sent again.
+  // A message recorded in the outbox and not seen through (the run died after publishing it,
+  // or its publish failed) is sent first, as it was, so what it covered is not sent again.
+  // While its entry stays, it alone owns the findings it covers: they are not sent one by one.
+  const ownedByOutbox = new Set<string>();
   for (const entry of await store.listOutbox()) {
     const result = await sendNotice(ctx, {
       key: entry.key,
@@ -136,6 +141,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       logFields: { recovered: true },
     });
     if (result === 'duplicate') {
+      // It went out (or was set aside) before: finish recording what it covered.
       const nowMs = deps.now().getTime();
       for (const key of entry.covers) {
         await store.completeAlert(key, {
@@ -145,6 +151,8 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         });
       }
       await store.deleteOutbox(entry.key);
+    } else if (!isSettled(result)) {
+      for (const key of entry.covers) ownedByOutbox.add(key);
     }
   }
 
@@ -302,6 +310,12 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       }
       // Silenced findings are settled before grouping and the budget: they are never sent,
       // so they neither count into a group, use up maxAlertsPerRun nor land in a summary.
+      if (ownedByOutbox.has(alertDedupKey(finding))) {
+        // Carried by a summary still in the outbox: it is retried as that summary.
+        summary.alertsInProgressElsewhere += 1;
+        failedCalls.add(finding.call.callUuid);
+        continue;
+      }
       const silenced = activeSilenceFor(finding, ctx.silencedAt, config.silences) !== null;
       const overBudget = summary.alertsPublished >= config.notifications.maxAlertsPerRun;
       let result: SendResult | 'claimed';
@@ -320,13 +334,20 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     }
   }
   if (config.grouping.enabled) await updateGroups(ctx, grouped);
-  if (overflow.length > 0) {
-    const result = await sendNotice(ctx, catchUpNotice(deps, overflow, evaluatedAt, summary.alertsPublished));
+  // One summary per MAX_FINDINGS_PER_SUMMARY findings: what a summary covers is stored with
+  // it (outbox, dead letter), and a DynamoDB item holds at most 400 KB.
+  for (let start = 0, part = 1; start < overflow.length; start += MAX_FINDINGS_PER_SUMMARY, part += 1) {
+    const chunk = overflow.slice(start, start + MAX_FINDINGS_PER_SUMMARY);
+    const id = overflow.length > MAX_FINDINGS_PER_SUMMARY ? `${deps.runId}-${part}` : deps.runId;
+    const result = await sendNotice(
+      ctx,
+      catchUpNotice(deps, id, chunk, evaluatedAt, summary.alertsPublished),
+    );
     if (result === 'failed' || result === 'in-progress') {
-      for (const o of overflow) failedCalls.add(o.finding.call.callUuid);
+      for (const o of chunk) failedCalls.add(o.finding.call.callUuid);
     } else if (result === 'published') {
       logger.warn('Findings past the alert budget went out as one catch-up summary', {
-        findings: overflow.length,
+        findings: chunk.length,
         maxAlertsPerRun: config.notifications.maxAlertsPerRun,
       });
     }
@@ -419,13 +440,14 @@ function findingNotice(
  */
 function catchUpNotice(
   deps: PollDeps,
+  id: string,
   overflow: Array<{ finding: Finding; dedupKey: string }>,
   evaluatedAt: string,
   alreadySent: number,
 ): Notice {
   const { config } = deps;
   return {
-    key: `zentrunk-alerts:catch-up#${deps.runId}`,
+    key: `zentrunk-alerts:catch-up#${id}`,
     kind: 'catch-up-summary',
     ruleId: 'catch-up-summary',
     silenceSubject: null,
@@ -435,7 +457,7 @@ function catchUpNotice(
         overflow.map((o) => o.finding),
         {
           deploymentName: config.notifications.deploymentName,
-          runId: deps.runId,
+          runId: id,
           evaluatedAt,
           alreadySent,
         },

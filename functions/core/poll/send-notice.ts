@@ -180,9 +180,13 @@ async function publishFailed(
   const { store, logger, config } = deps;
   const fields = { key: notice.key, kind: notice.kind, rule: notice.ruleId, ...notice.logFields };
   const rejectedForGood = error instanceof NotificationRejectedError;
+  // A message kept in the outbox keeps what it covers: the channel may have taken it after
+  // all (a timeout), so the next run sends this same message again, never its findings one by
+  // one. Without an outbox entry, the covered claims are given back.
   const releaseCovered = () =>
-    Promise.all((notice.covers ?? []).map((key) => store.releaseAlert(key).catch(() => 0)));
-  if (notice.outbox) await store.deleteOutbox(notice.key);
+    notice.outbox
+      ? Promise.resolve()
+      : Promise.all((notice.covers ?? []).map((key) => store.releaseAlert(key).catch(() => 0)));
 
   if (!rejectedForGood) {
     // The claim is given back (if that fails too, it expires with this run's time).
@@ -224,6 +228,7 @@ async function publishFailed(
     expiresAtSec,
   });
   // What it covered (the findings of a summary) went nowhere either: they are set aside with it.
+  if (notice.outbox) await store.deleteOutbox(notice.key);
   for (const key of notice.covers ?? []) {
     await store.completeAlert(key, {
       nowMs: deps.now().getTime(),

@@ -4,7 +4,14 @@ import { PollIncompleteError, type PollSummary } from '../../../functions/core/p
 import { PlivoAuthError } from '../../../functions/adapters/plivo/plivo-errors';
 import { classifyFailure, runOutcome } from '../../../functions/poller/classify-failure';
 
-const base = { insightsErrors: 0, insightsRefused: 0, insightsFetched: 10, lagSeconds: 42 } as PollSummary;
+const base = {
+  insightsErrors: 0,
+  insightsRefused: 0,
+  insightsFetched: 10,
+  alertsDeadLettered: 0,
+  alertsPublished: 0,
+  lagSeconds: 42,
+} as PollSummary;
 
 describe('classifyFailure', () => {
   it('names what operations must fix', () => {
@@ -52,5 +59,27 @@ describe('runOutcome', () => {
       reason: expect.stringContaining('refused all 4 Insights request(s)'),
     });
     expect(runOutcome({ ...base, insightsRefused: 1 })).toEqual({ ok: true, lagSeconds: 42 });
+  });
+
+  it('is failing when every notice of the run was set aside as a dead letter', () => {
+    expect(runOutcome({ ...base, alertsDeadLettered: 2, alertsPublished: 0 })).toMatchObject({
+      ok: false,
+      kind: 'alerts-not-publishing',
+    });
+    expect(runOutcome({ ...base, alertsDeadLettered: 1, alertsPublished: 4 })).toEqual({
+      ok: true,
+      lagSeconds: 42,
+    });
+  });
+});
+
+describe('classifyFailure and secrets', () => {
+  it('scrubs before it cuts, so no piece of a secret survives the cut', () => {
+    const token = 'S3CRET-TOKEN-abcdefghijklmnopqrstuvwxyz';
+    const message = `${'x'.repeat(480)} Plivo echoed ${token}`;
+    const { reason } = classifyFailure(new Error(message), (text) => text.split(token).join('[REDACTED]'));
+    expect(reason).not.toContain('S3CRET');
+    expect(reason).toMatch(/^Error: x+ Plivo echoed \[REDACTED\]$|…$/);
+    expect(reason.length).toBeLessThanOrEqual('Error: '.length + 500);
   });
 });
