@@ -1,10 +1,11 @@
 /**
  * Exit codes, the same for every command:
  *   0  done (for `status`: the poller is healthy)
- *   1  the command ran and the answer is a failure: the config is invalid, the call does not
- *      exist, Plivo or AWS failed, the poller is failing
+ *   1  the command ran and the answer is a failure: validate-config found the file invalid,
+ *      the call does not exist, Plivo or AWS failed, the poller is failing
  *   2  the command line is wrong (unknown command or option, a bad value)
- *   3  something the command needs is not set up: credentials, the state table, the topic
+ *   3  something the command needs is not set up: credentials missing or refused, a --config
+ *      that does not validate, the state table, the topic
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2, setup: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
