@@ -11,12 +11,13 @@ const T0 = new Date('2026-11-20T12:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN);
 const INCIDENT_TRUNK = 'acme.zt.plivo.com';
 
-const pipelines = pipelinesForEachTest();
+// The lifecycle over simulated time is the subject, not DynamoDB: the in-memory store.
+const pipelines = pipelinesForEachTest({ store: 'memory' });
 let pipeline: Pipeline;
 
 /** Healthy traffic for an hour; every call on one trunk loses 3 % of its packets for 10 minutes. */
 function incident(): { calls: SandboxCall[]; bad: SandboxCall[] } {
-  const calls = generateTraffic({ seed: 5, from: T0, to: at(60), callsPerMinute: 20, incidents: 'none' });
+  const calls = generateTraffic({ seed: 5, from: T0, to: at(60), callsPerMinute: 5, incidents: 'none' });
   const heavy = generateTraffic({ seed: 6, from: at(5), to: at(15), callsPerMinute: 100, incidents: 'none' });
   const bad = heavy.filter((c) => c.trunkDomain === INCIDENT_TRUNK);
   for (const c of bad) c.packetLossPct = 3;

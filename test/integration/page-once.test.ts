@@ -15,7 +15,8 @@ const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN);
 const TRUNK = 'acme.zt.plivo.com';
 const CONFIG_DIR = join(__dirname, '..', '..', 'config');
 
-const pipelines = pipelinesForEachTest();
+// The lifecycle over simulated time is the subject, not DynamoDB: the in-memory store.
+const pipelines = pipelinesForEachTest({ store: 'memory' });
 
 type Incident = 'packet-loss' | 'packet-loss-critical' | 'zentrunk-hangup';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { JsonLogger } from '../../functions/adapters/logging/json-logger';
+import { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
 import { PlivoClient } from '../../functions/adapters/plivo/plivo-client';
 import { parseConfig } from '../../functions/core/config/load-config';
 import { NotificationRejectedError } from '../../functions/core/errors';
@@ -57,7 +58,8 @@ export class RecordingNotifier implements Notifier {
 }
 
 export interface PipelineOptions {
-  dynamoEndpoint: string;
+  /** The DynamoDB-compatible server; without it the state lives in the in-memory store. */
+  dynamoEndpoint?: string;
   calls: readonly SandboxCall[];
   start: Date;
   config?: unknown;
@@ -90,12 +92,16 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     now: clock.now,
     faults: options.faults,
   });
-  const table = await makeTestTable(options.dynamoEndpoint);
-  const store = new DynamoDbStateStore({
-    tableName: table.tableName,
-    client: table.documentClient,
-    now: () => clock.now().getTime(),
-  });
+  // The in-memory store passes the DynamoDB store's contract (state-store-contract.test.ts):
+  // scenario tests whose subject is the lifecycle, not DynamoDB, use it for speed.
+  const table = options.dynamoEndpoint ? await makeTestTable(options.dynamoEndpoint) : null;
+  const store: StateStore = table
+    ? new DynamoDbStateStore({
+        tableName: table.tableName,
+        client: table.documentClient,
+        now: () => clock.now().getTime(),
+      })
+    : new MemoryStateStore(() => clock.now().getTime());
   const logs: string[] = [];
   const logger = new JsonLogger({ write: (line) => logs.push(line), level: 'debug' });
   logger.addSecret(TEST_AUTH_TOKEN);
@@ -132,7 +138,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }),
     close: async () => {
       await sandbox.close();
-      table.client.destroy();
+      table?.client.destroy();
     },
   };
 }
@@ -144,14 +150,15 @@ export { expectedKeysAt } from '../../sandbox/traffic';
  * For a test file: one dynalite server for all its tests, and every pipeline a test starts
  * closed after that test.
  */
-export function pipelinesForEachTest(): {
+export function pipelinesForEachTest(options: { store?: 'dynalite' | 'memory' } = {}): {
   start(options: Omit<PipelineOptions, 'dynamoEndpoint'>): Promise<Pipeline>;
   endpoint(): string;
 } {
+  const memory = options.store === 'memory';
   let dynamo: Dynalite | undefined;
   const open: Pipeline[] = [];
   beforeAll(async () => {
-    dynamo = await startDynalite();
+    if (!memory) dynamo = await startDynalite();
   });
   afterAll(async () => {
     await dynamo?.close();
@@ -165,8 +172,8 @@ export function pipelinesForEachTest(): {
   };
   return {
     endpoint,
-    start: async (options) => {
-      const p = await startPipeline({ ...options, dynamoEndpoint: endpoint() });
+    start: async (startOptions) => {
+      const p = await startPipeline({ ...startOptions, dynamoEndpoint: memory ? undefined : endpoint() });
       open.push(p);
       return p;
     },
