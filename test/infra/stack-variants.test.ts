@@ -118,7 +118,7 @@ describe('existing topics and secret', () => {
 
   it('sends the alarms to the existing operations topic', () => {
     const alarms = Object.values(resourcesOf(existing.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([OPS_TOPIC_ARN]);
       expect(alarm.Properties?.AlarmName).toMatch(/^voice-alerts-/);
@@ -189,7 +189,7 @@ describe('the committed stage configs', () => {
     const { app, template } = synth({ config: stageConfigFile(stage), stage, skipBundling: true });
     expect(nagFindings(app)).toEqual([]);
     template.resourceCountIs('AWS::Lambda::Function', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     // Prod's table (cursor, dedup records) cannot be deleted by accident; dev's is throwaway.
     template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: stage === 'prod' });
   });
