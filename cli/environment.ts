@@ -177,16 +177,7 @@ export function openStateStore(io: CliIo): StateAccess | null {
     // The SDK reads the endpoint, region and credentials from the environment we were given.
     const endpoint = io.env.AWS_ENDPOINT_URL_DYNAMODB ?? io.env.AWS_ENDPOINT_URL;
     const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-    const keys =
-      io.env.AWS_ACCESS_KEY_ID && io.env.AWS_SECRET_ACCESS_KEY
-        ? {
-            credentials: {
-              accessKeyId: io.env.AWS_ACCESS_KEY_ID,
-              secretAccessKey: io.env.AWS_SECRET_ACCESS_KEY,
-              sessionToken: io.env.AWS_SESSION_TOKEN,
-            },
-          }
-        : {};
+    const keys = credentialsFrom(io.env);
     const client = new DynamoDBClient({ maxAttempts: 3, endpoint, region, ...keys });
     return {
       store: new DynamoDbStateStore({
@@ -257,20 +248,27 @@ export function openNotifier(io: CliIo, topic: string | undefined): NotifierAcce
   }
   const region = topicArn.split(':')[3];
   const endpoint = io.env.AWS_ENDPOINT_URL_SNS ?? io.env.AWS_ENDPOINT_URL;
-  const keys =
-    io.env.AWS_ACCESS_KEY_ID && io.env.AWS_SECRET_ACCESS_KEY
-      ? {
-          credentials: {
-            accessKeyId: io.env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: io.env.AWS_SECRET_ACCESS_KEY,
-            sessionToken: io.env.AWS_SESSION_TOKEN,
-          },
-        }
-      : {};
+  const keys = credentialsFrom(io.env);
   const client = new SNSClient({ region, endpoint, maxAttempts: 3, ...keys });
   return {
     notifier: new SnsNotifier({ topicArn, client }),
     where: `SNS topic ${topicArn}`,
     printed: false,
   };
+}
+
+/**
+ * AWS keys from the environment the CLI was given (tests pass their own, not process.env);
+ * none set: the SDK's default chain.
+ */
+function credentialsFrom(env: NodeJS.ProcessEnv) {
+  return env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? {
+        credentials: {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          sessionToken: env.AWS_SESSION_TOKEN,
+        },
+      }
+    : {};
 }

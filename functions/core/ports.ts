@@ -74,6 +74,16 @@ export interface DeadLetter {
   covers: string[];
 }
 
+/** What setting a notice aside records (see DeadLetter). */
+export interface DeadLetterInput {
+  subject: string;
+  reason: string;
+  rejections: number;
+  covers?: readonly string[];
+  nowMs: number;
+  expiresAtSec: number;
+}
+
 /**
  * A message recorded before it is published, with the dedup keys it covers (a catch-up
  * summary covers many findings). A run that dies between publishing and recording what it
@@ -110,17 +120,7 @@ export interface StateStore {
    */
   releaseAlert(key: string, rejection?: { reason: string }): Promise<number>;
   /** Sets a claimed notice aside for good: never claimed again, listed with its reason. */
-  deadLetterAlert(
-    key: string,
-    letter: {
-      subject: string;
-      reason: string;
-      rejections: number;
-      covers?: readonly string[];
-      nowMs: number;
-      expiresAtSec: number;
-    },
-  ): Promise<void>;
+  deadLetterAlert(key: string, letter: DeadLetterInput): Promise<void>;
   /** Dead letters of this poller still within their retention. */
   listDeadLetters(): Promise<DeadLetter[]>;
   /** Records that an operations message named these dead letters. */

@@ -1,4 +1,4 @@
-import type { PlivoClient, PlivoClientStats } from '../adapters/plivo/plivo-client';
+import { emptyPlivoStats, type PlivoClient, type PlivoClientStats } from '../adapters/plivo/plivo-client';
 import { PlivoAuthError } from '../adapters/plivo/plivo-errors';
 import {
   CredentialsError,
@@ -14,16 +14,6 @@ export interface PlivoConnectionOptions {
   /** Every token read is registered here before it is used; earlier ones stay registered. */
   secrets: { addSecret(value: string): void };
 }
-
-const NO_REQUESTS: PlivoClientStats = {
-  requests: 0,
-  retries: 0,
-  throttled: 0,
-  serverErrors: 0,
-  networkErrors: 0,
-  timeouts: 0,
-  invalidBodies: 0,
-};
 
 function sum(a: PlivoClientStats, b: PlivoClientStats): PlivoClientStats {
   const out = { ...a };
@@ -46,7 +36,7 @@ export class PlivoConnection {
   private client: PlivoClient | null = null;
   private credentials: PlivoCredentials | null = null;
   /** Counters of the clients replaced so far, so that stats() only ever grows. */
-  private retired: PlivoClientStats = NO_REQUESTS;
+  private retired: PlivoClientStats = emptyPlivoStats();
 
   constructor(private readonly options: PlivoConnectionOptions) {}
 

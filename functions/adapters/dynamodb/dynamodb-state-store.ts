@@ -41,6 +41,7 @@ import type {
   ClaimResult,
   Cursor,
   DeadLetter,
+  DeadLetterInput,
   OutboxEntry,
   PendingInsightsItem,
   StateStore,
@@ -325,17 +326,7 @@ export class DynamoDbStateStore implements StateStore {
     );
   }
 
-  async deadLetterAlert(
-    key: string,
-    letter: {
-      subject: string;
-      reason: string;
-      rejections: number;
-      covers?: readonly string[];
-      nowMs: number;
-      expiresAtSec: number;
-    },
-  ): Promise<void> {
+  async deadLetterAlert(key: string, letter: DeadLetterInput): Promise<void> {
     const deadLetteredAt = new Date(letter.nowMs).toISOString();
     // The listing entry first: a crash in between leaves the alert claimable, so at worst it
     // is refused once more and set aside again.
@@ -649,33 +640,14 @@ export class DynamoDbStateStore implements StateStore {
     kind: string,
     operation: string,
   ): Promise<T[]> {
-    const nowSec = Math.floor(this.now() / 1000);
-    const out: T[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.request(operation, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':pk': `${kind}#${this.poller}` },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        if (isExpired(item, nowSec)) continue;
-        const body = item.body as T | undefined;
-        if (typeof body !== 'object' || body === null || typeof body.id !== 'string') {
-          throw this.error(operation, 'invalid-item', `${kind} item ${String(item[SK])} has no body`);
-        }
-        out.push({ ...body, version: typeof item.version === 'number' ? item.version : 0 });
+    const items = await this.queryAll(operation, `${kind}#${this.poller}`);
+    return items.map((item) => {
+      const body = item.body as T | undefined;
+      if (typeof body !== 'object' || body === null || typeof body.id !== 'string') {
+        throw this.error(operation, 'invalid-item', `${kind} item ${String(item[SK])} has no body`);
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return out;
+      return { ...body, version: typeof item.version === 'number' ? item.version : 0 };
+    });
   }
 
   private async saveVersioned(

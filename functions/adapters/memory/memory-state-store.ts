@@ -17,6 +17,7 @@ import type {
   ClaimResult,
   Cursor,
   DeadLetter,
+  DeadLetterInput,
   OutboxEntry,
   PendingInsightsItem,
   StateStore,
@@ -137,17 +138,7 @@ export class MemoryStateStore implements StateStore {
     return record.rejections;
   }
 
-  async deadLetterAlert(
-    key: string,
-    letter: {
-      subject: string;
-      reason: string;
-      rejections: number;
-      covers?: readonly string[];
-      nowMs: number;
-      expiresAtSec: number;
-    },
-  ): Promise<void> {
+  async deadLetterAlert(key: string, letter: DeadLetterInput): Promise<void> {
     this.deadLetters.set(key, {
       value: {
         key,

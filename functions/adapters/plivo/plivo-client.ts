@@ -81,6 +81,19 @@ export interface PlivoClientStats {
   invalidBodies: number;
 }
 
+/** Counters before any request. */
+export function emptyPlivoStats(): PlivoClientStats {
+  return {
+    requests: 0,
+    retries: 0,
+    throttled: 0,
+    serverErrors: 0,
+    networkErrors: 0,
+    timeouts: 0,
+    invalidBodies: 0,
+  };
+}
+
 export interface PlivoClientOptions {
   /** e.g. https://api.plivo.com (no trailing path needed). */
   baseUrl: string;
@@ -308,15 +321,7 @@ export class PlivoClient implements CallSource {
   private readonly maxPages: number;
   private readonly maxBodyBytes: number;
   private readonly limiter: RateLimiter;
-  private readonly counters: PlivoClientStats = {
-    requests: 0,
-    retries: 0,
-    throttled: 0,
-    serverErrors: 0,
-    networkErrors: 0,
-    timeouts: 0,
-    invalidBodies: 0,
-  };
+  private readonly counters: PlivoClientStats = emptyPlivoStats();
 
   constructor(options: PlivoClientOptions) {
     if (!options.authId || !options.authToken) throw new TypeError('Plivo authId and authToken are required');

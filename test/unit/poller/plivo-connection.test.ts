@@ -1,3 +1,4 @@
+import { emptyPlivoStats } from '../../../functions/adapters/plivo/plivo-client';
 import type { PlivoClient, PlivoClientStats } from '../../../functions/adapters/plivo/plivo-client';
 import { PlivoAuthError } from '../../../functions/adapters/plivo/plivo-errors';
 import {
@@ -37,15 +38,7 @@ function connection(credentials: CredentialsSource) {
     createClient: ({ authToken }) => {
       const client = {
         token: authToken,
-        stats: {
-          requests: 0,
-          retries: 0,
-          throttled: 0,
-          serverErrors: 0,
-          networkErrors: 0,
-          timeouts: 0,
-          invalidBodies: 0,
-        },
+        stats: emptyPlivoStats(),
       };
       made.push(client);
       return {
