@@ -4,7 +4,8 @@ import { reportDeadLetters } from '../core/health/dead-letters';
 import type { RunOutcome } from '../core/health/run-health';
 import { trackRunHealth } from '../core/health/track-health';
 import type { PollSummary } from '../core/poll/poll-use-case';
-import type { Logger, Notifier, StateStore } from '../core/ports';
+import { forChannel } from '../core/poll/run-context';
+import type { AlertMessage, Logger, Notifier, StateStore } from '../core/ports';
 import { classifyFailure, runOutcome } from './classify-failure';
 
 export interface ReportRunDeps {
@@ -40,7 +41,9 @@ export async function reportRun(
     : runOutcome(result.summary as PollSummary);
   const common = {
     store: deps.store,
-    opsNotifier: deps.opsNotifier,
+    // Operations messages get the chat form too when the topic feeds chat: on the alert topic
+    // (the default) a chat-only team would otherwise never see that the alerter broke.
+    opsNotifier: { publish: (m: AlertMessage) => deps.opsNotifier.publish(forChannel(deps.config, m)) },
     logger: deps.logger,
     deploymentName: deps.config.notifications.deploymentName,
     now: deps.now(),
