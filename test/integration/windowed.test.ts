@@ -55,7 +55,7 @@ const spikeNotices = (p: Pipeline, trunk?: string) =>
 
 describe('windowed packet-loss spike', () => {
   it('fires once for a trunk whose calls lose packets for 20 minutes, and resolves once', async () => {
-    const calls = traffic(1, 0, 90, 12);
+    const calls = traffic(1, 0, 90, 8);
     for (const c of calls) {
       if (c.trunkDomain === ACME && c.endTime >= at(20) && c.endTime < at(40)) c.packetLossPct = 2.5;
     }
@@ -85,7 +85,7 @@ describe('windowed packet-loss spike', () => {
   });
 
   function hovering(): SandboxCall[] {
-    const calls = traffic(3, 0, 120, 12);
+    const calls = traffic(3, 0, 120, 8);
     // Alternating five-minute stretches of 40 % and 0 % bad calls on one trunk: the 15-minute
     // share swings across the 20 % threshold from one run to the next.
     let i = 0;
@@ -142,7 +142,7 @@ describe('windowed packet-loss spike', () => {
   });
 
   it('without a baseline, the always-lossy trunk pages too (what the baseline prevents)', async () => {
-    const calls = traffic(4, 0, 60, 12);
+    const calls = traffic(4, 0, 60, 8);
     for (const c of calls) if (c.trunkDomain === ACME) c.packetLossPct = 0.5;
     pipeline = await pipelines.start({
       calls,
@@ -156,7 +156,7 @@ describe('windowed packet-loss spike', () => {
   });
 
   it('applies an override to its scope only', async () => {
-    const calls = traffic(5, 0, 60, 12);
+    const calls = traffic(5, 0, 60, 8);
     let i = 0;
     for (const c of calls) {
       // Both trunks: about 40 % of calls lossy from minute 10 on.
@@ -179,7 +179,7 @@ describe('windowed packet-loss spike', () => {
   });
 
   it('writes nothing for a window that has no calls left and is not firing', async () => {
-    const calls = traffic(6, 0, 20, 12); // traffic stops at minute 20
+    const calls = traffic(6, 0, 20, 8); // traffic stops at minute 20
     pipeline = await pipelines.start({ calls, start: T0, config: spikeConfig({}) });
     await runEvery5Minutes(pipeline, 45); // the 15-minute windows have emptied by now
     const store = pipeline.store;
