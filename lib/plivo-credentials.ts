@@ -9,7 +9,7 @@ export interface PlivoCredentialsProps {
 }
 
 /** The secret's JSON keys; the poller's secrets adapter reads exactly these. */
-export const PLIVO_SECRET_KEYS = { authId: 'authId', authToken: 'authToken' } as const;
+const PLIVO_SECRET_KEYS = { authId: 'authId', authToken: 'authToken' } as const;
 
 /**
  * The Secrets Manager secret holding {"authId": "...", "authToken": "..."}: an existing one

@@ -116,9 +116,3 @@ export function hangupCodeInfo(code: number | null): HangupCodeInfo | null {
   if (code === null) return null;
   return CODES[code] ?? null;
 }
-
-/**
- * Outcomes Plivo's own guidance calls normal, not faults: busy, temporarily unavailable at
- * the carrier, cancelled by the caller.
- */
-export const NORMAL_OUTCOME_CODES: readonly number[] = [4410, 4340, 4550];

@@ -7,7 +7,7 @@ export interface RateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export const PLIVO_RATE_WINDOW_MS = 5_000;
+const PLIVO_RATE_WINDOW_MS = 5_000;
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -110,9 +110,7 @@ function truncateBytes(text: string, maxBytes: number): string {
  * one short line (`attributeValue`) and non-empty. Anything else would make SNS reject the whole
  * alert, so it is dropped.
  */
-export function snsMessageAttributes(
-  attributes: Record<string, string>,
-): Record<string, MessageAttributeValue> {
+function snsMessageAttributes(attributes: Record<string, string>): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};
   let count = 0;
   for (const [name, value] of Object.entries(attributes)) {

@@ -30,7 +30,7 @@ export interface HealthTransition {
   notify: 'failing' | 'recovered' | null;
 }
 
-export const HEALTHY: HealthState = {
+const HEALTHY: HealthState = {
   status: 'healthy',
   since: null,
   kind: null,
