@@ -24,7 +24,7 @@ import { readConfigJson } from '../functions/core/config/load-config';
 import { loadRuntimeConfigFile } from '../functions/core/config/project-config';
 import type { AlertConfig } from '../functions/core/config/schema';
 import type { Logger, Notifier } from '../functions/core/ports';
-import { DEFAULT_PLIVO_API_BASE_URL, ENV } from '../functions/poller/environment';
+import { DEFAULT_PLIVO_API_BASE_URL, ENV } from '../functions/core/contract';
 import { checkPlivoBaseUrl } from '../functions/poller/runtime';
 import { demoHistory, DEMO_HISTORY_HOURS } from '../sandbox/demo-history';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';

@@ -10,7 +10,7 @@ import { StateStoreError } from '../functions/adapters/dynamodb/dynamodb-state-s
 import { AlertPublishError } from '../functions/adapters/sns/sns-notifier';
 import { ConfigError } from '../functions/core/config/load-config';
 import { FatalSourceError, SourceUnavailableError } from '../functions/core/errors';
-import { ENV } from '../functions/poller/environment';
+import { ENV } from '../functions/core/contract';
 import { parseCommandArgs } from './args';
 import type { Command } from './command';
 import { backtestCommand } from './commands/backtest';

@@ -17,7 +17,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeploymentConfig } from '../functions/core/config/deployment-schema';
-import { METRICS } from '../functions/poller/environment';
+import { METRICS } from '../functions/core/contract';
 
 export interface OperationsProps {
   readonly config: DeploymentConfig['operations'];

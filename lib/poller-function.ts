@@ -7,7 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlertConfig } from '../functions/core/config/schema';
-import { ENV } from '../functions/poller/environment';
+import { ENV } from '../functions/core/contract';
 import type { AlertTopic } from './alert-topic';
 import type { OperationsTopic } from './operations-topic';
 import { writeBundledFileCommand } from './bundled-file';

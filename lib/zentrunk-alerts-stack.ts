@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { type ProjectConfig, runtimeConfigOf } from '../functions/core/config/project-config';
-import { ENV } from '../functions/poller/environment';
+import { ENV } from '../functions/core/contract';
 import { AlertTopic } from './alert-topic';
 import { Operations } from './operations';
 import { OperationsTopic } from './operations-topic';

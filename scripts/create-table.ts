@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStateTable } from '../functions/adapters/dynamodb/create-state-table';
-import { ENV } from '../functions/poller/environment';
+import { ENV } from '../functions/core/contract';
 
 const USAGE = `Usage: npm run create-table -- [--table NAME]
 

@@ -18,7 +18,7 @@ import { createStateTable } from '../functions/adapters/dynamodb/create-state-ta
 import { JsonLogger } from '../functions/adapters/logging/json-logger';
 import { loadRuntimeConfigFile } from '../functions/core/config/project-config';
 import type { PollSummary } from '../functions/core/poll/poll-use-case';
-import { ENV } from '../functions/poller/environment';
+import { ENV } from '../functions/core/contract';
 import { createPollHandler } from '../functions/poller/handler';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';

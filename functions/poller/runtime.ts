@@ -16,7 +16,7 @@ import { SnsNotifier } from '../adapters/sns/sns-notifier';
 import { loadRuntimeConfigFile } from '../core/config/project-config';
 import type { AlertConfig } from '../core/config/schema';
 import type { Notifier, StateStore } from '../core/ports';
-import { DEFAULT_PLIVO_API_BASE_URL, ENV } from './environment';
+import { DEFAULT_PLIVO_API_BASE_URL, ENV } from '../core/contract';
 import { PlivoConnection } from './plivo-connection';
 
 /** What the poller needs before it reads any config: state, notifiers, logs. */

@@ -8,7 +8,7 @@ import {
   projectConfigJsonSchema,
   runtimeConfigOf,
 } from '../../functions/core/config/project-config';
-import { DEFAULT_PLIVO_API_BASE_URL } from '../../functions/poller/environment';
+import { DEFAULT_PLIVO_API_BASE_URL } from '../../functions/core/contract';
 import { CONFIG_DIR } from '../../lib/project-paths';
 import { tempDir, writeConfigFile } from './synth';
 

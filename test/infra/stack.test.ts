@@ -10,7 +10,7 @@ import {
   parseProjectConfig,
   runtimeConfigOf,
 } from '../../functions/core/config/project-config';
-import { ENV, METRICS } from '../../functions/poller/environment';
+import { ENV, METRICS } from '../../functions/core/contract';
 import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH } from '../../lib/poller-function';
 import { REPO_ROOT } from '../../lib/project-paths';
 import { nagFindings, pollerAssetDir, REAL_POLLER_ENTRY, type Synthesized, synth } from './synth';

@@ -1,5 +1,5 @@
 import type { PollSummary } from '../../core/poll/poll-use-case';
-import { METRICS } from '../../poller/environment';
+import { METRICS } from '../../core/contract';
 
 /**
  * CloudWatch Embedded Metric Format lines for one run. Lambda ships stdout to CloudWatch

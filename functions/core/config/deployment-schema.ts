@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DEFAULT_PLIVO_API_BASE_URL } from '../../poller/environment';
+import { DEFAULT_PLIVO_API_BASE_URL } from '../../core/contract';
 import { RULE_IDS, severitySchema, WINDOWED_RULE_IDS } from './schema';
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The poller's environment contract. The local runner, the tests and the CDK stack all use
- * these names. AWS endpoints are not here on purpose: the SDK reads AWS_ENDPOINT_URL_DYNAMODB
+ * The names the poller shares with everything around it, in one module that the poller, its
+ * adapters, the CLI and the CDK stack all import: its environment contract and the CloudWatch
+ * metric names it emits and the stack alarms on. Plain constants, no dependencies. AWS endpoints are not here on purpose: the SDK reads AWS_ENDPOINT_URL_DYNAMODB
  * and AWS_ENDPOINT_URL_SNS itself.
  */
 export const ENV = {
