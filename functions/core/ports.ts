@@ -96,11 +96,15 @@ export interface OutboxEntry {
   covers: string[];
 }
 
-export interface StateStore {
+/** Where the poller has read up to. */
+export interface CursorStore {
   getCursor(): Promise<Cursor | null>;
   /** Writes the watermark only if the stored version is still `expectedVersion` (null: no cursor yet). */
   saveCursor(watermark: string, expectedVersion: number | null): Promise<void>;
+}
 
+/** Each notice's claim, sent record, refusals and dead letter, and the outbox of recorded messages. */
+export interface AlertLedger {
   /**
    * Claims the right to publish one alert (conditional put, never read-then-write).
    * 'claimed': nobody has sent it and nobody is sending it now (or a stale in-progress claim
@@ -131,7 +135,10 @@ export interface StateStore {
   /** Messages a run recorded and did not see through (it died mid-send). */
   listOutbox(): Promise<OutboxEntry[]>;
   deleteOutbox(key: string): Promise<void>;
+}
 
+/** Per-call progress: calls waiting for their insights, and calls already evaluated. */
+export interface CallProgressStore {
   /** Calls whose insights were not ready yet, to be looked at again. */
   listPendingInsights(): Promise<PendingInsightsItem[]>;
   putPendingInsights(items: PendingInsightsItem[], expiresAtSec: number): Promise<void>;
@@ -140,15 +147,26 @@ export interface StateStore {
   /** Of the given calls, those already fully evaluated by an earlier run. */
   getEvaluatedCalls(callUuids: string[]): Promise<Set<string>>;
   markCallsEvaluated(callUuids: string[], expiresAtSec: number): Promise<void>;
+}
 
+/** The lease that keeps runs apart. */
+export interface LeaseStore {
   /** Takes the poller lease if free or expired. False when another live run holds it. */
   acquireLease(owner: string, opts: { nowMs: number; untilMs: number }): Promise<boolean>;
   releaseLease(owner: string): Promise<void>;
+}
 
+/** The poller's own health and its run log. */
+export interface HealthStore {
   /** The poller's own health (failure streak, whether operations were told); null before the first run. */
   getHealth(): Promise<HealthState | null>;
   saveHealth(health: HealthState): Promise<void>;
+  /** Appends one run to the run log (`zentrunk-alerts status`). */
+  recordRun(record: RunRecord): Promise<void>;
+}
 
+/** Incident state: alert groups and windowed rules. */
+export interface IncidentStore {
   /** Alert groups (incidents) of this poller, firing and recently resolved. */
   listGroups(): Promise<GroupState[]>;
   /** Saves a group if its stored version is still `group.version`; returns the new version. */
@@ -157,12 +175,21 @@ export interface StateStore {
   /** Windowed-rule states (sliding windows, baselines, flap history), one per rule and group. */
   listWindows(): Promise<WindowState[]>;
   saveWindow(window: WindowState, expiresAtSec: number): Promise<number>;
+}
 
+/** Silences stored by the CLI. */
+export interface SilenceStore {
   /** Silences added with the CLI (`silence add`), ended ones included until they expire from the table. */
   listSilences(): Promise<StoredSilence[]>;
-  /** Appends one run to the run log (`zentrunk-alerts status`). */
-  recordRun(record: RunRecord): Promise<void>;
 }
+
+/**
+ * The poller's state, by concern. One DynamoDB table implements all of it
+ * (functions/adapters/dynamodb), and so does the in-memory store (functions/adapters/memory);
+ * a piece of code that needs one concern asks for that interface only.
+ */
+export interface StateStore
+  extends CursorStore, AlertLedger, CallProgressStore, LeaseStore, HealthStore, IncidentStore, SilenceStore {}
 
 /** A rendered notification, ready for any channel. */
 export interface AlertMessage {

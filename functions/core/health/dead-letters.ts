@@ -1,5 +1,5 @@
 import { asciiSubject } from '../alert-message';
-import type { AlertMessage, DeadLetter, Logger, Notifier, StateStore } from '../ports';
+import type { AlertLedger, AlertMessage, DeadLetter, Logger, Notifier } from '../ports';
 import { cutText, plainLine } from '../untrusted-text';
 
 /** The operations message naming notices the channel refused for good and that were set aside. */
@@ -60,7 +60,7 @@ export function renderDeadLetterMessage(
  * metric) if the message cannot go out, and the next run tries again.
  */
 export async function reportDeadLetters(deps: {
-  store: Pick<StateStore, 'listDeadLetters' | 'markDeadLettersReported'>;
+  store: Pick<AlertLedger, 'listDeadLetters' | 'markDeadLettersReported'>;
   opsNotifier: Notifier;
   logger: Logger;
   deploymentName: string;

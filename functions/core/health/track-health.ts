@@ -1,10 +1,10 @@
 import type { AlertConfig } from '../config/schema';
-import type { Logger, Notifier, StateStore } from '../ports';
+import type { HealthStore, Logger, Notifier } from '../ports';
 import { renderHealthMessage } from './ops-message';
 import { nextHealth, type RunOutcome } from './run-health';
 
 export interface TrackHealthDeps {
-  store: Pick<StateStore, 'getHealth' | 'saveHealth'>;
+  store: Pick<HealthStore, 'getHealth' | 'saveHealth'>;
   /** Where operations messages go (the operations topic, or the alert topic). */
   opsNotifier: Notifier;
   logger: Logger;
