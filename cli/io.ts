@@ -1,3 +1,4 @@
+import { utc as utcText } from '../functions/core/time';
 /**
  * Where the CLI's output goes, and how it looks: tables aligned on the visible width, colour
  * only on a terminal (and never with NO_COLOR or TERM=dumb), writes that survive a reader
@@ -112,12 +113,9 @@ export function table(header: string[], rows: string[][], align: Align[] = [], i
   return [line(header), ...rows.map(line)];
 }
 
-/** "2026-11-23 13:24:43 UTC" */
+/** "2026-11-23 13:24:43 UTC", or "-" when there is none. */
 export function utc(iso: string | number | Date | null | undefined): string {
-  if (iso === null || iso === undefined) return '-';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return utcText(iso, '-');
 }
 
 /** "2 h 5 min", "45 s": how long, for people. */

@@ -1,3 +1,4 @@
+import { utc } from './time';
 import type { Call, CallInsights } from './call';
 import type { Finding } from './finding';
 import { findingKey } from './finding';
@@ -20,11 +21,6 @@ const SMS_MAX = 160;
 /** The alert's identity in the dedup table and in every message (pagers thread on it). */
 export function alertDedupKey(finding: Pick<Finding, 'ruleId' | 'call'>): string {
   return `zentrunk-alerts:${findingKey(finding)}`;
-}
-
-/** "2024-01-15T14:32:00.000Z" → "2024-01-15 14:32:00 UTC". */
-function utc(iso: string | null): string {
-  return iso === null ? 'unknown' : `${cutText(iso, 19).replace('T', ' ')} UTC`;
 }
 
 /** Keeps the last four digits: enough to recognise a number, not enough to dial it. */

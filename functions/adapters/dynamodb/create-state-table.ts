@@ -5,6 +5,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../../core/time';
 import { STATE_TABLE_KEYS } from './table-definition';
 
 export interface CreateStateTableResult {
@@ -20,8 +21,6 @@ export interface CreateStateTableOptions {
   timeoutMs?: number;
   pollIntervalMs?: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Creates the state table for local DynamoDB and ad-hoc environments (CDK creates the deployed

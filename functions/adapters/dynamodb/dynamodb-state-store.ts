@@ -48,6 +48,7 @@ import type {
 } from '../../core/ports';
 import type { RunRecord } from '../../core/health/run-log';
 import type { StoredSilence } from '../../core/stored-silences';
+import { backoffMs, sleep } from '../../core/time';
 import { STATE_TABLE_KEYS } from './table-definition';
 
 const PK = STATE_TABLE_KEYS.partitionKey.name;
@@ -97,8 +98,6 @@ type Item = Record<string, unknown>;
 type Key = Record<string, string>;
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function isConditionFailed(error: unknown): error is ConditionalCheckFailedException {
   return (
     error instanceof ConditionalCheckFailedException ||
@@ -137,7 +136,7 @@ export class DynamoDbStateStore implements StateStore {
     this.poller = options.poller ?? 'poller';
     this.maxBatchAttempts = Math.max(1, options.maxBatchAttempts ?? 8);
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? sleep;
   }
 
   // --- cursor ---------------------------------------------------------------------------
@@ -745,8 +744,7 @@ export class DynamoDbStateStore implements StateStore {
         `${left} item(s) were still unprocessed after ${attempt} attempts (throughput exceeded?)`,
       );
     }
-    const ceiling = Math.min(2000, 50 * 2 ** (attempt - 1));
-    await this.sleep(Math.round(ceiling / 2 + (Math.random() * ceiling) / 2));
+    await this.sleep(backoffMs(attempt, { baseMs: 50, capMs: 2000, random: Math.random, jitter: 'equal' }));
   }
 
   /**

@@ -16,7 +16,8 @@ import {
   PlivoUnavailableError,
   PlivoUnexpectedResponseError,
 } from './plivo-errors';
-import { RateLimiter, realSleep } from './rate-limiter';
+import { backoffMs, sleep } from '../../core/time';
+import { RateLimiter } from './rate-limiter';
 import { clip, oneLine, SecretScrubber } from './upstream-text';
 
 /** Plivo's largest page. */
@@ -350,7 +351,7 @@ export class PlivoClient implements CallSource {
     this.logger = options.logger;
     const f = options.fetch ?? globalThis.fetch;
     this.fetchImpl = (input, init) => f(input, init);
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
@@ -700,8 +701,12 @@ export class PlivoClient implements CallSource {
       const base = Math.min(Math.max(0, Math.round(retryAfterMs)), RETRY_AFTER_CAP_MS);
       return base + Math.floor(this.random() * base * 0.2);
     }
-    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
-    return Math.floor(this.random() * ceiling);
+    return backoffMs(retry, {
+      baseMs: BACKOFF_BASE_MS,
+      capMs: BACKOFF_CAP_MS,
+      random: this.random,
+      jitter: 'full',
+    });
   }
 
   /**

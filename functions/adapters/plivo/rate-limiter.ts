@@ -1,3 +1,5 @@
+import { sleep } from '../../core/time';
+
 export interface RateLimiterOptions {
   /** Requests allowed in any window of `windowMs`. */
   maxRequests: number;
@@ -8,8 +10,6 @@ export interface RateLimiterOptions {
 }
 
 const PLIVO_RATE_WINDOW_MS = 5_000;
-
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Client-side throttle: at most `maxRequests` grants in any sliding window of `windowMs`.
@@ -34,7 +34,7 @@ export class RateLimiter {
     this.maxRequests = options.maxRequests;
     this.windowMs = options.windowMs ?? PLIVO_RATE_WINDOW_MS;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? sleep;
   }
 
   /** Resolves when the caller may send one request. */

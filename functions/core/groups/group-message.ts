@@ -1,12 +1,9 @@
+import { utc } from '../time';
 import { asciiSubject } from '../alert-message';
 import type { AlertMessage } from '../ports';
 import { cutText, labelAttributes, mapStrings, plainLine } from '../untrusted-text';
 import type { GroupState } from './group';
 import type { GroupNotice } from './lifecycle';
-
-function utc(iso: string): string {
-  return `${cutText(iso, 19).replace('T', ' ')} UTC`;
-}
 
 const WORDS: Record<GroupNotice, string> = {
   firing: 'FIRING',
