@@ -116,7 +116,7 @@ export function renderFindingAlert(raw: Finding, options: RenderOptions): AlertM
     call.stirVerification === null
       ? 'unknown'
       : `${call.stirVerification}${call.attestation ? ` (attestation ${call.attestation})` : ''}`;
-  const text = [
+  const overview = [
     `${severity}: ${finding.ruleId} - ${finding.headline}`,
     '',
     `What:      rule ${finding.ruleId}, measured ${finding.measured.metric} ${finding.measured.value}${
@@ -131,6 +131,9 @@ export function renderFindingAlert(raw: Finding, options: RenderOptions): AlertM
     `Hangup:    ${hangup.replace(/\s+/g, ' ')}`,
     `STIR:      ${stir}`,
     ...describeInsights(insights, options),
+  ].join('\n');
+  const text = [
+    overview,
     '',
     'What to check next:',
     ...finding.nextSteps.map((step) => `  - ${step}`),
@@ -199,5 +202,5 @@ export function renderFindingAlert(raw: Finding, options: RenderOptions): AlertM
   label('direction', call.direction);
   label('to_country', call.toCountry);
 
-  return { dedupKey, subject, text, shortText, json, attributes };
+  return { dedupKey, subject, text, overview, nextSteps: finding.nextSteps, shortText, json, attributes };
 }

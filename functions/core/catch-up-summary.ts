@@ -36,7 +36,11 @@ export function renderCatchUpSummary(
     const route = `${f.call.fromCountry ?? '??'}->${f.call.toCountry ?? '??'}`;
     return `  ${f.severity.padEnd(8)} ${f.ruleId.padEnd(20)} ${f.call.callUuid}  ${f.call.trunkDomain ?? '-'}  ${route}  ${f.headline}`;
   });
-  const text = [
+  const nextSteps = [
+    'Many findings at once usually mean one cause: look for a trunk, carrier or destination they share.',
+    'If the poller was catching up after an outage, these calls may be hours old; check whether the problem persists.',
+  ];
+  const overview = [
     `${findings.length} more findings in this run, beyond the ${options.alreadySent} alert(s) sent one by one.`,
     'They are summarised here instead of paged one by one (notifications.maxAlertsPerRun);',
     'each is recorded as notified and will not be alerted again.',
@@ -49,10 +53,12 @@ export function renderCatchUpSummary(
     '',
     `Calls (first ${Math.min(SAMPLE_LINES, findings.length)} of ${findings.length}):`,
     ...samples,
+  ].join('\n');
+  const text = [
+    overview,
     '',
     'What to do next:',
-    '  - Many findings at once usually mean one cause: look for a trunk, carrier or destination they share.',
-    '  - If the poller was catching up after an outage, these calls may be hours old; check whether the problem persists.',
+    ...nextSteps.map((step) => `  - ${step}`),
     '',
     `Alert key: ${dedupKey} (evaluated ${options.evaluatedAt})`,
   ].join('\n');
@@ -60,6 +66,8 @@ export function renderCatchUpSummary(
     dedupKey,
     subject,
     text,
+    overview,
+    nextSteps,
     shortText: cutText(
       `${worst.toUpperCase()} zentrunk: ${findings.length} more findings (${ruleList})`,
       160,

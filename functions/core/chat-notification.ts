@@ -15,12 +15,9 @@ const chatLine = (text: string) => chatMarkdown(plainLine(text));
  * value can close the code block, mention people (`@here`, `<!channel>`) or make a link.
  */
 export function toChatNotification(message: AlertMessage): Record<string, unknown> {
-  const [what, ...rest] = message.text.split('\n\nWhat to check next:\n');
-  const nextSteps = (rest.join('\n').split('\n\n')[0] ?? '')
-    .split('\n')
-    .map((line) => chatLine(line.replace(/^\s*-\s*/, '').trim()))
-    .filter((line) => line.length > 0);
-  const description = `\`\`\`\n${cutText(chatMarkdown(what ?? message.text), DESCRIPTION_MAX)}\n\`\`\``;
+  // Built from the message's structured parts, never by parsing its text back.
+  const nextSteps = (message.nextSteps ?? []).map(chatLine).filter((line) => line.trim().length > 0);
+  const description = `\`\`\`\n${cutText(chatMarkdown(message.overview ?? message.text), DESCRIPTION_MAX)}\n\`\`\``;
   return {
     version: '1.0',
     source: 'custom',

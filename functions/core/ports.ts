@@ -199,6 +199,12 @@ export interface AlertMessage {
   subject: string;
   /** Full text for humans (email, terminal). */
   text: string;
+  /**
+   * The structured parts of `text` the chat form is built from (never parsed back out of the
+   * text): what happened, and what to check next.
+   */
+  overview?: string;
+  nextSteps?: readonly string[];
   /** Short text, <= 160 characters (SMS). */
   shortText: string;
   /** Structured form for machine subscribers. */

@@ -37,7 +37,7 @@ export function renderGroupAlert(
   const worst = state.worst
     ? `${state.worst.value}${state.worst.unit ? ` ${state.worst.unit}` : ''} (call ${state.worst.callUuid})`
     : 'n/a';
-  const text = [
+  const overview = [
     `${WORDS[notice]}: ${state.ruleId} on ${where}`,
     '',
     notice === 'resolved'
@@ -50,10 +50,12 @@ export function renderGroupAlert(
     `Example:     ${state.sample.headline} (call ${state.sample.call.callUuid})`,
     `Recent calls:`,
     ...state.samples.map((uuid) => `  ${uuid}`),
+  ].join('\n');
+  const nextSteps = notice === 'resolved' ? [] : state.sample.nextSteps;
+  const text = [
+    overview,
     '',
-    ...(notice === 'resolved'
-      ? []
-      : ['What to check next:', ...state.sample.nextSteps.map((step) => `  - ${step}`), '']),
+    ...(nextSteps.length === 0 ? [] : ['What to check next:', ...nextSteps.map((step) => `  - ${step}`), '']),
     `Alert key: ${dedupKey} (incident ${state.episode}, notice ${state.notices + 1}). Updates and the resolution carry the same key.`,
   ].join('\n');
   const shortText = cutText(
@@ -72,6 +74,8 @@ export function renderGroupAlert(
     dedupKey,
     subject,
     text,
+    overview,
+    nextSteps,
     shortText,
     json: {
       version: 1,

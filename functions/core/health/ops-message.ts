@@ -69,6 +69,7 @@ export function renderHealthMessage(
     dedupKey,
     subject,
     text,
+    nextSteps: kind === 'failing' ? ADVICE[failure] : [],
     shortText: cutText(
       kind === 'failing'
         ? `CRITICAL zentrunk alerter not working: ${failure}. ${about.reason ?? ''}`

@@ -59,16 +59,18 @@ export function renderWindowAlert(
   const subject = asciiSubject(
     `[${config.notifications.deploymentName} ${severity}] ${state.ruleId}: ${measured} ${notice === 'resolved' ? '(back to normal)' : `${below ? '<=' : '>='} ${threshold}`} | ${Object.values(state.labels).join(' | ')}`,
   );
-  const text = [
+  const overview = [
     `${notice === 'resolved' ? 'RESOLVED' : notice === 'reminder' ? 'STILL FIRING' : 'FIRING'}: ${state.ruleId} on ${where}`,
     '',
     `What:      ${metric}, ${rule.aggregate} over the last ${rule.windowMinutes} minutes: ${measured} (${evaluation.calls} calls, ${evaluation.hits} hits)`,
     `Threshold: ${below ? 'at or below' : 'at or above'} ${threshold}${rule.baseline.enabled && state.baseline !== null ? `, baseline ${show(state.ruleId, state.baseline, rule.aggregate)} x${rule.baseline.factor}` : ''}; clears past ${show(state.ruleId, rule.recoveryThreshold, rule.aggregate)}${rule.override ? ' (override for this group)' : ''}`,
     `Since:     ${state.firingSince ?? options.now.toISOString()}${state.peak !== null ? `, worst ${show(state.ruleId, state.peak, rule.aggregate)}` : ''}`,
+  ].join('\n');
+  const nextSteps = notice === 'resolved' ? [] : ADVICE[state.ruleId];
+  const text = [
+    overview,
     '',
-    ...(notice === 'resolved'
-      ? []
-      : ['What to check next:', ...ADVICE[state.ruleId].map((a) => `  - ${a}`), '']),
+    ...(nextSteps.length === 0 ? [] : ['What to check next:', ...nextSteps.map((a) => `  - ${a}`), '']),
     `Alert key: ${dedupKey} (incident ${state.episode}). The resolution carries the same key.`,
   ].join('\n');
   const state_ = notice === 'resolved' ? 'resolved' : 'firing';
@@ -82,6 +84,8 @@ export function renderWindowAlert(
     dedupKey,
     subject,
     text,
+    overview,
+    nextSteps,
     shortText: cutText(
       `${severity} ${state.ruleId}: ${measured} on ${Object.values(state.labels).join('/')}`,
       160,

@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SnsNotifier } from '../../../functions/adapters/sns/sns-notifier';
 import { renderFindingAlert } from '../../../functions/core/alert-message';
+import { renderCatchUpSummary } from '../../../functions/core/catch-up-summary';
 import { toChatNotification } from '../../../functions/core/chat-notification';
 import { parseConfig } from '../../../functions/core/config/load-config';
 import { evaluateRules } from '../../../functions/core/rules/evaluate-rules';
@@ -34,6 +35,21 @@ describe('Amazon Q chat notifications', () => {
     const content = chat.content as { description: string; nextSteps: string[] };
     expect(content.description).toContain('measured packet loss 2.4 %');
     expect(content.nextSteps[0]).toMatch(/^Check the network path/);
+  });
+
+  it('carries the next steps of every kind of message, a catch-up summary included', () => {
+    const summary = renderCatchUpSummary([finding, finding], {
+      deploymentName: 'acme',
+      runId: 'r1',
+      evaluatedAt: '2024-01-15T14:40:00.000Z',
+      alreadySent: 25,
+    });
+    const content = toChatNotification(summary).content as { description: string; nextSteps: string[] };
+    expect(content.nextSteps).toHaveLength(2);
+    expect(content.nextSteps[0]).toMatch(/^Many findings at once/);
+    // The description is what happened; the steps are not repeated in it.
+    expect(content.description).not.toContain('What to do next');
+    expect(content.description).toContain('2 more findings');
   });
 
   it('cannot be turned by CDR text into a closed code block, a mention or a link', () => {
