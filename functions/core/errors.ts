@@ -1,16 +1,35 @@
 /**
- * Errors the poll use case must tell apart. Adapters throw subclasses; the use case only
- * asks "can this run go on?".
+ * Errors the poller must tell apart. Every error of the project's own carries the failure kind
+ * operations are told when it ends a run, so classifying a failed run is a lookup
+ * (functions/poller/classify-failure.ts), not a chain of instanceof checks and name strings.
+ * The poll use case itself only asks "can this run go on?" (FatalSourceError or not).
  */
 
+/** Why the poller cannot do its job, in words on-call can act on. */
+export type FailureKind =
+  | 'plivo-credentials-rejected'
+  | 'plivo-unavailable'
+  | 'config-invalid'
+  | 'state-store-failing'
+  | 'alerts-not-publishing'
+  | 'falling-behind'
+  | 'unexpected-error';
+
+/** The base of the project's errors: what operations are told when one ends a run. */
+export class AlerterError extends Error {
+  override name = 'AlerterError';
+  readonly failure: FailureKind = 'unexpected-error';
+}
+
 /** The call source rejected us for good (e.g. Plivo credentials refused): stop the run, no retry. */
-export class FatalSourceError extends Error {
+export class FatalSourceError extends AlerterError {
   override name = 'FatalSourceError';
 }
 
 /** The call source failed after its own retries (throttled, 5xx, timeouts, bad bodies). */
-export class SourceUnavailableError extends Error {
+export class SourceUnavailableError extends AlerterError {
   override name = 'SourceUnavailableError';
+  override readonly failure: FailureKind = 'plivo-unavailable';
 }
 
 /**
@@ -18,7 +37,7 @@ export class SourceUnavailableError extends Error {
  * that is not 404 "not ready" and not 401). It belongs to that call, never to the run: the call
  * is retried within its budget, then judged on its CDR alone.
  */
-export class CallRequestRefusedError extends Error {
+export class CallRequestRefusedError extends AlerterError {
   override name = 'CallRequestRefusedError';
 }
 
@@ -27,6 +46,7 @@ export class CallRequestRefusedError extends Error {
  * it will never accept). Retrying the same message cannot help; other messages may still go
  * through. Errors that concern every message (topic gone, access denied, KMS) are not this.
  */
-export class NotificationRejectedError extends Error {
+export class NotificationRejectedError extends AlerterError {
   override name = 'NotificationRejectedError';
+  override readonly failure: FailureKind = 'alerts-not-publishing';
 }

@@ -1,7 +1,6 @@
-import { ConfigError } from '../core/config/load-config';
-import { FatalSourceError, SourceUnavailableError } from '../core/errors';
+import { AlerterError } from '../core/errors';
 import type { FailureKind, RunOutcome } from '../core/health/run-health';
-import { PollIncompleteError, type PollSummary } from '../core/poll/poll-use-case';
+import type { PollSummary } from '../core/poll/poll-use-case';
 import { cutText } from '../core/untrusted-text';
 
 /**
@@ -14,16 +13,13 @@ export function classifyFailure(
 ): { kind: FailureKind; reason: string } {
   const err = error instanceof Error ? error : new Error(String(error));
   const reason = cutText(scrub(err.message), 500, '…');
-  if (err.name === 'PlivoAuthError' || err.name === 'CredentialsError')
-    return { kind: 'plivo-credentials-rejected', reason };
-  if (err instanceof SourceUnavailableError) return { kind: 'plivo-unavailable', reason };
-  if (err instanceof FatalSourceError) return { kind: 'unexpected-error', reason };
-  if (err instanceof PollIncompleteError) return { kind: 'alerts-not-publishing', reason };
-  if (err instanceof ConfigError || err.name === 'RuntimeConfigError')
-    return { kind: 'config-invalid', reason };
-  if (err.name === 'StateStoreError' || /DynamoDB|ProvisionedThroughput|ResourceNotFound/.test(err.name)) {
+  // The project's own errors say what they mean.
+  if (err instanceof AlerterError && err.failure !== 'unexpected-error') return { kind: err.failure, reason };
+  // The AWS SDK's DynamoDB errors that reach here unwrapped (the store wraps its own calls).
+  if (/DynamoDB|ProvisionedThroughput|ResourceNotFound/.test(err.name)) {
     return { kind: 'state-store-failing', reason };
   }
+  if (err instanceof AlerterError) return { kind: 'unexpected-error', reason };
   return { kind: 'unexpected-error', reason: `${err.name}: ${reason}` };
 }
 

@@ -1,3 +1,4 @@
+import { AlerterError, type FailureKind } from '../core/errors';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -47,8 +48,9 @@ export interface RuntimeOverrides {
   writeMetrics?: (line: string) => void;
 }
 
-export class RuntimeConfigError extends Error {
+export class RuntimeConfigError extends AlerterError {
   override name = 'RuntimeConfigError';
+  override readonly failure: FailureKind = 'config-invalid';
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -48,6 +48,7 @@ import type {
 } from '../../core/ports';
 import type { RunRecord } from '../../core/health/run-log';
 import type { StoredSilence } from '../../core/stored-silences';
+import { AlerterError, type FailureKind } from '../../core/errors';
 import { backoffMs, sleep } from '../../core/time';
 import { STATE_TABLE_KEYS } from './table-definition';
 
@@ -69,8 +70,9 @@ const BATCH_WRITE_MAX = 25;
 export type StateStoreErrorKind = 'request-failed' | 'conflict' | 'unprocessed' | 'invalid-item';
 
 /** Any state-table failure, naming the operation and the table so on-call knows where to look. */
-export class StateStoreError extends Error {
+export class StateStoreError extends AlerterError {
   override name = 'StateStoreError';
+  override readonly failure: FailureKind = 'state-store-failing';
   constructor(
     message: string,
     readonly operation: string,

@@ -1,4 +1,9 @@
-import { CallRequestRefusedError, FatalSourceError, SourceUnavailableError } from '../../core/errors';
+import {
+  type FailureKind,
+  CallRequestRefusedError,
+  FatalSourceError,
+  SourceUnavailableError,
+} from '../../core/errors';
 
 /**
  * What Plivo answered, as far as it is safe to repeat. Built by the client, which never puts
@@ -25,8 +30,8 @@ function describe(details: PlivoFailureDetails): string {
 
 /** 401 (any request) or 403 (outside Insights): the Auth ID / Auth Token pair was refused. Retrying cannot help. */
 export class PlivoAuthError extends FatalSourceError {
-  // classify-failure keys on this exact name.
   override name = 'PlivoAuthError';
+  override readonly failure: FailureKind = 'plivo-credentials-rejected';
   readonly status: number;
   readonly plivoMessage: string | null;
   readonly requestId: string | null;

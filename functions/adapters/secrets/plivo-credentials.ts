@@ -1,3 +1,4 @@
+import { AlerterError, type FailureKind } from '../../core/errors';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
@@ -8,8 +9,9 @@ export interface PlivoCredentials {
 }
 
 /** Raised when credentials are missing or unusable. Never carries a secret value. */
-export class CredentialsError extends Error {
+export class CredentialsError extends AlerterError {
   override name = 'CredentialsError';
+  override readonly failure: FailureKind = 'plivo-credentials-rejected';
 }
 
 /**

@@ -1,9 +1,11 @@
+import { AlerterError, type FailureKind } from '../errors';
 import { readFileSync } from 'node:fs';
 import type * as z from 'zod';
 import { type AlertConfig, alertConfigSchema } from './schema';
 
 /** Raised for a config that cannot be used; `issues` name each bad field by its path. */
-export class ConfigError extends Error {
+export class ConfigError extends AlerterError {
+  override readonly failure: FailureKind = 'config-invalid';
   constructor(
     readonly source: string,
     readonly issues: string[],

@@ -1,14 +1,8 @@
 import type { AlertConfig } from '../config/schema';
 
-/** Why the poller cannot do its job, in words on-call can act on. */
-export type FailureKind =
-  | 'plivo-credentials-rejected'
-  | 'plivo-unavailable'
-  | 'config-invalid'
-  | 'state-store-failing'
-  | 'alerts-not-publishing'
-  | 'falling-behind'
-  | 'unexpected-error';
+import type { FailureKind } from '../errors';
+
+export type { FailureKind } from '../errors';
 
 export interface HealthState {
   status: 'healthy' | 'failing';

@@ -1,7 +1,7 @@
 import { alertDedupKey, renderFindingAlert } from '../alert-message';
 import { renderCatchUpSummary } from '../catch-up-summary';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
-import { CallRequestRefusedError, FatalSourceError } from '../errors';
+import { AlerterError, CallRequestRefusedError, type FailureKind, FatalSourceError } from '../errors';
 import type { Finding } from '../finding';
 import type { CallWindow, PendingInsightsItem } from '../ports';
 import { evaluateRules } from '../rules/evaluate-rules';
@@ -24,8 +24,9 @@ import {
 export type { PollDeps, PollStatus, PollSummary } from './run-context';
 
 /** Raised when a run could not finish its work; state was saved only up to what was done. */
-export class PollIncompleteError extends Error {
+export class PollIncompleteError extends AlerterError {
   override name = 'PollIncompleteError';
+  override readonly failure: FailureKind = 'alerts-not-publishing';
   constructor(
     message: string,
     readonly summary: PollSummary,

@@ -1,4 +1,7 @@
+import { StateStoreError } from '../../../functions/adapters/dynamodb/dynamodb-state-store';
+import { CredentialsError } from '../../../functions/adapters/secrets/plivo-credentials';
 import { ConfigError } from '../../../functions/core/config/load-config';
+import { RuntimeConfigError } from '../../../functions/poller/runtime';
 import { SourceUnavailableError } from '../../../functions/core/errors';
 import { PollIncompleteError, type PollSummary } from '../../../functions/core/poll/poll-use-case';
 import { PlivoAuthError } from '../../../functions/adapters/plivo/plivo-errors';
@@ -20,9 +23,24 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new ConfigError('f.json', ['poll.overlapMinutes: bad'])).kind).toBe(
       'config-invalid',
     );
-    expect(classifyFailure(Object.assign(new Error('x'), { name: 'StateStoreError' })).kind).toBe(
+    expect(classifyFailure(new StateStoreError('x', 'claimAlert', 't', 'request-failed')).kind).toBe(
       'state-store-failing',
     );
+    expect(classifyFailure(new CredentialsError('no secret')).kind).toBe('plivo-credentials-rejected');
+    expect(classifyFailure(new RuntimeConfigError('STATE_TABLE_NAME is not set')).kind).toBe(
+      'config-invalid',
+    );
+    // An SDK error from DynamoDB that reached the handler unwrapped.
+    expect(
+      classifyFailure(
+        Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }),
+      ).kind,
+    ).toBe('state-store-failing');
+    // A plain error is unexpected, named so it can be looked up.
+    expect(classifyFailure(new TypeError('x is undefined'))).toEqual({
+      kind: 'unexpected-error',
+      reason: 'TypeError: x is undefined',
+    });
     expect(classifyFailure('weird')).toEqual({ kind: 'unexpected-error', reason: 'Error: weird' });
   });
 
