@@ -21,7 +21,7 @@ import { JsonLogger } from '../functions/adapters/logging/json-logger';
 import { PlivoClient } from '../functions/adapters/plivo/plivo-client';
 import { SnsNotifier } from '../functions/adapters/sns/sns-notifier';
 import { readConfigJson } from '../functions/core/config/load-config';
-import { loadRuntimeConfigFile } from '../functions/core/config/project-config';
+import { loadRuntimeConfigFile } from '../lib/config/project-config';
 import type { AlertConfig } from '../functions/core/config/schema';
 import type { Logger, Notifier } from '../functions/core/ports';
 import { DEFAULT_PLIVO_API_BASE_URL, ENV } from '../functions/core/contract';

@@ -14,7 +14,7 @@ import type {
   AlertSubscription,
   DeploymentConfig,
   SubscriptionFilterPolicy,
-} from '../functions/core/config/deployment-schema';
+} from './config/deployment-schema';
 import { EncryptedTopic } from './encrypted-topic';
 
 export interface AlertTopicProps {

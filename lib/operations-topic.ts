@@ -3,7 +3,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { DeploymentConfig } from '../functions/core/config/deployment-schema';
+import type { DeploymentConfig } from './config/deployment-schema';
 import type { AlertTopic } from './alert-topic';
 import { EncryptedTopic } from './encrypted-topic';
 

@@ -16,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DeploymentConfig } from '../functions/core/config/deployment-schema';
+import type { DeploymentConfig } from './config/deployment-schema';
 import { METRICS } from '../functions/core/contract';
 
 export interface OperationsProps {

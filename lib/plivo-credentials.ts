@@ -2,7 +2,7 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { DeploymentConfig } from '../functions/core/config/deployment-schema';
+import type { DeploymentConfig } from './config/deployment-schema';
 
 export interface PlivoCredentialsProps {
   readonly config: DeploymentConfig['plivoCredentials'];

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { type App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../functions/core/config/load-config';
-import { loadProjectConfig } from '../functions/core/config/project-config';
+import { loadProjectConfig } from './config/project-config';
 import { CONFIG_DIR, LOCK_FILE, POLLER_ENTRY, REPO_ROOT, stageConfigFile } from './project-paths';
 import { ZentrunkAlertsStack } from './zentrunk-alerts-stack';
 

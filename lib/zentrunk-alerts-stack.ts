@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type ProjectConfig, runtimeConfigOf } from '../functions/core/config/project-config';
+import { type ProjectConfig, runtimeConfigOf } from './config/project-config';
 import { ENV } from '../functions/core/contract';
 import { AlertTopic } from './alert-topic';
 import { Operations } from './operations';

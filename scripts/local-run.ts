@@ -16,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsoleNotifier } from '../functions/adapters/console/console-notifier';
 import { createStateTable } from '../functions/adapters/dynamodb/create-state-table';
 import { JsonLogger } from '../functions/adapters/logging/json-logger';
-import { loadRuntimeConfigFile } from '../functions/core/config/project-config';
+import { loadRuntimeConfigFile } from '../lib/config/project-config';
 import type { PollSummary } from '../functions/core/poll/poll-use-case';
 import { ENV } from '../functions/core/contract';
 import { createPollHandler } from '../functions/poller/handler';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectConfigJsonSchema } from '../functions/core/config/project-config';
+import { projectConfigJsonSchema } from '../lib/config/project-config';
 import { reportScriptError, scriptArgs } from './script-args';
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../functions/core/config/load-config';
-import { loadRuntimeConfigFile, projectConfigJsonSchema } from '../../functions/core/config/project-config';
+import { loadRuntimeConfigFile, projectConfigJsonSchema } from '../../lib/config/project-config';
 import type { AlertConfig } from '../../functions/core/config/schema';
 import { RULE_IDS, WINDOWED_RULE_IDS } from '../../functions/core/config/schema';
 import { type Command, printJson } from '../command';

@@ -14,7 +14,7 @@ import {
   StaticCredentials,
 } from '../adapters/secrets/plivo-credentials';
 import { SnsNotifier } from '../adapters/sns/sns-notifier';
-import { loadRuntimeConfigFile } from '../core/config/project-config';
+import { loadConfigFile } from '../core/config/load-config';
 import type { AlertConfig } from '../core/config/schema';
 import type { Notifier, StateStore } from '../core/ports';
 import { DEFAULT_PLIVO_API_BASE_URL, ENV } from '../core/contract';
@@ -111,7 +111,7 @@ export async function createRuntime(
   overrides: RuntimeOverrides = {},
 ): Promise<PollerRuntime> {
   const env = overrides.env ?? process.env;
-  const config = loadRuntimeConfigFile(required(env, ENV.alertConfigFile));
+  const config = loadConfigFile(required(env, ENV.alertConfigFile));
   const baseUrl = checkPlivoBaseUrl(env[ENV.plivoApiBaseUrl] || DEFAULT_PLIVO_API_BASE_URL);
 
   let credentials: CredentialsSource;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '../../cli/main';
-import { projectConfigJsonSchema } from '../../functions/core/config/project-config';
+import { projectConfigJsonSchema } from '../../lib/config/project-config';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
 
 const REPO = join(__dirname, '..', '..');

@@ -7,7 +7,7 @@ import {
   loadRuntimeConfigFile,
   projectConfigJsonSchema,
   runtimeConfigOf,
-} from '../../functions/core/config/project-config';
+} from '../../lib/config/project-config';
 import { DEFAULT_PLIVO_API_BASE_URL } from '../../functions/core/contract';
 import { CONFIG_DIR } from '../../lib/project-paths';
 import { tempDir, writeConfigFile } from './synth';

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ConfigError } from '../../functions/core/config/load-config';
-import type { ProjectConfigInput } from '../../functions/core/config/project-config';
+import type { ProjectConfigInput } from '../../lib/config/project-config';
 import { ALERT_CONFIG_FILE_NAME } from '../../lib/poller-function';
 import { REPO_ROOT, stageConfigFile } from '../../lib/project-paths';
 import { addZentrunkAlerts } from '../../lib/zentrunk-alerts-app';

@@ -9,7 +9,7 @@ import {
   type ProjectConfigInput,
   parseProjectConfig,
   runtimeConfigOf,
-} from '../../functions/core/config/project-config';
+} from '../../lib/config/project-config';
 import { ENV, METRICS } from '../../functions/core/contract';
 import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH } from '../../lib/poller-function';
 import { REPO_ROOT } from '../../lib/project-paths';

@@ -5,7 +5,7 @@ import { App, type PolicyViolation } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { ProjectConfigInput } from '../../functions/core/config/project-config';
+import type { ProjectConfigInput } from '../../lib/config/project-config';
 import { POLLER_ENTRY } from '../../lib/project-paths';
 import { addZentrunkAlerts } from '../../lib/zentrunk-alerts-app';
 import type { ZentrunkAlertsStack } from '../../lib/zentrunk-alerts-stack';

@@ -5,7 +5,7 @@
  * minutes, the shipped schedule) through the sandbox and dynalite.
  */
 import { join } from 'node:path';
-import { loadRuntimeConfigFile } from '../../functions/core/config/project-config';
+import { loadRuntimeConfigFile } from '../../lib/config/project-config';
 import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
 import { pipelinesForEachTest } from '../support/pipeline';
 

@@ -54,7 +54,17 @@ export function parseConfig(value: unknown, source = 'config'): AlertConfig {
   return parseWith(alertConfigSchema, value, source);
 }
 
-/** Reads and validates a JSON config file. */
+/**
+ * What the poller reads from ALERT_CONFIG_FILE: a runtime config (what the stack ships) or a
+ * whole `config/<stage>.json`, whose `deployment` section and editor-only `$schema` are set
+ * aside unread: the CDK app validates them at synth, `zentrunk-alerts validate-config` and
+ * `npm start` before they start, and the deployment schema is not shipped to the function.
+ */
 export function loadConfigFile(path: string): AlertConfig {
-  return parseConfig(readConfigJson(path), path);
+  const value = readConfigJson(path);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const { deployment: _deployment, $schema: _schema, ...runtime } = value as Record<string, unknown>;
+    return parseConfig(runtime, path);
+  }
+  return parseConfig(value, path);
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile, parseConfig } from '../../../functions/core/config/load-config';
+import { loadProjectConfig, runtimeConfigOf } from '../../../lib/config/project-config';
 
 function issuesOf(value: unknown): string[] {
   try {
@@ -59,5 +60,14 @@ describe('config validation', () => {
     writeFileSync(file, '{ "rules": ');
     expect(() => loadConfigFile(file)).toThrow(/broken\.json[\s\S]*not valid JSON/);
     expect(() => loadConfigFile(join(dir, 'missing.json'))).toThrow(/missing\.json[\s\S]*cannot read file/);
+  });
+});
+
+describe('loadConfigFile on a whole config/<stage>.json', () => {
+  it('reads the runtime part exactly as the stack ships it, setting the deployment section aside', () => {
+    for (const stage of ['dev', 'prod']) {
+      const file = join(__dirname, '..', '..', '..', 'config', `${stage}.json`);
+      expect(loadConfigFile(file)).toEqual(runtimeConfigOf(loadProjectConfig(file)));
+    }
   });
 });

@@ -1,11 +1,12 @@
 import * as z from 'zod';
-import { DEFAULT_PLIVO_API_BASE_URL } from '../../core/contract';
-import { RULE_IDS, severitySchema, WINDOWED_RULE_IDS } from './schema';
+import { DEFAULT_PLIVO_API_BASE_URL } from '../../functions/core/contract';
+import { RULE_IDS, severitySchema, WINDOWED_RULE_IDS } from '../../functions/core/config/schema';
 
 /**
  * The `deployment` section of `config/<stage>.json`: everything the CDK app needs and the
- * poller does not. Kept apart from the runtime schema so the function never sees it, and
- * free of CDK imports so `functions/` stays deployable on its own.
+ * poller does not. It lives with the CDK code: the function neither sees the section nor ships
+ * this schema (the poller sets the section aside unread; see loadConfigFile). Free of CDK
+ * imports so the CLI and `npm start` can validate whole files with it too.
  */
 
 const PARTITION = 'aws(?:-cn|-us-gov)?';

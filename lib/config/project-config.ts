@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { deploymentConfigSchema } from './deployment-schema';
-import { parseConfig, parseWith, readConfigJson } from './load-config';
-import { type AlertConfig, alertConfigSchema } from './schema';
+import { parseConfig, parseWith, readConfigJson } from '../../functions/core/config/load-config';
+import { type AlertConfig, alertConfigSchema } from '../../functions/core/config/schema';
 
 /**
  * A `config/<stage>.json` file: the runtime alert config plus the `deployment` section the CDK
@@ -53,9 +53,9 @@ export function projectConfigJsonSchema(): Record<string, unknown> {
 }
 
 /**
- * What the poller reads from ALERT_CONFIG_FILE: either a runtime config (what the stack ships)
- * or a whole `config/<stage>.json` (what a platform engineer points the local runner at), whose
- * `deployment` section is validated and then set aside.
+ * A config file as the CLI, the local runner and the tests read it: a runtime config, or a
+ * whole `config/<stage>.json` whose `deployment` section is validated too and then set aside
+ * (the Lambda itself uses loadAlertConfigFile, which does not ship the deployment schema).
  */
 export function loadRuntimeConfigFile(path: string): AlertConfig {
   const value = readConfigJson(path);
