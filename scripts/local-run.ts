@@ -104,7 +104,7 @@ function parse(argv: string[]) {
 
 /** One line, for --json (on stderr) and logs. */
 function oneLine(summary: PollSummary): string {
-  const w = summary.window ? `${summary.window.from} -> ${summary.window.to}` : 'no window';
+  const w = summary.readRange ? `${summary.readRange.from} -> ${summary.readRange.to}` : 'no window';
   return (
     `run ${summary.status}: window ${w} | calls ${summary.callsSeen} | insights ${summary.insightsFetched} fetched, ` +
     `${summary.insightsNotReady} not ready | findings ${summary.findings} | alerts sent ${summary.alertsPublished}, ` +
@@ -123,8 +123,8 @@ export function explainSummary(run: number, s: PollSummary): string {
   }
   const lines = [
     `run ${run} ${s.status} in ${seconds(s.durationMs)}: calls that ended ${
-      s.window ? `${hhmmss(s.window.from)} -> ${hhmmss(s.window.to)} UTC` : '(no window)'
-    }${s.firstRun && s.window ? ` (the first run looks back ${Math.round((Date.parse(s.window.to) - Date.parse(s.window.from)) / 60_000)} min)` : ''}`,
+      s.readRange ? `${hhmmss(s.readRange.from)} -> ${hhmmss(s.readRange.to)} UTC` : '(no window)'
+    }${s.firstRun && s.readRange ? ` (the first run looks back ${Math.round((Date.parse(s.readRange.to) - Date.parse(s.readRange.from)) / 60_000)} min)` : ''}`,
     `  calls     ${s.callsSeen} listed by Plivo${
       s.callsAlreadyEvaluated > 0
         ? `, ${s.callsAlreadyEvaluated} already judged by an earlier run (the overlap)`

@@ -7,7 +7,7 @@ import type { Call, CallInsights } from '../../functions/core/call';
 import type {
   AlertMessage,
   CallSource,
-  CallWindow,
+  ReadRange,
   ListCallsResult,
   Notifier,
 } from '../../functions/core/ports';
@@ -24,9 +24,9 @@ export class MemoryCallSource implements CallSource {
       .sort((a, b) => (a.endTime as string).localeCompare(b.endTime as string));
   }
 
-  async listCalls(window: CallWindow): Promise<ListCallsResult> {
-    const from = window.from.toISOString();
-    const to = window.to.toISOString();
+  async listCalls(range: ReadRange): Promise<ListCallsResult> {
+    const from = range.from.toISOString();
+    const to = range.to.toISOString();
     const start = this.firstAtOrAfter(from);
     const out: Call[] = [];
     for (let i = start; i < this.calls.length; i += 1) {

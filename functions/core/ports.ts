@@ -5,8 +5,11 @@ import type { RunRecord } from './health/run-log';
 import type { StoredSilence } from './stored-silences';
 import type { WindowState } from './windowed/window';
 
-/** A half-open interval on a call's end time: from <= end_time < to. Whole seconds, UTC. */
-export interface CallWindow {
+/**
+ * The range of call end times one run reads from Plivo, half-open: from <= end_time < to.
+ * Whole seconds, UTC. ("Window" is kept for the sliding windows of windowed rules.)
+ */
+export interface ReadRange {
   from: Date;
   to: Date;
 }
@@ -26,8 +29,8 @@ export interface ListCallsResult {
 
 /** Where calls come from (Plivo's Zentrunk Calls API, or its local sandbox). */
 export interface CallSource {
-  /** Every call whose end_time is in the window, all pages followed. */
-  listCalls(window: CallWindow): Promise<ListCallsResult>;
+  /** Every call whose end_time is in the read range, all pages followed. */
+  listCalls(range: ReadRange): Promise<ListCallsResult>;
   /** A call's insights, or null when they are not ready yet (Plivo answers 404). */
   getInsights(callUuid: string): Promise<CallInsights | null>;
 }

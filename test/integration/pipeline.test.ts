@@ -235,7 +235,9 @@ describe('time budget and catch-up', () => {
     const runs = [];
     for (let i = 0; i < 4; i += 1) runs.push(await pipeline.run());
 
-    const minutes = runs.map((r) => r.window && (Date.parse(r.window.to) - Date.parse(r.window.from)) / MIN);
+    const minutes = runs.map(
+      (r) => r.readRange && (Date.parse(r.readRange.to) - Date.parse(r.readRange.from)) / MIN,
+    );
     // 120-minute windows (plus the 15-minute overlap) until caught up, then a short one.
     expect(minutes.slice(0, 3)).toEqual([135, 135, 135]);
     expect(minutes[3]).toBeLessThan(20);

@@ -5,7 +5,7 @@
 import { PlivoClient } from '../../functions/adapters/plivo/plivo-client';
 import { PlivoCallRefusedError, PlivoUnavailableError } from '../../functions/adapters/plivo/plivo-errors';
 import type { AlertConfig } from '../../functions/core/config/schema';
-import type { CallWindow, Logger } from '../../functions/core/ports';
+import type { ReadRange, Logger } from '../../functions/core/ports';
 import { type PlivoSandbox, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
 import {
   ALERTING_INCIDENTS,
@@ -28,7 +28,7 @@ const CALLS: SandboxCall[] = generateTraffic({
   callsPerMinute: 1,
   incidents: [...ALERTING_INCIDENTS.filter((k) => k !== 'late-cdr'), ...QUIET_INCIDENTS],
 });
-const WINDOW: CallWindow = { from: minutesAgo(95), to: minutesAgo(15) };
+const WINDOW: ReadRange = { from: minutesAgo(95), to: minutesAgo(15) };
 const inWindow = (c: SandboxCall, slackMs = 0) =>
   c.endTime.getTime() >= WINDOW.from.getTime() - slackMs &&
   c.endTime.getTime() < WINDOW.to.getTime() + slackMs;

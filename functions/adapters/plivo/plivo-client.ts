@@ -1,6 +1,6 @@
 import type { Call, CallInsights, HangupSource, StirVerification } from '../../core/call';
 import type { AlertConfig } from '../../core/config/schema';
-import type { CallSource, CallWindow, ListCallsResult, Logger, SkippedRecord } from '../../core/ports';
+import type { CallSource, ReadRange, ListCallsResult, Logger, SkippedRecord } from '../../core/ports';
 import {
   isUsableCallUuid,
   type ListEnvelope,
@@ -128,8 +128,8 @@ function ceilToSecond(date: Date): Date {
   return new Date(Math.ceil(date.getTime() / 1000) * 1000);
 }
 
-function checkWindow(window: CallWindow): { from: Date; to: Date } {
-  const { from, to } = window;
+function checkRange(range: ReadRange): { from: Date; to: Date } {
+  const { from, to } = range;
   if (!(from instanceof Date) || !(to instanceof Date) || Number.isNaN(from.getTime() + to.getTime())) {
     throw new RangeError('Call window bounds must be valid dates');
   }
@@ -176,11 +176,11 @@ const STIR_QUERY: Record<StirVerification, string> = {
  * Throws RangeError on a window that is inverted or over 90 days, or a malformed filter.
  */
 export function buildListQuery(
-  window: CallWindow,
+  range: ReadRange,
   filters: ListCallFilters,
   page: { offset: number; limit?: number },
 ): Record<string, string> {
-  const { from, to } = checkWindow(window);
+  const { from, to } = checkRange(range);
   const limit = page.limit ?? PAGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT) {
     throw new RangeError(`limit must be 1..${PAGE_LIMIT}: ${limit}`);
@@ -369,11 +369,11 @@ export class PlivoClient implements CallSource {
     return { ...this.counters };
   }
 
-  async listCalls(window: CallWindow): Promise<ListCallsResult> {
+  async listCalls(range: ReadRange): Promise<ListCallsResult> {
     const filters: ListCallFilters = this.config.callFilters ?? {};
     // Validates the window and the filters before any request is made.
-    const bounds = checkWindow(window);
-    buildListQuery(window, filters, { offset: 0 });
+    const bounds = checkRange(range);
+    buildListQuery(range, filters, { offset: 0 });
     const calls = new Map<string, Call>();
     const skipped: SkippedRecord[] = [];
     let duplicates = 0;
@@ -400,7 +400,7 @@ export class PlivoClient implements CallSource {
       const pageOffset = offset;
       const page = (await this.request<ListEnvelope>({
         path: 'Zentrunk/Call/',
-        query: buildListQuery(window, filters, { offset: pageOffset, limit: PAGE_LIMIT }),
+        query: buildListQuery(range, filters, { offset: pageOffset, limit: PAGE_LIMIT }),
         notFoundAsNull: false,
         parse: (body) => {
           const envelope = parseListEnvelope(body);

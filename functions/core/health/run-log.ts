@@ -11,7 +11,7 @@ export interface RunRecord {
   startedAt: string;
   finishedAt: string;
   status: PollSummary['status'] | 'failed';
-  window: { from: string; to: string } | null;
+  readRange: { from: string; to: string } | null;
   callsSeen: number;
   findings: number;
   alertsPublished: number;
@@ -39,7 +39,7 @@ export function runRecordOf(args: {
     startedAt: args.startedAt.toISOString(),
     finishedAt: args.finishedAt.toISOString(),
     status: args.failure ? 'failed' : (summary?.status ?? 'failed'),
-    window: summary?.window ?? null,
+    readRange: summary?.readRange ?? null,
     callsSeen: summary?.callsSeen ?? 0,
     findings: summary?.findings ?? 0,
     alertsPublished: summary?.alertsPublished ?? 0,

@@ -3,14 +3,14 @@ import { renderCatchUpSummary } from '../catch-up-summary';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
 import { AlerterError, CallRequestRefusedError, type FailureKind, FatalSourceError } from '../errors';
 import type { Finding } from '../finding';
-import type { CallWindow, PendingInsightsItem } from '../ports';
+import type { ReadRange, PendingInsightsItem } from '../ports';
 import { evaluateRules } from '../rules/evaluate-rules';
 import { activeSilenceFor } from '../silences';
 import { configWithStoredSilences } from '../stored-silences';
 import { mapConcurrent } from './map-concurrent';
 import { updateGroups } from './notify-groups';
 import { updateWindows } from './notify-windows';
-import { planWindow } from './plan-window';
+import { planReadRange } from './plan-read-range';
 import { emptySummary, increment, type PollDeps, type PollSummary } from './run-context';
 import {
   claimWithoutSending,
@@ -58,8 +58,8 @@ export const MAX_FINDINGS_PER_SUMMARY = 500;
 /** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
 const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
 
-function iso(window: CallWindow): { from: string; to: string } {
-  return { from: window.from.toISOString(), to: window.to.toISOString() };
+function iso(range: ReadRange): { from: string; to: string } {
+  return { from: range.from.toISOString(), to: range.to.toISOString() };
 }
 
 /**
@@ -158,8 +158,8 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   }
 
   const cursor = await store.getCursor();
-  const plan = planWindow(cursor, deps.now(), config.poll);
-  summary.window = iso(plan.window);
+  const plan = planReadRange(cursor, deps.now(), config.poll);
+  summary.readRange = iso(plan.range);
   summary.firstRun = plan.firstRun;
   if (plan.unreadableGap) {
     logger.error('Calls in this range are older than Plivo keeps them and were never checked', {
@@ -169,7 +169,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
 
   // Everything that can fail before a single alert is sent happens first: a Plivo outage or
   // rejected credentials end the run here with no state touched.
-  const listed = await source.listCalls(plan.window);
+  const listed = await source.listCalls(plan.range);
   summary.recordsSkipped = listed.skipped.length;
   for (const skipped of listed.skipped) {
     logger.warn('Skipped a call record that could not be understood', {
@@ -391,10 +391,10 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     .map((item) => item.subject.call.callUuid);
   if (pendingResolved.length > 0) await store.deletePendingInsights(pendingResolved);
 
-  // Every call of the window is now either finished or on the pending list.
-  await store.saveCursor(plan.window.to.toISOString(), cursor?.version ?? null);
+  // Every call of the read range is now either finished or on the pending list.
+  await store.saveCursor(plan.range.to.toISOString(), cursor?.version ?? null);
   summary.cursorAdvanced = true;
-  summary.watermark = plan.window.to.toISOString();
+  summary.watermark = plan.range.to.toISOString();
   if (failedCalls.size > 0) summary.status = 'partial';
 
   const stoppedForTime = summary.insightsDeferredForTime > 0 || outOfTime();

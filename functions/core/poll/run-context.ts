@@ -25,7 +25,7 @@ export type PollStatus = 'completed' | 'partial' | 'skipped-lease-held';
 export interface PollSummary {
   status: PollStatus;
   runId: string;
-  window: { from: string; to: string } | null;
+  readRange: { from: string; to: string } | null;
   firstRun: boolean;
   callsSeen: number;
   callsAlreadyEvaluated: number;
@@ -76,7 +76,7 @@ export function emptySummary(runId: string): PollSummary {
   return {
     status: 'completed',
     runId,
-    window: null,
+    readRange: null,
     firstRun: false,
     callsSeen: 0,
     callsAlreadyEvaluated: 0,

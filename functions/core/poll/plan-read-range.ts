@@ -1,14 +1,14 @@
 import type { AlertConfig } from '../config/schema';
-import type { CallWindow, Cursor } from '../ports';
+import type { ReadRange, Cursor } from '../ports';
 
 const MINUTE = 60_000;
 /** Plivo serves only the last 90 days; keep a day of margin so a slow run never asks beyond. */
 const OLDEST_READABLE_MS = 89 * 24 * 60 * MINUTE;
 
 export interface WindowPlan {
-  window: CallWindow;
+  range: ReadRange;
   /** Calls that ended in this range can no longer be read (outage longer than Plivo keeps CDRs). */
-  unreadableGap: CallWindow | null;
+  unreadableGap: ReadRange | null;
   firstRun: boolean;
 }
 
@@ -17,12 +17,12 @@ function floorToSecond(ms: number): Date {
 }
 
 /**
- * The next window to read. It starts `overlapMinutes` before the watermark (late CDRs exist;
+ * The next read range (of call end times). It starts `overlapMinutes` before the watermark (late CDRs exist;
  * dedup makes the overlap harmless) and ends now, or `maxWindowMinutes` after the watermark
  * when a backlog is being worked off. A first run looks back a bounded time, never Plivo's
  * default 30 days.
  */
-export function planWindow(cursor: Cursor | null, now: Date, poll: AlertConfig['poll']): WindowPlan {
+export function planReadRange(cursor: Cursor | null, now: Date, poll: AlertConfig['poll']): WindowPlan {
   const nowMs = now.getTime();
   const firstRun = cursor === null;
   // A watermark in the future (clock skew) is treated as now.
@@ -33,7 +33,7 @@ export function planWindow(cursor: Cursor | null, now: Date, poll: AlertConfig['
   let fromMs = watermarkMs - (firstRun ? 0 : poll.overlapMinutes * MINUTE);
   let resumeMs = watermarkMs;
 
-  let unreadableGap: CallWindow | null = null;
+  let unreadableGap: ReadRange | null = null;
   const oldestMs = nowMs - OLDEST_READABLE_MS;
   if (fromMs < oldestMs) {
     unreadableGap = { from: floorToSecond(fromMs), to: floorToSecond(oldestMs) };
@@ -43,5 +43,5 @@ export function planWindow(cursor: Cursor | null, now: Date, poll: AlertConfig['
   const from = floorToSecond(fromMs);
   let to = floorToSecond(Math.min(nowMs, resumeMs + poll.maxWindowMinutes * MINUTE));
   if (to.getTime() <= from.getTime()) to = new Date(from.getTime() + 1000);
-  return { window: { from, to }, unreadableGap, firstRun };
+  return { range: { from, to }, unreadableGap, firstRun };
 }
