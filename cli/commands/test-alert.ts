@@ -1,3 +1,4 @@
+import { cutText } from '../../functions/core/untrusted-text';
 import { randomUUID } from 'node:crypto';
 import { asciiSubject } from '../../functions/core/alert-message';
 import {
@@ -65,11 +66,11 @@ export function renderTestAlert(options: {
     dedupKey,
     subject,
     text,
-    shortText:
-      `TEST ${options.deploymentName}: test notification (${options.severity}) from ${options.author}, no action needed`.slice(
-        0,
-        160,
-      ),
+    // The author comes from --author or the environment: cut by character, like every other SMS.
+    shortText: cutText(
+      `TEST ${options.deploymentName}: test notification (${options.severity}) from ${options.author}, no action needed`,
+      160,
+    ),
     json: {
       version: 1,
       kind: 'test',

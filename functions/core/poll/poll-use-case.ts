@@ -141,18 +141,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       outbox: true,
       logFields: { recovered: true },
     });
-    if (result === 'duplicate') {
-      // It went out (or was set aside) before: finish recording what it covered.
-      const nowMs = deps.now().getTime();
-      for (const key of entry.covers) {
-        await store.completeAlert(key, {
-          nowMs,
-          messageId: `summary:${entry.key}`,
-          expiresAtSec: ctx.expiresAtSec,
-        });
-      }
-      await store.deleteOutbox(entry.key);
-    } else if (!isSettled(result)) {
+    if (!isSettled(result)) {
       for (const key of entry.covers) ownedByOutbox.add(key);
     }
   }

@@ -95,6 +95,9 @@ export async function sendNotice(ctx: SendContext, notice: Notice): Promise<Send
   const claim = await claimForRun(deps, notice.key, expiresAtSec);
   if (claim === 'already-sent' || claim === 'dead-letter') {
     summary.duplicatesSuppressed += 1;
+    // A recorded message settled by an earlier run that died before finishing its record:
+    // finish recording what it covered.
+    if (notice.outbox) await settleCovered(ctx, notice, `summary:${notice.key}`);
     return 'duplicate';
   }
   if (claim === 'in-progress') {
@@ -146,13 +149,25 @@ export async function sendNotice(ctx: SendContext, notice: Notice): Promise<Send
 
 /** Marks the notice and everything it covers as sent, then drops its outbox entry. */
 async function complete(ctx: SendContext, notice: Notice, messageId: string): Promise<void> {
+  await ctx.deps.store.completeAlert(notice.key, {
+    nowMs: ctx.deps.now().getTime(),
+    messageId,
+    expiresAtSec: ctx.expiresAtSec,
+  });
+  await settleCovered(ctx, notice, messageId);
+}
+
+/**
+ * Records what a notice covered as settled by `messageId`, then drops its outbox entry (in that
+ * order: a crash in between leaves the entry, and the next run finishes the record from it).
+ */
+async function settleCovered(ctx: SendContext, notice: Notice, messageId: string): Promise<void> {
   const { store } = ctx.deps;
   const nowMs = ctx.deps.now().getTime();
-  await store.completeAlert(notice.key, { nowMs, messageId, expiresAtSec: ctx.expiresAtSec });
   for (const key of notice.covers ?? []) {
     await store.completeAlert(key, { nowMs, messageId, expiresAtSec: ctx.expiresAtSec });
   }
-  if (notice.outbox) await ctx.deps.store.deleteOutbox(notice.key);
+  if (notice.outbox) await store.deleteOutbox(notice.key);
 }
 
 async function recordSilenced(ctx: SendContext, notice: Notice, silence: ActiveSilence): Promise<SendResult> {
@@ -228,14 +243,7 @@ async function publishFailed(
     expiresAtSec,
   });
   // What it covered (the findings of a summary) went nowhere either: they are set aside with it.
-  if (notice.outbox) await store.deleteOutbox(notice.key);
-  for (const key of notice.covers ?? []) {
-    await store.completeAlert(key, {
-      nowMs: deps.now().getTime(),
-      messageId: `dead-letter:${notice.key}`,
-      expiresAtSec,
-    });
-  }
+  await settleCovered(ctx, notice, `dead-letter:${notice.key}`);
   summary.alertsDeadLettered += 1;
   summary.deadLetters.push({ key: notice.key, subject: message.subject, reason: error.message });
   logger.error('The channel refused a notice for good; set aside as a dead letter', {
