@@ -184,6 +184,7 @@ function watchInsights(source: CallSource, outcomes: Map<string, InsightsOutcome
     outcomes.set(uuid, [...(outcomes.get(uuid) ?? []), outcome]);
   return {
     listCalls: (window) => source.listCalls(window),
+    countCalls: (range) => source.countCalls(range),
     getInsights: async (uuid) => {
       try {
         const insights = await source.getInsights(uuid);

@@ -37,6 +37,10 @@ export class MemoryCallSource implements CallSource {
     return { calls: out, skipped: [], pages: 0 };
   }
 
+  async countCalls(range: ReadRange): Promise<number | null> {
+    return this.firstAtOrAfter(range.to.toISOString()) - this.firstAtOrAfter(range.from.toISOString());
+  }
+
   async getInsights(callUuid: string): Promise<CallInsights | null> {
     return this.insights.get(callUuid) ?? null;
   }

@@ -31,6 +31,11 @@ export interface ListCallsResult {
 export interface CallSource {
   /** Every call whose end_time is in the read range, all pages followed. */
   listCalls(range: ReadRange): Promise<ListCallsResult>;
+  /**
+   * How many calls ended in the range, as the source reports it (Plivo's total_count, one
+   * request), or null when it does not say. Only sizes the work: listing never trusts it.
+   */
+  countCalls(range: ReadRange): Promise<number | null>;
   /** A call's insights, or null when they are not ready yet (Plivo answers 404). */
   getInsights(callUuid: string): Promise<CallInsights | null>;
 }

@@ -265,6 +265,12 @@ describe('Plivo faults: every finding still delivered once', () => {
         p.sandbox.faults.status5xxEvery = 1;
         return listed;
       },
+      countCalls: async (range) => {
+        p.sandbox.faults.status5xxEvery = 0;
+        const count = await p.client.countCalls(range);
+        p.sandbox.faults.status5xxEvery = 1;
+        return count;
+      },
       getInsights: (uuid) => p.client.getInsights(uuid),
     };
     for (let i = 0; i < 6; i += 1) {

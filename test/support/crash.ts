@@ -140,6 +140,7 @@ export class CrashInjector {
   wrapSource(source: CallSource): CallSource {
     return {
       listCalls: (window) => this.step('source.listCalls', () => source.listCalls(window)),
+      countCalls: (range) => this.step('source.countCalls', () => source.countCalls(range)),
       getInsights: (uuid) => this.step('source.getInsights', () => source.getInsights(uuid)),
     };
   }

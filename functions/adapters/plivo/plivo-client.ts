@@ -495,6 +495,22 @@ export class PlivoClient implements CallSource {
     return { calls: [...calls.values()], skipped, pages };
   }
 
+  /** Plivo's total_count for the range (one request for a single record), or null when absent. */
+  async countCalls(range: ReadRange): Promise<number | null> {
+    const bounds = checkRange(range);
+    if (bounds.from.getTime() === bounds.to.getTime()) return 0;
+    const page = (await this.request<ListEnvelope>({
+      path: 'Zentrunk/Call/',
+      query: buildListQuery(range, this.config.callFilters ?? {}, { offset: 0, limit: 1 }),
+      notFoundAsNull: false,
+      parse: (body) => {
+        const envelope = parseListEnvelope(body);
+        return envelope.ok ? { ok: true, value: envelope } : envelope;
+      },
+    })) as ListEnvelope;
+    return page.totalCount;
+  }
+
   /** One call's CDR; null when Plivo has no such call (404). */
   async getCall(callUuid: string): Promise<Call | null> {
     const path = `Zentrunk/Call/${this.checkUuid(callUuid)}/`;

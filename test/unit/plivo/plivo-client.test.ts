@@ -148,6 +148,22 @@ describe('PlivoClient', () => {
     expect(text).not.toContain(BASIC);
   }
 
+  describe('countCalls', () => {
+    it("asks for one record and answers Plivo's total_count", async () => {
+      serve(listing(Array.from({ length: 95 }, (_, i) => record(i))));
+      await expect(client().countCalls(WINDOW)).resolves.toBe(95);
+      expect(stub.requests).toHaveLength(1);
+      expect(stub.requests[0]?.query).toMatchObject({ limit: '1', offset: '0' });
+    });
+
+    it('answers null when the page carries no total_count, and 0 for an empty range without asking', async () => {
+      serve(listing([record(1)], () => ({ total_count: undefined })));
+      await expect(client().countCalls(WINDOW)).resolves.toBeNull();
+      await expect(client().countCalls({ from: WINDOW.from, to: WINDOW.from })).resolves.toBe(0);
+      expect(stub.requests).toHaveLength(1);
+    });
+  });
+
   describe('listCalls', () => {
     it('follows every page: 95 calls in 5 pages of 20', async () => {
       serve(listing(Array.from({ length: 95 }, (_, i) => record(i))));

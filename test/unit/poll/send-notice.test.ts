@@ -45,7 +45,11 @@ function fakeStore(options: { completeFails?: boolean; rejections?: number } = {
 
 function context(store: StateStore, notifier: Notifier): SendContext {
   const deps: PollDeps = {
-    source: { listCalls: async () => ({ calls: [], skipped: [], pages: 0 }), getInsights: async () => null },
+    source: {
+      listCalls: async () => ({ calls: [], skipped: [], pages: 0 }),
+      countCalls: async () => 0,
+      getInsights: async () => null,
+    },
     store,
     notifier,
     logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
