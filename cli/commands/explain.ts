@@ -111,7 +111,12 @@ export const explainCommand: Command = {
         ]);
         config = withStoredSilences(fileConfig, stored, now);
         verdicts = verdictsFor(config);
-        evaluated = (await state.store.getEvaluatedCalls([uuid])).has(uuid);
+        const endMs = subject.call.endTime === null ? null : Date.parse(subject.call.endTime);
+        evaluated =
+          endMs !== null &&
+          (await state.store.getEvaluatedCalls({ from: new Date(endMs), to: new Date(endMs + 1000) })).has(
+            uuid,
+          );
         const p = (await state.store.listPendingInsights()).find((item) => item.call.callUuid === uuid);
         pending = p ? { attempts: p.attempts, errors: p.errors ?? 0 } : null;
         for (const v of verdicts) {

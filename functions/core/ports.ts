@@ -152,9 +152,17 @@ export interface CallProgressStore {
   putPendingInsights(items: PendingInsightsItem[], expiresAtSec: number): Promise<void>;
   deletePendingInsights(callUuids: string[]): Promise<void>;
 
-  /** Of the given calls, those already fully evaluated by an earlier run. */
-  getEvaluatedCalls(callUuids: string[]): Promise<Set<string>>;
-  markCallsEvaluated(callUuids: string[], expiresAtSec: number): Promise<void>;
+  /**
+   * Calls recorded as fully evaluated by a record that overlaps the range (of end times): a
+   * superset of the evaluated calls that ended in it, calls outside it may be included.
+   */
+  getEvaluatedCalls(range: ReadRange): Promise<Set<string>>;
+  /**
+   * Records that these calls, all of which ended within `span`, are fully evaluated: one
+   * compact record per batch (about 16 bytes a call), never an item per call, so the state
+   * table's writes grow with batches and alerts rather than with calls.
+   */
+  recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void>;
 }
 
 /** The lease that keeps runs apart. */

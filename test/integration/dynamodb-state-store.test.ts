@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createStateTable } from '../../functions/adapters/dynamodb/create-state-table';
@@ -219,16 +220,23 @@ describe('pending insights', () => {
   });
 });
 
-describe('evaluated markers', () => {
-  it('answers for more than 100 uuids and ignores expired markers', async () => {
+describe('evaluated calls', () => {
+  it('keeps 25,000 calls in three compact items, found again by the range they ended in; expired ones ignored', async () => {
     const { store } = await setup();
-    const uuids = Array.from({ length: 230 }, (_, i) => `uuid-${i}`);
-    await store.markCallsEvaluated(uuids.slice(0, 180), NOW_SEC + DAY);
-    await store.markCallsEvaluated(uuids.slice(180, 200), NOW_SEC - 1);
+    const uuids = Array.from({ length: 25_000 }, () => randomUUID());
+    const span = { from: new Date(NOW_SEC * 1000 - 3_600_000), to: new Date(NOW_SEC * 1000 - 1_800_000) };
+    await store.recordEvaluatedCalls(span, uuids, NOW_SEC + DAY);
+    await store.recordEvaluatedCalls(span, ['old-one'], NOW_SEC - 1);
 
-    const found = await store.getEvaluatedCalls([...uuids, 'uuid-3']);
-    expect(found).toEqual(new Set(uuids.slice(0, 180)));
-    expect(await store.getEvaluatedCalls([])).toEqual(new Set());
+    const found = await store.getEvaluatedCalls({
+      from: new Date(span.to.getTime() - 60_000),
+      to: new Date(NOW_SEC * 1000),
+    });
+    expect(found.size).toBe(25_000);
+    expect(found).toEqual(new Set(uuids));
+    // Ranges after the span, or before it, do not see it.
+    expect(await store.getEvaluatedCalls({ from: span.to, to: new Date(NOW_SEC * 1000) })).toEqual(new Set());
+    expect(await store.getEvaluatedCalls({ from: new Date(0), to: span.from })).toEqual(new Set());
   });
 });
 

@@ -147,11 +147,22 @@ describe.each(makers)('StateStore contract: %s', (_name, make) => {
     expect((await store.listPendingInsights()).map((p) => [p.call.callUuid, p.attempts, p.errors])).toEqual([
       ['p1', 2, 0],
     ]);
-    await store.markCallsEvaluated(['e1', 'e2'], NOW_SEC + 10);
-    expect([...(await store.getEvaluatedCalls(['e1', 'e2', 'e3']))].sort()).toEqual(['e1', 'e2']);
+    const span = (fromMin: number, toMin: number) => ({
+      from: new Date(NOW_MS + fromMin * 60_000),
+      to: new Date(NOW_MS + toMin * 60_000),
+    });
+    const u = (n: number) => `${String(n).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    await store.recordEvaluatedCalls(span(-20, -10), [u(1), 'e1'], NOW_SEC + 10);
+    await store.recordEvaluatedCalls(span(-10, -5), [u(2)], NOW_SEC + 10);
+    await store.recordEvaluatedCalls(span(-10, -5), [], NOW_SEC + 10);
+    // Overlap decides: a record is seen by a range it overlaps, never by one before or after it.
+    expect([...(await store.getEvaluatedCalls(span(-15, 0)))].sort()).toEqual([u(1), u(2), 'e1'].sort());
+    expect([...(await store.getEvaluatedCalls(span(-7, -6)))]).toEqual([u(2)]);
+    expect(await store.getEvaluatedCalls(span(-5, 0))).toEqual(new Set());
+    expect(await store.getEvaluatedCalls(span(-30, -20))).toEqual(new Set());
     clock.ms = (NOW_SEC + 60) * 1000;
     expect(await store.listPendingInsights()).toEqual([]);
-    expect(await store.getEvaluatedCalls(['e1'])).toEqual(new Set());
+    expect(await store.getEvaluatedCalls(span(-30, 0))).toEqual(new Set());
   });
 
   it('lease: exclusive while live, re-entrant, taken over once expired', async () => {

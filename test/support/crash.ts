@@ -121,9 +121,9 @@ export class CrashInjector {
         step('putPendingInsights', () => store.putPendingInsights(items, expiresAtSec)),
       deletePendingInsights: (uuids) =>
         step('deletePendingInsights', () => store.deletePendingInsights(uuids)),
-      getEvaluatedCalls: (uuids) => step('getEvaluatedCalls', () => store.getEvaluatedCalls(uuids)),
-      markCallsEvaluated: (uuids, expiresAtSec) =>
-        step('markCallsEvaluated', () => store.markCallsEvaluated(uuids, expiresAtSec)),
+      getEvaluatedCalls: (range) => step('getEvaluatedCalls', () => store.getEvaluatedCalls(range)),
+      recordEvaluatedCalls: (span, uuids, expiresAtSec) =>
+        step('recordEvaluatedCalls', () => store.recordEvaluatedCalls(span, uuids, expiresAtSec)),
       acquireLease: (owner, opts) => step('acquireLease', () => store.acquireLease(owner, opts)),
       releaseLease: (owner) => step('releaseLease', () => store.releaseLease(owner)),
       getHealth: () => step('getHealth', () => store.getHealth()),

@@ -12,7 +12,8 @@
  *   alert group      group#<poller>       <group id>    body (GroupState), version, expiresAt
  *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
  *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, firstSeenAt, expiresAt
- *   evaluated call   call#<callUuid>      evaluated     expiresAt
+ *   evaluated calls  evaluated#<poller>   <to>#<from>#<id>  from, to (ISO end-time span), ids (binary: 16 bytes per
+ *                                                        UUID), other (ids that are not UUIDs), expiresAt
  *   lease            lease                <poller>      owner, until (ms), acquiredAt (ms)
  *   health           health               <poller>      the HealthState fields, updatedAt
  *
@@ -22,7 +23,6 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -44,6 +44,7 @@ import type {
   DeadLetterInput,
   OutboxEntry,
   PendingInsightsItem,
+  ReadRange,
   StateStore,
 } from '../../core/ports';
 import type { RunRecord } from '../../core/health/run-log';
@@ -64,7 +65,6 @@ const REJECTED = 'REJECTED';
 const DEAD_LETTER = 'DEAD_LETTER';
 
 /** DynamoDB's per-request limits. */
-const BATCH_GET_MAX = 100;
 const BATCH_WRITE_MAX = 25;
 
 export type StateStoreErrorKind = 'request-failed' | 'conflict' | 'unprocessed' | 'invalid-item';
@@ -501,45 +501,46 @@ export class DynamoDbStateStore implements StateStore {
 
   // --- evaluated calls ------------------------------------------------------------------
 
-  async getEvaluatedCalls(callUuids: string[]): Promise<Set<string>> {
-    const nowSec = Math.floor(this.now() / 1000);
+  /**
+   * Records overlapping the range: their sort key starts with the end of their span, so one
+   * query for keys after the range's start finds them (and only the last few records: the
+   * cursor never lags far behind them); those starting after the range are dropped here.
+   */
+  async getEvaluatedCalls(range: ReadRange): Promise<Set<string>> {
+    const items = await this.queryAll('getEvaluatedCalls', this.evaluatedPk(), {
+      skAfter: range.from.toISOString(),
+    });
     const evaluated = new Set<string>();
-    for (const chunk of chunks(unique(callUuids), BATCH_GET_MAX)) {
-      let keys: Array<Record<string, unknown>> = chunk.map(evaluatedKey);
-      for (let attempt = 1; ; attempt += 1) {
-        const response = await this.request('getEvaluatedCalls', () =>
-          this.client.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.tableName]: {
-                  Keys: keys,
-                  ConsistentRead: true,
-                  ProjectionExpression: '#pk, #ttl',
-                  ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
-                },
-              },
-            }),
-          ),
-        );
-        for (const item of response.Responses?.[this.tableName] ?? []) {
-          const pk = item[PK];
-          if (typeof pk === 'string' && !isExpired(item, nowSec)) evaluated.add(pk.slice('call#'.length));
-        }
-        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (keys.length === 0) break;
-        await this.backoffOrThrow('getEvaluatedCalls', attempt, keys.length);
-      }
+    const fromIso = range.from.toISOString();
+    const toIso = range.to.toISOString();
+    for (const item of items) {
+      if (typeof item.from !== 'string' || typeof item.to !== 'string') continue;
+      if (item.from >= toIso || item.to <= fromIso) continue;
+      if (item.ids instanceof Uint8Array) for (const uuid of unpackUuids(item.ids)) evaluated.add(uuid);
+      if (Array.isArray(item.other))
+        for (const id of item.other) if (typeof id === 'string') evaluated.add(id);
     }
     return evaluated;
   }
 
-  async markCallsEvaluated(callUuids: string[], expiresAtSec: number): Promise<void> {
-    await this.batchWrite(
-      'markCallsEvaluated',
-      unique(callUuids).map((uuid) => ({
-        PutRequest: { Item: { ...evaluatedKey(uuid), [TTL]: expiresAtSec } },
-      })),
-    );
+  async recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void> {
+    const from = span.from.toISOString();
+    const to = span.to.toISOString();
+    for (const chunk of chunks(unique(callUuids), EVALUATED_PER_ITEM)) {
+      const { packed, other } = packUuids(chunk);
+      const item: Item = {
+        [PK]: this.evaluatedPk(),
+        [SK]: `${to}#${from}#${randomUUID().slice(0, 8)}`,
+        from,
+        to,
+        ids: packed,
+        [TTL]: expiresAtSec,
+      };
+      if (other.length > 0) item.other = other;
+      await this.request('recordEvaluatedCalls', () =>
+        this.client.send(new PutCommand({ TableName: this.tableName, Item: item })),
+      );
+    }
   }
 
   // --- lease ----------------------------------------------------------------------------
@@ -680,6 +681,10 @@ export class DynamoDbStateStore implements StateStore {
       },
     );
     return version;
+  }
+
+  private evaluatedPk(): string {
+    return `evaluated#${this.poller}`;
   }
 
   private pendingPk(): string {
@@ -877,7 +882,7 @@ export class DynamoDbStateStore implements StateStore {
   private async queryAll(
     operation: string,
     pk: string,
-    options: { ScanIndexForward?: boolean; Limit?: number; maxItems?: number } = {},
+    options: { ScanIndexForward?: boolean; Limit?: number; maxItems?: number; skAfter?: string } = {},
   ): Promise<Item[]> {
     const nowSec = Math.floor(this.now() / 1000);
     const out: Item[] = [];
@@ -887,9 +892,12 @@ export class DynamoDbStateStore implements StateStore {
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':pk': pk },
+            KeyConditionExpression:
+              options.skAfter === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
+            ExpressionAttributeNames:
+              options.skAfter === undefined ? { '#pk': PK } : { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues:
+              options.skAfter === undefined ? { ':pk': pk } : { ':pk': pk, ':after': options.skAfter },
             ConsistentRead: true,
             ScanIndexForward: options.ScanIndexForward,
             Limit: options.Limit,
@@ -921,8 +929,27 @@ function alertKey(key: string): Key {
   return { [PK]: `alert#${key}`, [SK]: 'alert' };
 }
 
-function evaluatedKey(uuid: string): Key {
-  return { [PK]: `call#${uuid}`, [SK]: 'evaluated' };
+/** Ids per evaluated-calls item: 160 KB of packed UUIDs, well inside DynamoDB's 400 KB. */
+const EVALUATED_PER_ITEM = 10_000;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Lower-case UUIDs as 16 bytes each (a write unit per 64 calls); anything else kept as text. */
+export function packUuids(ids: readonly string[]): { packed: Uint8Array; other: string[] } {
+  const uuids = ids.filter((id) => UUID_PATTERN.test(id));
+  const other = ids.filter((id) => !UUID_PATTERN.test(id));
+  const packed = Buffer.alloc(uuids.length * 16);
+  uuids.forEach((uuid, i) => packed.write(uuid.replace(/-/g, ''), i * 16, 16, 'hex'));
+  return { packed: new Uint8Array(packed.buffer, packed.byteOffset, packed.length), other };
+}
+
+export function unpackUuids(packed: Uint8Array): string[] {
+  const buf = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  const out: string[] = [];
+  for (let i = 0; i + 16 <= buf.length; i += 16) {
+    const h = buf.toString('hex', i, i + 16);
+    out.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+  }
+  return out;
 }
 
 /** Expired exactly when DynamoDB TTL would consider it so: expiresAt earlier than now. */

@@ -20,6 +20,7 @@ import type {
   DeadLetterInput,
   OutboxEntry,
   PendingInsightsItem,
+  ReadRange,
   StateStore,
 } from '../../core/ports';
 import type { StoredSilence } from '../../core/stored-silences';
@@ -50,7 +51,13 @@ export class MemoryStateStore implements StateStore {
   private readonly deadLetters = new Map<string, Expiring<DeadLetter>>();
   private readonly outbox = new Map<string, Expiring<OutboxEntry>>();
   private readonly pending = new Map<string, Expiring<PendingInsightsItem>>();
-  private readonly evaluated = new Map<string, number>();
+  /** Compact records of evaluated calls, as the DynamoDB store keeps them (one per batch). */
+  private readonly evaluated: Array<{
+    fromMs: number;
+    toMs: number;
+    callUuids: string[];
+    expiresAtSec: number;
+  }> = [];
   private lease: { owner: string; until: number } | null = null;
   private health: HealthState | null = null;
   private readonly groups = new Map<string, Expiring<GroupState>>();
@@ -209,13 +216,25 @@ export class MemoryStateStore implements StateStore {
     for (const uuid of callUuids) this.pending.delete(uuid);
   }
 
-  async getEvaluatedCalls(callUuids: string[]): Promise<Set<string>> {
+  async getEvaluatedCalls(range: ReadRange): Promise<Set<string>> {
     const nowSec = this.nowSec();
-    return new Set(callUuids.filter((uuid) => (this.evaluated.get(uuid) ?? -1) >= nowSec));
+    const out = new Set<string>();
+    for (const record of this.evaluated) {
+      if (record.expiresAtSec < nowSec) continue;
+      if (record.toMs <= range.from.getTime() || record.fromMs >= range.to.getTime()) continue;
+      for (const uuid of record.callUuids) out.add(uuid);
+    }
+    return out;
   }
 
-  async markCallsEvaluated(callUuids: string[], expiresAtSec: number): Promise<void> {
-    for (const uuid of callUuids) this.evaluated.set(uuid, expiresAtSec);
+  async recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void> {
+    if (callUuids.length === 0) return;
+    this.evaluated.push({
+      fromMs: span.from.getTime(),
+      toMs: span.to.getTime(),
+      callUuids: [...callUuids],
+      expiresAtSec,
+    });
   }
 
   async acquireLease(owner: string, opts: { nowMs: number; untilMs: number }): Promise<boolean> {

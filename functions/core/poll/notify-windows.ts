@@ -29,22 +29,7 @@ export async function updateWindows(ctx: SendContext, finished: readonly Evaluat
   if (enabled.length === 0) return;
   const now = deps.now();
   const states = new Map((await store.listWindows()).map((w) => [w.id, w]));
-  const observations = new Map<
-    string,
-    { ruleId: WindowedRuleId; labels: Record<string, string>; obs: Observation[] }
-  >();
-  for (const ruleId of enabled) {
-    const rule = config.windowedRules[ruleId];
-    for (const subject of finished) {
-      const obs = observe(ruleId, subject, config);
-      if (!obs) continue;
-      const labels = windowLabels(subject, rule.groupBy);
-      const id = windowIdOf(ruleId, labels);
-      const entry = observations.get(id) ?? { ruleId, labels, obs: [] };
-      entry.obs.push(obs);
-      observations.set(id, entry);
-    }
-  }
+  const observations = collectObservations(enabled, finished, config);
   const ids = new Set([
     ...[...states.values()].filter((w) => enabled.includes(w.ruleId)).map((w) => w.id),
     ...observations.keys(),
@@ -80,6 +65,53 @@ export async function updateWindows(ctx: SendContext, finished: readonly Evaluat
       firing: state.firing,
     });
   }
+}
+
+/**
+ * Adds finished calls to the windows of the enabled windowed rules and saves the windows that
+ * got calls, without judging them: a run works in slices and saves each, so a call is in its
+ * windows before it is recorded as evaluated; the run judges the windows once, at its end
+ * (updateWindows), so "for N evaluations" still counts runs.
+ */
+export async function observeWindows(ctx: SendContext, finished: readonly EvaluatedCall[]): Promise<void> {
+  const { deps, expiresAtSec } = ctx;
+  const { store, config } = deps;
+  const enabled = WINDOWED_RULE_IDS.filter((id) => config.windowedRules[id].enabled);
+  if (enabled.length === 0 || finished.length === 0) return;
+  const observations = collectObservations(enabled, finished, config);
+  if (observations.size === 0) return;
+  const now = deps.now();
+  const states = new Map((await store.listWindows()).map((w) => [w.id, w]));
+  for (const [id, fresh] of observations) {
+    const known = states.get(id);
+    const rule = windowRuleFor(config, fresh.ruleId, known?.labels ?? fresh.labels);
+    if (!rule.enabled) continue;
+    const state = addObservations(known ?? emptyWindow(id, fresh.ruleId, fresh.labels), fresh.obs, now, rule);
+    await store.saveWindow(state, expiresAtSec);
+  }
+}
+
+type Observed = Map<string, { ruleId: WindowedRuleId; labels: Record<string, string>; obs: Observation[] }>;
+
+function collectObservations(
+  enabled: readonly WindowedRuleId[],
+  finished: readonly EvaluatedCall[],
+  config: SendContext['deps']['config'],
+): Observed {
+  const observations: Observed = new Map();
+  for (const ruleId of enabled) {
+    const rule = config.windowedRules[ruleId];
+    for (const subject of finished) {
+      const obs = observe(ruleId, subject, config);
+      if (!obs) continue;
+      const labels = windowLabels(subject, rule.groupBy);
+      const id = windowIdOf(ruleId, labels);
+      const entry = observations.get(id) ?? { ruleId, labels, obs: [] };
+      entry.obs.push(obs);
+      observations.set(id, entry);
+    }
+  }
+  return observations;
 }
 
 /** True once the notice is settled (sent, sent before, or set aside). */

@@ -10,6 +10,8 @@ export interface WindowPlan {
   /** Calls that ended in this range can no longer be read (outage longer than Plivo keeps CDRs). */
   unreadableGap: ReadRange | null;
   firstRun: boolean;
+  /** Where calls not read before begin: the watermark (range.from when there is no overlap). */
+  freshFrom: Date;
 }
 
 function floorToSecond(ms: number): Date {
@@ -43,5 +45,8 @@ export function planReadRange(cursor: Cursor | null, now: Date, poll: AlertConfi
   const from = floorToSecond(fromMs);
   let to = floorToSecond(Math.min(nowMs, resumeMs + poll.maxWindowMinutes * MINUTE));
   if (to.getTime() <= from.getTime()) to = new Date(from.getTime() + 1000);
-  return { range: { from, to }, unreadableGap, firstRun };
+  const freshFrom = new Date(
+    Math.min(Math.max(floorToSecond(resumeMs).getTime(), from.getTime()), to.getTime()),
+  );
+  return { range: { from, to }, unreadableGap, firstRun, freshFrom };
 }

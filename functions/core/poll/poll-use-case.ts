@@ -9,8 +9,21 @@ import { activeSilenceFor } from '../silences';
 import { configWithStoredSilences } from '../stored-silences';
 import { mapConcurrent } from './map-concurrent';
 import { updateGroups } from './notify-groups';
-import { updateWindows } from './notify-windows';
+import { observeWindows, updateWindows } from './notify-windows';
 import { planReadRange } from './plan-read-range';
+import {
+  carriedNoMedia,
+  type HotSpots,
+  hotSpots,
+  insightsShare,
+  isHot,
+  noMediaInsightsNeeded,
+  samplePoint,
+  sliceSeconds,
+  sliceTarget,
+  splitRange,
+  tooBig,
+} from './plan-work';
 import { emptySummary, increment, type PollDeps, type PollSummary } from './run-context';
 import {
   claimWithoutSending,
@@ -50,9 +63,15 @@ type InsightsOutcome =
   | { kind: 'not-ready' }
   | { kind: 'error'; error: Error }
   | { kind: 'refused'; error: Error }
-  | { kind: 'deferred' };
+  | { kind: 'deferred' }
+  | { kind: 'no-media' }
+  | { kind: 'sampled-out' };
 
 const DAY_SECONDS = 24 * 60 * 60;
+/** Without a schedule interval from the deployment (local runs): the shipped 5 minutes. */
+const DEFAULT_SCHEDULE_INTERVAL_MS = 5 * 60_000;
+/** A slice is started only with this many times its expected duration left. */
+const SLICE_TIME_MARGIN = 1.5;
 /** Findings one catch-up summary carries (~65 bytes of key each, stored with the summary). */
 export const MAX_FINDINGS_PER_SUMMARY = 500;
 /** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
@@ -112,10 +131,34 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
   return summary;
 }
 
+/** What every batch of one run shares. */
+interface RunState {
+  ctx: SendContext;
+  /** Findings a summary still in the outbox stands for: retried as that summary. */
+  ownedByOutbox: ReadonlySet<string>;
+  /** Calls owed from earlier runs: worked on first, never taken up again from a listing. */
+  pendingUuids: ReadonlySet<string>;
+  /** Share of calls given an Insights request (1 unless calls arrive faster than the budget). */
+  share: number;
+  /** Incidents in progress or brewing: their calls' Insights go first when not every call gets them. */
+  hot: HotSpots;
+  /** Whether calls without media need their Insights (only for post-dial delay). */
+  noMediaInsights: boolean;
+  evaluatedAt: string;
+  outOfTime: () => boolean;
+}
+
+/** One slice of the read range waiting its turn, with Plivo's count of its calls when known. */
+interface PlannedSlice {
+  range: ReadRange;
+  count: number | null | undefined;
+}
+
 async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void> {
   const { source, store, logger, config } = deps;
   const safetyMs = config.poll.safetyMarginSeconds * 1000;
-  const outOfTime = () => deps.remainingTimeMs() < safetyMs;
+  const usableMs = () => deps.remainingTimeMs() - safetyMs;
+  const outOfTime = () => usableMs() < 0;
   const retentionSec = config.state.dedupRetentionDays * DAY_SECONDS;
   const ctx: SendContext = {
     deps,
@@ -148,7 +191,8 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
 
   const cursor = await store.getCursor();
   const plan = planReadRange(cursor, deps.now(), config.poll);
-  summary.readRange = iso(plan.range);
+  const { range } = plan;
+  summary.readRange = iso(range);
   summary.firstRun = plan.firstRun;
   if (plan.unreadableGap) {
     logger.error('Calls in this range are older than Plivo keeps them and were never checked', {
@@ -156,44 +200,195 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     });
   }
 
-  // Everything that can fail before a single alert is sent happens first: a Plivo outage or
-  // rejected credentials end the run here with no state touched.
-  const listed = await source.listCalls(plan.range);
-  summary.recordsSkipped = listed.skipped.length;
+  // Size the work before doing any: how many calls the range holds, the part read before
+  // (the overlap) and the new part counted apart. A Plivo outage or rejected credentials end
+  // the run here, with no state touched.
+  const fresh: ReadRange = { from: plan.freshFrom, to: range.to };
+  const overlap: ReadRange | null =
+    plan.freshFrom.getTime() > range.from.getTime() ? { from: range.from, to: plan.freshFrom } : null;
+  // One after the other: rejected credentials are then one refused request, not two.
+  const freshCount = await source.countCalls(fresh);
+  const overlapCount = overlap ? await source.countCalls(overlap) : 0;
+  const total = overlapCount === null || freshCount === null ? null : overlapCount + freshCount;
+  const share = insightsShare({
+    config,
+    newCalls: freshCount,
+    newSpanMs: fresh.to.getTime() - fresh.from.getTime(),
+    usableMs: usableMs(),
+    intervalMs: deps.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
+  });
+  summary.callsInRange = total;
+  summary.insightsShare = share.share;
+  if (share.share < 1) {
+    logger.warn('Calls arrive faster than the Plivo budget can fetch Insights for: sampling', {
+      arrivalPerSecond: round2(share.arrivalPerSecond ?? 0),
+      capacityPerSecond: round2(share.capacityPerSecond),
+      share: round2(share.share),
+      maxRequestsPer5s: config.plivo.maxRequestsPer5s,
+    });
+  }
+
+  const pending = await store.listPendingInsights();
+  summary.pendingRetried = pending.length;
+  const run: RunState = {
+    ctx,
+    ownedByOutbox,
+    pendingUuids: new Set(pending.map((p) => p.call.callUuid)),
+    share: share.share,
+    hot: share.share < 1 ? hotSpots(await store.listGroups(), await store.listWindows(), config) : [],
+    noMediaInsights: noMediaInsightsNeeded(config),
+    evaluatedAt: deps.now().toISOString(),
+    outOfTime,
+  };
+
+  // Calls owed from earlier runs first (their insights were not ready, or an alert failed).
+  if (pending.length > 0) {
+    await processBatch(
+      run,
+      pending.map((p) => ({
+        call: p.call,
+        priorAttempts: p.attempts,
+        priorErrors: p.errors ?? 0,
+        firstSeenAt: p.firstSeenAt,
+        wasPending: true,
+      })),
+      null,
+    );
+  }
+
+  // Then the read range, oldest slice first, each saved before the next begins: alerts go
+  // out slice by slice, a run that reaches its deadline loses at most the slice in flight,
+  // and a backlog of any size is worked off run after run.
+  const target = sliceTarget(config, usableMs(), share.share);
+  const queue: PlannedSlice[] =
+    total !== null && tooBig(range, total, target)
+      ? splitRange(range, Math.ceil(total / target)).map((r) => ({ range: r, count: undefined }))
+      : [{ range, count: total }];
+  let version = cursor?.version ?? null;
+  while (queue.length > 0) {
+    const slice = queue.shift() as PlannedSlice;
+    if (summary.slices > 0) {
+      // Start a slice only if it should end in time; what is left waits for the next run.
+      const expectedMs = sliceSeconds(config, slice.count ?? target, share.share) * 1000 * SLICE_TIME_MARGIN;
+      if (usableMs() < expectedMs) {
+        queue.unshift(slice);
+        break;
+      }
+    }
+    if (outOfTime()) {
+      queue.unshift(slice);
+      break;
+    }
+    const count = slice.count === undefined ? await source.countCalls(slice.range) : slice.count;
+    if (tooBig(slice.range, count, target)) {
+      const parts = splitRange(slice.range, Math.ceil((count as number) / target));
+      queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
+      continue;
+    }
+    await processSlice(run, slice.range);
+    // Every call of the slice is now either finished or on the pending list.
+    await store.saveCursor(slice.range.to.toISOString(), version);
+    version = (version ?? 0) + 1;
+    summary.slices += 1;
+    summary.cursorAdvanced = true;
+    summary.watermark = slice.range.to.toISOString();
+  }
+  summary.slicesLeft = queue.length;
+
+  // Windowed rules are judged once per run, on every call the run finished.
+  await updateWindows(ctx, []);
+
+  if (queue.length > 0) {
+    logger.warn(
+      'Run stopped before the end of its read range to stay within its time limit; the next run continues',
+      {
+        slicesDone: summary.slices,
+        watermark: summary.watermark,
+        readTo: range.to.toISOString(),
+      },
+    );
+  } else if (summary.insightsDeferredForTime > 0) {
+    logger.warn('Run stopped early to stay within its time limit; the next run continues', {
+      deferred: summary.insightsDeferredForTime,
+    });
+  }
+  const lagFrom = summary.watermark ?? cursor?.watermark ?? null;
+  summary.lagSeconds =
+    lagFrom === null ? null : Math.max(0, Math.round((deps.now().getTime() - Date.parse(lagFrom)) / 1000));
+}
+
+/** Lists one slice and works through the calls in it that no earlier run finished. */
+async function processSlice(run: RunState, sliceRange: ReadRange): Promise<void> {
+  const { deps, summary } = run.ctx;
+  const listed = await deps.source.listCalls(sliceRange);
+  summary.recordsSkipped += listed.skipped.length;
   for (const skipped of listed.skipped) {
-    logger.warn('Skipped a call record that could not be understood', {
+    deps.logger.warn('Skipped a call record that could not be understood', {
       reason: skipped.reason,
       callUuid: skipped.callUuid,
     });
   }
-  summary.callsSeen = listed.calls.length;
-
-  const pending = await store.listPendingInsights();
-  const pendingByUuid = new Map(pending.map((p) => [p.call.callUuid, p]));
-  const evaluatedBefore = await store.getEvaluatedCalls(
-    listed.calls.map((c) => c.callUuid).filter((uuid) => !pendingByUuid.has(uuid)),
-  );
-  summary.callsAlreadyEvaluated = evaluatedBefore.size;
-
+  summary.callsSeen += listed.calls.length;
+  const evaluatedBefore = await deps.store.getEvaluatedCalls(sliceRange);
   const nowIso = deps.now().toISOString();
-  const subjects: Subject[] = pending.map((p) => ({
-    call: p.call,
-    priorAttempts: p.attempts,
-    priorErrors: p.errors ?? 0,
-    firstSeenAt: p.firstSeenAt,
-    wasPending: true,
-  }));
-  summary.pendingRetried = pending.length;
+  const subjects: Subject[] = [];
   for (const call of listed.calls) {
-    if (pendingByUuid.has(call.callUuid) || evaluatedBefore.has(call.callUuid)) continue;
+    if (run.pendingUuids.has(call.callUuid)) continue;
+    if (evaluatedBefore.has(call.callUuid)) {
+      summary.callsAlreadyEvaluated += 1;
+      continue;
+    }
     subjects.push({ call, priorAttempts: 0, priorErrors: 0, firstSeenAt: nowIso, wasPending: false });
   }
+  await processBatch(run, subjects, sliceRange);
+}
 
+/**
+ * Which calls of a batch get an Insights request: every call owed from an earlier run; no call
+ * without media unless a post-dial-delay rule needs it; and, when the budget cannot serve every
+ * call, the calls of incidents in progress first, then a uniform sample of the rest.
+ */
+function chooseInsights(
+  run: RunState,
+  subjects: readonly Subject[],
+): Array<'fetch' | 'no-media' | 'sampled-out'> {
+  const choice = subjects.map((s): 'fetch' | 'no-media' | 'sampled-out' | 'candidate' =>
+    s.wasPending ? 'fetch' : !run.noMediaInsights && carriedNoMedia(s.call) ? 'no-media' : 'candidate',
+  );
+  const candidates = choice.filter((c) => c === 'candidate').length;
+  if (run.share >= 1) return choice.map((c) => (c === 'candidate' ? 'fetch' : c));
+  const hot = subjects.map((s, i) => choice[i] === 'candidate' && isHot(s.call, run.hot));
+  const hotCount = hot.filter(Boolean).length;
+  const budget = run.share * candidates;
+  // The hot calls first (sampled themselves if they alone are more than the budget).
+  const hotShare = hotCount === 0 ? 0 : Math.min(1, budget / hotCount);
+  const restShare = candidates === hotCount ? 0 : Math.max(0, (budget - hotCount) / (candidates - hotCount));
+  return choice.map((c, i) => {
+    if (c !== 'candidate') return c;
+    const point = samplePoint((subjects[i] as Subject).call.callUuid);
+    return point < (hot[i] ? hotShare : restShare) ? 'fetch' : 'sampled-out';
+  });
+}
+
+/**
+ * Works through one batch of calls (a slice, or the calls owed from earlier runs): Insights,
+ * rules, notices, then state. `span` is the slice's range (null for owed calls: their own end
+ * times bound the record of what was finished).
+ */
+async function processBatch(run: RunState, subjects: Subject[], span: ReadRange | null): Promise<void> {
+  const { ctx } = run;
+  const { deps, summary } = ctx;
+  const { source, store, logger, config } = deps;
+
+  const choice = chooseInsights(run, subjects);
   const outcomes = await mapConcurrent(
     subjects,
     config.plivo.insightsConcurrency,
-    async (subject): Promise<InsightsOutcome> => {
-      if (outOfTime()) return { kind: 'deferred' };
+    async (subject, index): Promise<InsightsOutcome> => {
+      const chosen = choice[index];
+      if (chosen === 'no-media') return { kind: 'no-media' };
+      if (chosen === 'sampled-out') return { kind: 'sampled-out' };
+      if (run.outOfTime()) return { kind: 'deferred' };
       try {
         const insights = await source.getInsights(subject.call.callUuid);
         return insights ? { kind: 'ready', insights } : { kind: 'not-ready' };
@@ -207,7 +402,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     },
   );
 
-  const evaluatedAt = deps.now().toISOString();
+  const { evaluatedAt } = run;
   const { expiresAtSec } = ctx;
 
   // Decide, per call, what is known now and what must be looked at again later.
@@ -238,9 +433,23 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     };
     if (outcome.kind === 'ready') {
       summary.insightsFetched += 1;
+      summary.insightsSampled += 1;
       keep(true, outcome.insights, false);
       return;
     }
+    if (outcome.kind === 'no-media') {
+      // Never answered, no talk time: its Insights hold no media metrics any rule reads.
+      summary.insightsSkippedNoMedia += 1;
+      keep(true, null, false);
+      return;
+    }
+    if (outcome.kind === 'sampled-out') {
+      // Over the budget: judged on its CDR (every CDR rule sees it); no Insights request.
+      summary.insightsSampledOut += 1;
+      keep(true, null, false);
+      return;
+    }
+    summary.insightsSampled += 1;
     if (outcome.kind === 'deferred') {
       // Not attempted: keep it for the next run without spending one of its attempts.
       summary.insightsDeferredForTime += 1;
@@ -294,13 +503,13 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     for (const finding of findings) {
       summary.findings += 1;
       increment(summary.findingsByRule, finding.ruleId);
-      if (outOfTime()) {
+      if (run.outOfTime()) {
         failedCalls.add(finding.call.callUuid);
         continue;
       }
       // Silenced findings are settled before grouping and the budget: they are never sent,
       // so they neither count into a group, use up maxAlertsPerRun nor land in a summary.
-      if (ownedByOutbox.has(alertDedupKey(finding))) {
+      if (run.ownedByOutbox.has(alertDedupKey(finding))) {
         // Carried by a summary still in the outbox: it is retried as that summary.
         summary.alertsInProgressElsewhere += 1;
         failedCalls.add(finding.call.callUuid);
@@ -326,9 +535,10 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   if (config.grouping.enabled) await updateGroups(ctx, grouped);
   // One summary per MAX_FINDINGS_PER_SUMMARY findings: what a summary covers is stored with
   // it (outbox, dead letter), and a DynamoDB item holds at most 400 KB.
-  for (let start = 0, part = 1; start < overflow.length; start += MAX_FINDINGS_PER_SUMMARY, part += 1) {
+  for (let start = 0; start < overflow.length; start += MAX_FINDINGS_PER_SUMMARY) {
     const chunk = overflow.slice(start, start + MAX_FINDINGS_PER_SUMMARY);
-    const id = overflow.length > MAX_FINDINGS_PER_SUMMARY ? `${deps.runId}-${part}` : deps.runId;
+    summary.catchUpParts += 1;
+    const id = summary.catchUpParts > 1 ? `${deps.runId}-${summary.catchUpParts}` : deps.runId;
     const result = await sendNotice(
       ctx,
       catchUpNotice(deps, id, chunk, evaluatedAt, summary.alertsPublished),
@@ -365,12 +575,13 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   const finished = toEvaluate.filter((item) => item.done && !failedCalls.has(item.subject.call.callUuid));
   // Windowed rules see each call once, when it is finished (a call waiting for insights would
   // otherwise be counted on every run that looks at it).
-  await updateWindows(
+  await observeWindows(
     ctx,
     finished.map((item) => item.evaluated),
   );
   if (finished.length > 0) {
-    await store.markCallsEvaluated(
+    await store.recordEvaluatedCalls(
+      span ?? spanOf(finished.map((item) => item.subject.call)),
       finished.map((item) => item.subject.call.callUuid),
       expiresAtSec,
     );
@@ -379,23 +590,28 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     .filter((item) => item.subject.wasPending)
     .map((item) => item.subject.call.callUuid);
   if (pendingResolved.length > 0) await store.deletePendingInsights(pendingResolved);
-
-  // Every call of the read range is now either finished or on the pending list.
-  await store.saveCursor(plan.range.to.toISOString(), cursor?.version ?? null);
-  summary.cursorAdvanced = true;
-  summary.watermark = plan.range.to.toISOString();
   if (failedCalls.size > 0) summary.status = 'partial';
+}
 
-  const stoppedForTime = summary.insightsDeferredForTime > 0 || outOfTime();
-  if (stoppedForTime) {
-    logger.warn('Run stopped early to stay within its time limit; the next run continues', {
-      deferred: summary.insightsDeferredForTime,
-    });
+/** The end times a set of calls spans, [earliest, latest + 1 s). */
+function spanOf(calls: readonly Call[]): ReadRange {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const call of calls) {
+    const ms = call.endTime === null ? Number.NaN : Date.parse(call.endTime);
+    if (Number.isNaN(ms)) continue;
+    min = Math.min(min, ms);
+    max = Math.max(max, ms);
   }
-  summary.lagSeconds =
-    summary.watermark === null
-      ? null
-      : Math.max(0, Math.round((deps.now().getTime() - Date.parse(summary.watermark)) / 1000));
+  if (!Number.isFinite(min)) return { from: new Date(0), to: new Date(1000) };
+  return {
+    from: new Date(Math.floor(min / 1000) * 1000),
+    to: new Date(Math.floor(max / 1000) * 1000 + 1000),
+  };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 /** A per-call alert: claimed under `rule#call_uuid`, recorded not sent while silenced. */

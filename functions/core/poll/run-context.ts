@@ -18,6 +18,8 @@ export interface PollDeps {
   remainingTimeMs: () => number;
   /** Identifies this run in the lease and the logs. */
   runId: string;
+  /** How often runs start (the deployment's schedule); 5 minutes when not given. */
+  scheduleIntervalMs?: number;
 }
 
 export type PollStatus = 'completed' | 'partial' | 'skipped-lease-held';
@@ -27,8 +29,24 @@ export interface PollSummary {
   runId: string;
   readRange: { from: string; to: string } | null;
   firstRun: boolean;
+  /** Calls Plivo counted in the read range before it was read (null: it did not say). */
+  callsInRange: number | null;
   callsSeen: number;
   callsAlreadyEvaluated: number;
+  /** Slices of the read range finished (each saved before the next), and those left for the next run. */
+  slices: number;
+  slicesLeft: number;
+  /**
+   * Share of calls given an Insights request this run: 1 unless calls arrived faster than the
+   * Plivo budget can fetch Insights for (then the rest are judged on their CDR alone).
+   */
+  insightsShare: number;
+  /** Calls given an Insights request (answered or not). */
+  insightsSampled: number;
+  /** Calls judged on their CDR alone because the budget could not fetch their Insights. */
+  insightsSampledOut: number;
+  /** Calls without media (never answered, no talk time): no Insights request needed. */
+  insightsSkippedNoMedia: number;
   pendingRetried: number;
   insightsFetched: number;
   insightsNotReady: number;
@@ -64,6 +82,8 @@ export interface PollSummary {
   /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
+  /** Catch-up summaries built this run (numbers their ids when one run sends several). */
+  catchUpParts: number;
   recordsSkipped: number;
   cursorAdvanced: boolean;
   watermark: string | null;
@@ -78,8 +98,15 @@ export function emptySummary(runId: string): PollSummary {
     runId,
     readRange: null,
     firstRun: false,
+    callsInRange: null,
     callsSeen: 0,
     callsAlreadyEvaluated: 0,
+    slices: 0,
+    slicesLeft: 0,
+    insightsShare: 1,
+    insightsSampled: 0,
+    insightsSampledOut: 0,
+    insightsSkippedNoMedia: 0,
     pendingRetried: 0,
     insightsFetched: 0,
     insightsNotReady: 0,
@@ -106,12 +133,22 @@ export function emptySummary(runId: string): PollSummary {
     windowNoticesByKind: {},
     findingsSummarized: 0,
     catchUpSummaries: 0,
+    catchUpParts: 0,
     recordsSkipped: 0,
     cursorAdvanced: false,
     watermark: null,
     lagSeconds: null,
     durationMs: 0,
   };
+}
+
+/**
+ * Share of the calls that needed Insights that got a request (0–1): below 1 only when the
+ * budget could not serve every call and the rest were judged on their CDR.
+ */
+export function insightsCoverage(summary: PollSummary): number {
+  const needed = summary.insightsSampled + summary.insightsSampledOut;
+  return needed === 0 ? 1 : summary.insightsSampled / needed;
 }
 
 export function increment(counts: Record<string, number>, key: string): void {

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -13,13 +12,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
   DynamoDbStateStore,
+  packUuids,
   StateStoreError,
+  unpackUuids,
 } from '../../../functions/adapters/dynamodb/dynamodb-state-store';
 import { makeCall } from '../../support/calls';
 
 const TABLE = 'zentrunk-state-test';
 const NOW_MS = Date.parse('2024-01-15T15:00:00.000Z');
 const NOW_SEC = NOW_MS / 1000;
+const RANGE = { from: new Date(NOW_MS - 600_000), to: new Date(NOW_MS - 300_000) };
 
 const documentClient = DynamoDBDocumentClient.from(
   new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
@@ -277,13 +279,11 @@ describe('batch writes', () => {
     ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => ({
       UnprocessedItems: input.RequestItems,
     }));
-    await expect(
-      makeStore({ maxBatchAttempts: 4 }).markCallsEvaluated(['a', 'b'], NOW_SEC),
-    ).rejects.toMatchObject({
+    await expect(makeStore({ maxBatchAttempts: 4 }).deletePendingInsights(['a', 'b'])).rejects.toMatchObject({
       name: 'StateStoreError',
       kind: 'unprocessed',
       message: expect.stringMatching(
-        /markCallsEvaluated on DynamoDB table zentrunk-state-test.*2 item\(s\).*4 attempts/,
+        /deletePendingInsights on DynamoDB table zentrunk-state-test.*2 item\(s\).*4 attempts/,
       ),
     });
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 4);
@@ -305,30 +305,95 @@ describe('batch writes', () => {
   });
 
   it('sends nothing for an empty list', async () => {
-    await makeStore().markCallsEvaluated([], NOW_SEC);
+    await makeStore().deletePendingInsights([]);
+    await makeStore().recordEvaluatedCalls(RANGE, [], NOW_SEC);
     expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 });
 
-describe('getEvaluatedCalls', () => {
-  it('reads in chunks of 100, retries unprocessed keys and ignores expired markers', async () => {
-    const uuids = Array.from({ length: 150 }, (_, i) => `u${i}`);
-    const marker = (uuid: string, expiresAt: number) => ({ pk: `call#${uuid}`, expiresAt });
-    ddb
-      .on(BatchGetCommand)
-      .resolvesOnce({
-        Responses: { [TABLE]: [marker('u0', NOW_SEC + 10), marker('u1', NOW_SEC - 10)] },
-        UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'call#u2', sk: 'evaluated' }] } },
-      })
-      .resolvesOnce({ Responses: { [TABLE]: [marker('u2', NOW_SEC)] } })
-      .resolvesOnce({ Responses: { [TABLE]: [marker('u120', NOW_SEC + 10)] } });
-    await expect(makeStore().getEvaluatedCalls(uuids)).resolves.toEqual(new Set(['u0', 'u2', 'u120']));
+describe('evaluated calls', () => {
+  const uuid = (i: number) => `0000${i.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${'d'.repeat(12)}`;
 
-    const requests = ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]);
-    expect(requests.map((r) => r?.Keys?.length)).toEqual([100, 1, 50]);
-    expect(requests[0]).toMatchObject({ ConsistentRead: true });
-    expect(requests[1]?.Keys).toEqual([{ pk: 'call#u2', sk: 'evaluated' }]);
-    expect(sleeps).toHaveLength(1);
+  it('writes one compact item per batch: 16 bytes per UUID, other ids as text', async () => {
+    ddb.on(PutCommand).resolves({});
+    const ids = [...Array.from({ length: 1000 }, (_, i) => uuid(i)), 'not-a-uuid'];
+    await makeStore().recordEvaluatedCalls(RANGE, ids, NOW_SEC + 10);
+
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, unknown>;
+    expect(item).toMatchObject({
+      pk: 'evaluated#poller',
+      from: RANGE.from.toISOString(),
+      to: RANGE.to.toISOString(),
+      other: ['not-a-uuid'],
+      expiresAt: NOW_SEC + 10,
+    });
+    expect(String(item.sk).startsWith(`${RANGE.to.toISOString()}#${RANGE.from.toISOString()}#`)).toBe(true);
+    expect((item.ids as Uint8Array).byteLength).toBe(16_000);
+    // DynamoDB's item size: attribute names plus values. Under 17 KB: 17 write units for
+    // 1,000 calls, where an item per call cost 1,000.
+    const size = Object.entries(item).reduce(
+      (sum, [name, value]) =>
+        sum + name.length + (value instanceof Uint8Array ? value.byteLength : JSON.stringify(value).length),
+      0,
+    );
+    expect(size).toBeLessThan(17_000);
+  });
+
+  it('splits a batch of more than 10,000 ids over several items', async () => {
+    ddb.on(PutCommand).resolves({});
+    await makeStore().recordEvaluatedCalls(
+      RANGE,
+      Array.from({ length: 10_001 }, (_, i) => uuid(i)),
+      NOW_SEC,
+    );
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+  });
+
+  it('queries the records that end after the range starts, drops those starting at or after its end, and unpacks them', async () => {
+    const ids = [uuid(1), uuid(2)];
+    const { packed } = packUuids(ids);
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        {
+          pk: 'evaluated#poller',
+          sk: 'a',
+          from: RANGE.from.toISOString(),
+          to: RANGE.to.toISOString(),
+          ids: packed,
+          other: ['x1'],
+          expiresAt: NOW_SEC + 5,
+        },
+        {
+          pk: 'evaluated#poller',
+          sk: 'b',
+          from: RANGE.to.toISOString(),
+          to: '2099-01-01T00:00:00.000Z',
+          ids: packUuids([uuid(3)]).packed,
+          expiresAt: NOW_SEC + 5,
+        },
+        {
+          pk: 'evaluated#poller',
+          sk: 'c',
+          from: RANGE.from.toISOString(),
+          to: RANGE.to.toISOString(),
+          ids: packUuids([uuid(4)]).packed,
+          expiresAt: NOW_SEC - 5,
+        },
+      ],
+    });
+    await expect(makeStore().getEvaluatedCalls(RANGE)).resolves.toEqual(new Set([...ids, 'x1']));
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      KeyConditionExpression: '#pk = :pk AND #sk > :after',
+      ExpressionAttributeValues: { ':pk': 'evaluated#poller', ':after': RANGE.from.toISOString() },
+      ConsistentRead: true,
+    });
+  });
+
+  it('packs and unpacks UUIDs losslessly', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => uuid(i * 977));
+    expect(unpackUuids(packUuids(ids).packed)).toEqual(ids);
   });
 });
 
