@@ -195,11 +195,17 @@ export class Operations extends Construct {
             [poller(METRICS.callsPolled).with({ label: 'calls' })],
             [poller(METRICS.recordsSkipped).with({ label: 'records skipped' })],
           ),
-          graph('Insights', [
-            poller(METRICS.insightsFetched).with({ label: 'fetched' }),
-            poller(METRICS.insightsNotReady).with({ label: 'not ready yet' }),
-            poller(METRICS.insightsRefused).with({ label: 'refused for the call' }),
-          ]),
+          graph(
+            'Insights',
+            [
+              poller(METRICS.insightsFetched).with({ label: 'fetched' }),
+              poller(METRICS.insightsNotReady).with({ label: 'not ready yet' }),
+              poller(METRICS.insightsRefused).with({ label: 'refused for the call' }),
+              poller(METRICS.insightsSampledOut).with({ label: 'sampled out (over budget)' }),
+              poller(METRICS.insightsSkippedNoMedia).with({ label: 'no media, not needed' }),
+            ],
+            [poller(METRICS.insightsCoverage, 'Minimum').with({ label: 'coverage % (min)' })],
+          ),
         ],
         [
           graph('Alerts', [
@@ -218,9 +224,11 @@ export class Operations extends Construct {
           ]),
         ],
         [
-          graph('Poll lag (seconds behind now)', [
-            poller(METRICS.pollLagSeconds, 'Maximum').with({ label: 'max lag' }),
-          ]),
+          graph(
+            'Poll lag (seconds behind now)',
+            [poller(METRICS.pollLagSeconds, 'Maximum').with({ label: 'max lag' })],
+            [poller(METRICS.slicesLeft, 'Maximum').with({ label: 'slices left for the next run' })],
+          ),
           graph(
             'Function errors and throttles',
             [

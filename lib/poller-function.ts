@@ -104,6 +104,7 @@ export class PollerFunction extends Construct {
         [ENV.alertTopicArn]: props.alertTopic.topic.topicArn,
         [ENV.plivoCredentialsSecretArn]: props.plivoCredentials.secret.secretArn,
         [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
+        [ENV.scheduleSeconds]: String(props.scheduleInterval.toSeconds()),
         [ENV.plivoApiBaseUrl]: props.plivoApiBaseUrl,
         ...(props.operationsTopic ? { [ENV.opsTopicArn]: props.operationsTopic.topic.topicArn } : {}),
         NODE_OPTIONS: '--enable-source-maps',

@@ -18,6 +18,8 @@ export const ENV = {
   opsTopicArn: 'OPS_TOPIC_ARN',
   /** Path to the alert config JSON (validated at start-up). */
   alertConfigFile: 'ALERT_CONFIG_FILE',
+  /** Seconds between scheduled runs: how much a run may fall behind before it samples. */
+  scheduleSeconds: 'POLL_SCHEDULE_SECONDS',
 } as const;
 
 export const DEFAULT_PLIVO_API_BASE_URL = 'https://api.plivo.com';
@@ -48,6 +50,14 @@ export const METRICS = {
   plivoThrottled: 'PlivoThrottled',
   /** Seconds between now and the watermark after the run. */
   pollLagSeconds: 'PollLagSeconds',
+  /** Percent of the calls that needed Insights that got a request (below 100 only under overload). */
+  insightsCoverage: 'InsightsCoverage',
+  /** Calls judged on their CDR alone because the budget could not fetch their Insights. */
+  insightsSampledOut: 'InsightsSampledOut',
+  /** Calls without media, for which no Insights request was needed. */
+  insightsSkippedNoMedia: 'InsightsSkippedNoMedia',
+  /** Slices of the read range left for the next run (a backlog being worked off). */
+  slicesLeft: 'SlicesLeft',
   /** Per rule, dimension `rule`. */
   alertsByRule: 'AlertsByRule',
 } as const;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
 import { alertConfigSchema } from '../core/config/schema';
+import { ENV } from '../core/contract';
 import { trackRunHealth } from '../core/health/track-health';
 import type { RunOutcome } from '../core/health/run-health';
 import { recordRun, runRecordOf } from '../core/health/run-log';
@@ -84,6 +85,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
             now: () => new Date(),
             remainingTimeMs: () => context.getRemainingTimeInMillis(),
             runId,
+            scheduleIntervalMs: scheduleIntervalMs(),
           }),
         logger,
       );
@@ -131,6 +133,12 @@ function reportHealth(
     },
     outcome,
   );
+}
+
+/** The deployment's schedule interval (set by the stack); undefined locally. */
+function scheduleIntervalMs(): number | undefined {
+  const seconds = Number(process.env[ENV.scheduleSeconds]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 export const handler = createPollHandler();

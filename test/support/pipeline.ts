@@ -7,7 +7,7 @@ import { parseConfig } from '../../functions/core/config/load-config';
 import { NotificationRejectedError } from '../../functions/core/errors';
 import type { AlertConfig } from '../../functions/core/config/schema';
 import { type PollSummary, poll } from '../../functions/core/poll/poll-use-case';
-import type { AlertMessage, Notifier, StateStore } from '../../functions/core/ports';
+import type { AlertMessage, CallSource, Notifier, StateStore } from '../../functions/core/ports';
 import { type PlivoSandbox, type SandboxFaults, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
 import { mulberry32, type SandboxCall } from '../../sandbox/traffic';
 import { type Dynalite, makeTestTable, startDynalite } from './dynalite';
@@ -17,7 +17,11 @@ export const TEST_AUTH_TOKEN = 'pipeline-test-token-4f9a2c71e0';
 
 /** Simulated time shared by the sandbox (CDR and insights readiness), the client and the poller. */
 export class FakeClock {
-  constructor(private ms: number) {}
+  constructor(
+    private ms: number,
+    /** Real milliseconds a wait takes are its simulated ones divided by this. */
+    private readonly realTimeDivisor = 100,
+  ) {}
   now = (): Date => new Date(this.ms);
   advance(ms: number): void {
     this.ms += ms;
@@ -27,7 +31,7 @@ export class FakeClock {
    * in the order they would, instead of in lockstep) and their full time on the clock.
    */
   sleep = async (ms: number): Promise<void> => {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(ms / 100, 50)));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms / this.realTimeDivisor, 50)));
     this.ms += ms;
   };
 }
@@ -64,6 +68,8 @@ export interface PipelineOptions {
   start: Date;
   config?: unknown;
   faults?: Partial<SandboxFaults>;
+  /** See FakeClock: runs that wait on the rate limiter for minutes of simulated time use 1000. */
+  realTimeDivisor?: number;
 }
 
 export interface Pipeline {
@@ -79,12 +85,14 @@ export interface Pipeline {
     remainingTimeMs?: () => number;
     store?: StateStore;
     notifier?: Notifier;
+    source?: CallSource;
+    scheduleIntervalMs?: number;
   }): Promise<PollSummary>;
   close(): Promise<void>;
 }
 
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
-  const clock = new FakeClock(options.start.getTime());
+  const clock = new FakeClock(options.start.getTime(), options.realTimeDivisor);
   const sandbox = await startPlivoSandbox({
     authId: TEST_AUTH_ID,
     authToken: TEST_AUTH_TOKEN,
@@ -127,7 +135,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     logs,
     run: (runOptions = {}) =>
       poll({
-        source: client,
+        source: runOptions.source ?? client,
         store: runOptions.store ?? store,
         notifier: runOptions.notifier ?? notifier,
         logger: logger.child({ run: randomUUID() }),
@@ -135,6 +143,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         now: clock.now,
         remainingTimeMs: runOptions.remainingTimeMs ?? (() => 240_000),
         runId: randomUUID(),
+        scheduleIntervalMs: runOptions.scheduleIntervalMs,
       }),
     close: async () => {
       await sandbox.close();

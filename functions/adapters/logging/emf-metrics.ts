@@ -1,4 +1,4 @@
-import type { PollSummary } from '../../core/poll/poll-use-case';
+import { insightsCoverage, type PollSummary } from '../../core/poll/run-context';
 import { METRICS } from '../../core/contract';
 
 /**
@@ -23,6 +23,10 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
     values[METRICS.publishFailures] = summary.publishFailures;
     values[METRICS.alertsDeadLettered] = summary.alertsDeadLettered;
     values[METRICS.insightsRefused] = summary.insightsRefused;
+    values[METRICS.insightsSampledOut] = summary.insightsSampledOut;
+    values[METRICS.insightsSkippedNoMedia] = summary.insightsSkippedNoMedia;
+    values[METRICS.insightsCoverage] = Math.round(insightsCoverage(summary) * 1000) / 10;
+    values[METRICS.slicesLeft] = summary.slicesLeft;
     if (summary.lagSeconds !== null) values[METRICS.pollLagSeconds] = summary.lagSeconds;
   }
   const lines = [
@@ -35,7 +39,12 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
             Dimensions: [[]],
             Metrics: Object.keys(values).map((name) => ({
               Name: name,
-              Unit: name === METRICS.pollLagSeconds ? 'Seconds' : 'Count',
+              Unit:
+                name === METRICS.pollLagSeconds
+                  ? 'Seconds'
+                  : name === METRICS.insightsCoverage
+                    ? 'Percent'
+                    : 'Count',
             })),
           },
         ],

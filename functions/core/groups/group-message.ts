@@ -20,7 +20,12 @@ const WORDS: Record<GroupNotice, string> = {
 export function renderGroupAlert(
   raw: GroupState,
   notice: GroupNotice,
-  options: { deploymentName: string; now: Date },
+  options: {
+    deploymentName: string;
+    now: Date;
+    /** Share of this run's calls given Insights (below 1 when the Plivo budget forced sampling). */
+    insightsCoverage?: number;
+  },
 ): AlertMessage {
   // Labels and the sample finding come from CDRs: one plain line each, in every form.
   const state = mapStrings(raw, plainLine);
@@ -48,6 +53,7 @@ export function renderGroupAlert(
     `Calls:       ${state.count}, ended ${utc(state.firstCallAt ?? state.firstSeenAt)} to ${utc(state.lastCallAt ?? state.lastSeenAt)}`,
     `Worst:       ${worst}`,
     `Example:     ${state.sample.headline} (call ${state.sample.call.callUuid})`,
+    ...coverageLines(options.insightsCoverage),
     `Recent calls:`,
     ...state.samples.map((uuid) => `  ${uuid}`),
   ].join('\n');
@@ -95,7 +101,16 @@ export function renderGroupAlert(
       threshold,
       sampleCalls: state.samples,
       incident: state.episode,
+      insightsCoverage: options.insightsCoverage ?? 1,
     },
     attributes,
   };
+}
+
+/** Said whenever not every call got Insights: a count of Insights-based findings is then a sample. */
+export function coverageLines(coverage: number | undefined): string[] {
+  if (coverage === undefined || coverage >= 1) return [];
+  return [
+    `Insights:    fetched for ${Math.round(coverage * 1000) / 10} % of this run's calls: calls arrived faster than the Plivo budget allows, so calls of incidents in progress came first, then a random sample. CDR rules (hangups, STIR, answer ratio) saw every call; Insights-based counts are from the sample.`,
+  ];
 }

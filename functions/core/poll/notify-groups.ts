@@ -2,6 +2,7 @@ import type { Finding } from '../finding';
 import { groupIdOf, groupLabels } from '../groups/group';
 import { renderGroupAlert } from '../groups/group-message';
 import { addFindings, afterNotice, isOverUnannounced, nextNotice } from '../groups/lifecycle';
+import { insightsCoverage } from './run-context';
 import { isSettled, type SendContext, sendNotice } from './send-notice';
 
 /**
@@ -59,7 +60,11 @@ export async function updateGroups(
       silenceSubject: state.sample,
       whenSilenced: 'hold',
       render: () =>
-        renderGroupAlert(state, notice, { deploymentName: config.notifications.deploymentName, now }),
+        renderGroupAlert(state, notice, {
+          deploymentName: config.notifications.deploymentName,
+          now,
+          insightsCoverage: insightsCoverage(ctx.summary),
+        }),
       logFields: { group: id, count: state.count },
     });
     if (!isSettled(result)) continue;

@@ -14,6 +14,7 @@ import {
 } from '../windowed/window';
 import { renderWindowAlert } from '../windowed/window-message';
 import { type WindowRule, windowRuleFor } from '../windowed/window-rule';
+import { insightsCoverage } from './run-context';
 import { isSettled, type SendContext, sendNotice } from './send-notice';
 
 /**
@@ -141,7 +142,11 @@ async function sendWindowNotice(
     ruleId: state.ruleId,
     silenceSubject: subject,
     whenSilenced: 'hold',
-    render: () => renderWindowAlert(state, notice, evaluation, rule, config, { now }),
+    render: () =>
+      renderWindowAlert(state, notice, evaluation, rule, config, {
+        now,
+        insightsCoverage: insightsCoverage(ctx.summary),
+      }),
     logFields: { window: state.id },
   });
   return isSettled(result);

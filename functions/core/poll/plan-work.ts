@@ -66,8 +66,12 @@ export function insightsShare(opts: {
   }
   const arrival = opts.newCalls / (opts.newSpanMs / 1000);
   if (arrival <= capacityPerSecond) return { share: 1, arrivalPerSecond: arrival, capacityPerSecond };
-  const share = Math.max(0, (rate * duty - arrival * LIST_REQUESTS_PER_CALL) / arrival);
-  return { share: Math.min(1, share), arrivalPerSecond: arrival, capacityPerSecond };
+  // Sustainable: what the budget buys per interval. And this run must get through its own
+  // range (a run that started late, or after a slow one, has more than an interval of calls).
+  const sustainable = (rate * duty - arrival * LIST_REQUESTS_PER_CALL) / arrival;
+  const thisRun = (rate * (Math.max(0, opts.usableMs) / 1000)) / opts.newCalls - LIST_REQUESTS_PER_CALL;
+  const share = Math.max(0, Math.min(1, sustainable, thisRun));
+  return { share, arrivalPerSecond: arrival, capacityPerSecond };
 }
 
 /** Calls one slice should hold: about a quarter of the run's usable time at the budget. */

@@ -71,7 +71,7 @@ const DAY_SECONDS = 24 * 60 * 60;
 /** Without a schedule interval from the deployment (local runs): the shipped 5 minutes. */
 const DEFAULT_SCHEDULE_INTERVAL_MS = 5 * 60_000;
 /** A slice is started only with this many times its expected duration left. */
-const SLICE_TIME_MARGIN = 1.5;
+const SLICE_TIME_MARGIN = 1.25;
 /** Findings one catch-up summary carries (~65 bytes of key each, stored with the summary). */
 export const MAX_FINDINGS_PER_SUMMARY = 500;
 /** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */

@@ -37,13 +37,20 @@ function show(ruleId: WindowState['ruleId'], value: number | null, aggregate: st
 }
 
 /** A windowed rule's notice: one key per rule and group, firing then resolved. */
+/** Windowed rules that read Insights (the others read the CDR, which every call has). */
+const INSIGHTS_RULES: ReadonlySet<string> = new Set([
+  'packet-loss-spike',
+  'low-quality-share',
+  'post-dial-delay-p95',
+]);
+
 export function renderWindowAlert(
   raw: WindowState,
   notice: WindowNotice,
   evaluation: WindowEvaluation,
   rule: WindowRule,
   config: AlertConfig,
-  options: { now: Date },
+  options: { now: Date; insightsCoverage?: number },
 ): AlertMessage {
   // Labels come from CDRs (trunk, countries, carrier, caller-ID prefix): one plain line each.
   const state = mapStrings(raw, plainLine);
@@ -65,6 +72,13 @@ export function renderWindowAlert(
     `What:      ${metric}, ${rule.aggregate} over the last ${rule.windowMinutes} minutes: ${measured} (${evaluation.calls} calls, ${evaluation.hits} hits)`,
     `Threshold: ${below ? 'at or below' : 'at or above'} ${threshold}${rule.baseline.enabled && state.baseline !== null ? `, baseline ${show(state.ruleId, state.baseline, rule.aggregate)} x${rule.baseline.factor}` : ''}; clears past ${show(state.ruleId, rule.recoveryThreshold, rule.aggregate)}${rule.override ? ' (override for this group)' : ''}`,
     `Since:     ${state.firingSince ?? options.now.toISOString()}${state.peak !== null ? `, worst ${show(state.ruleId, state.peak, rule.aggregate)}` : ''}`,
+    ...(INSIGHTS_RULES.has(state.ruleId) &&
+    options.insightsCoverage !== undefined &&
+    options.insightsCoverage < 1
+      ? [
+          `Sample:    computed on the ${evaluation.calls} calls with Insights; this run fetched Insights for ${Math.round(options.insightsCoverage * 1000) / 10} % of its calls (over the Plivo budget: calls of incidents first, then a random sample)`,
+        ]
+      : []),
   ].join('\n');
   const nextSteps = notice === 'resolved' ? [] : ADVICE[state.ruleId];
   const text = [
@@ -107,6 +121,7 @@ export function renderWindowAlert(
       baseline: state.baseline,
       firingSince: state.firingSince,
       incident: state.episode,
+      insightsCoverage: INSIGHTS_RULES.has(state.ruleId) ? (options.insightsCoverage ?? 1) : 1,
     },
     attributes,
   };
