@@ -18,7 +18,6 @@ const ATTRIBUTE_TYPES = {
  */
 export const STATE_STORE_ACTIONS = [
   'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',

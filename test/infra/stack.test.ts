@@ -95,6 +95,7 @@ describe('poller function', () => {
         [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
         [ENV.plivoApiBaseUrl]: 'https://api.eu.plivo.example',
         [ENV.opsTopicArn]: ref(ids.opsTopic),
+        [ENV.scheduleSeconds]: '300',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -164,7 +165,6 @@ describe('poller function', () => {
         'dynamodb:DeleteItem',
         'dynamodb:Query',
         'dynamodb:BatchWriteItem',
-        'dynamodb:BatchGetItem',
       ]),
     );
     // Alerts, and the poller's own health messages on the operations topic.
