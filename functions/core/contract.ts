@@ -50,4 +50,9 @@ export const METRICS = {
   pollLagSeconds: 'PollLagSeconds',
   /** Per rule, dimension `rule`. */
   alertsByRule: 'AlertsByRule',
+  /**
+   * The dimension naming the Plivo account of every metric above, for every account but the
+   * default one (whose metrics have no dimension, as before accounts).
+   */
+  accountDimension: 'Account',
 } as const;

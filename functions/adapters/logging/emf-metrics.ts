@@ -1,11 +1,28 @@
+import { DEFAULT_ACCOUNT } from '../../core/accounts';
 import type { PollSummary } from '../../core/poll/poll-use-case';
 import { METRICS } from '../../core/contract';
 
 /**
+ * The dimension set of one account's metrics. The default account's have none (as before
+ * accounts, so existing alarms and dashboards keep working); any other's `Account`.
+ */
+function accountDimension(account: string | undefined): { names: string[]; values: Record<string, string> } {
+  if (account === undefined || account === DEFAULT_ACCOUNT) return { names: [], values: {} };
+  return { names: [METRICS.accountDimension], values: { [METRICS.accountDimension]: account } };
+}
+
+/**
  * CloudWatch Embedded Metric Format lines for one run. Lambda ships stdout to CloudWatch
  * Logs, which turns these lines into metrics: no PutMetricData call, no extra permission.
+ * `account`: the Plivo account the run was for (none or "default": no `Account` dimension).
  */
-export function pollMetricLines(summary: PollSummary | null, failed: boolean, timestampMs: number): string[] {
+export function pollMetricLines(
+  summary: PollSummary | null,
+  failed: boolean,
+  timestampMs: number,
+  account?: string,
+): string[] {
+  const dimension = accountDimension(account);
   const values: Record<string, number> = {
     [METRICS.pollSucceeded]: failed ? 0 : 1,
     [METRICS.pollFailed]: failed ? 1 : 0,
@@ -32,7 +49,7 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
         CloudWatchMetrics: [
           {
             Namespace: METRICS.namespace,
-            Dimensions: [[]],
+            Dimensions: [dimension.names],
             Metrics: Object.keys(values).map((name) => ({
               Name: name,
               Unit: name === METRICS.pollLagSeconds ? 'Seconds' : 'Count',
@@ -40,6 +57,7 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
           },
         ],
       },
+      ...dimension.values,
       ...values,
     }),
   ];
@@ -51,11 +69,12 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
           CloudWatchMetrics: [
             {
               Namespace: METRICS.namespace,
-              Dimensions: [['rule']],
+              Dimensions: [[...dimension.names, 'rule']],
               Metrics: [{ Name: METRICS.alertsByRule, Unit: 'Count' }],
             },
           ],
         },
+        ...dimension.values,
         rule,
         [METRICS.alertsByRule]: count,
       }),
@@ -68,7 +87,9 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
 export function plivoMetricLine(
   stats: { throttled: number; serverErrors: number; networkErrors: number; timeouts: number },
   timestampMs: number,
+  account?: string,
 ): string {
+  const dimension = accountDimension(account);
   const values = {
     [METRICS.plivoThrottled]: stats.throttled,
     [METRICS.plivoErrors]: stats.serverErrors + stats.networkErrors + stats.timeouts,
@@ -79,11 +100,12 @@ export function plivoMetricLine(
       CloudWatchMetrics: [
         {
           Namespace: METRICS.namespace,
-          Dimensions: [[]],
+          Dimensions: [dimension.names],
           Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: 'Count' })),
         },
       ],
     },
+    ...dimension.values,
     ...values,
   });
 }
