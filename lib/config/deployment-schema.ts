@@ -322,8 +322,9 @@ export const deploymentConfigSchema = z
   })
   .superRefine((deployment, ctx) => {
     const intervalSeconds = deployment.scheduleMinutes * 60;
-    // A run that could outlast the interval would overlap the next one (reserved concurrency
-    // 1 would throttle it), so the timeout has to fit inside the interval.
+    // A run that could outlast the interval would overlap the next one of its account (the
+    // reserved concurrency, one per account, would throttle it), so the timeout has to fit
+    // inside the interval.
     if (deployment.function.timeoutSeconds >= intervalSeconds) {
       ctx.addIssue({
         code: 'custom',
