@@ -316,6 +316,16 @@ describe('accounts: secrets and filters on the deployment side', () => {
     expect(JSON.stringify(runtime)).not.toContain('zentrunk/globex');
   });
 
+  it('the example in docs/deploy.md ("Several Plivo accounts") is a valid stage config', () => {
+    const guide = readFileSync(join(CONFIG_DIR, '..', 'docs', 'deploy.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## Several Plivo accounts'));
+    const example = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const config = parseProjectConfig(JSON.parse(example as string), 'docs/deploy.md');
+    expect(config.accounts?.map((account) => account.name)).toEqual(['default', 'acme', 'globex-eu']);
+    expect(Object.keys(config.deployment.accounts)).toEqual(['acme', 'globex-eu']);
+  });
+
   it('a config without accounts ships exactly the runtime config it shipped before', () => {
     expect(runtimeConfigOf(parseProjectConfig({}))).not.toHaveProperty('accounts');
   });
