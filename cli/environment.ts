@@ -34,7 +34,9 @@ import {
   SANDBOX_AUTH_ID,
   SANDBOX_AUTH_TOKEN,
 } from '../scripts/local-run';
-import { CliError, EXIT } from './errors';
+import { findAccount, accountsOf, type PlivoAccount, UnknownAccountError } from '../functions/core/accounts';
+import { type CommandContext, stringOption } from './command';
+import { CliError, CliUsageError, EXIT } from './errors';
 import type { CliIo } from './io';
 
 /** The repository's own config/dev.json: what runs when no config is named. */
@@ -168,8 +170,38 @@ export interface StateAccess {
   close(): void;
 }
 
-/** The poller's state table, or null when none is configured and no `npm start` is running. */
-export function openStateStore(io: CliIo): StateAccess | null {
+/** The `--account` option of the commands that read the poller's state. */
+export const ACCOUNT_OPTION = { account: { type: 'string' } } as const;
+export const ACCOUNT_USAGE =
+  '  --account <name> the Plivo account whose state to read (one the config lists; default: the default account)';
+
+/**
+ * The account `--account` names (absent: the default account), checked against the config, so
+ * a typo never reads (or writes) the empty state of an account nobody polls.
+ */
+export function accountOption(ctx: CommandContext, cli: CliConfig): PlivoAccount {
+  const requested = stringOption(ctx, 'account');
+  try {
+    return findAccount(cli.config, requested);
+  } catch (error) {
+    if (!(error instanceof UnknownAccountError)) throw error;
+    const names = accountsOf(cli.config).map((account) => account.name);
+    throw new CliUsageError(
+      requested === undefined
+        ? `${cli.file} does not watch the default account: name one with --account (${names.join(', ')})`
+        : `${cli.file} watches no account "${requested}" (it watches ${names.join(', ')}); ` +
+            "give the stage's config with --config",
+    );
+  }
+}
+
+/**
+ * The poller's state table, or null when none is configured and no `npm start` is running.
+ * `account`: whose state (default: the default account's).
+ */
+export function openStateStore(io: CliIo, account?: PlivoAccount): StateAccess | null {
+  const poller = account?.poller;
+  const ofAccount = account && !account.isDefault ? `, account ${account.name}` : '';
   const table = io.env[ENV.stateTableName];
   const documentClient = (client: DynamoDBClient) =>
     DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -184,8 +216,9 @@ export function openStateStore(io: CliIo): StateAccess | null {
         tableName: table,
         client: documentClient(client),
         now: () => io.now().getTime(),
+        poller,
       }),
-      where: `table ${table}${endpoint ? ` at ${endpoint}` : ''}`,
+      where: `table ${table}${endpoint ? ` at ${endpoint}` : ''}${ofAccount}`,
       close: () => client.destroy(),
     };
   }
@@ -202,8 +235,9 @@ export function openStateStore(io: CliIo): StateAccess | null {
         tableName: local.dynamo.tableName,
         client: documentClient(client),
         now: () => io.now().getTime(),
+        poller,
       }),
-      where: `the embedded table of npm start (pid ${local.pid})`,
+      where: `the embedded table of npm start (pid ${local.pid})${ofAccount}`,
       close: () => client.destroy(),
     };
   }
@@ -211,8 +245,8 @@ export function openStateStore(io: CliIo): StateAccess | null {
 }
 
 /** The state table, or a setup error that says how to name one. */
-export function requireStateStore(io: CliIo, what: string): StateAccess {
-  const state = openStateStore(io);
+export function requireStateStore(io: CliIo, what: string, account?: PlivoAccount): StateAccess {
+  const state = openStateStore(io, account);
   if (state) return state;
   throw new CliError(
     `${what} needs the poller's state table, and none is set`,

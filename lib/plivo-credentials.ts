@@ -6,6 +6,8 @@ import type { DeploymentConfig } from './config/deployment-schema';
 
 export interface PlivoCredentialsProps {
   readonly config: DeploymentConfig['plivoCredentials'];
+  /** The Plivo account the secret is for, named in a new secret's description (not the default's). */
+  readonly account?: string;
 }
 
 /** The secret's JSON keys; the poller's secrets adapter reads exactly these. */
@@ -46,8 +48,8 @@ export class PlivoCredentials extends Construct {
     const secret = new Secret(this, 'Secret', {
       secretName: config.newSecretName,
       description:
-        'Plivo credentials for zentrunk-alerts: {"authId": "...", "authToken": "..."}. ' +
-        'Replace the placeholder with aws secretsmanager put-secret-value.',
+        `Plivo credentials for zentrunk-alerts${props.account ? ` (account ${props.account})` : ''}: ` +
+        '{"authId": "...", "authToken": "..."}. Replace the placeholder with aws secretsmanager put-secret-value.',
       // Only a placeholder: the poller fails (and alarms) until the real Auth ID is set.
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ [PLIVO_SECRET_KEYS.authId]: 'REPLACE_ME' }),

@@ -1,5 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -10,25 +10,49 @@ export interface PollScheduleProps {
   readonly target: IFunction;
   /** Where ticks go that EventBridge could not hand to Lambda. */
   readonly deadLetterQueue: IQueue;
+  /**
+   * The Plivo accounts the config lists, each polled by its own invocation with
+   * `{"account": "<name>"}` as input; undefined (no `accounts` in the config): one rule whose
+   * target gets EventBridge's own event, as before accounts.
+   */
+  readonly accounts?: ReadonlyArray<{ name: string; isDefault: boolean }>;
 }
 
-/** Starts a poll run every `interval` (EventBridge rule, asynchronous invocation). */
+/**
+ * Starts a poll run every `interval` (EventBridge rule, asynchronous invocation): one rule per
+ * Plivo account, all on the one function. Lambda runs the accounts side by side (the function
+ * reserves one concurrent execution per account); each account's lease keeps its own runs apart.
+ * Rules rather than targets of one rule: a rule takes at most 5 targets.
+ */
 export class PollSchedule extends Construct {
-  readonly rule: Rule;
+  /** By account name ("default" without `accounts`). */
+  readonly rules: ReadonlyMap<string, Rule>;
 
   constructor(scope: Construct, id: string, props: PollScheduleProps) {
     super(scope, id);
-    this.rule = new Rule(this, 'Rule', {
-      description: 'Starts a zentrunk-alerts poll run',
-      schedule: Schedule.rate(props.interval),
-    });
-    this.rule.addTarget(
-      new LambdaFunction(props.target, {
-        deadLetterQueue: props.deadLetterQueue,
-        retryAttempts: 2,
-        // A tick older than one interval is superseded by the next one.
-        maxEventAge: props.interval,
-      }),
-    );
+    const rules = new Map<string, Rule>();
+    for (const account of props.accounts ?? [{ name: 'default', isDefault: true }]) {
+      // The default account keeps the rule it had before accounts.
+      const rule = new Rule(this, account.isDefault ? 'Rule' : `Rule-${account.name}`, {
+        description:
+          props.accounts === undefined
+            ? 'Starts a zentrunk-alerts poll run'
+            : `Starts a zentrunk-alerts poll run for Plivo account ${account.name}`,
+        schedule: Schedule.rate(props.interval),
+      });
+      rule.addTarget(
+        new LambdaFunction(props.target, {
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: 2,
+          // A tick older than one interval is superseded by the next one.
+          maxEventAge: props.interval,
+          ...(props.accounts === undefined
+            ? {}
+            : { event: RuleTargetInput.fromObject({ account: account.name, time: EventField.time }) }),
+        }),
+      );
+      rules.set(account.name, rule);
+    }
+    this.rules = rules;
   }
 }

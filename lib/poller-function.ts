@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_ACCOUNT } from '../functions/core/accounts';
 import type { AlertConfig } from '../functions/core/config/schema';
 import { ENV } from '../functions/core/contract';
 import type { AlertTopic } from './alert-topic';
@@ -35,12 +36,14 @@ export interface PollerFunctionProps {
   readonly alertTopic: AlertTopic;
   /** Where the poller reports its own health; omitted when that is the alert topic. */
   readonly operationsTopic?: OperationsTopic;
-  readonly plivoCredentials: PlivoCredentials;
+  /** The credentials secret of each watched account, by account name ("default" for the default). */
+  readonly plivoCredentials: ReadonlyMap<string, PlivoCredentials>;
 }
 
 /**
  * The poller Lambda: bundled locally with esbuild as ESM for Node.js 24 on arm64, one run at a
- * time, with its own log group and a queue that keeps a record of every failed run.
+ * time per Plivo account, with its own log group and a queue that keeps a record of every
+ * failed run.
  */
 export class PollerFunction extends Construct {
   readonly function: NodejsFunction;
@@ -91,8 +94,9 @@ export class PollerFunction extends Construct {
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,
-      // Runs must never overlap: they share a cursor (the state store's lease is the second line).
-      reservedConcurrentExecutions: 1,
+      // One run per account at a time, the accounts side by side: an account's runs share a
+      // cursor (its lease in the state store is the second line), accounts share nothing.
+      reservedConcurrentExecutions: props.plivoCredentials.size,
       // No retry: the next scheduled run starts from the saved cursor anyway, and a retry of a
       // run that failed for a lasting reason (bad credentials, Plivo down) would only double the
       // noise. A failed run goes straight to the failed-runs queue and its alarm.
@@ -102,7 +106,7 @@ export class PollerFunction extends Construct {
       environment: {
         [ENV.stateTableName]: props.stateTable.table.tableName,
         [ENV.alertTopicArn]: props.alertTopic.topic.topicArn,
-        [ENV.plivoCredentialsSecretArn]: props.plivoCredentials.secret.secretArn,
+        ...secretEnvironment(this, props.plivoCredentials),
         [ENV.alertConfigFile]: ALERT_CONFIG_PATH,
         [ENV.scheduleSeconds]: String(props.scheduleInterval.toSeconds()),
         [ENV.plivoApiBaseUrl]: props.plivoApiBaseUrl,
@@ -139,6 +143,29 @@ export class PollerFunction extends Construct {
     props.stateTable.grantStateStore(this.function);
     props.alertTopic.grantPublish(this.function);
     props.operationsTopic?.grantPublish(this.function);
-    props.plivoCredentials.grantRead(this.function);
+    for (const credentials of props.plivoCredentials.values()) credentials.grantRead(this.function);
   }
+}
+
+/**
+ * Where each account's credentials are (names and ARNs, never a value): the default account's
+ * secret in PLIVO_CREDENTIALS_SECRET_ARN as before accounts, the others' as one JSON object in
+ * PLIVO_ACCOUNT_SECRET_ARNS. Each ARN is ~100 characters of the 4 KB environment (MAX_ACCOUNTS).
+ */
+function secretEnvironment(
+  scope: Construct,
+  credentials: ReadonlyMap<string, PlivoCredentials>,
+): Record<string, string> {
+  const others = [...credentials].filter(([name]) => name !== DEFAULT_ACCOUNT);
+  const main = credentials.get(DEFAULT_ACCOUNT);
+  return {
+    ...(main ? { [ENV.plivoCredentialsSecretArn]: main.secret.secretArn } : {}),
+    ...(others.length > 0
+      ? {
+          [ENV.plivoAccountSecretArns]: Stack.of(scope).toJsonString(
+            Object.fromEntries(others.map(([name, each]) => [name, each.secret.secretArn])),
+          ),
+        }
+      : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { type ProjectConfig, runtimeConfigOf } from './config/project-config';
+import { accountsOf, DEFAULT_ACCOUNT } from '../functions/core/accounts';
 import { ENV } from '../functions/core/contract';
 import { AlertTopic } from './alert-topic';
 import { Operations } from './operations';
@@ -24,7 +25,8 @@ export interface ZentrunkAlertsStackProps extends StackProps {
 export class ZentrunkAlertsStack extends Stack {
   readonly stateTable: StateTable;
   readonly alertTopic: AlertTopic;
-  readonly plivoCredentials: PlivoCredentials;
+  /** Each watched Plivo account's credentials secret, by account name ("default" for the default). */
+  readonly plivoCredentials: ReadonlyMap<string, PlivoCredentials>;
   readonly poller: PollerFunction;
   readonly schedule: PollSchedule;
   readonly operations: Operations;
@@ -35,6 +37,8 @@ export class ZentrunkAlertsStack extends Stack {
       ...props,
     });
     const { deployment } = props.config;
+    const runtimeConfig = runtimeConfigOf(props.config);
+    const accounts = accountsOf(runtimeConfig);
     const scheduleInterval = Duration.minutes(deployment.scheduleMinutes);
     const timeout = Duration.seconds(deployment.function.timeoutSeconds);
 
@@ -43,9 +47,18 @@ export class ZentrunkAlertsStack extends Stack {
       deletionProtection: deployment.stateTable.deletionProtection,
     });
     this.alertTopic = new AlertTopic(this, 'AlertTopic', { config: deployment.alertTopic });
-    this.plivoCredentials = new PlivoCredentials(this, 'PlivoCredentials', {
-      config: deployment.plivoCredentials,
-    });
+    // The default account keeps the construct (and so the secret) it had before accounts.
+    this.plivoCredentials = new Map(
+      accounts.map((account) => [
+        account.name,
+        account.isDefault
+          ? new PlivoCredentials(this, 'PlivoCredentials', { config: deployment.plivoCredentials })
+          : new PlivoCredentials(this, `PlivoCredentials-${account.name}`, {
+              config: deployment.accounts[account.name] ?? {},
+              account: account.name,
+            }),
+      ]),
+    );
 
     const operationsTopic = new OperationsTopic(this, 'OperationsTopic', {
       config: deployment.operations,
@@ -57,7 +70,7 @@ export class ZentrunkAlertsStack extends Stack {
       entry: props.pollerEntry,
       projectRoot: props.projectRoot,
       depsLockFilePath: props.depsLockFilePath,
-      runtimeConfig: runtimeConfigOf(props.config),
+      runtimeConfig,
       memoryMb: deployment.function.memoryMb,
       timeout,
       logRetentionDays: deployment.function.logRetentionDays,
@@ -72,6 +85,7 @@ export class ZentrunkAlertsStack extends Stack {
       interval: scheduleInterval,
       target: this.poller.function,
       deadLetterQueue: this.poller.failedRuns,
+      accounts: runtimeConfig.accounts === undefined ? undefined : accounts,
     });
     this.operations = new Operations(this, 'Operations', {
       config: deployment.operations,
@@ -80,16 +94,31 @@ export class ZentrunkAlertsStack extends Stack {
       timeout,
       failedRuns: this.poller.failedRuns,
       scheduleInterval,
+      accounts,
     });
 
     Tags.of(this).add('project', 'zentrunk-alerts');
     Tags.of(this).add('stage', props.stage);
     for (const [key, value] of Object.entries(deployment.tags)) Tags.of(this).add(key, value);
 
-    new CfnOutput(this, 'PlivoCredentialsSecretArn', {
-      description: `Set {"authId","authToken"} here with aws secretsmanager put-secret-value (${ENV.plivoCredentialsSecretArn})`,
-      value: this.plivoCredentials.secret.secretArn,
-    });
+    const defaultCredentials = this.plivoCredentials.get(DEFAULT_ACCOUNT);
+    if (defaultCredentials) {
+      new CfnOutput(this, 'PlivoCredentialsSecretArn', {
+        description: `Set {"authId","authToken"} here with aws secretsmanager put-secret-value (${ENV.plivoCredentialsSecretArn})`,
+        value: defaultCredentials.secret.secretArn,
+      });
+    }
+    const others = [...this.plivoCredentials].filter(([name]) => name !== DEFAULT_ACCOUNT);
+    if (others.length > 0) {
+      new CfnOutput(this, 'PlivoAccountSecretArns', {
+        description:
+          'The credentials secret of each Plivo account but the default, {"<account>": "<secret ARN>"}: ' +
+          'set {"authId","authToken"} in each with aws secretsmanager put-secret-value',
+        value: this.toJsonString(
+          Object.fromEntries(others.map(([name, each]) => [name, each.secret.secretArn])),
+        ),
+      });
+    }
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topic.topicArn });
     new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topic.topicArn });
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });

@@ -19,12 +19,19 @@ import type { WindowState } from '../../functions/core/windowed/window';
 import { evaluateWindow } from '../../functions/core/windowed/window';
 import { windowRuleFor } from '../../functions/core/windowed/window-rule';
 import { type Command, printJson, stringOption } from '../command';
-import { loadCliConfig, openPlivo, openStateStore } from '../environment';
+import {
+  ACCOUNT_OPTION,
+  ACCOUNT_USAGE,
+  accountOption,
+  loadCliConfig,
+  openPlivo,
+  openStateStore,
+} from '../environment';
 import { CliError, CliUsageError, EXIT } from '../errors';
 import { table, utc } from '../io';
 import { describeConfig } from './validate-config';
 
-const USAGE = `Usage: zentrunk-alerts explain <call_uuid> [--config FILE] [--json]
+const USAGE = `Usage: zentrunk-alerts explain <call_uuid> [--config FILE] [--account NAME] [--json]
 
 Fetches the call and its Insights from Plivo and shows every rule's verdict and why: the value
 against its thresholds (warning and critical), the scope or override that applied, a silence
@@ -33,6 +40,7 @@ windowed rules' windows it counts in).
 
   --config <file>  the config to judge by (default config/dev.json)
   --seed <n>       demo traffic of the sandbox (default 1; the same as npm start's)
+${ACCOUNT_USAGE}
 
 Calls from Plivo (PLIVO_AUTH_ID + PLIVO_AUTH_TOKEN) or the sandbox; the poller's state from
 STATE_TABLE_NAME or a running \`npm start\` (without one, the verdicts alone).
@@ -64,14 +72,16 @@ export const explainCommand: Command = {
   name: 'explain',
   summary: "why a call did or did not alert: every rule's verdict, silences, dedup and incident state",
   usage: USAGE,
-  options: { config: { type: 'string' }, seed: { type: 'string' } },
+  options: { config: { type: 'string' }, seed: { type: 'string' }, ...ACCOUNT_OPTION },
   async run(ctx) {
     const [uuid, ...extra] = ctx.positionals;
     if (!uuid || extra.length > 0) throw new CliUsageError('give one call_uuid');
     if (!isUsableCallUuid(uuid))
       throw new CliUsageError(`"${uuid}" is not a call_uuid (like 90b6eb07-796c-4d86-a4fd-44ed11667ddb)`);
     const now = ctx.io.now();
-    const { config: fileConfig, file } = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+    const cli = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+    const { config: fileConfig, file } = cli;
+    const account = accountOption(ctx, cli);
     const seed = Number(stringOption(ctx, 'seed') ?? 1);
 
     const plivo = await openPlivo(ctx.io, fileConfig, { seed });
@@ -92,7 +102,7 @@ export const explainCommand: Command = {
     }
 
     // The poller's state, when there is a table to read.
-    const state = openStateStore(ctx.io);
+    const state = openStateStore(ctx.io, account);
     let stored: StoredSilence[] = [];
     let groups: GroupState[] = [];
     let windows: WindowState[] = [];

@@ -10,7 +10,7 @@ import {
 } from '../../functions/core/stored-silences';
 import { parseDuration, parseInstant } from '../args';
 import { type Command, type CommandContext, listOption, printJson, stringOption } from '../command';
-import { loadCliConfig, requireStateStore } from '../environment';
+import { ACCOUNT_OPTION, accountOption, loadCliConfig, requireStateStore } from '../environment';
 import { CliError, CliUsageError, EXIT } from '../errors';
 import { duration, table, utc } from '../io';
 
@@ -129,6 +129,9 @@ from its next run, no redeploy. Silences in the config file keep working and are
   silence expire <id> [--author NAME]
       ends a silence now
 
+Every subcommand takes --account NAME: the silences of that Plivo account (one the config
+lists; default: the default account); --config FILE names the config (default config/dev.json).
+
 The state table: ${'STATE_TABLE_NAME'} (AWS credentials), or a running \`npm start\`'s.
 
 Examples:
@@ -146,6 +149,7 @@ const OPTIONS = {
   author: { type: 'string', short: 'a' },
   expired: { type: 'boolean', default: false },
   config: { type: 'string' },
+  ...ACCOUNT_OPTION,
 } as const;
 
 export const silenceCommand: Command = {
@@ -207,7 +211,8 @@ async function add(ctx: CommandContext): Promise<number> {
       EXIT.usage,
     );
   }
-  const state = requireStateStore(ctx.io, 'silence add');
+  const account = accountOption(ctx, loadCliConfig(ctx.io, stringOption(ctx, 'config')));
+  const state = requireStateStore(ctx.io, 'silence add', account);
   try {
     await state.store.putSilence(silence, Math.floor(endsAt.getTime() / 1000) + KEEP_AFTER_END_SEC);
   } finally {
@@ -233,8 +238,9 @@ async function add(ctx: CommandContext): Promise<number> {
 async function list(ctx: CommandContext): Promise<number> {
   if (ctx.positionals.length > 0) throw new CliUsageError(`unexpected argument "${ctx.positionals[0]}"`);
   const now = ctx.io.now();
-  const { config, file } = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
-  const state = requireStateStore(ctx.io, 'silence list');
+  const cli = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+  const { config, file } = cli;
+  const state = requireStateStore(ctx.io, 'silence list', accountOption(ctx, cli));
   let stored: StoredSilence[];
   try {
     stored = await state.store.listSilences();
@@ -285,12 +291,13 @@ async function expire(ctx: CommandContext): Promise<number> {
     throw new CliUsageError('give the id of one silence: silence expire s-3f2a91c0');
   const now = ctx.io.now();
   const by = author(ctx);
-  const state = requireStateStore(ctx.io, 'silence expire');
+  const cli = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+  const state = requireStateStore(ctx.io, 'silence expire', accountOption(ctx, cli));
   let ended: StoredSilence | null;
   try {
     const found = (await state.store.listSilences()).find((s) => s.id === id);
     if (!found) {
-      const { config, file } = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+      const { config, file } = cli;
       const inConfig = config.silences.rules.some((s) => s.id === id);
       throw new CliError(
         inConfig

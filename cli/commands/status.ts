@@ -2,7 +2,13 @@ import { inQuietPeriod } from '../../functions/core/silences';
 import { silenceStatus } from '../../functions/core/stored-silences';
 import { cutText, plainLine } from '../../functions/core/untrusted-text';
 import { type Command, printJson, stringOption } from '../command';
-import { loadCliConfig, requireStateStore } from '../environment';
+import {
+  ACCOUNT_OPTION,
+  ACCOUNT_USAGE,
+  accountOption,
+  loadCliConfig,
+  requireStateStore,
+} from '../environment';
 import { CliUsageError, EXIT } from '../errors';
 import { count, duration, table, utc } from '../io';
 import { describeMatchers } from './silence';
@@ -16,7 +22,7 @@ export const statusCommand: Command = {
   name: 'status',
   summary:
     'the poller now: cursor and lag, last runs, firing incidents, active silences, dead letters, last errors',
-  usage: `Usage: zentrunk-alerts status [--runs N] [--config FILE] [--json]
+  usage: `Usage: zentrunk-alerts status [--runs N] [--account NAME] [--config FILE] [--json]
 
 Reads the poller's state table: how far it has read (the cursor) and how far behind now that
 is, its health, its last runs (each run records itself), the incidents and windowed rules
@@ -25,11 +31,12 @@ firing, the silences active now (state table and config), the notices SNS refuse
 
   --runs <n>       how many runs to list (default 5)
   --config <file>  the config the poller uses (lag threshold, config silences; default config/dev.json)
+${ACCOUNT_USAGE}
 
 The state table: STATE_TABLE_NAME (AWS credentials), or a running \`npm start\`'s.
 Exit code 0 when the poller is healthy, 1 when it is failing or further behind than
 operations.lagAlertMinutes, 3 without a state table.`,
-  options: { runs: { type: 'string' }, config: { type: 'string' } },
+  options: { runs: { type: 'string' }, config: { type: 'string' }, ...ACCOUNT_OPTION },
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new CliUsageError(`unexpected argument "${ctx.positionals[0]}"`);
     const runsWanted = Number(stringOption(ctx, 'runs') ?? 5);
@@ -37,8 +44,10 @@ operations.lagAlertMinutes, 3 without a state table.`,
       throw new CliUsageError('--runs must be a whole number from 1 to 100');
     }
     const now = ctx.io.now();
-    const { config, file } = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
-    const state = requireStateStore(ctx.io, 'status');
+    const cli = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+    const { config, file } = cli;
+    const account = accountOption(ctx, cli);
+    const state = requireStateStore(ctx.io, 'status', account);
     let snapshot;
     try {
       const { store } = state;
@@ -101,6 +110,7 @@ operations.lagAlertMinutes, 3 without a state table.`,
       printJson(ctx, {
         now: now.toISOString(),
         table: state.where,
+        account: account.name,
         config: file,
         healthy: exitCode === EXIT.ok,
         cursor: cursor && { watermark: cursor.watermark, lagSeconds: Math.round((lagMs ?? 0) / 1000) },

@@ -10,11 +10,12 @@ import {
 import { forChannel } from '../../functions/core/poll/run-context';
 import type { AlertMessage } from '../../functions/core/ports';
 import { type Command, printJson, stringOption } from '../command';
-import { loadCliConfig, openNotifier } from '../environment';
+import { configForAccount, messageForAccount } from '../../functions/core/accounts';
+import { ACCOUNT_OPTION, accountOption, loadCliConfig, openNotifier } from '../environment';
 import { CliUsageError, EXIT } from '../errors';
 import { utc } from '../io';
 
-const USAGE = `Usage: zentrunk-alerts test-alert [--severity critical|warning|info] [--rule RULE] [--trunk DOMAIN] [--topic ARN] [--json]
+const USAGE = `Usage: zentrunk-alerts test-alert [--severity critical|warning|info] [--rule RULE] [--trunk DOMAIN] [--account NAME] [--topic ARN] [--json]
 
 Publishes one notification marked as a test through the alert topic, with the same
 per-protocol bodies (email, SMS, JSON, chat) and message attributes as a real alert, so a
@@ -24,6 +25,8 @@ team can check every subscription end to end after a deploy. Nothing is recorded
   --rule <id>       the rule attribute (default test-alert); name a rule to reach a
                     subscription whose filter policy names rules
   --trunk <domain>  a trunk_domain attribute, for subscriptions filtered by trunk
+  --account <name>  as that Plivo account's alerts are (named in subject and text, an account
+                    attribute), for subscriptions filtered by account
   --topic <arn>     the topic (default ALERT_TOPIC_ARN; the stack's AlertTopicArn output)
   --author <name>   who sent it (default $USER)
   --config <file>   deployment name and chat format from this config (default config/dev.json)
@@ -98,6 +101,7 @@ export const testAlertCommand: Command = {
     topic: { type: 'string' },
     author: { type: 'string' },
     config: { type: 'string' },
+    ...ACCOUNT_OPTION,
   },
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new CliUsageError(`unexpected argument "${ctx.positionals[0]}"`);
@@ -109,10 +113,14 @@ export const testAlertCommand: Command = {
       throw new CliUsageError(
         `--rule must be test-alert or a rule id (${[...RULE_IDS, ...WINDOWED_RULE_IDS].join(', ')})`,
       );
-    const { config } = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+    const cli = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+    // As the poller sends it for --account: its name in the subject, the text and an attribute.
+    // Without --account, as the default account's alerts are (whether or not the config watches it).
+    const account = stringOption(ctx, 'account') === undefined ? null : accountOption(ctx, cli);
+    const config = account ? configForAccount(cli.config, account) : cli.config;
     const author =
       stringOption(ctx, 'author') ?? ctx.io.env.ZENTRUNK_ALERTS_AUTHOR ?? ctx.io.env.USER ?? 'someone';
-    const message = forChannel(
+    const rendered = forChannel(
       config,
       renderTestAlert({
         deploymentName: config.notifications.deploymentName,
@@ -123,6 +131,7 @@ export const testAlertCommand: Command = {
         now: ctx.io.now(),
       }),
     );
+    const message = account ? messageForAccount(account, rendered) : rendered;
     const target = openNotifier(ctx.io, stringOption(ctx, 'topic'));
     if (target.printed && !ctx.json)
       ctx.io.out(`No ALERT_TOPIC_ARN (or --topic): the test notification is printed here instead.\n`);
@@ -160,7 +169,9 @@ export const testAlertCommand: Command = {
       `  - aws sns list-subscriptions-by-topic --topic-arn ${target.where.replace('SNS topic ', '')}`,
     );
     ctx.io.out('    (PendingConfirmation: the confirmation link in the first email was never clicked)');
-    ctx.io.out('  - a filter policy on rule or trunk_domain: send again with --rule RULE or --trunk DOMAIN');
+    ctx.io.out(
+      '  - a filter policy on rule, trunk_domain or account: send again with --rule RULE, --trunk DOMAIN or --account NAME',
+    );
     ctx.io.out('  - SMS: a new account is in the SNS SMS sandbox (verified numbers only)');
     return EXIT.ok;
   },

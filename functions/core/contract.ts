@@ -12,6 +12,11 @@ export const ENV = {
   plivoAuthToken: 'PLIVO_AUTH_TOKEN',
   /** Deployed: a Secrets Manager secret holding {"authId": "...", "authToken": "..."}. */
   plivoCredentialsSecretArn: 'PLIVO_CREDENTIALS_SECRET_ARN',
+  /**
+   * Deployed with `accounts`: {"<account>": "<secret ARN>"} for every account but "default"
+   * (which uses PLIVO_CREDENTIALS_SECRET_ARN). Names and ARNs only, never a value.
+   */
+  plivoAccountSecretArns: 'PLIVO_ACCOUNT_SECRET_ARNS',
   stateTableName: 'STATE_TABLE_NAME',
   alertTopicArn: 'ALERT_TOPIC_ARN',
   /** Where the poller's own health messages go (credentials rejected, Plivo down, recovered). Default: ALERT_TOPIC_ARN. */
@@ -60,4 +65,9 @@ export const METRICS = {
   slicesLeft: 'SlicesLeft',
   /** Per rule, dimension `rule`. */
   alertsByRule: 'AlertsByRule',
+  /**
+   * The dimension naming the Plivo account of every metric above, for every account but the
+   * default one (whose metrics have no dimension, as before accounts).
+   */
+  accountDimension: 'Account',
 } as const;

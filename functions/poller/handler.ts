@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
-import { alertConfigSchema } from '../core/config/schema';
+import {
+  accountsOf,
+  configForAccount,
+  DEFAULT_ACCOUNT,
+  type PlivoAccount,
+  UnknownAccountError,
+} from '../core/accounts';
+import { type AlertConfig, accountNameSchema, alertConfigSchema } from '../core/config/schema';
 import { ENV } from '../core/contract';
 import { trackRunHealth } from '../core/health/track-health';
-import type { RunOutcome } from '../core/health/run-health';
 import { recordRun, runRecordOf } from '../core/health/run-log';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
 import { classifyFailure } from './classify-failure';
 import type { LambdaContext, ScheduledEvent } from './lambda-types';
 import { type ReportRunDeps, reportRun } from './report-run';
 import {
+  type AccountRuntime,
   createInfrastructure,
   createRuntime,
+  notifierForAccount,
   type PollerInfrastructure,
   type PollerRuntime,
   type RuntimeOverrides,
@@ -21,17 +29,24 @@ import {
 /** Used to judge health when the config itself could not be loaded. */
 const DEFAULT_CONFIG = alertConfigSchema.parse({});
 
+/** A name an invocation gave that may name state and metrics (a slug), or null. */
+function plausibleAccountName(requested: unknown): string | null {
+  if (requested === undefined || requested === null) return DEFAULT_ACCOUNT;
+  return typeof requested === 'string' && accountNameSchema.safeParse(requested).success ? requested : null;
+}
+
 /**
- * The poller's primary adapter: wires the runtime (built once per container), calls the poll
- * use case, and reports the run's outcome (logs, metrics, the poller's own health). No
- * business logic here.
+ * The poller's primary adapter: wires the runtime (built once per container, each account's
+ * part on its first run), calls the poll use case for the account the invocation names (the
+ * schedule's input `{"account": "<name>"}`; none: the default account), and reports the run's
+ * outcome (logs, metrics, the account's own health). No business logic here.
  */
 export function createPollHandler(overrides: RuntimeOverrides = {}) {
   let infra: PollerInfrastructure | undefined;
   let runtime: Promise<PollerRuntime> | undefined;
   const writeMetrics = overrides.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
 
-  const reportDeps = (rt: PollerRuntime, logger: PollerInfrastructure['logger']): ReportRunDeps => ({
+  const reportDeps = (rt: AccountRuntime, logger: PollerInfrastructure['logger']): ReportRunDeps => ({
     store: rt.store,
     opsNotifier: rt.opsNotifier,
     logger,
@@ -39,6 +54,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     writeMetrics,
     scrub: (text) => logger.scrubText(text),
     now: () => new Date(),
+    account: rt.account.name,
   });
 
   return middy<ScheduledEvent, PollSummary>().handler(async (event, context: LambdaContext) => {
@@ -46,29 +62,52 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     const startedAt = new Date();
     infra ??= createInfrastructure(overrides);
     const { logger: rootLogger } = infra;
-    const logger = rootLogger.child({ runId });
+    const requested: unknown = event.account;
+    let logger = rootLogger.child({
+      runId,
+      ...(requested === undefined
+        ? {}
+        : { account: typeof requested === 'string' ? requested : String(requested) }),
+    });
     // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
     const runRecord = (summary: PollSummary | null, error: unknown) => {
       const failure = error === null ? null : classifyFailure(error, (text) => rootLogger.scrubText(text));
       return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure });
     };
 
-    let rt: PollerRuntime;
+    let rt: AccountRuntime;
+    let started: PollerRuntime | undefined;
     try {
       runtime ??= createRuntime(infra, overrides);
-      rt = await runtime;
+      try {
+        started = await runtime;
+      } catch (error) {
+        // Do not cache a failed start: the next run tries again.
+        runtime = undefined;
+        throw error;
+      }
+      rt = started.forAccount(requested);
     } catch (error) {
-      // Do not cache a failed start: the next run tries again.
-      runtime = undefined;
+      const name = plausibleAccountName(requested);
+      if (error instanceof UnknownAccountError || name === null) {
+        // No state of its own to record in: the log line, the metric and the Lambda error say it.
+        logger.error('Poll run for an unknown Plivo account: nothing polled', { error: error as Error });
+        for (const line of pollMetricLines(null, true, Date.now(), name ?? 'invalid')) writeMetrics(line);
+        throw error;
+      }
       logger.error('Poller cannot start', { error: error as Error });
-      for (const line of pollMetricLines(null, true, Date.now())) writeMetrics(line);
-      await reportHealth(infra, DEFAULT_CONFIG, logger, {
-        ok: false,
-        ...classifyFailure(error, (text) => logger.scrubText(text)),
-      });
-      await recordRun(infra.store, logger, runRecord(null, error));
+      for (const line of pollMetricLines(null, true, Date.now(), name)) writeMetrics(line);
+      await reportStartFailure(
+        infra,
+        started?.config ?? DEFAULT_CONFIG,
+        name,
+        logger,
+        error,
+        runRecord(null, error),
+      );
       throw error;
     }
+    logger = rootLogger.child({ runId, account: rt.account.name });
 
     logger.info('Poll run starting', { scheduledAt: event.time ?? null });
     const before = rt.plivo.stats();
@@ -110,29 +149,42 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
             timeouts: after.timeouts - before.timeouts,
           },
           Date.now(),
+          rt.account.name,
         ),
       );
     }
   });
 }
 
-function reportHealth(
+/**
+ * A run that could not start (config invalid, no credentials for the account): the account's
+ * health (operations are told after the usual streak, naming the account) and its run log.
+ * `loaded`: the config when it could be read, else the defaults.
+ */
+async function reportStartFailure(
   infra: PollerInfrastructure,
-  config: typeof DEFAULT_CONFIG,
+  loaded: AlertConfig,
+  name: string,
   logger: PollerInfrastructure['logger'],
-  outcome: RunOutcome,
+  error: unknown,
+  record: ReturnType<typeof runRecordOf>,
 ) {
-  return trackRunHealth(
+  // The config as loaded, or its defaults when it could not be: with the account's name.
+  const [account] = accountsOf({ ...loaded, accounts: [{ name }] }) as [PlivoAccount];
+  const config = configForAccount(loaded, account);
+  const store = infra.storeFor(account.poller);
+  await trackRunHealth(
     {
-      store: infra.store,
-      opsNotifier: infra.opsNotifier,
+      store,
+      opsNotifier: notifierForAccount(account, infra.opsNotifier),
       logger,
       operations: config.operations,
       deploymentName: config.notifications.deploymentName,
       now: new Date(),
     },
-    outcome,
+    { ok: false, ...classifyFailure(error, (text) => logger.scrubText(text)) },
   );
+  await recordRun(store, logger, record);
 }
 
 /** The deployment's schedule interval (set by the stack); undefined locally. */

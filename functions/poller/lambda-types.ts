@@ -4,6 +4,11 @@ export interface ScheduledEvent {
   time?: string;
   'detail-type'?: string;
   source?: string;
+  /**
+   * The Plivo account to poll: the schedule target's input for each account (absent: the
+   * default account). Unknown until checked against the config.
+   */
+  account?: unknown;
 }
 
 export interface LambdaContext {

@@ -19,6 +19,8 @@ export interface ReportRunDeps {
   /** Removes registered secrets from text (the logger's scrubber); the reason goes to operations. */
   scrub?: (text: string) => string;
   now: () => Date;
+  /** The Plivo account the run was for: its metrics' Account dimension (none for the default). */
+  account?: string;
 }
 
 /**
@@ -33,7 +35,8 @@ export async function reportRun(
   result: { summary: PollSummary | null; error: unknown },
 ): Promise<RunOutcome | null> {
   const failed = result.error !== null && result.error !== undefined;
-  for (const line of pollMetricLines(result.summary, failed, deps.now().getTime())) deps.writeMetrics(line);
+  for (const line of pollMetricLines(result.summary, failed, deps.now().getTime(), deps.account))
+    deps.writeMetrics(line);
   // A run that found another one holding the lease says nothing about health.
   if (!failed && result.summary?.status === 'skipped-lease-held') return null;
   const outcome: RunOutcome = failed

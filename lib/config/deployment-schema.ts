@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { DEFAULT_PLIVO_API_BASE_URL } from '../../functions/core/contract';
-import { RULE_IDS, severitySchema, WINDOWED_RULE_IDS } from '../../functions/core/config/schema';
+import {
+  accountNameSchema,
+  RULE_IDS,
+  severitySchema,
+  WINDOWED_RULE_IDS,
+} from '../../functions/core/config/schema';
 
 /**
  * The `deployment` section of `config/<stage>.json`: everything the CDK app needs and the
@@ -70,6 +75,8 @@ const filterPolicySchema = z
       .array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO country code like "GB"'))
       .min(1)
       .optional(),
+    /** Set on the messages of every account but the default one (checked against `accounts`). */
+    account: z.array(accountNameSchema).min(1).optional(),
   })
   .refine((policy) => Object.keys(policy).length > 0, 'must name at least one attribute')
   .refine((policy) => Object.keys(policy).length <= 5, 'SNS allows at most 5 attributes in one filter policy')
@@ -299,15 +306,25 @@ export const deploymentConfigSchema = z
       .url({ protocol: /^https$/, error: 'must be an https:// URL' })
       .default(DEFAULT_PLIVO_API_BASE_URL)
       .describe("Plivo's API base URL."),
-    plivoCredentials: plivoCredentialsSchema,
+    plivoCredentials: plivoCredentialsSchema.describe(
+      'The Plivo credentials secret of the default account (the only one without `accounts`).',
+    ),
+    accounts: z
+      .record(accountNameSchema, plivoCredentialsSchema)
+      .default({})
+      .describe(
+        'The credentials secret of each listed account but "default" (which uses plivoCredentials), by account ' +
+          'name; an account left out gets a new placeholder secret.',
+      ),
     alertTopic: alertTopicSchema,
     stateTable: stateTableSchema,
     operations: operationsSchema,
   })
   .superRefine((deployment, ctx) => {
     const intervalSeconds = deployment.scheduleMinutes * 60;
-    // A run that could outlast the interval would overlap the next one (reserved concurrency
-    // 1 would throttle it), so the timeout has to fit inside the interval.
+    // A run that could outlast the interval would overlap the next one of its account (the
+    // reserved concurrency, one per account, would throttle it), so the timeout has to fit
+    // inside the interval.
     if (deployment.function.timeoutSeconds >= intervalSeconds) {
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { deploymentConfigSchema } from './deployment-schema';
+import { type DeploymentConfig, deploymentConfigSchema } from './deployment-schema';
+import { DEFAULT_ACCOUNT } from '../../functions/core/accounts';
 import { parseConfig, parseWith, readConfigJson } from '../../functions/core/config/load-config';
 import { type AlertConfig, alertConfigSchema } from '../../functions/core/config/schema';
 
@@ -23,7 +24,80 @@ export const projectConfigSchema = alertConfigSchema
         message: `must be shorter than deployment.function.timeoutSeconds (${config.deployment.function.timeoutSeconds})`,
       });
     }
+    checkAccounts(config, ctx);
   });
+
+/**
+ * The deployment side of `accounts` agrees with the runtime side: a secret for a listed account
+ * only, the default account's secret only when it is watched, no two new secrets of one name,
+ * and subscription filters only on accounts whose messages carry the `account` attribute.
+ * (Whether two accounts share one Plivo Auth ID, and so one 300 requests / 5 s, cannot be told
+ * offline: see docs/deploy.md.)
+ */
+function checkAccounts(
+  config: z.infer<typeof alertConfigSchema> & { deployment: DeploymentConfig },
+  ctx: z.RefinementCtx,
+): void {
+  const names = (config.accounts ?? [{ name: DEFAULT_ACCOUNT }]).map((account) => account.name);
+  const named = names.filter((name) => name !== DEFAULT_ACCOUNT);
+  const listed = named.length > 0 ? `the accounts listed are ${names.join(', ')}` : 'no accounts are listed';
+  const { deployment } = config;
+  for (const name of Object.keys(deployment.accounts)) {
+    if (name === DEFAULT_ACCOUNT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deployment', 'accounts', name],
+        message: "the default account's secret is deployment.plivoCredentials",
+      });
+    } else if (!named.includes(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deployment', 'accounts', name],
+        message: `no account "${name}" in accounts (${listed})`,
+      });
+    }
+  }
+  if (!names.includes(DEFAULT_ACCOUNT) && Object.keys(deployment.plivoCredentials).length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deployment', 'plivoCredentials'],
+      message: `is the secret of the account "${DEFAULT_ACCOUNT}", which accounts does not list: move it to deployment.accounts.<name>, or list "${DEFAULT_ACCOUNT}"`,
+    });
+  }
+  const secretNames = new Map<string, string>();
+  const newSecrets: Array<[string, string | undefined]> = [
+    ['plivoCredentials', deployment.plivoCredentials.newSecretName],
+    ...Object.entries(deployment.accounts).map(([name, secret]): [string, string | undefined] => [
+      `accounts.${name}`,
+      secret.newSecretName,
+    ]),
+  ];
+  for (const [where, secretName] of newSecrets) {
+    if (secretName === undefined) continue;
+    const first = secretNames.get(secretName);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deployment', ...where.split('.'), 'newSecretName'],
+        message: `deployment.${first} already creates a secret named ${secretName}`,
+      });
+    }
+    secretNames.set(secretName, where);
+  }
+  deployment.alertTopic.subscriptions.forEach((subscription, index) => {
+    for (const name of subscription.filterPolicy?.account ?? []) {
+      if (named.includes(name)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deployment', 'alertTopic', 'subscriptions', index, 'filterPolicy', 'account'],
+        message:
+          name === DEFAULT_ACCOUNT
+            ? "the default account's messages carry no account attribute: filter on the others"
+            : `no account "${name}" in accounts (${listed})`,
+      });
+    }
+  });
+}
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export type ProjectConfigInput = z.input<typeof projectConfigSchema>;

@@ -256,4 +256,100 @@ describe('silence, status and explain against the state table', () => {
       expect.objectContaining({ key: 'zentrunk-alerts:high-rtt#c1', rejections: 3, reported: false }),
     ]);
   });
+
+  it("--account: status, silence and explain read (and write) that account's state only", async () => {
+    const env = await tableEnv();
+    const accounts = join(dir, 'accounts.json');
+    writeFileSync(
+      accounts,
+      JSON.stringify({ plivo: { maxRequestsPer5s: 300 }, accounts: [{ name: 'default' }, { name: 'acme' }] }),
+    );
+    const cli = (argv: string[]) => runCommand([...argv, '--config', accounts], { env });
+    const acmeStore = new DynamoDbStateStore({
+      tableName: env.STATE_TABLE_NAME as string,
+      poller: 'acme',
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: dynamo.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+      ),
+    });
+    await acmeStore.saveCursor(new Date(Date.now() - 60_000).toISOString(), null);
+    await acmeStore.saveHealth({
+      status: 'failing',
+      since: new Date().toISOString(),
+      kind: 'plivo-credentials-rejected',
+      reason: 'Plivo rejected the credentials (HTTP 401)',
+      consecutiveFailures: 2,
+      notified: true,
+    });
+
+    const acme = await cli(['status', '--account', 'acme']);
+    expect(acme.code).toBe(1);
+    expect(acme.stdout).toMatch(/^zentrunk-alerts status {2}table .*, account acme, /);
+    expect(acme.stdout).toMatch(/poller {4}FAILING since .*: plivo-credentials-rejected, operations told/);
+    const main = await cli(['status']);
+    expect(main.code).toBe(0);
+    expect(main.stdout).toContain('poller    no run has reported yet');
+    expect(main.stdout).not.toContain('account acme');
+    expect(JSON.parse((await cli(['status', '--json', '--account', 'acme'])).stdout).account).toBe('acme');
+
+    const added = await cli([
+      'silence',
+      'add',
+      '--account',
+      'acme',
+      '--matcher',
+      'rule=high-jitter',
+      '--for',
+      '1h',
+      '--comment',
+      'acme only',
+      '--author',
+      'bob',
+    ]);
+    expect(added.code).toBe(0);
+    const id = /^Silence (s-[0-9a-f]{8}) added to table .*, account acme$/m.exec(added.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect((await acmeStore.listSilences()).map((silence) => silence.id)).toEqual([id]);
+    expect((await cli(['silence', 'list', '--account', 'acme'])).stdout).toContain(id);
+    expect((await cli(['silence', 'list'])).stdout).toMatch(/^No active or pending silences/);
+    const wrongAccount = await cli(['silence', 'expire', id as string]);
+    expect(wrongAccount.code).toBe(1);
+    expect(wrongAccount.stderr).toContain(`no silence ${id} in table`);
+    expect(
+      (await cli(['silence', 'expire', id as string, '--account', 'acme', '--author', 'bob'])).code,
+    ).toBe(0);
+
+    // explain reads the dedup records, incidents and silences of the account it is given.
+    const explained = await runCommand(
+      ['explain', hangupCall(), '--account', 'acme', '--config', accounts, '--json'],
+      { env },
+    );
+    expect(explained.code).toBe(0);
+    expect(JSON.parse(explained.stdout).stateTable).toMatch(/, account acme$/);
+  });
+
+  it('--account refuses an account the config does not list, and asks for one when the default is not listed', async () => {
+    const env = await tableEnv();
+    const unknown = await runCommand(['status', '--account', 'initech', '--config', config], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`${config} watches no account "initech" (it watches default)`);
+
+    const onlyAcme = join(dir, 'only-acme.json');
+    writeFileSync(onlyAcme, JSON.stringify({ accounts: [{ name: 'acme' }] }));
+    for (const argv of [
+      ['status'],
+      ['silence', 'list'],
+      ['silence', 'add', '--matcher', 'rule=high-rtt', '--for', '1h', '--comment', 'x', '--author', 'a'],
+    ]) {
+      const result = await runCommand([...argv, '--config', onlyAcme], { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `${onlyAcme} does not watch the default account: name one with --account (acme)`,
+      );
+    }
+  });
 });

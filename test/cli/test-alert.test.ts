@@ -4,6 +4,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:zentrunk-alerts-dev-AlertTopic';
@@ -145,5 +148,38 @@ describe('test-alert', () => {
     expect(bad.stderr).toContain('error: Not an SNS topic ARN: zentrunk-alerts-dev');
     expect((await runCommand(['test-alert', '--rule', 'nope'])).code).toBe(2);
     expect(received).toEqual([]);
+  });
+
+  it("--account: sent as that account's alerts are, for subscriptions filtered by account", async () => {
+    answer = published('m-7');
+    const config = join(mkdtempSync(join(tmpdir(), 'zentrunk-test-alert-')), 'accounts.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ notifications: { deploymentName: 'zentrunk-prod' }, accounts: [{ name: 'acme' }] }),
+    );
+    const sent = await runCommand(
+      ['test-alert', '--account', 'acme', '--author', 'alice', '--config', config],
+      {
+        env: env(),
+      },
+    );
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toContain(
+      '  attributes  severity=critical rule=test-alert state=firing test=true account=acme',
+    );
+    const form = received[0] as URLSearchParams;
+    expect(form.get('Subject')).toBe(
+      '[zentrunk-prod/acme TEST CRITICAL] test notification from alice - no action needed',
+    );
+    const bodies = JSON.parse(form.get('Message') as string) as Record<string, string>;
+    expect(bodies.email?.startsWith('Plivo account: acme\n')).toBe(true);
+    expect(JSON.parse(bodies.sqs as string).account).toBe('acme');
+
+    const unknown = await runCommand(['test-alert', '--account', 'initech', '--config', config], {
+      env: env(),
+    });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('watches no account "initech" (it watches acme)');
+    expect(received).toHaveLength(1);
   });
 });

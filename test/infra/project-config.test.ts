@@ -31,6 +31,7 @@ describe('deployment config', () => {
       function: { memoryMb: 512, timeoutSeconds: 240, logRetentionDays: 30 },
       plivoApiBaseUrl: DEFAULT_PLIVO_API_BASE_URL,
       plivoCredentials: {},
+      accounts: {},
       alertTopic: { subscriptions: [] },
       stateTable: { deletionProtection: true },
       operations: {
@@ -289,5 +290,112 @@ describe('subscription filter policies', () => {
       },
     });
     expect(config.deployment.alertTopic.subscriptions[0]?.filterPolicy?.rule).toHaveLength(4);
+  });
+});
+
+describe('accounts: secrets and filters on the deployment side', () => {
+  const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:zentrunk/acme-AbCdEf';
+  const accounts = [{ name: 'default' }, { name: 'acme', maxRequestsPer5s: 150 }, { name: 'globex' }];
+
+  it('takes a secret per listed account, keeps it out of the runtime config', () => {
+    const config = parseProjectConfig({
+      accounts,
+      deployment: {
+        plivoCredentials: { existingSecretName: 'zentrunk/plivo' },
+        accounts: { acme: { existingSecretArn: SECRET_ARN }, globex: { newSecretName: 'zentrunk/globex' } },
+        alertTopic: {
+          subscriptions: [
+            { protocol: 'email', endpoint: 'acme-noc@example.com', filterPolicy: { account: ['acme'] } },
+          ],
+        },
+      },
+    });
+    expect(config.deployment.accounts.acme).toEqual({ existingSecretArn: SECRET_ARN });
+    const runtime = runtimeConfigOf(config);
+    expect(runtime.accounts).toEqual(accounts);
+    expect(JSON.stringify(runtime)).not.toContain('zentrunk/globex');
+  });
+
+  it('the example in docs/deploy.md ("Several Plivo accounts") is a valid stage config', () => {
+    const guide = readFileSync(join(CONFIG_DIR, '..', 'docs', 'deploy.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## Several Plivo accounts'));
+    const example = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const config = parseProjectConfig(JSON.parse(example as string), 'docs/deploy.md');
+    expect(config.accounts?.map((account) => account.name)).toEqual(['default', 'acme', 'globex-eu']);
+    expect(Object.keys(config.deployment.accounts)).toEqual(['acme', 'globex-eu']);
+  });
+
+  it('a config without accounts ships exactly the runtime config it shipped before', () => {
+    expect(runtimeConfigOf(parseProjectConfig({}))).not.toHaveProperty('accounts');
+  });
+
+  it.each([
+    [
+      'a secret for an account not listed',
+      { accounts, deployment: { accounts: { initech: { newSecretName: 'x' } } } },
+      'deployment.accounts.initech: no account "initech" in accounts (the accounts listed are default, acme, globex)',
+    ],
+    [
+      'a secret for an account without any accounts list',
+      { deployment: { accounts: { acme: {} } } },
+      'deployment.accounts.acme: no account "acme" in accounts (no accounts are listed)',
+    ],
+    [
+      'the default account under accounts',
+      { accounts, deployment: { accounts: { default: { existingSecretName: 'x' } } } },
+      "deployment.accounts.default: the default account's secret is deployment.plivoCredentials",
+    ],
+    [
+      'a default secret nobody uses',
+      { accounts: [{ name: 'acme' }], deployment: { plivoCredentials: { existingSecretName: 'plivo' } } },
+      'deployment.plivoCredentials: is the secret of the account "default", which accounts does not list',
+    ],
+    [
+      'two new secrets of one name',
+      {
+        accounts,
+        deployment: {
+          plivoCredentials: { newSecretName: 'plivo' },
+          accounts: { globex: { newSecretName: 'plivo' } },
+        },
+      },
+      'deployment.accounts.globex.newSecretName: deployment.plivoCredentials already creates a secret named plivo',
+    ],
+    [
+      'two ways to one secret',
+      { accounts, deployment: { accounts: { acme: { existingSecretName: 'a', newSecretName: 'b' } } } },
+      'deployment.accounts.acme.newSecretName: give only one of',
+    ],
+    [
+      'a filter on an account not listed',
+      {
+        accounts,
+        deployment: {
+          alertTopic: {
+            subscriptions: [
+              { protocol: 'email', endpoint: 'a@example.com', filterPolicy: { account: ['initech'] } },
+            ],
+          },
+        },
+      },
+      'deployment.alertTopic.subscriptions[0].filterPolicy.account: no account "initech"',
+    ],
+    [
+      'a filter on the default account (its messages carry no account)',
+      {
+        accounts,
+        deployment: {
+          alertTopic: {
+            subscriptions: [
+              { protocol: 'email', endpoint: 'a@example.com', filterPolicy: { account: ['default'] } },
+            ],
+          },
+        },
+      },
+      "filterPolicy.account: the default account's messages carry no account attribute",
+    ],
+  ])('rejects %s', (_case, config, expected) => {
+    expect(issuesOf(config).join('\n')).toContain(expected);
   });
 });

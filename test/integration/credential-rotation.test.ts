@@ -124,7 +124,7 @@ function useSimulatedDate(): () => void {
 }
 
 /** One warm container: the same handler invoked again and again. */
-async function warmHandler() {
+async function warmHandler(options: { config?: string; accountSecretArns?: Record<string, string> } = {}) {
   const { tableName } = await makeTestTable(dynamo.endpoint);
   const logs: string[] = [];
   const alerts = new RecordingNotifier();
@@ -135,7 +135,10 @@ async function warmHandler() {
       PLIVO_CREDENTIALS_SECRET_ARN: SECRET_ARN,
       STATE_TABLE_NAME: tableName,
       ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:unused',
-      ALERT_CONFIG_FILE: configPath,
+      ALERT_CONFIG_FILE: options.config ?? configPath,
+      ...(options.accountSecretArns
+        ? { PLIVO_ACCOUNT_SECRET_ARNS: JSON.stringify(options.accountSecretArns) }
+        : {}),
     },
     secretsManager: new SecretsManagerClient({}),
     notifier: alerts,
@@ -143,9 +146,9 @@ async function warmHandler() {
     logger: new JsonLogger({ write: (l) => logs.push(l) }),
     writeMetrics: () => {},
   });
-  const invoke = () =>
+  const invoke = (account?: string) =>
     handler(
-      { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() },
+      { account, time: new Date().toISOString() },
       { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 240_000 },
     );
   /** The HTTP statuses Plivo answered during `run`. */
@@ -262,5 +265,58 @@ describe('a Plivo token rotated under a warm container', () => {
     expect(secretReads()).toBe(2);
     expect(h.messages()).toContain('Could not re-read the Plivo credentials; using the ones read before');
     expect(h.ops.sent).toEqual([]);
+  });
+});
+
+describe('several Plivo accounts in one warm container', () => {
+  const ACME_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zentrunk/acme-GhIjKl';
+
+  it('reads each account its own secret, and a rotation is re-read for the account Plivo refused only', async () => {
+    let acmeSecret = { authId: AUTH_ID, authToken: OLD_TOKEN };
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: ACME_SECRET_ARN })
+      .callsFake(() => ({ SecretString: JSON.stringify(acmeSecret) }));
+    const readsOf = (arn: string) =>
+      secretsManager.commandCalls(GetSecretValueCommand).filter((c) => c.args[0].input.SecretId === arn)
+        .length;
+    const config = join(mkdtempSync(join(tmpdir(), 'zentrunk-rotation-')), 'accounts.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        plivo: { maxRequestsPer5s: 300 },
+        notifications: { deploymentName: 'it' },
+        operations: { failuresBeforeAlert: 1 },
+        accounts: [{ name: 'default' }, { name: 'acme', maxRequestsPer5s: 100 }],
+      }),
+    );
+    const h = await warmHandler({ config, accountSecretArns: { acme: ACME_SECRET_ARN } });
+
+    expect((await h.invoke()).status).toBe('completed');
+    expect((await h.invoke('acme')).status).toBe('completed');
+    expect([readsOf(SECRET_ARN), readsOf(ACME_SECRET_ARN)]).toEqual([1, 1]);
+
+    // Rotated in Plivo; only the default account's secret was updated so far.
+    rotate();
+    expect((await h.invoke()).status).toBe('completed');
+    expect([readsOf(SECRET_ARN), readsOf(ACME_SECRET_ARN)]).toEqual([2, 1]);
+
+    // acme's run is refused, re-reads acme's secret (not the default's) and fails visibly,
+    // its operations message naming the account.
+    await expect(h.invoke('acme')).rejects.toMatchObject({ name: 'PlivoAuthError' });
+    expect([readsOf(SECRET_ARN), readsOf(ACME_SECRET_ARN)]).toEqual([2, 2]);
+    expect(h.ops.sent.map((m) => [m.subject, m.attributes.account])).toEqual([
+      ['[it/acme CRITICAL] alerter not working: plivo-credentials-rejected', 'acme'],
+    ]);
+    // The default account is not disturbed by acme's failure.
+    expect((await h.invoke()).status).toBe('completed');
+
+    acmeSecret = { authId: AUTH_ID, authToken: NEW_TOKEN };
+    expect((await h.invoke('acme')).status).toBe('completed');
+    expect(h.ops.sent.map((m) => m.subject)).toEqual([
+      '[it/acme CRITICAL] alerter not working: plivo-credentials-rejected',
+      '[it/acme RESOLVED] alerter working again (was plivo-credentials-rejected)',
+    ]);
+    expect(h.printed()).not.toContain(OLD_TOKEN);
+    expect(h.printed()).not.toContain(NEW_TOKEN);
   });
 });

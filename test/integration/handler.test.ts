@@ -58,7 +58,9 @@ function writeConfig(config: unknown): string {
   return path;
 }
 
-async function harness(options: { token?: string; config?: unknown; tableName?: string } = {}) {
+async function harness(
+  options: { token?: string; config?: unknown; tableName?: string; secretsOnly?: boolean } = {},
+) {
   const tableName = options.tableName ?? (await makeTestTable(dynamo.endpoint)).tableName;
   const logs: string[] = [];
   const metrics: string[] = [];
@@ -66,8 +68,10 @@ async function harness(options: { token?: string; config?: unknown; tableName?: 
   const ops = new RecordingNotifier();
   const env = {
     PLIVO_API_BASE_URL: sandbox.baseUrl,
-    PLIVO_AUTH_ID: AUTH_ID,
-    PLIVO_AUTH_TOKEN: options.token ?? AUTH_TOKEN,
+    // Deployed: the secrets of the accounts (here only the default's), no credentials in the environment.
+    ...(options.secretsOnly
+      ? { PLIVO_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:plivo-AbCdEf' }
+      : { PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: options.token ?? AUTH_TOKEN }),
     STATE_TABLE_NAME: tableName,
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:unused',
     ALERT_CONFIG_FILE: writeConfig(
@@ -82,16 +86,18 @@ async function harness(options: { token?: string; config?: unknown; tableName?: 
     writeMetrics: (l) => metrics.push(l),
   });
   const started = Date.now();
-  const invoke = () =>
+  /** What EventBridge sends: its own event without accounts, the target's input with them. */
+  const invoke = (account?: unknown) =>
     handler(
-      { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() },
+      account === undefined
+        ? { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() }
+        : { account, time: new Date().toISOString() },
       { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 240_000 - (Date.now() - started) },
     );
-  const store = new DynamoDbStateStore({
-    tableName,
-    client: testDocumentClient(dynamo.endpoint),
-  });
-  return { invoke, logs, metrics, alerts, ops, store, tableName };
+  const storeOf = (poller?: string) =>
+    new DynamoDbStateStore({ tableName, client: testDocumentClient(dynamo.endpoint), poller });
+  const store = storeOf();
+  return { invoke, logs, metrics, alerts, ops, store, storeOf, tableName };
 }
 
 describe('poller handler', () => {
@@ -152,5 +158,108 @@ describe('poller handler', () => {
     await expect(h.invoke()).rejects.toThrow();
     expect(h.ops.sent[0]?.subject).toMatch(/alerter not working: config-invalid/);
     expect(await h.store.getCursor()).toBeNull();
+  });
+});
+
+describe('poller handler, several Plivo accounts', () => {
+  // Both accounts read the one sandbox account here, split by direction (as two accounts of
+  // one Plivo account may be; Plivo call UUIDs never repeat across real accounts, so the calls
+  // of two accounts never overlap); what matters is that each run is its account's alone.
+  const CONFIG = {
+    plivo: { maxRequestsPer5s: 300, callFilters: { callDirection: 'outbound' } },
+    notifications: { deploymentName: 'it' },
+    accounts: [{ name: 'default' }, { name: 'acme', callFilters: { callDirection: 'inbound' } }],
+  };
+
+  it('polls the account the event names, with its filters, its state and its name in alerts and metrics', async () => {
+    const h = await harness({ config: CONFIG });
+
+    const main = await h.invoke();
+    const mainAlerts = h.alerts.sent.length;
+    const acme = await h.invoke('acme');
+
+    expect(main.status).toBe('completed');
+    expect(acme.status).toBe('completed');
+    // Each asked Plivo with its own filters: the default account with the plivo section's.
+    const directions = sandbox.requests
+      .filter((r) => r.path.includes('/Zentrunk/Call/') && r.query.call_direction)
+      .map((r) => r.query.call_direction);
+    expect(new Set(directions)).toEqual(new Set(['outbound', 'inbound']));
+    expect(directions.indexOf('inbound')).toBeGreaterThan(directions.lastIndexOf('outbound'));
+    expect(acme.callsSeen).toBeGreaterThan(0);
+    expect(acme.firstRun).toBe(true);
+    // Each account its own cursor; the default keeps the key it always had.
+    expect((await h.store.getCursor())?.watermark).toBe(main.watermark);
+    expect((await h.storeOf('acme').getCursor())?.watermark).toBe(acme.watermark);
+    expect(await h.storeOf('acme').listRuns(5)).toHaveLength(1);
+
+    const defaultAlerts = h.alerts.sent.slice(0, mainAlerts);
+    const acmeAlerts = h.alerts.sent.slice(mainAlerts);
+    expect(acmeAlerts.length).toBeGreaterThan(0);
+    for (const alert of defaultAlerts) {
+      expect(alert.attributes).not.toHaveProperty('account');
+      expect(alert.subject).toMatch(/^\[it /);
+    }
+    for (const alert of acmeAlerts) {
+      expect(alert.attributes.account).toBe('acme');
+      expect(alert.json.account).toBe('acme');
+      expect(alert.subject).toMatch(/^\[it\/acme /);
+      expect(alert.text.startsWith('Plivo account: acme\n')).toBe(true);
+    }
+
+    const metrics = h.metrics.map((l) => JSON.parse(l));
+    const succeeded = metrics.filter((m) => 'PollSucceeded' in m);
+    expect(succeeded.map((m) => [m.Account, m._aws.CloudWatchMetrics[0].Dimensions])).toEqual([
+      [undefined, [[]]],
+      ['acme', [['Account']]],
+    ]);
+    const plivo = metrics.filter((m) => 'PlivoThrottled' in m);
+    expect(plivo.map((m) => m.Account)).toEqual([undefined, 'acme']);
+    const started = h.logs.map((l) => JSON.parse(l)).filter((l) => l.message === 'Poll run starting');
+    expect(started.map((l) => l.account)).toEqual(['default', 'acme']);
+  });
+
+  it('refuses an account the config does not list: error log, PollFailed metric, Lambda error; nothing polled', async () => {
+    const h = await harness({ config: CONFIG });
+    const before = sandbox.requests.length;
+
+    await expect(h.invoke('initech')).rejects.toMatchObject({
+      name: 'UnknownAccountError',
+      message: expect.stringContaining(
+        'Unknown Plivo account "initech": the config watches "default", "acme"',
+      ),
+    });
+    await expect(h.invoke({ name: 'acme' })).rejects.toMatchObject({ name: 'UnknownAccountError' });
+
+    expect(sandbox.requests.length).toBe(before);
+    const failed = h.metrics.map((l) => JSON.parse(l)).filter((m) => m.PollFailed === 1);
+    expect(failed.map((m) => m.Account)).toEqual(['initech', 'invalid']);
+    const errors = h.logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'error');
+    expect(errors.map((l) => l.message)).toEqual([
+      'Poll run for an unknown Plivo account: nothing polled',
+      'Poll run for an unknown Plivo account: nothing polled',
+    ]);
+    expect(await h.storeOf('initech').listRuns(5)).toEqual([]);
+    expect(await h.store.getCursor()).toBeNull();
+  });
+
+  it('without the default account in the list, an event that names no account is refused', async () => {
+    const h = await harness({ config: { ...CONFIG, accounts: [{ name: 'acme' }] } });
+    await expect(h.invoke()).rejects.toThrow(/names no Plivo account .* watches "acme"/);
+    expect(h.alerts.sent).toEqual([]);
+  });
+
+  it('an account without a credentials secret cannot start, and its health says so under its name', async () => {
+    const h = await harness({
+      config: { ...CONFIG, operations: { failuresBeforeAlert: 1 } },
+      secretsOnly: true,
+    });
+
+    await expect(h.invoke('acme')).rejects.toThrow(/No Plivo credentials for account "acme"/);
+    expect(h.ops.sent.map((m) => [m.subject, m.attributes.account])).toEqual([
+      ['[it/acme CRITICAL] alerter not working: config-invalid', 'acme'],
+    ]);
+    expect((await h.storeOf('acme').getHealth())?.status).toBe('failing');
+    expect(await h.store.getHealth()).toBeNull();
   });
 });

@@ -5,7 +5,7 @@
  * dynamodb-state-store.test.ts.
  */
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
-import { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
+import { MemoryStateStore, MemoryStateTable } from '../../functions/adapters/memory/memory-state-store';
 import type { GroupState } from '../../functions/core/groups/group';
 import type { AlertMessage, StateStore } from '../../functions/core/ports';
 import { makeCall } from '../support/calls';
@@ -26,20 +26,30 @@ afterAll(async () => {
 });
 
 type Clock = { ms: number };
-const makers: Array<[string, (clock: Clock) => Promise<StateStore>]> = [
+/** A new table, and a store on it for a poller (default: the default account's). */
+type StoreOn = (poller?: string) => StateStore;
+const makers: Array<[string, (clock: Clock) => Promise<StoreOn>]> = [
   [
     'DynamoDB (dynalite)',
     async (clock) => {
       const table = await makeTestTable(server.endpoint);
       closers.push(() => table.client.destroy());
-      return new DynamoDbStateStore({
-        tableName: table.tableName,
-        client: table.documentClient,
-        now: () => clock.ms,
-      });
+      return (poller) =>
+        new DynamoDbStateStore({
+          tableName: table.tableName,
+          client: table.documentClient,
+          now: () => clock.ms,
+          poller,
+        });
     },
   ],
-  ['memory', async (clock) => new MemoryStateStore(() => clock.ms)],
+  [
+    'memory',
+    async (clock) => {
+      const table = new MemoryStateTable();
+      return (poller) => new MemoryStateStore(() => clock.ms, { table, poller });
+    },
+  ],
 ];
 
 const claim = (store: StateStore, key: string, nowMs = NOW_MS, holdMs = 60_000) =>
@@ -62,10 +72,12 @@ const message: AlertMessage = {
 
 describe.each(makers)('StateStore contract: %s', (_name, make) => {
   let clock: Clock;
+  let storeOn: StoreOn;
   let store: StateStore;
   beforeEach(async () => {
     clock = { ms: NOW_MS };
-    store = await make(clock);
+    storeOn = await make(clock);
+    store = storeOn();
   });
 
   it('cursor: optimistic versions, a stale writer loses', async () => {
@@ -182,5 +194,78 @@ describe.each(makers)('StateStore contract: %s', (_name, make) => {
     await expect(store.saveGroup(group, NOW_SEC + DAY)).rejects.toThrow(/changed by another run/);
     expect(await store.saveGroup({ ...group, version: 1 }, NOW_SEC + DAY)).toBe(2);
     expect((await store.listGroups()).map((g) => [g.id, g.version])).toEqual([['g1', 2]]);
+  });
+
+  it('accounts on one table: stores of one poller share its state (the premise of the next case)', async () => {
+    const again = storeOn();
+    expect(await claim(store, 'k')).toBe('claimed');
+    expect(await claim(again, 'k')).toBe('in-progress');
+    await store.saveCursor('2024-01-15T14:00:00.000Z', null);
+    expect(await again.getCursor()).toEqual({ watermark: '2024-01-15T14:00:00.000Z', version: 1 });
+    expect(await store.acquireLease('run-1', { nowMs: NOW_MS, untilMs: NOW_MS + 60_000 })).toBe(true);
+    expect(await again.acquireLease('run-2', { nowMs: NOW_MS, untilMs: NOW_MS + 60_000 })).toBe(false);
+  });
+
+  it("accounts on one table: pollers never see each other's claims, cursor, lease or any other state", async () => {
+    const acme = storeOn('acme');
+    const globex = storeOn('globex');
+    // Claims: the same notice key is a different alert in each account.
+    expect(await claim(store, 'zentrunk-alerts:group:g1')).toBe('claimed');
+    expect(await claim(acme, 'zentrunk-alerts:group:g1')).toBe('claimed');
+    await complete(acme, 'zentrunk-alerts:group:g1');
+    expect(await claim(globex, 'zentrunk-alerts:group:g1')).toBe('claimed');
+    expect(await claim(store, 'zentrunk-alerts:group:g1', NOW_MS + 1000)).toBe('in-progress');
+    expect(await claim(acme, 'zentrunk-alerts:group:g1', NOW_MS + 1000)).toBe('already-sent');
+    await store.releaseAlert('zentrunk-alerts:group:g1');
+    expect(await claim(globex, 'zentrunk-alerts:group:g1', NOW_MS + 1000)).toBe('in-progress');
+
+    // Cursor and lease: each account's own.
+    await store.saveCursor('2024-01-15T14:00:00.000Z', null);
+    expect(await acme.getCursor()).toBeNull();
+    await acme.saveCursor('2024-01-15T13:00:00.000Z', null);
+    expect(await store.getCursor()).toEqual({ watermark: '2024-01-15T14:00:00.000Z', version: 1 });
+    expect(await store.acquireLease('run-1', { nowMs: NOW_MS, untilMs: NOW_MS + 60_000 })).toBe(true);
+    expect(await acme.acquireLease('run-2', { nowMs: NOW_MS, untilMs: NOW_MS + 60_000 })).toBe(true);
+    await acme.releaseLease('run-1');
+    expect(await globex.acquireLease('run-1', { nowMs: NOW_MS, untilMs: NOW_MS + 60_000 })).toBe(true);
+    expect(await store.acquireLease('run-3', { nowMs: NOW_MS + 1, untilMs: NOW_MS + 60_000 })).toBe(false);
+
+    // Everything else that is per poller.
+    await acme.putPendingInsights(
+      [{ call: makeCall({ callUuid: 'p1' }), attempts: 1, firstSeenAt: 'x' }],
+      NOW_SEC + DAY,
+    );
+    await acme.putOutbox({ key: message.dedupKey, message, covers: [] }, NOW_SEC + DAY);
+    await acme.saveGroup(
+      { id: 'g1', ruleId: 'packet-loss', version: 0 } as unknown as GroupState,
+      NOW_SEC + DAY,
+    );
+    await acme.saveHealth({
+      status: 'failing',
+      since: null,
+      kind: 'plivo-unavailable',
+      reason: 'r',
+      consecutiveFailures: 1,
+      notified: false,
+    });
+    expect(await claim(acme, 'dl')).toBe('claimed');
+    await acme.deadLetterAlert('dl', {
+      subject: 'S',
+      reason: 'R',
+      rejections: 3,
+      nowMs: NOW_MS,
+      expiresAtSec: NOW_SEC + DAY,
+    });
+    for (const other of [store, globex]) {
+      expect(await other.listPendingInsights()).toEqual([]);
+      expect(await other.listOutbox()).toEqual([]);
+      expect(await other.listGroups()).toEqual([]);
+      expect(await other.listWindows()).toEqual([]);
+      expect(await other.getHealth()).toBeNull();
+      expect(await other.listDeadLetters()).toEqual([]);
+      expect(await claim(other, 'dl')).toBe('claimed');
+    }
+    expect(await acme.listPendingInsights()).toHaveLength(1);
+    expect(await acme.listGroups()).toHaveLength(1);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The poller's state in one DynamoDB table (keys from STATE_TABLE_KEYS: pk/sk strings, TTL on
- * `expiresAt`, epoch seconds). `<poller>` names the poller, so several can share a table.
+ * `expiresAt`, epoch seconds). `<poller>` names the poller, so several can share a table: one
+ * per watched Plivo account (`poller` for the default account, the account's name otherwise).
  *
  *   what             pk                   sk            attributes
  *   cursor           cursor               <poller>      watermark (ISO), version, updatedAt
- *   alert dedup      alert#<dedupKey>     alert         status (IN_PROGRESS | COMPLETED | REJECTED | DEAD_LETTER),
- *                                                        inProgressUntil (ms), claimId, claimedAt (ms), messageId,
+ *   alert dedup      alert#<poller>#      alert         status (IN_PROGRESS | COMPLETED | REJECTED | DEAD_LETTER),
+ *                      <dedupKey> (1)                    inProgressUntil (ms), claimId, claimedAt (ms), messageId,
  *                                                        sentAt (ms), rejections, lastRejection, expiresAt
  *   dead letter      deadletter#<poller>  <dedupKey>    subject, reason, rejections, covers, deadLetteredAt, reported, expiresAt
  *   outbox           outbox#<poller>      <dedupKey>    message (map), covers (list of dedup keys), expiresAt
@@ -16,6 +17,9 @@
  *                                                        UUID), other (ids that are not UUIDs), expiresAt
  *   lease            lease                <poller>      owner, until (ms), acquiredAt (ms)
  *   health           health               <poller>      the HealthState fields, updatedAt
+ *
+ * (1) The default poller (`poller`, the default account's) leaves `<poller>#` out:
+ * `alert#<dedupKey>`, the key from before accounts, so a deployment keeps its dedup history.
  *
  * Every claim and lock is a single conditional write, so two runs racing can never both win.
  * TTL deletion is best effort (DynamoDB may take days), so expiry is always decided here by
@@ -49,6 +53,7 @@ import type {
 } from '../../core/ports';
 import type { RunRecord } from '../../core/health/run-log';
 import type { StoredSilence } from '../../core/stored-silences';
+import { DEFAULT_POLLER } from '../../core/accounts';
 import { AlerterError, type FailureKind } from '../../core/errors';
 import { backoffMs, sleep } from '../../core/time';
 import { STATE_TABLE_KEYS } from './table-definition';
@@ -87,7 +92,11 @@ export class StateStoreError extends AlerterError {
 export interface DynamoDbStateStoreOptions {
   tableName: string;
   client: DynamoDBDocumentClient;
-  /** Names this poller's cursor, lease, pending list and health (default 'poller'). */
+  /**
+   * Names this poller's state: cursor, lease, pending list, groups, windows, health, run log,
+   * silences, outbox, dead letters and alert dedup records (default 'poller', the default
+   * account's).
+   */
   poller?: string;
   /** Attempts at a batch whose items DynamoDB left unprocessed (default 8). */
   maxBatchAttempts?: number;
@@ -135,7 +144,7 @@ export class DynamoDbStateStore implements StateStore {
   constructor(options: DynamoDbStateStoreOptions) {
     this.tableName = options.tableName;
     this.client = options.client;
-    this.poller = options.poller ?? 'poller';
+    this.poller = options.poller ?? DEFAULT_POLLER;
     this.maxBatchAttempts = Math.max(1, options.maxBatchAttempts ?? 8);
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleep;
@@ -198,7 +207,7 @@ export class DynamoDbStateStore implements StateStore {
     opts: { nowMs: number; inProgressUntilMs: number; expiresAtSec: number },
   ): Promise<ClaimResult> {
     const claimId = randomUUID();
-    const itemKey = alertKey(key);
+    const itemKey = this.alertKey(key);
     // One conditional put covers every way the alert may be ours: no record, a record past
     // its retention, or an in-progress claim whose run died. Reading first would let two
     // runs both see "absent" and both publish.
@@ -258,7 +267,7 @@ export class DynamoDbStateStore implements StateStore {
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: alertKey(key),
+          Key: this.alertKey(key),
           UpdateExpression:
             'SET #status = :completed, messageId = :messageId, sentAt = :nowMs, #ttl = :expiresAt REMOVE #until',
           ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL, '#until': 'inProgressUntil' },
@@ -290,7 +299,7 @@ export class DynamoDbStateStore implements StateStore {
           this.client.send(
             new DeleteCommand({
               TableName: this.tableName,
-              Key: alertKey(key),
+              Key: this.alertKey(key),
               ConditionExpression: `#status = :inProgress${ownClaim}`,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
@@ -307,7 +316,7 @@ export class DynamoDbStateStore implements StateStore {
         const { Attributes } = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: alertKey(key),
+            Key: this.alertKey(key),
             UpdateExpression:
               'SET #status = :rejected, lastRejection = :reason REMOVE #until, claimId ADD rejections :one',
             ConditionExpression: `#status = :inProgress${ownClaim}`,
@@ -353,7 +362,7 @@ export class DynamoDbStateStore implements StateStore {
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: alertKey(key),
+          Key: this.alertKey(key),
           UpdateExpression:
             'SET #status = :deadLetter, deadLetteredAt = :nowMs, lastRejection = :reason, #ttl = :expiresAt REMOVE #until, claimId',
           ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL, '#until': 'inProgressUntil' },
@@ -695,6 +704,12 @@ export class DynamoDbStateStore implements StateStore {
     return `deadletter#${this.poller}`;
   }
 
+  /** The default poller's records keep the key they had before accounts (`alert#<dedupKey>`). */
+  private alertKey(key: string): Key {
+    const pk = this.poller === DEFAULT_POLLER ? `alert#${key}` : `alert#${this.poller}#${key}`;
+    return { [PK]: pk, [SK]: 'alert' };
+  }
+
   private outboxPk(): string {
     return `outbox#${this.poller}`;
   }
@@ -866,7 +881,7 @@ export class DynamoDbStateStore implements StateStore {
 
   /** The dedup record of one alert or notice key, as the poller left it; null if none. */
   async getAlertRecord(key: string): Promise<AlertRecord | null> {
-    const item = await this.getItem('getAlertRecord', alertKey(key));
+    const item = await this.getItem('getAlertRecord', this.alertKey(key));
     if (!item) return null;
     const num = (value: unknown) => (typeof value === 'number' ? value : null);
     return {
@@ -923,10 +938,6 @@ export interface AlertRecord {
   sentAtMs: number | null;
   claimedAtMs: number | null;
   inProgressUntilMs: number | null;
-}
-
-function alertKey(key: string): Key {
-  return { [PK]: `alert#${key}`, [SK]: 'alert' };
 }
 
 /** Ids per evaluated-calls item: 160 KB of packed UUIDs, well inside DynamoDB's 400 KB. */

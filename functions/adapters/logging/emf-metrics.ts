@@ -1,11 +1,28 @@
+import { DEFAULT_ACCOUNT } from '../../core/accounts';
 import { insightsCoverage, type PollSummary } from '../../core/poll/run-context';
 import { METRICS } from '../../core/contract';
 
 /**
+ * The dimension set of one account's metrics. The default account's have none (as before
+ * accounts, so existing alarms and dashboards keep working); any other's `Account`.
+ */
+function accountDimension(account: string | undefined): { names: string[]; values: Record<string, string> } {
+  if (account === undefined || account === DEFAULT_ACCOUNT) return { names: [], values: {} };
+  return { names: [METRICS.accountDimension], values: { [METRICS.accountDimension]: account } };
+}
+
+/**
  * CloudWatch Embedded Metric Format lines for one run. Lambda ships stdout to CloudWatch
  * Logs, which turns these lines into metrics: no PutMetricData call, no extra permission.
+ * `account`: the Plivo account the run was for (none or "default": no `Account` dimension).
  */
-export function pollMetricLines(summary: PollSummary | null, failed: boolean, timestampMs: number): string[] {
+export function pollMetricLines(
+  summary: PollSummary | null,
+  failed: boolean,
+  timestampMs: number,
+  account?: string,
+): string[] {
+  const dimension = accountDimension(account);
   const values: Record<string, number> = {
     [METRICS.pollSucceeded]: failed ? 0 : 1,
     [METRICS.pollFailed]: failed ? 1 : 0,
@@ -36,7 +53,7 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
         CloudWatchMetrics: [
           {
             Namespace: METRICS.namespace,
-            Dimensions: [[]],
+            Dimensions: [dimension.names],
             Metrics: Object.keys(values).map((name) => ({
               Name: name,
               Unit:
@@ -49,6 +66,7 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
           },
         ],
       },
+      ...dimension.values,
       ...values,
     }),
   ];
@@ -60,11 +78,12 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
           CloudWatchMetrics: [
             {
               Namespace: METRICS.namespace,
-              Dimensions: [['rule']],
+              Dimensions: [[...dimension.names, 'rule']],
               Metrics: [{ Name: METRICS.alertsByRule, Unit: 'Count' }],
             },
           ],
         },
+        ...dimension.values,
         rule,
         [METRICS.alertsByRule]: count,
       }),
@@ -77,7 +96,9 @@ export function pollMetricLines(summary: PollSummary | null, failed: boolean, ti
 export function plivoMetricLine(
   stats: { throttled: number; serverErrors: number; networkErrors: number; timeouts: number },
   timestampMs: number,
+  account?: string,
 ): string {
+  const dimension = accountDimension(account);
   const values = {
     [METRICS.plivoThrottled]: stats.throttled,
     [METRICS.plivoErrors]: stats.serverErrors + stats.networkErrors + stats.timeouts,
@@ -88,11 +109,12 @@ export function plivoMetricLine(
       CloudWatchMetrics: [
         {
           Namespace: METRICS.namespace,
-          Dimensions: [[]],
+          Dimensions: [dimension.names],
           Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: 'Count' })),
         },
       ],
     },
+    ...dimension.values,
     ...values,
   });
 }

@@ -10,6 +10,7 @@
  * Not for production: nothing survives the process, and it is one process's view.
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_POLLER } from '../../core/accounts';
 import type { GroupState } from '../../core/groups/group';
 import type { HealthState } from '../../core/health/run-health';
 import type { RunRecord } from '../../core/health/run-log';
@@ -45,29 +46,91 @@ interface Expiring<T> {
 /** Structured clone, so a caller can never change what the store holds (as with a real table). */
 const copy = <T>(value: T): T => structuredClone(value);
 
-export class MemoryStateStore implements StateStore {
-  private cursor: Cursor | null = null;
-  private readonly alerts = new Map<string, AlertRecord>();
-  private readonly deadLetters = new Map<string, Expiring<DeadLetter>>();
-  private readonly outbox = new Map<string, Expiring<OutboxEntry>>();
-  private readonly pending = new Map<string, Expiring<PendingInsightsItem>>();
+/** One poller's state in a MemoryStateTable: what the DynamoDB store keeps under its `<poller>` keys. */
+interface PollerState {
+  cursor: Cursor | null;
+  alerts: Map<string, AlertRecord>;
+  deadLetters: Map<string, Expiring<DeadLetter>>;
+  outbox: Map<string, Expiring<OutboxEntry>>;
+  pending: Map<string, Expiring<PendingInsightsItem>>;
   /** Compact records of evaluated calls, as the DynamoDB store keeps them (one per batch). */
-  private readonly evaluated: Array<{
-    fromMs: number;
-    toMs: number;
-    callUuids: string[];
-    expiresAtSec: number;
-  }> = [];
-  private lease: { owner: string; until: number } | null = null;
-  private health: HealthState | null = null;
-  private readonly groups = new Map<string, Expiring<GroupState>>();
-  private readonly windows = new Map<string, Expiring<WindowState>>();
-  private readonly silences = new Map<string, StoredSilence>();
-  private readonly runs: RunRecord[] = [];
+  evaluated: Array<{ fromMs: number; toMs: number; callUuids: string[]; expiresAtSec: number }>;
+  lease: { owner: string; until: number } | null;
+  health: HealthState | null;
+  groups: Map<string, Expiring<GroupState>>;
+  windows: Map<string, Expiring<WindowState>>;
+  silences: Map<string, StoredSilence>;
+  runs: RunRecord[];
+}
+
+/**
+ * What several MemoryStateStores share, as stores share one DynamoDB table: stores of the same
+ * poller see the same state, stores of different pollers (accounts) never see each other's.
+ */
+export class MemoryStateTable {
+  private readonly pollers = new Map<string, PollerState>();
+
+  /** The state of one poller, created empty on first use. */
+  stateOf(poller: string): PollerState {
+    let state = this.pollers.get(poller);
+    if (!state) {
+      state = {
+        cursor: null,
+        alerts: new Map(),
+        deadLetters: new Map(),
+        outbox: new Map(),
+        pending: new Map(),
+        evaluated: [],
+        lease: null,
+        health: null,
+        groups: new Map(),
+        windows: new Map(),
+        silences: new Map(),
+        runs: [],
+      };
+      this.pollers.set(poller, state);
+    }
+    return state;
+  }
+}
+
+export interface MemoryStateStoreOptions {
+  /** Names this store's state in `table`, as the DynamoDB store's `poller` does (default 'poller'). */
+  poller?: string;
+  /** A table shared with other stores (default: one of its own). */
+  table?: MemoryStateTable;
+}
+
+export class MemoryStateStore implements StateStore {
+  /** Cursor, lease and health: the poller's, in the table. */
+  private readonly state: PollerState;
+  private readonly alerts: Map<string, AlertRecord>;
+  private readonly deadLetters: Map<string, Expiring<DeadLetter>>;
+  private readonly outbox: Map<string, Expiring<OutboxEntry>>;
+  private readonly pending: Map<string, Expiring<PendingInsightsItem>>;
+  private readonly evaluated: PollerState['evaluated'];
+  private readonly groups: Map<string, Expiring<GroupState>>;
+  private readonly windows: Map<string, Expiring<WindowState>>;
+  private readonly silences: Map<string, StoredSilence>;
+  private readonly runs: RunRecord[];
   /** The claim ids this store handed out, so a release never frees a claim another run took over. */
   private readonly claims = new Map<string, string>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    options: MemoryStateStoreOptions = {},
+  ) {
+    this.state = (options.table ?? new MemoryStateTable()).stateOf(options.poller ?? DEFAULT_POLLER);
+    this.alerts = this.state.alerts;
+    this.evaluated = this.state.evaluated;
+    this.deadLetters = this.state.deadLetters;
+    this.outbox = this.state.outbox;
+    this.pending = this.state.pending;
+    this.groups = this.state.groups;
+    this.windows = this.state.windows;
+    this.silences = this.state.silences;
+    this.runs = this.state.runs;
+  }
 
   private nowSec(): number {
     return Math.floor(this.now() / 1000);
@@ -78,14 +141,14 @@ export class MemoryStateStore implements StateStore {
   }
 
   async getCursor(): Promise<Cursor | null> {
-    return this.cursor && copy(this.cursor);
+    return this.state.cursor && copy(this.state.cursor);
   }
 
   async saveCursor(watermark: string, expectedVersion: number | null): Promise<void> {
-    if ((this.cursor?.version ?? null) !== expectedVersion) {
+    if ((this.state.cursor?.version ?? null) !== expectedVersion) {
       throw new Error(`saveCursor: the cursor is no longer at expected version ${expectedVersion}`);
     }
-    this.cursor = { watermark, version: (expectedVersion ?? 0) + 1 };
+    this.state.cursor = { watermark, version: (expectedVersion ?? 0) + 1 };
   }
 
   async claimAlert(
@@ -238,21 +301,22 @@ export class MemoryStateStore implements StateStore {
   }
 
   async acquireLease(owner: string, opts: { nowMs: number; untilMs: number }): Promise<boolean> {
-    if (this.lease && this.lease.until >= opts.nowMs && this.lease.owner !== owner) return false;
-    this.lease = { owner, until: opts.untilMs };
+    if (this.state.lease && this.state.lease.until >= opts.nowMs && this.state.lease.owner !== owner)
+      return false;
+    this.state.lease = { owner, until: opts.untilMs };
     return true;
   }
 
   async releaseLease(owner: string): Promise<void> {
-    if (this.lease?.owner === owner) this.lease = null;
+    if (this.state.lease?.owner === owner) this.state.lease = null;
   }
 
   async getHealth(): Promise<HealthState | null> {
-    return this.health && copy(this.health);
+    return this.state.health && copy(this.state.health);
   }
 
   async saveHealth(health: HealthState): Promise<void> {
-    this.health = copy(health);
+    this.state.health = copy(health);
   }
 
   async listGroups(): Promise<GroupState[]> {

@@ -202,6 +202,20 @@ const pollSchema = z
   })
   .prefault({});
 
+/** Server-side filters for the calls list. */
+const callFiltersSchema = z.strictObject({
+  callDirection: z.enum(['inbound', 'outbound']).optional(),
+  /** Number or prefix, digits only (a leading '+' is stripped, as Plivo's CLI does). */
+  fromNumber: z
+    .string()
+    .regex(/^\+?\d+$/, 'must be digits, optionally after a +')
+    .optional(),
+  toNumber: z
+    .string()
+    .regex(/^\+?\d+$/, 'must be digits, optionally after a +')
+    .optional(),
+});
+
 const plivoSchema = z
   .strictObject({
     /** Share of Plivo's 300 requests / 5 s per account this poller may use. */
@@ -212,22 +226,70 @@ const plivoSchema = z
     /** Attempts per request for 429, 5xx, network errors and timeouts (first try included). */
     maxAttempts: z.number().int().min(1).max(10).default(5),
     /** Optional server-side filters for the calls list (never sent empty). */
-    callFilters: z
-      .strictObject({
-        callDirection: z.enum(['inbound', 'outbound']).optional(),
-        /** Number or prefix, digits only (a leading '+' is stripped, as Plivo's CLI does). */
-        fromNumber: z
-          .string()
-          .regex(/^\+?\d+$/, 'must be digits, optionally after a +')
-          .optional(),
-        toNumber: z
-          .string()
-          .regex(/^\+?\d+$/, 'must be digits, optionally after a +')
-          .optional(),
-      })
-      .prefault({}),
+    callFilters: callFiltersSchema.prefault({}),
   })
   .prefault({});
+
+/**
+ * The name of a Plivo account (or subaccount) the poller watches: a slug, because it names the
+ * account's state, its metrics' `Account` dimension, its alarms and its SNS `account` attribute.
+ */
+export const accountNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,31}$/,
+    'must be a slug: a lower-case letter, then letters, digits or -, 32 at most',
+  )
+  .refine((name) => name !== 'poller', '"poller" is reserved (the state key of the default account)');
+
+/** Most accounts one deployment watches (their secret ARNs ride in the 4 KB Lambda environment). */
+export const MAX_ACCOUNTS = 20;
+
+/**
+ * One watched Plivo account: its own request budget and call filters (each account has its
+ * own 300 requests / 5 s at Plivo). Its credentials are deployment settings
+ * (`deployment.accounts.<name>`), never part of the runtime config.
+ */
+const accountSchema = z.strictObject({
+  name: accountNameSchema.describe(
+    'A slug naming the account; "default" is the account a config without `accounts` watches (same secret, same state).',
+  ),
+  maxRequestsPer5s: z
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .optional()
+    .describe("This account's share of its own 300 requests / 5 s (default plivo.maxRequestsPer5s)."),
+  callFilters: callFiltersSchema
+    .optional()
+    .describe(
+      "Filters for this account's calls list, replacing plivo.callFilters as a whole (default: those).",
+    ),
+});
+export type AccountConfig = z.infer<typeof accountSchema>;
+
+const accountsSchema = z
+  .array(accountSchema)
+  .min(1)
+  .max(MAX_ACCOUNTS)
+  .superRefine((accounts, ctx) => {
+    const seen = new Set<string>();
+    accounts.forEach((account, index) => {
+      if (seen.has(account.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `duplicate account name "${account.name}"`,
+        });
+      }
+      seen.add(account.name);
+    });
+  })
+  .optional()
+  .describe(
+    'The Plivo accounts or subaccounts to watch, one poll run each per schedule tick. Absent: one account, "default".',
+  );
 
 const stateSchema = z
   .strictObject({
@@ -580,6 +642,7 @@ export const alertConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   poll: pollSchema,
   plivo: plivoSchema,
+  accounts: accountsSchema,
   rules: rulesSchema.prefault({}),
   state: stateSchema,
   notifications: notificationsSchema,

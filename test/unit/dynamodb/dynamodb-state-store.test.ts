@@ -250,6 +250,58 @@ describe('lease', () => {
   });
 });
 
+describe('alert dedup keys per account', () => {
+  const onPoller = (poller?: string) =>
+    new DynamoDbStateStore({ tableName: TABLE, client: documentClient, now: () => NOW_MS, poller });
+  const KEY = 'zentrunk-alerts:group:4e995926882fcdc6';
+
+  it('the default poller keeps alert#<dedupKey>, the key from before accounts', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(GetCommand).resolves({});
+    await onPoller().claimAlert(KEY, claimOpts);
+    await onPoller('poller').completeAlert(KEY, { nowMs: NOW_MS, messageId: 'm', expiresAtSec: NOW_SEC });
+    await onPoller().getAlertRecord(KEY);
+    const keys = [
+      ...ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key),
+      ...ddb.commandCalls(GetCommand).map((call) => call.args[0].input.Key),
+    ];
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(key).toEqual({ pk: `alert#${KEY}`, sk: 'alert' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
+  });
+
+  it('another account claims, completes, releases, dead-letters and reads alert#<poller>#<dedupKey>', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand).resolves({});
+    const acme = onPoller('acme');
+    await acme.claimAlert(KEY, claimOpts);
+    await acme.releaseAlert(KEY);
+    await acme.claimAlert(KEY, claimOpts);
+    await acme.releaseAlert(KEY, { reason: 'InvalidParameter' });
+    await acme.completeAlert(KEY, { nowMs: NOW_MS, messageId: 'm', expiresAtSec: NOW_SEC });
+    await acme.deadLetterAlert(KEY, {
+      subject: 'S',
+      reason: 'R',
+      rejections: 3,
+      nowMs: NOW_MS,
+      expiresAtSec: 1,
+    });
+    await acme.getAlertRecord(KEY);
+    const keys = [
+      ...ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key),
+      ...ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key),
+      ...ddb.commandCalls(GetCommand).map((call) => call.args[0].input.Key),
+    ];
+    expect(keys).toHaveLength(7);
+    for (const key of keys) expect(key).toEqual({ pk: `alert#acme#${KEY}`, sk: 'alert' });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: 'deadletter#acme', sk: KEY }),
+    });
+  });
+});
+
 describe('batch writes', () => {
   it('writes in chunks of 25 and retries unprocessed items with backoff', async () => {
     const calls = Array.from({ length: 60 }, () => makeCall());

@@ -44,4 +44,36 @@ describe('CloudWatch EMF metric lines', () => {
       JSON.parse(plivoMetricLine({ throttled: 2, serverErrors: 1, networkErrors: 1, timeouts: 1 }, 0)),
     ).toMatchObject({ PlivoThrottled: 2, PlivoErrors: 3 });
   });
+
+  it('the default account: no dimension, as before accounts (existing alarms keep matching)', () => {
+    for (const account of [undefined, 'default']) {
+      const [main, byRule] = pollMetricLines(summary, false, 0, account).map((l) => JSON.parse(l));
+      expect(main._aws.CloudWatchMetrics[0].Dimensions).toEqual([[]]);
+      expect(main).not.toHaveProperty('Account');
+      expect(byRule._aws.CloudWatchMetrics[0].Dimensions).toEqual([['rule']]);
+      const plivo = JSON.parse(
+        plivoMetricLine({ throttled: 1, serverErrors: 0, networkErrors: 0, timeouts: 0 }, 0, account),
+      );
+      expect(plivo._aws.CloudWatchMetrics[0].Dimensions).toEqual([[]]);
+    }
+  });
+
+  it('another account: every metric under the Account dimension', () => {
+    const [main, ...byRule] = pollMetricLines(summary, false, 0, 'acme').map((l) => JSON.parse(l));
+    expect(main._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Account']]);
+    expect(main).toMatchObject({ Account: 'acme', PollSucceeded: 1, CallsPolled: 120 });
+    const declared = main._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name);
+    expect(declared).not.toContain('Account');
+    for (const line of byRule) {
+      expect(line._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Account', 'rule']]);
+      expect(line.Account).toBe('acme');
+    }
+    const [failed] = pollMetricLines(null, true, 0, 'acme').map((l) => JSON.parse(l));
+    expect(failed).toMatchObject({ Account: 'acme', PollFailed: 1 });
+    const plivo = JSON.parse(
+      plivoMetricLine({ throttled: 2, serverErrors: 0, networkErrors: 0, timeouts: 0 }, 0, 'acme'),
+    );
+    expect(plivo).toMatchObject({ Account: 'acme', PlivoThrottled: 2 });
+    expect(plivo._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Account']]);
+  });
 });
