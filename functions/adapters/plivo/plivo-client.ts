@@ -692,7 +692,11 @@ export class PlivoClient implements CallSource {
     if (status === 400) throw this.sealed(new PlivoBadRequestError(details));
     if (status === 429) {
       this.counters.throttled += 1;
-      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs: retryAfter() });
+      const retryAfterMs = retryAfter();
+      // Every request of this account waits, not only this one, and the limiter slows down:
+      // someone else is using the account's budget.
+      this.limiter.throttled(retryAfterMs);
+      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs });
     }
     if (status === 408) {
       this.counters.timeouts += 1;

@@ -6,6 +6,7 @@ import {
   PlivoClient,
   type PlivoClientOptions,
 } from '../../../functions/adapters/plivo/plivo-client';
+import { RateLimiter } from '../../../functions/adapters/plivo/rate-limiter';
 import {
   PlivoAuthError,
   PlivoBadRequestError,
@@ -470,6 +471,35 @@ describe('PlivoClient', () => {
       const warn = logger.lines.find((l) => l.level === 'warn');
       expect(warn?.fields).toMatchObject({ status: 429, attempt: 2, maxAttempts: 3, delayMs: 2200 });
       expectNoSecrets();
+    });
+
+    it('every 429 is reported to the rate limiter, which pauses all requests and slows down', async () => {
+      const limiter = new RateLimiter({
+        maxRequests: 300,
+        now: () => clock,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          clock += ms;
+        },
+      });
+      serve((req, i) =>
+        i === 0
+          ? { status: 429, body: { error: 'Too many requests' } }
+          : i === 1
+            ? { status: 429, headers: { 'retry-after': '3' } }
+            : listing([record(1)])(req),
+      );
+      await client({}, { limiter }).listCalls(WINDOW);
+      // No Retry-After: the backoff (250 ms) is shorter than the limiter's 1 s pause, which the
+      // next request waits out; then 3 s asked, 3.3 s waited by the backoff.
+      expect(sleeps).toEqual([250, 750, 3300]);
+      // Halved once (both 429s in one window), and 300 ms into its recovery: 150 + 300 × 30 / 5000.
+      expect(limiter.stats()).toMatchObject({
+        throttleEvents: 2,
+        decreases: 1,
+        effectiveLimit: 151,
+        granted: 3,
+      });
     });
 
     it('429 with Retry-After as an HTTP date, capped', async () => {
