@@ -173,7 +173,11 @@ describe('PlivoClient', () => {
       expect(result.calls).toHaveLength(95);
       expect(result.skipped).toEqual([]);
       expect(result.pages).toBe(5);
-      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '20', '40', '60', '80']);
+      // Pages after the first are asked for several at once: they may arrive in any order.
+      expect(stub.requests[0]?.query['offset']).toBe('0');
+      expect(stub.requests.map((r) => Number(r.query['offset'])).sort((a, b) => a - b)).toEqual([
+        0, 20, 40, 60, 80,
+      ]);
       for (const req of stub.requests) {
         expect(req.path).toBe(LIST_PATH);
         expect(req.headers.authorization).toBe(`Basic ${BASIC}`);
@@ -407,6 +411,111 @@ describe('PlivoClient', () => {
         client().listCalls({ from: new Date('2024-01-01T00:00:00Z'), to: new Date('2024-04-01T00:00:01Z') }),
       ).rejects.toThrow(/90 days/);
       expect(stub.requests).toHaveLength(0);
+    });
+  });
+
+  describe('listCalls: pages asked for ahead', () => {
+    /** `listing` answered after a delay, counting the requests in flight at the stub. */
+    function slowListing(records: unknown[], delayFor: (offset: number) => number, meta = () => ({})) {
+      const flight = { now: 0, max: 0 };
+      const answer = listing(records, meta);
+      serve(async (req) => {
+        flight.now += 1;
+        flight.max = Math.max(flight.max, flight.now);
+        await new Promise((resolve) => setTimeout(resolve, delayFor(Number(req.query['offset']))));
+        flight.now -= 1;
+        return answer(req);
+      });
+      return flight;
+    }
+
+    it('asks for the pages after the first several at once, and keeps the calls in offset order', async () => {
+      const records = Array.from({ length: 200 }, (_, i) => record(i));
+      // Later pages answer first.
+      const flight = slowListing(records, (offset) => (offset === 0 ? 0 : 60 - offset / 10));
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.map((c) => c.callUuid)).toEqual(records.map((r) => r['call_uuid']));
+      expect(result.pages).toBe(10);
+      expect(stub.requests).toHaveLength(10);
+      expect(flight.max).toBeGreaterThanOrEqual(3);
+    });
+
+    it('no more in flight than the budget needs: 4 at 60 requests / 5 s', async () => {
+      const records = Array.from({ length: 400 }, (_, i) => record(i));
+      const flight = slowListing(records, () => 20);
+      const result = await client({ maxRequestsPer5s: 60 }).listCalls(WINDOW);
+      expect(result.calls).toHaveLength(400);
+      expect(flight.max).toBe(4);
+    });
+
+    it('pages one at a time without total_count', async () => {
+      const records = Array.from({ length: 100 }, (_, i) => record(i));
+      const flight = slowListing(
+        records,
+        () => 5,
+        () => ({ total_count: undefined, next: undefined }),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(100);
+      expect(flight.max).toBe(1);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '20', '40', '60', '80', '100']);
+    });
+
+    it('total_count too high: the calls there, the pages past the end answered and dropped, nothing left in flight', async () => {
+      const records = Array.from({ length: 50 }, (_, i) => record(i));
+      serve((req) => {
+        const offset = Number(req.query['offset']);
+        // Pages past the end fail: they were never needed, so they fail nothing.
+        if (offset >= 60) return { status: 503, body: { error: 'busy' } };
+        return listing(records, () => ({ total_count: 500 }))(req);
+      });
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.map((c) => c.callUuid)).toEqual(records.map((r) => r['call_uuid']));
+      expect(result.skipped).toEqual([]);
+      const asked = stub.requests.length;
+      // 0, 20, 40 (short: paging ahead stops), 50 (empty); 60, 80 and 100 asked ahead and
+      // dropped, each tried once only.
+      expect(stub.requests.map((r) => Number(r.query['offset'])).sort((a, b) => a - b)).toEqual([
+        0, 20, 40, 50, 60, 80, 100,
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stub.requests).toHaveLength(asked);
+      expect(logger.lines.find((l) => l.level === 'warn')?.message).toMatch(/empty page/);
+    });
+
+    it('a failed page fails the listing as it would one page at a time', async () => {
+      const records = Array.from({ length: 200 }, (_, i) => record(i));
+      serve((req) =>
+        req.query['offset'] === '60'
+          ? { status: 401, body: { error: 'Authentication failed' } }
+          : listing(records)(req),
+      );
+      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoAuthError);
+    });
+
+    it('never asks for a page past maxPages', async () => {
+      serve(listing(Array.from({ length: 1000 }, (_, i) => record(i))));
+      await expect(client({}, { maxPages: 4 }).listCalls(WINDOW)).rejects.toThrow(
+        /stopped paging after 4 pages/,
+      );
+      expect(stub.requests).toHaveLength(4);
+    });
+
+    it('drops a record repeated on a page fetched ahead (the list grew between two requests)', async () => {
+      const records = Array.from({ length: 60 }, (_, i) => record(i));
+      // Pages from offset 40 on were read after a new call pushed every record one place down.
+      const grown = [record(999), ...records];
+      serve((req) =>
+        Number(req.query['offset']) >= 40
+          ? listing(grown)(req)
+          : listing(records, () => ({ total_count: 61 }))(req),
+      );
+      const result = await client().listCalls(WINDOW);
+      // record(39), met again at offset 40, is dropped; record(59) comes at offset 60.
+      expect(result.calls.map((c) => c.callUuid)).toEqual(records.map((r) => r['call_uuid']));
+      expect(stub.requests.map((r) => Number(r.query['offset'])).sort((a, b) => a - b)).toEqual([
+        0, 20, 40, 60,
+      ]);
     });
   });
 
