@@ -303,6 +303,9 @@ interface Failure {
   retryAfterMs: number | null;
 }
 
+/** What one attempt came to: the value, or a failure to maybe retry. */
+type Outcome<T> = { done: true; value: T | null } | { done: false; failure: Failure };
+
 /** A logger that can be told what never to print (JsonLogger). */
 interface SecretKeepingLogger extends Logger {
   addSecret(value: string): void;
@@ -680,10 +683,16 @@ export class PlivoClient implements CallSource {
         await raceAbort(this.sleep(delayMs), spec.signal);
       }
 
-      await this.limiter.acquire(spec.signal);
+      const answered = await this.limiter.acquire(spec.signal);
       attempts = attempt;
       this.counters.requests += 1;
-      const outcome = await this.attempt(url, spec);
+      let outcome: Outcome<T>;
+      try {
+        outcome = await this.attempt(url, spec);
+      } finally {
+        // The request reached Plivo by now: the limiter may count it from here on (a slow answer).
+        answered();
+      }
       if (outcome.done) return outcome.value;
       last = outcome.failure;
       if (!last.retryable) break;
@@ -700,10 +709,7 @@ export class PlivoClient implements CallSource {
   }
 
   /** One HTTP exchange. Returns the value, a failure to maybe retry, or throws a fatal error. */
-  private async attempt<T>(
-    url: string,
-    spec: RequestSpec<T>,
-  ): Promise<{ done: true; value: T | null } | { done: false; failure: Failure }> {
+  private async attempt<T>(url: string, spec: RequestSpec<T>): Promise<Outcome<T>> {
     const fail = (reason: string, extra: Partial<Failure> = {}): { done: false; failure: Failure } => ({
       done: false,
       failure: {

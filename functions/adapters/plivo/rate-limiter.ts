@@ -35,6 +35,13 @@ const PLIVO_RATE_WINDOW_MS = 5_000;
  * there; 200 ms also covers a busy event loop between the grant and the socket write. The cost:
  * at most N per 5.2 s can be granted, 5000 / 5200 = 96 % of the budget, which keeps the goal
  * of using >= 95 % of it reachable.
+ *
+ * What the margin cannot cover is a request slower than it: a new connection's handshakes, a
+ * pause of the process (GC, a busy machine) between the grant and the write. So a caller
+ * reports when the answer came back (the release function acquire() resolves to), and the
+ * grant then counts until 5 s after that if this is later than 5.2 s after the grant: the
+ * request reached Plivo before its answer came back, so Plivo stops counting it before that.
+ * Normal answers (faster than the margin) change nothing; slow ones hold their slot longer.
  */
 const DEFAULT_MARGIN_MS = 200;
 /** Pause after a 429 without a usable Retry-After. */
@@ -99,8 +106,8 @@ export class RateLimiter {
   private readonly recoveryPerMs: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Grant times still inside the counting window, oldest first. */
-  private readonly grants: number[] = [];
+  /** Grants still counted, in grant order: each until a time (the window + margin, or later when answered late). */
+  private grants: Array<{ until: number }> = [];
   /** Settles when every earlier caller has been granted: the FIFO queue. */
   private tail: Promise<void> = Promise.resolve();
   /** No grant before this time (a 429's Retry-After). */
@@ -130,13 +137,18 @@ export class RateLimiter {
   }
 
   /**
-   * Resolves when the caller may send one request. With `signal`, rejects as soon as it is
-   * aborted, and a caller whose turn comes after that leaves without a grant.
+   * Resolves when the caller may send one request, to a function to call when its answer (or
+   * failure) has come back (see DEFAULT_MARGIN_MS; not calling it is safe as long as requests
+   * are faster than the margin). With `signal`, rejects as soon as it is aborted, and a caller
+   * whose turn comes after that leaves without a grant.
    */
-  acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal): Promise<() => void> {
     const turn = this.tail.then(() => this.take(signal));
     // A failed sleep (or an abandoned caller) ends that caller's turn, not the queue.
-    this.tail = turn.catch(() => undefined);
+    this.tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return raceAbort(turn, signal);
   }
 
@@ -177,7 +189,7 @@ export class RateLimiter {
     return Math.min(this.maxRequests, this.base + this.recoveryPerMs * Math.max(0, now - this.recoverFrom));
   }
 
-  private async take(signal: AbortSignal | undefined): Promise<void> {
+  private async take(signal: AbortSignal | undefined): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
@@ -185,19 +197,21 @@ export class RateLimiter {
         await this.sleep(this.pausedUntil - now);
         continue;
       }
-      while (this.grants.length > 0 && (this.grants[0] as number) <= now - this.spanMs) {
-        this.grants.shift();
-      }
+      if (this.grants.some((g) => g.until <= now)) this.grants = this.grants.filter((g) => g.until > now);
       const exact = this.limitAt(now);
       const limit = Math.floor(exact);
       if (this.grants.length < limit) {
-        this.grants.push(now);
+        const grant = { until: now + this.spanMs };
+        this.grants.push(grant);
         this.counts.granted += 1;
-        return;
+        return () => {
+          grant.until = Math.max(grant.until, this.now() + this.windowMs);
+        };
       }
-      // Wait until enough old grants have left the window, or until the recovering limit
-      // grows by one, whichever comes first.
-      const leaves = (this.grants[this.grants.length - limit] as number) + this.spanMs - now;
+      // Wait until enough grants have left the window, or until the recovering limit grows by
+      // one, whichever comes first.
+      const untils = this.grants.map((g) => g.until).sort((a, b) => a - b);
+      const leaves = (untils[untils.length - limit] as number) - now;
       const grows =
         exact < this.maxRequests
           ? this.recoverFrom + (limit + 1 - this.base) / this.recoveryPerMs - now
