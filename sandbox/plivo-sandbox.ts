@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { SandboxCall } from './traffic';
+import { mulberry32, type SandboxCall } from './traffic';
 
 /**
  * Fault switches, all off by default, mutable while the sandbox runs. Every "…Every" switch
@@ -94,6 +94,39 @@ export interface SandboxRequest {
   status: number | null;
   /** The injected fault, if any (rate limiting is behaviour, not a fault: status 429, fault null). */
   fault: FaultKind | null;
+  /** With the `latency` option: the round trip drawn for this request. */
+  latencyMs?: number;
+}
+
+/** Counters since start or the last resetRequests(). */
+export interface SandboxStats {
+  /** API requests (paths under /v1/) received. */
+  received: number;
+  /** API requests answered 2xx. */
+  served: number;
+  /** 429s of the rate limit (not the status429Every fault). */
+  rateLimited: number;
+  /** Every 429, the injected ones included. */
+  throttled: number;
+  /** The most requests the rate limit counted in its window at any moment (at most its limit). */
+  peakInWindow: number;
+}
+
+/**
+ * Simulated network latency for API requests: a round trip drawn uniformly from
+ * [minMs, maxMs] per request, from a seeded generator (the same seed gives the same sequence
+ * of draws, in the order requests arrive). Half of it passes before the request is handled and
+ * counted by the rate limit, half before the answer leaves: Plivo counts a request when it
+ * ARRIVES, about half a round trip after the client sent it, and the client sees the whole
+ * round trip. Counting on arrival is what puts the jitter of the way in between the client's
+ * count (on departure) and the server's, which is what a client-side limiter must allow for;
+ * latency applied only after counting would hide that.
+ */
+export interface SandboxLatency {
+  minMs: number;
+  maxMs: number;
+  /** Default 1. */
+  seed?: number;
 }
 
 export interface PlivoSandboxOptions {
@@ -108,6 +141,8 @@ export interface PlivoSandboxOptions {
   metaNext?: MetaNextStyle;
   /** Plivo: 300 requests per 5 s per account. */
   rateLimit?: { requests: number; windowMs: number };
+  /** Off by default: answers as fast as the loopback allows. */
+  latency?: SandboxLatency;
 }
 
 export interface PlivoSandbox {
@@ -117,9 +152,11 @@ export interface PlivoSandbox {
   settings: { metaNext: MetaNextStyle };
   /** Every request received, in order. */
   readonly requests: SandboxRequest[];
+  /** Counters since start or the last resetRequests(). */
+  stats(): SandboxStats;
   /** Add (or replace, by call UUID) calls. */
   addCalls(calls: readonly SandboxCall[]): void;
-  /** Clears the request log and restarts the fault counters and the rate-limit window. */
+  /** Clears the request log and the stats, and restarts the fault counters and the rate-limit window. */
   resetRequests(): void;
   /** From now on accept only these credentials (a rotated token, another Auth ID). */
   setCredentials(authId: string, authToken: string): void;
@@ -518,6 +555,19 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
   const accepted = { authId: options.authId, authToken: options.authToken };
   let apiCount = 0;
   let served: number[] = [];
+  const emptyStats = (): SandboxStats => ({
+    received: 0,
+    served: 0,
+    rateLimited: 0,
+    throttled: 0,
+    peakInWindow: 0,
+  });
+  let stats = emptyStats();
+  const latency = options.latency;
+  if (latency && !(latency.minMs >= 0 && latency.maxMs >= latency.minMs)) {
+    throw new RangeError(`latency must have 0 <= minMs <= maxMs, got ${latency.minMs}..${latency.maxMs}`);
+  }
+  const latencyRandom = mulberry32(latency?.seed ?? 1);
   let closed = false;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -562,6 +612,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     served = served.filter((s) => s > t - rateLimit.windowMs);
     const oldest = served[0];
     if (served.length >= rateLimit.requests && oldest !== undefined) {
+      stats.rateLimited += 1;
       const retry =
         faults.retryAfterSeconds ?? Math.max(1, Math.ceil((oldest + rateLimit.windowMs - t) / 1000));
       return error(429, 'too many requests: the limit is 300 API requests per 5 seconds per account', {
@@ -569,6 +620,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
       });
     }
     served.push(t);
+    stats.peakInWindow = Math.max(stats.peakInWindow, served.length);
     return null;
   }
 
@@ -656,8 +708,33 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
       fault: null,
     };
     requests.push(entry);
+    const api = url.pathname.startsWith('/v1/');
+    // The round trip of this request: half on the way in (below), half on the way out.
+    let outboundMs = 0;
+    let inboundMs = 0;
+    if (api && latency) {
+      const roundTrip = latency.minMs + latencyRandom() * (latency.maxMs - latency.minMs);
+      entry.latencyMs = Math.round(roundTrip);
+      inboundMs = roundTrip / 2;
+      outboundMs = roundTrip - inboundMs;
+    }
     const send = (reply: Reply, truncate = false) => {
+      if (outboundMs > 0) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          write(reply, truncate);
+        }, outboundMs);
+        timers.add(timer);
+      } else {
+        write(reply, truncate);
+      }
+    };
+    const write = (reply: Reply, truncate: boolean) => {
       if (closed || res.writableEnded) return;
+      if (api) {
+        if (reply.status >= 200 && reply.status < 300) stats.served += 1;
+        if (reply.status === 429) stats.throttled += 1;
+      }
       entry.status = reply.status;
       const headers = { 'X-Request-ID': randomUUID(), ...reply.headers };
       if (truncate) {
@@ -670,12 +747,14 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
       res.end(reply.body);
     };
 
-    if (!url.pathname.startsWith('/v1/')) {
+    if (!api) {
       send(error(404, 'not found'));
       return;
     }
     apiCount += 1;
+    stats.received += 1;
     const n = apiCount;
+    if (inboundMs > 0) await wait(inboundMs);
     if (faults.delayMs > 0) await wait(faults.delayMs);
     if (closed) return;
 
@@ -746,6 +825,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     faults,
     settings,
     requests,
+    stats: () => ({ ...stats }),
     addCalls,
     setCredentials(authId, authToken) {
       Object.assign(accepted, { authId, authToken });
@@ -754,6 +834,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
       requests.length = 0;
       apiCount = 0;
       served = [];
+      stats = emptyStats();
     },
     close() {
       if (closed) return Promise.resolve();

@@ -1,3 +1,4 @@
+/* global process */
 // One Lambda container for `npm run bench` (scripts/bench-scale.ts): imports the bundled
 // handler exactly as Lambda would (index.mjs, built like `cdk synth` builds it), then invokes
 // it each time the parent says so, with a context whose remaining time runs out like Lambda's.

@@ -47,7 +47,9 @@ interface RunResult {
 }
 
 /** Counts the write units DynamoDB (dynalite) says each write consumed. */
-async function startWriteUnitProxy(target: string): Promise<{ endpoint: string; wcu: () => number; close(): Promise<void> }> {
+async function startWriteUnitProxy(
+  target: string,
+): Promise<{ endpoint: string; wcu: () => number; close(): Promise<void> }> {
   let units = 0;
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
@@ -200,10 +202,17 @@ function p95(values: number[]): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? null;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function startSandbox(calls: readonly SandboxCall[]): Promise<PlivoSandbox> {
-  return startPlivoSandbox({ authId: AUTH_ID, authToken: AUTH_TOKEN, calls, rateLimit: PLIVO_LIMIT, latency: LATENCY });
+  return startPlivoSandbox({
+    authId: AUTH_ID,
+    authToken: AUTH_TOKEN,
+    calls,
+    rateLimit: PLIVO_LIMIT,
+    latency: LATENCY,
+  });
 }
 
 async function runScenario(
@@ -258,16 +267,21 @@ async function runScenario(
   const withInsights = runs.reduce((n, r) => n + (r.summary?.insightsSampled ?? 0), 0);
   const sampledOut = runs.reduce((n, r) => n + (r.summary?.insightsSampledOut ?? 0), 0);
   const alerts = sns.published.slice(publishedBefore);
-  const lags = alerts.filter((a) => a.endTime !== null).map((a) => (a.atMs - Date.parse(a.endTime as string)) / 1000);
+  const lags = alerts
+    .filter((a) => a.endTime !== null)
+    .map((a) => (a.atMs - Date.parse(a.endTime as string)) / 1000);
   const budgetPerSec = Number((scenario.config.plivo as { maxRequestsPer5s: number }).maxRequestsPer5s) / 5;
 
   console.log(`\n  ${scenario.name}`);
   runs.forEach((r, i) => {
     const s = r.summary;
     console.log(
-      `    run ${i + 1}: ${fmt(r.ms / 1000, 1)} s, ${s ? `${fmt(s.callsSeen)} calls in ${s.slices} slice(s), ${s.slicesLeft} left, ` +
-        `Insights share ${fmt((s.insightsShare ?? 1) * 100)} %, ${s.alertsPublished} notices, lag after ${s.lagSeconds ?? '?'} s` : 'no summary'}` +
-        `${r.error ? `, FAILED: ${r.error.slice(0, 120)}` : ''}, peak RSS ${fmt(r.maxRssMb)} MB`,
+      `    run ${i + 1}: ${fmt(r.ms / 1000, 1)} s, ${
+        s
+          ? `${fmt(s.callsSeen)} calls in ${s.slices} slice(s), ${s.slicesLeft} left, ` +
+            `Insights share ${fmt((s.insightsShare ?? 1) * 100)} %, ${s.alertsPublished} notices, lag after ${s.lagSeconds ?? '?'} s`
+          : 'no summary'
+      }` + `${r.error ? `, FAILED: ${r.error.slice(0, 120)}` : ''}, peak RSS ${fmt(r.maxRssMb)} MB`,
     );
   });
   console.log(
@@ -297,7 +311,9 @@ async function naiveBaseline(calls: SandboxCall[]): Promise<void> {
   let requests = 0;
   for (let offset = 0; ; offset += 20) {
     requests += 1;
-    const page = (await (await fetch(`${base}?${query}&limit=20&offset=${offset}`, { headers: { Authorization: auth } })).json()) as {
+    const page = (await (
+      await fetch(`${base}?${query}&limit=20&offset=${offset}`, { headers: { Authorization: auth } })
+    ).json()) as {
       objects: Array<{ call_uuid: string }>;
     };
     uuids.push(...page.objects.map((o) => o.call_uuid));
@@ -327,7 +343,10 @@ export async function runScaleBench(options: { quick: boolean }): Promise<void> 
       `\nScale: the bundled handler (${fmt(bundle.bytes / 1024)} KB) in its own process, sandbox with ${LATENCY.minMs}–${LATENCY.maxMs} ms latency and ` +
         `${PLIVO_LIMIT.requests} requests / 5 s, dynalite, an SNS stand-in; real time`,
     );
-    const shipped = loadRuntimeConfigFile(join(ROOT, 'config/prod.json')) as unknown as Record<string, unknown>;
+    const shipped = loadRuntimeConfigFile(join(ROOT, 'config/prod.json')) as unknown as Record<
+      string,
+      unknown
+    >;
     const at = (budget: number, poll: Record<string, unknown>) => ({
       ...shipped,
       plivo: { ...(shipped.plivo as object), maxRequestsPer5s: budget },
@@ -335,7 +354,13 @@ export async function runScaleBench(options: { quick: boolean }): Promise<void> 
     });
     const now = Date.now();
     const traffic = (seed: number, fromMs: number, toMs: number, perMinute: number) => {
-      const calls = generateTraffic({ seed, from: new Date(fromMs), to: new Date(toMs), callsPerMinute: perMinute, incidents: 'none' });
+      const calls = generateTraffic({
+        seed,
+        from: new Date(fromMs),
+        to: new Date(toMs),
+        callsPerMinute: perMinute,
+        incidents: 'none',
+      });
       for (const c of calls) {
         c.cdrReadyAt = c.endTime;
         c.insightsReadyAt = c.endTime;

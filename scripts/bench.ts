@@ -7,8 +7,14 @@
  *   3. A whole poll run (sandbox over HTTP + dynalite) vs just listing the same calls over HTTP,
  *      with the Plivo rate limit raised out of the way so the poller's own overhead shows.
  *      Heap growth and RSS are printed for the run.
+ *   4. How much of its Plivo rate budget the client uses: against the sandbox with Plivo's
+ *      300 requests / 5 s (counted on arrival) and 80–150 ms round trips, listing a range and
+ *      then fetching every call's Insights as the poller does, at budgets of 60, 150 and 300
+ *      requests / 5 s, vs a naive client doing one request at a time. ~2 minutes.
  *
- * Options: --calls N (default 2000 for the run), --records N (default 50000 for 1 and 2).
+ * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
+ * 50000 for 1 and 2), --rate-calls N (default 2000: calls at 300 / 5 s in 4, fewer at smaller
+ * budgets so that each run takes about as long).
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,28 +24,47 @@ import { createStateTable } from '../functions/adapters/dynamodb/create-state-ta
 import { DynamoDbStateStore } from '../functions/adapters/dynamodb/dynamodb-state-store';
 import { JsonLogger } from '../functions/adapters/logging/json-logger';
 import { normalizeCall, normalizeInsights } from '../functions/adapters/plivo/payload-schemas';
-import { PlivoClient } from '../functions/adapters/plivo/plivo-client';
+import { PAGE_LIMIT, PlivoClient } from '../functions/adapters/plivo/plivo-client';
+import { RateLimiter } from '../functions/adapters/plivo/rate-limiter';
 import type { EvaluatedCall } from '../functions/core/call';
 import { parseConfig } from '../functions/core/config/load-config';
+import { mapConcurrent } from '../functions/core/poll/map-concurrent';
 import { poll } from '../functions/core/poll/poll-use-case';
 import { evaluateRules } from '../functions/core/rules/evaluate-rules';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { renderCdr, renderInsights, startPlivoSandbox } from '../sandbox/plivo-sandbox';
 import { generateTraffic } from '../sandbox/traffic';
-import { reportScriptError, scriptArgs } from './script-args';
+import { reportScriptError, scriptArgs, UsageError } from './script-args';
 
-const USAGE = `Usage: npm run bench -- [--calls N] [--records N]
+const USAGE = `Usage: npm run bench -- [--section S] [--calls N] [--records N] [--rate-calls N]
 
-  --calls <n>     calls in the whole-run benchmark (default 2000)
-  --records <n>   CDR records for the parsing and rules benchmarks (default 50000)
-  --help          this text`;
+  --section <s>     which sections to run: all (default), or some of 1,2,3,4 (e.g. --section 4)
+  --calls <n>       calls in the whole-run benchmark (default 2000)
+  --records <n>     CDR records for the parsing and rules benchmarks (default 50000)
+  --rate-calls <n>  calls at 300 requests / 5 s in the rate-budget benchmark (default 2000;
+                    proportionally fewer at the smaller budgets)
+  --help            this text`;
 
-let values: { calls?: string; records?: string; help?: boolean } = {};
+let values: { section?: string; calls?: string; records?: string; 'rate-calls'?: string; help?: boolean } =
+  {};
+let SECTIONS = new Set<number>();
 try {
   values = scriptArgs({
+    section: { type: 'string', default: 'all' },
     calls: { type: 'string', default: '2000' },
     records: { type: 'string', default: '50000' },
+    'rate-calls': { type: 'string', default: '2000' },
   });
+  const section = values.section ?? 'all';
+  SECTIONS = new Set(section === 'all' ? [1, 2, 3, 4] : section.split(',').map((p) => Number(p.trim())));
+  if ([...SECTIONS].some((n) => ![1, 2, 3, 4].includes(n))) {
+    throw new UsageError(`--section: all, or some of 1,2,3,4 separated by commas, got '${section}'`);
+  }
+  for (const name of ['calls', 'records', 'rate-calls'] as const) {
+    const n = Number(values[name]);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new UsageError(`--${name}: a positive integer, got '${values[name]}'`);
+  }
 } catch (error) {
   reportScriptError(error, USAGE);
   process.exit();
@@ -50,6 +75,7 @@ if (values.help) {
 }
 const RUN_CALLS = Number(values.calls);
 const RECORDS = Number(values.records);
+const RATE_CALLS = Number(values['rate-calls']);
 const MIN = 60_000;
 
 function time<T>(fn: () => T): { ms: number; result: T } {
@@ -77,7 +103,14 @@ function trafficOf(count: number, seed: number) {
 }
 
 async function main() {
-  console.log(`zentrunk-alerts benchmark (Node ${process.version}, ${process.arch})\n`);
+  console.log(`zentrunk-alerts benchmark (Node ${process.version}, ${process.arch})`);
+  if (SECTIONS.has(1) || SECTIONS.has(2)) parsingAndRules();
+  if (SECTIONS.has(3)) await wholeRun();
+  if (SECTIONS.has(4)) await rateBudget();
+}
+
+/** Sections 1 and 2 (2 needs the normalised records of 1, which it then makes silently). */
+function parsingAndRules() {
   const config = parseConfig({}, 'defaults');
 
   // 1. Normalisation: page bodies as Plivo sends them, parsed and normalised.
@@ -102,19 +135,22 @@ async function main() {
   const normalisedInsights = time(() =>
     insightBodies.map((b, i) => normalizeInsights(JSON.parse(b), calls[i]?.callUuid ?? '')),
   );
-  console.log(`1. Payload normalisation, ${calls.length.toLocaleString('en-US')} records`);
-  row(
-    'CDRs parsed + normalised',
-    rate(calls.length, normalised.ms),
-    rate(calls.length, baseline1.ms),
-    `(JSON.parse only; ${(normalised.ms / baseline1.ms).toFixed(1)}x its time)`,
-  );
-  row(
-    'insights parsed + normalised',
-    rate(calls.length, normalisedInsights.ms),
-    rate(calls.length, baselineInsights.ms),
-    `(JSON.parse only; ${(normalisedInsights.ms / baselineInsights.ms).toFixed(1)}x its time)`,
-  );
+  if (SECTIONS.has(1)) {
+    console.log(`\n1. Payload normalisation, ${calls.length.toLocaleString('en-US')} records`);
+    row(
+      'CDRs parsed + normalised',
+      rate(calls.length, normalised.ms),
+      rate(calls.length, baseline1.ms),
+      `(JSON.parse only; ${(normalised.ms / baseline1.ms).toFixed(1)}x its time)`,
+    );
+    row(
+      'insights parsed + normalised',
+      rate(calls.length, normalisedInsights.ms),
+      rate(calls.length, baselineInsights.ms),
+      `(JSON.parse only; ${(normalisedInsights.ms / baselineInsights.ms).toFixed(1)}x its time)`,
+    );
+  }
+  if (!SECTIONS.has(2)) return;
 
   // 2. Rules over normalised calls with insights.
   const evaluated: EvaluatedCall[] = [];
@@ -141,7 +177,9 @@ async function main() {
     rate(evaluated.length, baseline2.ms),
     `(field reads only; ${rules.result.length} findings)`,
   );
+}
 
+async function wholeRun() {
   // 3. A whole run over HTTP and DynamoDB.
   const runCalls = trafficOf(RUN_CALLS, 2);
   const now = new Date('2026-11-20T12:00:00Z');
@@ -215,16 +253,188 @@ async function main() {
     `  ${'memory'.padEnd(30)} heap +${mb(Math.max(0, heapAfter - heapBefore))}, peak RSS ${mb(peakRss)}` +
       `${global.gc ? '' : ' (run with node --expose-gc for a cleaner heap figure)'}`,
   );
-  const perRunAtDefault = Math.floor((60 / 5) * 5 * 60); // requests in a 5-minute schedule at 60 per 5 s
+  // The limiter grants at most its budget per 5.2 s (see rate-limiter.ts).
+  const budget = parseConfig({}, 'defaults').plivo.maxRequestsPer5s;
+  const perInterval = Math.floor((budget / 5.2) * 5 * 60);
   console.log(
-    `\n  At the default share of Plivo's limit (60 requests / 5 s) one 5-minute interval allows ${perRunAtDefault} requests:\n` +
-      `  about ${Math.floor(perRunAtDefault * 0.95)} calls per interval (one insights request per call + 1 list page per 20).\n` +
-      `  Plivo's rate limit, not the poller, bounds throughput; raise plivo.maxRequestsPer5s for more.`,
+    `\n  At the default share of Plivo's limit (${budget} requests / 5 s) one 5-minute interval allows ${perInterval} requests:\n` +
+      `  about ${Math.floor(perInterval / 1.05)} calls per interval (one insights request per call + 1 list page per 20).\n` +
+      `  Plivo's rate limit, not the poller, bounds throughput (section 4); raise plivo.maxRequestsPer5s for more.`,
   );
 
   low.destroy();
   await sandbox.close();
   await dynamo.close();
+}
+
+/** Plivo's limit: requests per 5 s per account, counted when they arrive. */
+const PLIVO_LIMIT = 300;
+const PLIVO_WINDOW_MS = 5000;
+/** Plivo's measured round trips. */
+const LATENCY = { minMs: 80, maxMs: 150 };
+/** Requests per call when listing and fetching Insights: one page per 20 calls, one Insights each. */
+const REQUESTS_PER_CALL = 1 + 1 / PAGE_LIMIT;
+/** The most calls per second Plivo's limit lets anyone check: 300 / 5 s / 1.05 ≈ 57. */
+const PHYSICAL_CALLS_PER_S = PLIVO_LIMIT / (PLIVO_WINDOW_MS / 1000) / REQUESTS_PER_CALL;
+
+interface RateResult {
+  label: string;
+  budget: number;
+  calls: number;
+  wallMs: number;
+  requests: number;
+  throttled: number;
+  /** Requests per second while work remained, averaged over Plivo's 5 s window (see steadyRate). */
+  steadyPerS: number;
+  peakAtServer: number;
+}
+
+/**
+ * Requests per second from departure times (ms, ascending), as Plivo's window sees them: the
+ * mean number of departures in the window (t - 5 s, t], over every t from the end of the first
+ * window to the last departure, divided by 5 s. The first window is left out: a sliding window
+ * lets a whole budget through at once at the start, which says nothing about the steady rate.
+ * Averaging over every position of the window, rather than counting over one interval, keeps
+ * the figure from depending on where an interval happens to cut the bursts a sliding window
+ * produces. Runs shorter than two windows: plain requests / elapsed.
+ */
+function steadyRate(departures: number[]): number {
+  const first = departures[0] as number;
+  const last = departures[departures.length - 1] as number;
+  const from = first + PLIVO_WINDOW_MS;
+  if (last - from < PLIVO_WINDOW_MS) return (departures.length / Math.max(1, last - first)) * 1000;
+  let covered = 0;
+  for (const d of departures) covered += Math.max(0, Math.min(d + PLIVO_WINDOW_MS, last) - Math.max(d, from));
+  return (covered / (last - from) / PLIVO_WINDOW_MS) * 1000;
+}
+
+/**
+ * 4. List a range, then fetch every call's Insights, as the poller does, against a sandbox that
+ * behaves like Plivo's limit and latency. One sandbox per run: each starts with the account idle.
+ */
+async function rateRun(options: {
+  label: string;
+  budget: number;
+  calls: number;
+  seed: number;
+  /** The naive baseline: one page, then one Insights request, at a time. */
+  sequential: boolean;
+}): Promise<RateResult> {
+  const now = Date.now();
+  // Calls that ended 3 to 1 hours ago: every CDR and (almost) every Insights ready.
+  const traffic = generateTraffic({
+    seed: options.seed,
+    from: new Date(now - 3 * 60 * MIN),
+    to: new Date(now - 60 * MIN),
+    callsPerMinute: Math.ceil(options.calls / 110),
+  }).slice(0, options.calls);
+  const authId = 'MABENCHRATE00000000001';
+  const authToken = 'bench-token-not-secret';
+  const sandbox = await startPlivoSandbox({
+    authId,
+    authToken,
+    calls: traffic,
+    // The real clock: the rate limit counts real arrivals.
+    now: () => new Date(),
+    rateLimit: { requests: PLIVO_LIMIT, windowMs: PLIVO_WINDOW_MS },
+    latency: { ...LATENCY, seed: options.seed },
+  });
+  const config = parseConfig({ plivo: { maxRequestsPer5s: options.budget } }, 'bench').plivo;
+  const departures: number[] = [];
+  const client = new PlivoClient({
+    baseUrl: sandbox.baseUrl,
+    authId,
+    authToken,
+    config,
+    logger: new JsonLogger({ write: () => {}, level: 'error' }),
+    fetch: (input, init) => {
+      departures.push(performance.now());
+      return fetch(input, init);
+    },
+    limiter: new RateLimiter({ maxRequests: options.budget }),
+    ...(options.sequential ? { listPagesAhead: 0 } : {}),
+  });
+  const started = performance.now();
+  const listed = await client.listCalls({ from: new Date(now - 4 * 60 * MIN), to: new Date(now) });
+  await mapConcurrent(listed.calls, options.sequential ? 1 : config.insightsConcurrency, (call) =>
+    client.getInsights(call.callUuid).catch(() => null),
+  );
+  const wallMs = performance.now() - started;
+  const stats = client.stats();
+  const peakAtServer = sandbox.stats().peakInWindow;
+  await sandbox.close();
+  return {
+    label: options.label,
+    budget: options.budget,
+    calls: listed.calls.length,
+    wallMs,
+    requests: stats.requests,
+    throttled: stats.throttled,
+    steadyPerS: steadyRate(departures),
+    peakAtServer,
+  };
+}
+
+async function rateBudget() {
+  console.log(
+    `\n4. Plivo's rate budget: list a range, then every call's Insights (the poller's way), against the sandbox\n` +
+      `   with Plivo's ${PLIVO_LIMIT} requests / 5 s counted on arrival and ${LATENCY.minMs}–${LATENCY.maxMs} ms round trips`,
+  );
+  const results: RateResult[] = [];
+  for (const budget of [60, 150, 300]) {
+    const calls = Math.max(PAGE_LIMIT, Math.round((RATE_CALLS * budget) / PLIVO_LIMIT));
+    results.push(await rateRun({ label: `${budget} / 5 s`, budget, calls, seed: budget, sequential: false }));
+  }
+  // The naive client: one request at a time (Plivo's limit never reached); fewer calls, same figures.
+  results.push(
+    await rateRun({
+      label: 'one at a time',
+      budget: PLIVO_LIMIT,
+      calls: Math.max(PAGE_LIMIT, Math.round(RATE_CALLS / 16)),
+      seed: 7,
+      sequential: true,
+    }),
+  );
+  const header = [
+    'budget'.padEnd(14),
+    'calls'.padStart(6),
+    'time'.padStart(8),
+    'calls/s'.padStart(8),
+    'req/s'.padStart(7),
+    'of budget'.padStart(10),
+    'of 57 calls/s'.padStart(14),
+    '429s'.padStart(12),
+    'req/call'.padStart(9),
+    'peak 5 s'.padStart(9),
+  ];
+  console.log(`   ${header.join(' ')}`);
+  for (const r of results) {
+    const perCall = r.requests / r.calls;
+    const callsPerS = r.steadyPerS / perCall;
+    const budgetPerS = r.budget / (PLIVO_WINDOW_MS / 1000);
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    console.log(
+      `   ${[
+        r.label.padEnd(14),
+        String(r.calls).padStart(6),
+        `${(r.wallMs / 1000).toFixed(1)} s`.padStart(8),
+        callsPerS.toFixed(1).padStart(8),
+        r.steadyPerS.toFixed(1).padStart(7),
+        pct(r.steadyPerS / budgetPerS).padStart(10),
+        pct(callsPerS / PHYSICAL_CALLS_PER_S).padStart(14),
+        `${r.throttled} (${pct(r.throttled / r.requests)})`.padStart(12),
+        perCall.toFixed(3).padStart(9),
+        String(r.peakAtServer).padStart(9),
+      ].join(' ')}`,
+    );
+  }
+  console.log(
+    `   Rates are per second while work remained, as Plivo's 5 s window sees them after the first window\n` +
+      `   (a sliding window lets a whole budget through at once at the start). "of budget": requests/s over\n` +
+      `   budget/s (the limiter keeps a 200 ms margin: at most 96.2 %). "of 57 calls/s": calls/s over what\n` +
+      `   Plivo's 300 / 5 s allows anyone at ${REQUESTS_PER_CALL} requests per call. "peak 5 s": most requests in\n` +
+      `   Plivo's window at once. "one at a time" is the naive client (budget ${PLIVO_LIMIT} / 5 s, never reached).`,
+  );
 }
 
 main().catch((error: Error) => reportScriptError(error, USAGE));

@@ -57,6 +57,11 @@ export interface PendingInsightsItem {
    */
   errors?: number;
   firstSeenAt: string;
+  /**
+   * Its insights, when they were fetched and the call is owed for another reason (an alert
+   * that could not be sent, a run out of time): never asked of Plivo twice.
+   */
+  insights?: CallInsights;
 }
 
 /**

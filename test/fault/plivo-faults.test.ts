@@ -120,7 +120,10 @@ describe('Plivo faults: every finding still delivered once', () => {
 
   it('slow responses below the timeout are waited for, not retried', async () => {
     const calls = traffic({ callsPerMinute: 1 });
-    const p = await start(calls, { faults: { delayMs: 40 }, config: { plivo: { requestTimeoutMs: 200 } } });
+    // 150 ms, Plivo's slowest usual answer, against a 1 s timeout: with 16 requests in flight
+    // (the default insightsConcurrency) in a process shared with the sandbox, a busy machine
+    // adds its own delays, which a 200 ms timeout did not always absorb.
+    const p = await start(calls, { faults: { delayMs: 150 }, config: { plivo: { requestTimeoutMs: 1000 } } });
     const [first] = await runSchedule(p, 4);
     expect(first).toMatchObject({ status: 'completed' });
     expect(p.client.stats()).toMatchObject({ timeouts: 0, retries: 0 });

@@ -405,6 +405,62 @@ describe('rate limit', () => {
   });
 });
 
+describe('latency', () => {
+  it('each API request takes a round trip drawn from [min, max], the same draws for the same seed', async () => {
+    const draws = async (seed: number) => {
+      await start({ latency: { minMs: 80, maxMs: 150, seed } });
+      const started = Date.now();
+      for (let i = 0; i < 5; i += 1) expect((await get(LIST)).status).toBe(200);
+      const elapsed = Date.now() - started;
+      expect((await get('/health')).status).toBe(404);
+      const latencies = sandbox.requests.map((r) => r.latencyMs);
+      await sandbox.close();
+      // The client sees the whole round trip.
+      expect(elapsed).toBeGreaterThanOrEqual(
+        latencies.slice(0, 5).reduce((sum: number, ms) => sum + (ms as number), 0) - 5,
+      );
+      return latencies;
+    };
+    const first = await draws(3);
+    expect(first.slice(0, 5).every((ms) => ms !== undefined && ms >= 80 && ms <= 150)).toBe(true);
+    expect(first[5]).toBeUndefined(); // not an API path
+    expect(await draws(3)).toEqual(first);
+    expect(await draws(4)).not.toEqual(first);
+  });
+
+  it('refuses a range with max below min', async () => {
+    await expect(start({ latency: { minMs: 100, maxMs: 50 } })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('stats', () => {
+  it('counts API requests received and served, the rate limit 429s apart from all 429s, and the peak of the window', async () => {
+    await start({ rateLimit: { requests: 3, windowMs: 5000 }, faults: { status429Every: 2 } });
+    const statuses = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await get(LIST)).status);
+    await get('/health');
+    // 2 and 4 and 6 are the injected fault; 1, 3 and 5 are counted by the limit, which is full after 3.
+    expect(statuses).toEqual([200, 429, 200, 429, 200, 429]);
+    expect(sandbox.stats()).toEqual({
+      received: 6,
+      served: 3,
+      rateLimited: 0,
+      throttled: 3,
+      peakInWindow: 3,
+    });
+    expect((await get(LIST)).status).toBe(429);
+    expect(sandbox.stats()).toMatchObject({ received: 7, rateLimited: 1, throttled: 4, peakInWindow: 3 });
+    sandbox.resetRequests();
+    expect(sandbox.stats()).toEqual({
+      received: 0,
+      served: 0,
+      rateLimited: 0,
+      throttled: 0,
+      peakInWindow: 0,
+    });
+  });
+});
+
 describe('faults', () => {
   it('status429Every: every Nth request is 429, Retry-After only when configured', async () => {
     await start({ faults: { status429Every: 3 } });

@@ -8,7 +8,7 @@ import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-s
 import { MemoryStateStore, MemoryStateTable } from '../../functions/adapters/memory/memory-state-store';
 import type { GroupState } from '../../functions/core/groups/group';
 import type { AlertMessage, StateStore } from '../../functions/core/ports';
-import { makeCall } from '../support/calls';
+import { makeCall, makeInsights } from '../support/calls';
 import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
 
 const NOW_MS = Date.parse('2024-01-15T15:00:00.000Z');
@@ -156,6 +156,16 @@ describe.each(makers)('StateStore contract: %s', (_name, make) => {
       NOW_SEC + 50,
     );
     await store.deletePendingInsights(['p2']);
+    // Insights already fetched ride along, so a call owed for another reason is not asked for twice.
+    const insights = makeInsights('p3', { qualityScore: 2.1 });
+    await store.putPendingInsights(
+      [{ call: makeCall({ callUuid: 'p3' }), attempts: 0, firstSeenAt: 'z', insights }],
+      NOW_SEC + 50,
+    );
+    expect((await store.listPendingInsights()).find((p) => p.call.callUuid === 'p3')?.insights).toEqual(
+      insights,
+    );
+    await store.deletePendingInsights(['p3']);
     expect((await store.listPendingInsights()).map((p) => [p.call.callUuid, p.attempts, p.errors])).toEqual([
       ['p1', 2, 0],
     ]);

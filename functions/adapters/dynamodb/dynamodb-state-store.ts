@@ -37,7 +37,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Call } from '../../core/call';
+import type { Call, CallInsights } from '../../core/call';
 import type { GroupState } from '../../core/groups/group';
 import type { WindowState } from '../../core/windowed/window';
 import type { HealthState } from '../../core/health/run-health';
@@ -494,6 +494,7 @@ export class DynamoDbStateStore implements StateStore {
             attempts: item.attempts,
             errors: item.errors ?? 0,
             firstSeenAt: item.firstSeenAt,
+            ...(item.insights ? { insights: item.insights } : {}),
             [TTL]: expiresAtSec,
           },
         },
@@ -724,6 +725,7 @@ export class DynamoDbStateStore implements StateStore {
       attempts: typeof item.attempts === 'number' ? item.attempts : 0,
       errors: typeof item.errors === 'number' ? item.errors : 0,
       firstSeenAt: typeof item.firstSeenAt === 'string' ? item.firstSeenAt : '',
+      ...(isInsights(item.insights, call.callUuid) ? { insights: item.insights } : {}),
     };
   }
 
@@ -961,6 +963,11 @@ export function unpackUuids(packed: Uint8Array): string[] {
     out.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
   }
   return out;
+}
+
+/** Insights kept with a pending call, read back only if they are that call's. */
+function isInsights(value: unknown, callUuid: string): value is CallInsights {
+  return typeof value === 'object' && value !== null && (value as CallInsights).callUuid === callUuid;
 }
 
 /** Expired exactly when DynamoDB TTL would consider it so: expiresAt earlier than now. */

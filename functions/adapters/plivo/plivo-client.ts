@@ -17,7 +17,7 @@ import {
   PlivoUnexpectedResponseError,
 } from './plivo-errors';
 import { backoffMs, sleep } from '../../core/time';
-import { RateLimiter } from './rate-limiter';
+import { raceAbort, RateLimiter } from './rate-limiter';
 import { clip, oneLine, SecretScrubber } from './upstream-text';
 
 /** Plivo's largest page. */
@@ -34,6 +34,13 @@ const RETRY_AFTER_CAP_MS = 20_000;
 const DEFAULT_MAX_PAGES = 10_000;
 /** Paging fails after this many pages in a row that brought no call not already listed. */
 const NO_PROGRESS_PAGES = 3;
+/**
+ * List pages asked for ahead of the one being processed, at most: enough to keep the budget
+ * busy while listing, `maxRequestsPer5s` / 5 s × 300 ms (twice the slowest latency seen,
+ * 150 ms), between 2 and 16 (300 / 5 s → 16, 150 → 9, 60 → 4). See listCalls.
+ */
+const LIST_AHEAD_LATENCY_MS = 300;
+const LIST_AHEAD_MAX = 16;
 /**
  * Largest 2xx body read (a page of 20 CDRs is ~20 KB, an Insights answer ~1 KB). A larger one
  * is refused like an unreadable body: retried, then unavailable. Read as a stream with a byte
@@ -116,6 +123,11 @@ export interface PlivoClientOptions {
   limiter?: RateLimiter;
   /** Largest 2xx body accepted; default MAX_BODY_BYTES. */
   maxBodyBytes?: number;
+  /**
+   * List pages asked for ahead at most; default from maxRequestsPer5s (see LIST_AHEAD_LATENCY_MS).
+   * 0: one page at a time.
+   */
+  listPagesAhead?: number;
 }
 
 /** UTC `YYYY-MM-DD HH:MM:SS`, the format of Plivo's end_time filters. */
@@ -273,6 +285,12 @@ interface RequestSpec<T> {
    */
   refusalConcernsCall?: string;
   parse: (body: unknown) => Parsed<T>;
+  /**
+   * Abandons the request (a list page asked for ahead and no longer needed): no attempt after
+   * the signal, no more waiting for the rate limiter or a backoff. An attempt already sent is
+   * answered first (Plivo has counted it anyway), so nothing is left in flight.
+   */
+  signal?: AbortSignal;
 }
 
 /** One failed attempt, as much as is known. */
@@ -284,6 +302,9 @@ interface Failure {
   requestId: string | null;
   retryAfterMs: number | null;
 }
+
+/** What one attempt came to: the value, or a failure to maybe retry. */
+type Outcome<T> = { done: true; value: T | null } | { done: false; failure: Failure };
 
 /** A logger that can be told what never to print (JsonLogger). */
 interface SecretKeepingLogger extends Logger {
@@ -321,6 +342,7 @@ export class PlivoClient implements CallSource {
   private readonly now: () => number;
   private readonly maxPages: number;
   private readonly maxBodyBytes: number;
+  private readonly listAhead: number;
   private readonly limiter: RateLimiter;
   private readonly counters: PlivoClientStats = emptyPlivoStats();
 
@@ -356,6 +378,12 @@ export class PlivoClient implements CallSource {
     this.now = options.now ?? Date.now;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.listAhead =
+      options.listPagesAhead ??
+      Math.min(
+        LIST_AHEAD_MAX,
+        Math.max(2, Math.ceil((options.config.maxRequestsPer5s / 5000) * LIST_AHEAD_LATENCY_MS)),
+      );
     this.limiter =
       options.limiter ??
       new RateLimiter({
@@ -369,6 +397,12 @@ export class PlivoClient implements CallSource {
     return { ...this.counters };
   }
 
+  /**
+   * Every call of the range, page by page (see docs/plivo-client.md). The first page tells
+   * total_count; while every page has been full, the pages below it are asked for ahead,
+   * several at once through the same rate limiter, and still processed one by one in offset
+   * order with every guard of sequential paging. Without total_count paging is sequential.
+   */
   async listCalls(range: ReadRange): Promise<ListCallsResult> {
     const filters: ListCallFilters = this.config.callFilters ?? {};
     // Validates the window and the filters before any request is made.
@@ -380,6 +414,10 @@ export class PlivoClient implements CallSource {
     let pages = 0;
     let offset = 0;
     let pagesWithoutProgress = 0;
+    let pagesWithProgress = 0;
+    let pagesDiscarded = 0;
+    /** Every page so far held PAGE_LIMIT records: the offsets of the next pages are known. */
+    let fullPages = true;
     const skippedUuids = new Set<string>();
     const fromMs = bounds.from.getTime();
     const toMs = bounds.to.getTime();
@@ -387,21 +425,12 @@ export class PlivoClient implements CallSource {
 
     if (bounds.from.getTime() === bounds.to.getTime()) return { calls: [], skipped, pages };
 
-    for (;;) {
-      if (pages >= this.maxPages) {
-        throw this.sealed(
-          new PlivoUnavailableError({
-            ...this.details(200, 'Zentrunk/Call/', {}, null, null),
-            attempts: 1,
-            reason: `stopped paging after ${pages} pages (offset ${offset}): Plivo kept reporting more calls`,
-          }),
-        );
-      }
-      const pageOffset = offset;
-      const page = (await this.request<ListEnvelope>({
+    const fetchPage = (pageOffset: number, signal?: AbortSignal) =>
+      this.request<ListEnvelope>({
         path: 'Zentrunk/Call/',
         query: buildListQuery(range, filters, { offset: pageOffset, limit: PAGE_LIMIT }),
         notFoundAsNull: false,
+        signal,
         parse: (body) => {
           const envelope = parseListEnvelope(body);
           if (!envelope.ok) return envelope;
@@ -414,76 +443,148 @@ export class PlivoClient implements CallSource {
           }
           return { ok: true, value: envelope };
         },
-      })) as ListEnvelope;
-      pages += 1;
+      }) as Promise<ListEnvelope>;
 
-      // Records not met on an earlier page: what tells paging that it is getting somewhere.
-      let fresh = 0;
-      for (const raw of page.objects) {
-        const result = normalizeCall(raw);
-        const uuid = result.ok ? result.call.callUuid : result.callUuid;
-        // Offset paging over a list that grows (late CDRs) can repeat a record on the next
-        // page; a repeat is dropped, whether it was taken or skipped the first time.
-        if (uuid !== null && (calls.has(uuid) || skippedUuids.has(uuid))) {
-          duplicates += 1;
-          continue;
+    /** Pages asked for ahead, by offset; each settles without throwing (its error is kept for its turn). */
+    const ahead = new Map<
+      number,
+      { controller: AbortController; settled: Promise<{ page: ListEnvelope } | { error: unknown }> }
+    >();
+    const askAhead = (pageOffset: number) => {
+      const controller = new AbortController();
+      const settled = fetchPage(pageOffset, controller.signal).then(
+        (page) => ({ page }),
+        (error: unknown) => ({ error }),
+      );
+      ahead.set(pageOffset, { controller, settled });
+    };
+    /** Pages asked for ahead that will not be used: abandoned, and an attempt in flight waited for. */
+    const discardAhead = async () => {
+      const entries = [...ahead.values()];
+      ahead.clear();
+      pagesDiscarded += entries.length;
+      for (const entry of entries) entry.controller.abort();
+      await Promise.all(entries.map((entry) => entry.settled));
+    };
+
+    try {
+      for (;;) {
+        if (pages >= this.maxPages) {
+          throw this.sealed(
+            new PlivoUnavailableError({
+              ...this.details(200, 'Zentrunk/Call/', {}, null, null),
+              attempts: 1,
+              reason: `stopped paging after ${pages} pages (offset ${offset}): Plivo kept reporting more calls`,
+            }),
+          );
         }
-        fresh += 1;
-        let reason: string;
-        if (result.ok) {
-          // Asked for end_time in [from, to): a record outside was not asked for (a server-side
-          // filter ignored or shifted). It belongs to another window, which lists it again.
-          const endMs = Date.parse(result.call.endTime as string);
-          if (endMs >= fromMs && endMs < toMs) {
-            calls.set(result.call.callUuid, result.call);
+        const early = ahead.get(offset);
+        let page: ListEnvelope;
+        if (early) {
+          ahead.delete(offset);
+          const outcome = await early.settled;
+          if ('error' in outcome) throw outcome.error;
+          page = outcome.page;
+        } else {
+          page = await fetchPage(offset);
+        }
+        pages += 1;
+
+        // Records not met on an earlier page: what tells paging that it is getting somewhere.
+        let fresh = 0;
+        for (const raw of page.objects) {
+          const result = normalizeCall(raw);
+          const uuid = result.ok ? result.call.callUuid : result.callUuid;
+          // Offset paging over a list that grows (late CDRs) can repeat a record on the next
+          // page; a repeat is dropped, whether it was taken or skipped the first time.
+          if (uuid !== null && (calls.has(uuid) || skippedUuids.has(uuid))) {
+            duplicates += 1;
             continue;
           }
-          reason = `end_time ${result.call.endTime} is outside the requested window ${windowText}`;
-        } else {
-          reason = result.reason;
+          fresh += 1;
+          let reason: string;
+          if (result.ok) {
+            // Asked for end_time in [from, to): a record outside was not asked for (a server-side
+            // filter ignored or shifted). It belongs to another window, which lists it again.
+            const endMs = Date.parse(result.call.endTime as string);
+            if (endMs >= fromMs && endMs < toMs) {
+              calls.set(result.call.callUuid, result.call);
+              continue;
+            }
+            reason = `end_time ${result.call.endTime} is outside the requested window ${windowText}`;
+          } else {
+            reason = result.reason;
+          }
+          if (uuid !== null) skippedUuids.add(uuid);
+          const record = this.skippedRecord(reason, uuid);
+          skipped.push(record);
+          // The poll run logs each skipped record at warn with its run id; here only for tracing.
+          this.logger.debug('Plivo call record skipped', { ...record });
         }
-        if (uuid !== null) skippedUuids.add(uuid);
-        const record = this.skippedRecord(reason, uuid);
-        skipped.push(record);
-        // The poll run logs each skipped record at warn with its run id; here only for tracing.
-        this.logger.debug('Plivo call record skipped', { ...record });
-      }
 
-      const count = page.objects.length;
-      if (count === 0) {
-        if (page.hasNext === true || (page.totalCount !== null && offset < page.totalCount)) {
-          this.logger.warn('Plivo reported more calls but returned an empty page; paging stops', {
-            offset,
-            totalCount: page.totalCount,
-            next: page.hasNext,
-            pages,
-          });
+        const count = page.objects.length;
+        if (count === 0) {
+          if (page.hasNext === true || (page.totalCount !== null && offset < page.totalCount)) {
+            this.logger.warn('Plivo reported more calls but returned an empty page; paging stops', {
+              offset,
+              totalCount: page.totalCount,
+              next: page.hasNext,
+              pages,
+            });
+          }
+          break;
         }
-        break;
-      }
-      offset += count;
-      // A server that ignores offset and does not say which it served (no meta.offset), or a
-      // list reshuffled under us, hands back calls already listed: fail visibly, not loop.
-      pagesWithoutProgress = fresh === 0 ? pagesWithoutProgress + 1 : 0;
-      if (pagesWithoutProgress >= NO_PROGRESS_PAGES) {
-        throw this.sealed(
-          new PlivoUnavailableError({
-            ...this.details(200, 'Zentrunk/Call/', {}, null, null),
-            attempts: 1,
-            reason: `stopped paging: ${pagesWithoutProgress} pages in a row (up to offset ${offset}) held no call not already listed`,
-          }),
+        offset += count;
+        // A server that ignores offset and does not say which it served (no meta.offset), or a
+        // list reshuffled under us, hands back calls already listed: fail visibly, not loop.
+        pagesWithoutProgress = fresh === 0 ? pagesWithoutProgress + 1 : 0;
+        if (fresh > 0) pagesWithProgress += 1;
+        if (pagesWithoutProgress >= NO_PROGRESS_PAGES) {
+          throw this.sealed(
+            new PlivoUnavailableError({
+              ...this.details(200, 'Zentrunk/Call/', {}, null, null),
+              attempts: 1,
+              reason: `stopped paging: ${pagesWithoutProgress} pages in a row (up to offset ${offset}) held no call not already listed`,
+            }),
+          );
+        }
+        // More pages while either signal says so: meta.next (a URL or true; null/false in the
+        // current and legacy docs alike at the end) or total_count, which can be wrong in either
+        // direction. With neither, a full page is followed once more: the next is empty if
+        // Plivo ran out. The hard stops are maxPages and the no-progress guard above.
+        const more =
+          page.hasNext === true ||
+          (page.totalCount !== null
+            ? offset < page.totalCount
+            : page.hasNext === null && count >= (page.limit ?? PAGE_LIMIT));
+        if (!more) break;
+
+        // Pages ahead: only at the offsets sequential paging would ask next (every page so far
+        // full: the next ones start every PAGE_LIMIT records), only below total_count, never
+        // past maxPages. A short page ends it: the offsets ahead are no longer known, and the
+        // pages asked for are dropped. How many: at first no more than the no-progress guard
+        // may still need (3), so a server that ignores offset costs not one request more than
+        // sequential paging; then one more for each page that brought new calls (the window
+        // doubles per round trip, as TCP's slow start), up to listAhead.
+        if (count !== PAGE_LIMIT) fullPages = false;
+        if (!fullPages) {
+          if (ahead.size > 0) await discardAhead();
+          continue;
+        }
+        if (page.totalCount === null) continue;
+        const room = Math.min(
+          this.listAhead,
+          NO_PROGRESS_PAGES - pagesWithoutProgress + Math.max(0, pagesWithProgress - 1),
         );
+        for (let k = 0; ahead.size < room; k += 1) {
+          const nextOffset = offset + k * PAGE_LIMIT;
+          if (nextOffset >= page.totalCount || pages + k >= this.maxPages) break;
+          if (!ahead.has(nextOffset)) askAhead(nextOffset);
+        }
       }
-      // More pages while either signal says so: meta.next (a URL or true; null/false in the
-      // current and legacy docs alike at the end) or total_count, which can be wrong in either
-      // direction. With neither, a full page is followed once more: the next is empty if
-      // Plivo ran out. The hard stops are maxPages and the no-progress guard above.
-      const more =
-        page.hasNext === true ||
-        (page.totalCount !== null
-          ? offset < page.totalCount
-          : page.hasNext === null && count >= (page.limit ?? PAGE_LIMIT));
-      if (!more) break;
+    } finally {
+      // Asked for but past where paging stopped (total_count too high, an empty or failed page).
+      if (ahead.size > 0) await discardAhead();
     }
 
     this.logger.debug('Listed Zentrunk calls', {
@@ -491,6 +592,7 @@ export class PlivoClient implements CallSource {
       calls: calls.size,
       skipped: skipped.length,
       duplicates,
+      pagesDiscarded,
     });
     return { calls: [...calls.values()], skipped, pages };
   }
@@ -565,6 +667,7 @@ export class PlivoClient implements CallSource {
     let attempts = 0;
 
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      spec.signal?.throwIfAborted();
       if (attempt > 1 && last) {
         const delayMs = this.backoffMs(attempt - 1, last.retryAfterMs);
         this.counters.retries += 1;
@@ -577,13 +680,19 @@ export class PlivoClient implements CallSource {
           delayMs,
           requestId: last.requestId,
         });
-        await this.sleep(delayMs);
+        await raceAbort(this.sleep(delayMs), spec.signal);
       }
 
-      await this.limiter.acquire();
+      const answered = await this.limiter.acquire(spec.signal);
       attempts = attempt;
       this.counters.requests += 1;
-      const outcome = await this.attempt(url, spec);
+      let outcome: Outcome<T>;
+      try {
+        outcome = await this.attempt(url, spec);
+      } finally {
+        // The request reached Plivo by now: the limiter may count it from here on (a slow answer).
+        answered();
+      }
       if (outcome.done) return outcome.value;
       last = outcome.failure;
       if (!last.retryable) break;
@@ -600,10 +709,7 @@ export class PlivoClient implements CallSource {
   }
 
   /** One HTTP exchange. Returns the value, a failure to maybe retry, or throws a fatal error. */
-  private async attempt<T>(
-    url: string,
-    spec: RequestSpec<T>,
-  ): Promise<{ done: true; value: T | null } | { done: false; failure: Failure }> {
+  private async attempt<T>(url: string, spec: RequestSpec<T>): Promise<Outcome<T>> {
     const fail = (reason: string, extra: Partial<Failure> = {}): { done: false; failure: Failure } => ({
       done: false,
       failure: {
@@ -692,7 +798,11 @@ export class PlivoClient implements CallSource {
     if (status === 400) throw this.sealed(new PlivoBadRequestError(details));
     if (status === 429) {
       this.counters.throttled += 1;
-      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs: retryAfter() });
+      const retryAfterMs = retryAfter();
+      // Every request of this account waits, not only this one, and the limiter slows down:
+      // someone else is using the account's budget.
+      this.limiter.throttled(retryAfterMs);
+      return fail('throttled (HTTP 429)', { status, plivoMessage, requestId, retryAfterMs });
     }
     if (status === 408) {
       this.counters.timeouts += 1;

@@ -218,10 +218,22 @@ const callFiltersSchema = z.strictObject({
 
 const plivoSchema = z
   .strictObject({
-    /** Share of Plivo's 300 requests / 5 s per account this poller may use. */
-    maxRequestsPer5s: z.number().int().min(1).max(300).default(60),
-    /** Insights requests in flight at once. */
-    insightsConcurrency: z.number().int().min(1).max(50).default(4),
+    /**
+     * Share of Plivo's 300 requests / 5 s per account this poller may use. Default 150, half
+     * the account's budget: a Zentrunk account mostly carries SIP trunk traffic, which makes
+     * no API requests, but other automation may share the limit; the other half is left to it,
+     * and the client backs off on every 429 all the same (pauses, then slows down). 150 is
+     * ~27 calls/s, ~8,000 in a 5-minute interval. Up to 300 when nothing else uses the API.
+     */
+    maxRequestsPer5s: z.number().int().min(1).max(300).default(150),
+    /**
+     * Insights requests in flight at once. To use the whole budget the client needs
+     * rate × latency in flight: 300 / 5 s × 150 ms (the slowest usual answer) = 9 at Plivo's
+     * full limit. 16 leaves room for slower answers (up to ~270 ms at 300 / 5 s, ~530 ms at
+     * the default 150); the rate limiter, not this, keeps to the budget. Up to 64 for a long
+     * way to Plivo (e.g. 1 s round trips).
+     */
+    insightsConcurrency: z.number().int().min(1).max(64).default(16),
     requestTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
     /** Attempts per request for 429, 5xx, network errors and timeouts (first try included). */
     maxAttempts: z.number().int().min(1).max(10).default(5),

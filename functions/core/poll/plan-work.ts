@@ -22,6 +22,8 @@ export const LIST_REQUESTS_PER_CALL = 1 / 20;
  * a margin for latency jitter and backs off on 429s that other users of the account cause.
  */
 const USABLE_BUDGET = 0.85;
+/** Share of a run's usable time an overloaded run plans to fill (the rest absorbs jitter). */
+const RUN_SHARE_PLANNED = 0.85;
 /** A slice takes about this share of a run's usable time (several checkpoints per run). */
 const SLICE_SHARE_OF_RUN = 0.25;
 const MIN_SLICE_SECONDS = 10;
@@ -69,7 +71,8 @@ export function insightsShare(opts: {
   // Sustainable: what the budget buys per interval. And this run must get through its own
   // range (a run that started late, or after a slow one, has more than an interval of calls).
   const sustainable = (rate * duty - arrival * LIST_REQUESTS_PER_CALL) / arrival;
-  const thisRun = (rate * (Math.max(0, opts.usableMs) / 1000)) / opts.newCalls - LIST_REQUESTS_PER_CALL;
+  const thisRun =
+    (rate * RUN_SHARE_PLANNED * (Math.max(0, opts.usableMs) / 1000)) / opts.newCalls - LIST_REQUESTS_PER_CALL;
   const share = Math.max(0, Math.min(1, sustainable, thisRun));
   return { share, arrivalPerSecond: arrival, capacityPerSecond };
 }

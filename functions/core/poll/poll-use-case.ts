@@ -56,10 +56,12 @@ interface Subject {
   priorErrors: number;
   firstSeenAt: string;
   wasPending: boolean;
+  /** Insights fetched by an earlier run (kept with the pending call). */
+  knownInsights?: CallInsights;
 }
 
 type InsightsOutcome =
-  | { kind: 'ready'; insights: CallInsights }
+  | { kind: 'ready'; insights: CallInsights; known?: boolean }
   | { kind: 'not-ready' }
   | { kind: 'error'; error: Error }
   | { kind: 'refused'; error: Error }
@@ -70,8 +72,12 @@ type InsightsOutcome =
 const DAY_SECONDS = 24 * 60 * 60;
 /** Without a schedule interval from the deployment (local runs): the shipped 5 minutes. */
 const DEFAULT_SCHEDULE_INTERVAL_MS = 5 * 60_000;
-/** A slice is started only with this many times its expected duration left. */
-const SLICE_TIME_MARGIN = 1.25;
+/**
+ * A slice is started only with this share of its expected duration left: what does not fit
+ * is not lost (Insights not asked for in time go to the pending list, the slice is saved), but
+ * a slice that cannot get far would only move calls to the pending list.
+ */
+const SLICE_TIME_MARGIN = 0.5;
 /** Findings one catch-up summary carries (~65 bytes of key each, stored with the summary). */
 export const MAX_FINDINGS_PER_SUMMARY = 500;
 /** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
@@ -251,6 +257,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         priorErrors: p.errors ?? 0,
         firstSeenAt: p.firstSeenAt,
         wasPending: true,
+        knownInsights: p.insights,
       })),
       null,
     );
@@ -265,33 +272,38 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       ? splitRange(range, Math.ceil(total / target)).map((r) => ({ range: r, count: undefined }))
       : [{ range, count: total }];
   let version = cursor?.version ?? null;
+  let watermarkMs = cursor ? Date.parse(cursor.watermark) : Number.NEGATIVE_INFINITY;
   while (queue.length > 0) {
     const slice = queue.shift() as PlannedSlice;
-    if (summary.slices > 0) {
-      // Start a slice only if it should end in time; what is left waits for the next run.
-      const expectedMs = sliceSeconds(config, slice.count ?? target, share.share) * 1000 * SLICE_TIME_MARGIN;
-      if (usableMs() < expectedMs) {
-        queue.unshift(slice);
-        break;
-      }
-    }
     if (outOfTime()) {
       queue.unshift(slice);
       break;
     }
     const count = slice.count === undefined ? await source.countCalls(slice.range) : slice.count;
+    if (summary.slices > 0) {
+      // Start a slice only if it should end in time; what is left waits for the next run.
+      const expectedMs = sliceSeconds(config, count ?? target, share.share) * 1000 * SLICE_TIME_MARGIN;
+      if (usableMs() < expectedMs) {
+        queue.unshift({ ...slice, count });
+        break;
+      }
+    }
     if (tooBig(slice.range, count, target)) {
       const parts = splitRange(slice.range, Math.ceil((count as number) / target));
       queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
       continue;
     }
     await processSlice(run, slice.range);
-    // Every call of the slice is now either finished or on the pending list.
-    await store.saveCursor(slice.range.to.toISOString(), version);
-    version = (version ?? 0) + 1;
     summary.slices += 1;
-    summary.cursorAdvanced = true;
-    summary.watermark = slice.range.to.toISOString();
+    // Every call of the slice is now either finished or on the pending list. A slice of the
+    // overlap (read again for late CDRs) ends before the watermark: the cursor never goes back.
+    if (slice.range.to.getTime() > watermarkMs) {
+      await store.saveCursor(slice.range.to.toISOString(), version);
+      version = (version ?? 0) + 1;
+      watermarkMs = slice.range.to.getTime();
+      summary.cursorAdvanced = true;
+      summary.watermark = slice.range.to.toISOString();
+    }
   }
   summary.slicesLeft = queue.length;
 
@@ -386,6 +398,7 @@ async function processBatch(run: RunState, subjects: Subject[], span: ReadRange 
     config.plivo.insightsConcurrency,
     async (subject, index): Promise<InsightsOutcome> => {
       const chosen = choice[index];
+      if (subject.knownInsights) return { kind: 'ready', insights: subject.knownInsights, known: true };
       if (chosen === 'no-media') return { kind: 'no-media' };
       if (chosen === 'sampled-out') return { kind: 'sampled-out' };
       if (run.outOfTime()) return { kind: 'deferred' };
@@ -432,7 +445,7 @@ async function processBatch(run: RunState, subjects: Subject[], span: ReadRange 
       });
     };
     if (outcome.kind === 'ready') {
-      summary.insightsFetched += 1;
+      if (!outcome.known) summary.insightsFetched += 1;
       summary.insightsSampled += 1;
       keep(true, outcome.insights, false);
       return;
@@ -564,6 +577,7 @@ async function processBatch(run: RunState, subjects: Subject[], span: ReadRange 
         attempts: item.attempts,
         errors: item.errors,
         firstSeenAt: item.subject.firstSeenAt,
+        ...(item.evaluated.insights ? { insights: item.evaluated.insights } : {}),
       });
       pendingUuids.add(uuid);
     }

@@ -6,6 +6,7 @@ import {
   PlivoClient,
   type PlivoClientOptions,
 } from '../../../functions/adapters/plivo/plivo-client';
+import { RateLimiter } from '../../../functions/adapters/plivo/rate-limiter';
 import {
   PlivoAuthError,
   PlivoBadRequestError,
@@ -172,7 +173,11 @@ describe('PlivoClient', () => {
       expect(result.calls).toHaveLength(95);
       expect(result.skipped).toEqual([]);
       expect(result.pages).toBe(5);
-      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '20', '40', '60', '80']);
+      // Pages after the first are asked for several at once: they may arrive in any order.
+      expect(stub.requests[0]?.query['offset']).toBe('0');
+      expect(stub.requests.map((r) => Number(r.query['offset'])).sort((a, b) => a - b)).toEqual([
+        0, 20, 40, 60, 80,
+      ]);
       for (const req of stub.requests) {
         expect(req.path).toBe(LIST_PATH);
         expect(req.headers.authorization).toBe(`Basic ${BASIC}`);
@@ -409,6 +414,112 @@ describe('PlivoClient', () => {
     });
   });
 
+  describe('listCalls: pages asked for ahead', () => {
+    /** `listing` answered after a delay, counting the requests in flight at the stub. */
+    function slowListing(records: unknown[], delayFor: (offset: number) => number, meta = () => ({})) {
+      const flight = { now: 0, max: 0 };
+      const answer = listing(records, meta);
+      serve(async (req) => {
+        flight.now += 1;
+        flight.max = Math.max(flight.max, flight.now);
+        await new Promise((resolve) => setTimeout(resolve, delayFor(Number(req.query['offset']))));
+        flight.now -= 1;
+        return answer(req);
+      });
+      return flight;
+    }
+
+    it('asks for the pages after the first several at once, and keeps the calls in offset order', async () => {
+      const records = Array.from({ length: 200 }, (_, i) => record(i));
+      // Later pages answer first.
+      const flight = slowListing(records, (offset) => (offset === 0 ? 0 : 60 - offset / 10));
+      const result = await client({ requestTimeoutMs: 2000 }).listCalls(WINDOW);
+      expect(result.calls.map((c) => c.callUuid)).toEqual(records.map((r) => r['call_uuid']));
+      expect(result.pages).toBe(10);
+      expect(stub.requests).toHaveLength(10);
+      expect(flight.max).toBeGreaterThanOrEqual(3);
+    });
+
+    it('no more in flight than the budget needs: 4 at 60 requests / 5 s', async () => {
+      const records = Array.from({ length: 400 }, (_, i) => record(i));
+      const flight = slowListing(records, () => 60);
+      const result = await client({ maxRequestsPer5s: 60, requestTimeoutMs: 2000 }).listCalls(WINDOW);
+      expect(result.calls).toHaveLength(400);
+      expect(flight.max).toBeGreaterThanOrEqual(2);
+      expect(flight.max).toBeLessThanOrEqual(4);
+    });
+
+    it('pages one at a time without total_count', async () => {
+      const records = Array.from({ length: 100 }, (_, i) => record(i));
+      const flight = slowListing(
+        records,
+        () => 5,
+        () => ({ total_count: undefined, next: undefined }),
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(100);
+      expect(flight.max).toBe(1);
+      expect(stub.requests.map((r) => r.query['offset'])).toEqual(['0', '20', '40', '60', '80', '100']);
+    });
+
+    it('total_count too high: the calls there, the pages past the end answered and dropped, nothing left in flight', async () => {
+      const records = Array.from({ length: 50 }, (_, i) => record(i));
+      serve((req) => {
+        const offset = Number(req.query['offset']);
+        // Pages past the end fail: they were never needed, so they fail nothing.
+        if (offset >= 60) return { status: 503, body: { error: 'busy' } };
+        return listing(records, () => ({ total_count: 500 }))(req);
+      });
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls.map((c) => c.callUuid)).toEqual(records.map((r) => r['call_uuid']));
+      expect(result.skipped).toEqual([]);
+      const asked = stub.requests.length;
+      // 0, 20, 40 (short: paging ahead stops), 50 (empty); 60, 80 and 100 asked ahead and
+      // dropped, each tried once only.
+      expect(stub.requests.map((r) => Number(r.query['offset'])).sort((a, b) => a - b)).toEqual([
+        0, 20, 40, 50, 60, 80, 100,
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stub.requests).toHaveLength(asked);
+      expect(logger.lines.find((l) => l.level === 'warn')?.message).toMatch(/empty page/);
+    });
+
+    it('a failed page fails the listing as it would one page at a time', async () => {
+      const records = Array.from({ length: 200 }, (_, i) => record(i));
+      serve((req) =>
+        req.query['offset'] === '60'
+          ? { status: 401, body: { error: 'Authentication failed' } }
+          : listing(records)(req),
+      );
+      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoAuthError);
+    });
+
+    it('never asks for a page past maxPages', async () => {
+      serve(listing(Array.from({ length: 1000 }, (_, i) => record(i))));
+      await expect(client({}, { maxPages: 4 }).listCalls(WINDOW)).rejects.toThrow(
+        /stopped paging after 4 pages/,
+      );
+      expect(stub.requests).toHaveLength(4);
+    });
+
+    it('drops a record repeated on a page fetched ahead (the list grew between two requests)', async () => {
+      const records = Array.from({ length: 60 }, (_, i) => record(i));
+      // Pages from offset 40 on were read after a new call pushed every record one place down.
+      const grown = [record(999), ...records];
+      serve((req) =>
+        Number(req.query['offset']) >= 40
+          ? listing(grown)(req)
+          : listing(records, () => ({ total_count: 61 }))(req),
+      );
+      const result = await client().listCalls(WINDOW);
+      // record(39), met again at offset 40, is dropped; record(59) comes at offset 60.
+      expect(result.calls.map((c) => c.callUuid)).toEqual(records.map((r) => r['call_uuid']));
+      expect(stub.requests.map((r) => Number(r.query['offset'])).sort((a, b) => a - b)).toEqual([
+        0, 20, 40, 60,
+      ]);
+    });
+  });
+
   describe('errors and retries', () => {
     it('401: PlivoAuthError at once, message names the status and Plivo, never the token', async () => {
       serve(() => ({ status: 401, body: { api_id: 'x', error: 'Authentication failed' } }));
@@ -470,6 +581,35 @@ describe('PlivoClient', () => {
       const warn = logger.lines.find((l) => l.level === 'warn');
       expect(warn?.fields).toMatchObject({ status: 429, attempt: 2, maxAttempts: 3, delayMs: 2200 });
       expectNoSecrets();
+    });
+
+    it('every 429 is reported to the rate limiter, which pauses all requests and slows down', async () => {
+      const limiter = new RateLimiter({
+        maxRequests: 300,
+        now: () => clock,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          clock += ms;
+        },
+      });
+      serve((req, i) =>
+        i === 0
+          ? { status: 429, body: { error: 'Too many requests' } }
+          : i === 1
+            ? { status: 429, headers: { 'retry-after': '3' } }
+            : listing([record(1)])(req),
+      );
+      await client({}, { limiter }).listCalls(WINDOW);
+      // No Retry-After: the backoff (250 ms) is shorter than the limiter's 1 s pause, which the
+      // next request waits out; then 3 s asked, 3.3 s waited by the backoff.
+      expect(sleeps).toEqual([250, 750, 3300]);
+      // Halved once (both 429s in one window), and 300 ms into its recovery: 150 + 300 × 30 / 5000.
+      expect(limiter.stats()).toMatchObject({
+        throttleEvents: 2,
+        decreases: 1,
+        effectiveLimit: 151,
+        granted: 3,
+      });
     });
 
     it('429 with Retry-After as an HTTP date, capped', async () => {
@@ -544,8 +684,8 @@ describe('PlivoClient', () => {
       serve(listing(Array.from({ length: 100 }, (_, i) => record(i))));
       await client({ maxRequestsPer5s: 2 }).listCalls(WINDOW);
       expect(stub.requests).toHaveLength(5);
-      // Requests 3 and 5 had to wait for the 5-second window to slide.
-      expect(sleeps).toEqual([5000, 5000]);
+      // Requests 3 and 5 had to wait for the 5-second window (plus the limiter's 200 ms margin) to slide.
+      expect(sleeps).toEqual([5200, 5200]);
     });
   });
 
