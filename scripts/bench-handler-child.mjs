@@ -33,6 +33,7 @@ process.on('message', async (message) => {
     summary,
     error,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    memory: process.memoryUsage(),
   });
 });
 process.send({ type: 'ready', maxRssMb: process.resourceUsage().maxRSS / 1024 });

@@ -21,6 +21,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { createStateTable } from '../functions/adapters/dynamodb/create-state-table';
@@ -31,7 +32,7 @@ import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox, type PlivoSandbox } from '../sandbox/plivo-sandbox';
 import { generateTraffic, type SandboxCall } from '../sandbox/traffic';
 
-const ROOT = join(__dirname, '..');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AUTH_ID = 'MABENCHSCALE0000000001';
 const AUTH_TOKEN = `bench-${randomUUID()}`;
 const LATENCY = { minMs: 80, maxMs: 150 };
@@ -44,6 +45,7 @@ interface RunResult {
   summary: PollSummary | null;
   error: string | null;
   maxRssMb: number;
+  memory: NodeJS.MemoryUsage;
 }
 
 /** Counts the write units DynamoDB (dynalite) says each write consumed. */
@@ -162,9 +164,10 @@ async function bundleHandler(dir: string): Promise<{ file: string; bytes: number
 }
 
 /** One Lambda container: the bundled handler in a process of its own. */
-async function startContainer(bundle: string, env: NodeJS.ProcessEnv) {
+async function startContainer(bundle: string, env: NodeJS.ProcessEnv, execArgv: string[]) {
   const child = fork(join(ROOT, 'scripts/bench-handler-child.mjs'), [bundle], {
     env,
+    execArgv,
     // The handler's JSON logs and metric lines: not part of the figures.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -173,8 +176,9 @@ async function startContainer(bundle: string, env: NodeJS.ProcessEnv) {
       child.once('message', (m) => resolve(m as Record<string, unknown>));
       child.once('exit', (code) => reject(new Error(`handler process exited (${code})`)));
     });
-  await next();
+  const ready = (await next()) as { maxRssMb: number };
   return {
+    readyRssMb: ready.maxRssMb,
     run: async (timeoutMs: number): Promise<RunResult> => {
       const answer = next();
       child.send({ type: 'run', timeoutMs });
@@ -220,6 +224,7 @@ async function runScenario(
   bundle: string,
   infra: { dynamoEndpoint: string; wcu: () => number; sns: Awaited<ReturnType<typeof startSnsStub>> },
   dir: string,
+  options: { execArgv: string[] },
 ): Promise<void> {
   const { sns } = infra;
   const sandbox = await startSandbox(scenario.calls);
@@ -233,21 +238,25 @@ async function runScenario(
   ddb.destroy();
   const configFile = join(dir, `${tableName}.json`);
   writeFileSync(configFile, JSON.stringify(scenario.config));
-  const container = await startContainer(bundle, {
-    PATH: process.env.PATH,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL_DYNAMODB: infra.dynamoEndpoint,
-    AWS_ENDPOINT_URL_SNS: sns.endpoint,
-    [ENV.plivoApiBaseUrl]: sandbox.baseUrl,
-    [ENV.plivoAuthId]: AUTH_ID,
-    [ENV.plivoAuthToken]: AUTH_TOKEN,
-    [ENV.stateTableName]: tableName,
-    [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:123456789012:bench-alerts',
-    [ENV.alertConfigFile]: configFile,
-    [ENV.scheduleSeconds]: String(scenario.scheduleSeconds),
-  });
+  const container = await startContainer(
+    bundle,
+    {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_ENDPOINT_URL_DYNAMODB: infra.dynamoEndpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      [ENV.plivoApiBaseUrl]: sandbox.baseUrl,
+      [ENV.plivoAuthId]: AUTH_ID,
+      [ENV.plivoAuthToken]: AUTH_TOKEN,
+      [ENV.stateTableName]: tableName,
+      [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:123456789012:bench-alerts',
+      [ENV.alertConfigFile]: configFile,
+      [ENV.scheduleSeconds]: String(scenario.scheduleSeconds),
+    },
+    options.execArgv,
+  );
   const wcuBefore = infra.wcu();
   const publishedBefore = sns.published.length;
   const started = Date.now();
@@ -273,6 +282,9 @@ async function runScenario(
   const budgetPerSec = Number((scenario.config.plivo as { maxRequestsPer5s: number }).maxRequestsPer5s) / 5;
 
   console.log(`\n  ${scenario.name}`);
+  const heap = (r: RunResult) =>
+    `heap ${fmt(r.memory.heapUsed / 2 ** 20)} of ${fmt(r.memory.heapTotal / 2 ** 20)} MB, external ${fmt(r.memory.external / 2 ** 20)} MB`;
+  console.log(`    after loading the bundle: peak RSS ${fmt(container.readyRssMb)} MB`);
   runs.forEach((r, i) => {
     const s = r.summary;
     console.log(
@@ -281,7 +293,8 @@ async function runScenario(
           ? `${fmt(s.callsSeen)} calls in ${s.slices} slice(s), ${s.slicesLeft} left, ` +
             `Insights share ${fmt((s.insightsShare ?? 1) * 100)} %, ${s.alertsPublished} notices, lag after ${s.lagSeconds ?? '?'} s`
           : 'no summary'
-      }` + `${r.error ? `, FAILED: ${r.error.slice(0, 120)}` : ''}, peak RSS ${fmt(r.maxRssMb)} MB`,
+      }` +
+        `${r.error ? `, FAILED: ${r.error.slice(0, 120)}` : ''}, peak RSS ${fmt(r.maxRssMb)} MB (${heap(r)})`,
     );
   });
   console.log(
@@ -331,7 +344,13 @@ async function naiveBaseline(calls: SandboxCall[]): Promise<void> {
   await sandbox.close();
 }
 
-export async function runScaleBench(options: { quick: boolean }): Promise<void> {
+export async function runScaleBench(options: {
+  quick: boolean;
+  /** Only the scenarios whose name starts with one of these ('naive' for the baseline). */
+  only?: string[];
+  /** Node options of the handler's process (e.g. a heap cap). */
+  execArgv?: string[];
+}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zentrunk-bench-'));
   mkdirSync(dir, { recursive: true });
   const dynamo = await startLocalDynamoDb();
@@ -401,9 +420,14 @@ export async function runScaleBench(options: { quick: boolean }): Promise<void> 
       scheduleSeconds: 60,
     });
     for (const scenario of scenarios) {
-      await runScenario(scenario, bundle.file, { dynamoEndpoint: proxy.endpoint, wcu: proxy.wcu, sns }, dir);
+      if (options.only && !options.only.some((prefix) => scenario.name.startsWith(prefix))) continue;
+      await runScenario(scenario, bundle.file, { dynamoEndpoint: proxy.endpoint, wcu: proxy.wcu, sns }, dir, {
+        execArgv: options.execArgv ?? [],
+      });
     }
-    await naiveBaseline(traffic(4, now - 100 * MIN, now - 95 * MIN, 80));
+    if (!options.only || options.only.includes('naive')) {
+      await naiveBaseline(traffic(4, now - 100 * MIN, now - 95 * MIN, 80));
+    }
   } finally {
     await sns.close();
     await proxy.close();

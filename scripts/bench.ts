@@ -11,6 +11,11 @@
  *      300 requests / 5 s (counted on arrival) and 80–150 ms round trips, listing a range and
  *      then fetching every call's Insights as the poller does, at budgets of 60, 150 and 300
  *      requests / 5 s, vs a naive client doing one request at a time. ~2 minutes.
+ *   5. Scale (scripts/bench-scale.ts): the bundled handler in a process of its own at full
+ *      budget: 2,000 calls, 20,000 calls (a backlog larger than one run), calls arriving at
+ *      five times what the budget serves, and a naive sequential client; calls/s, share of the
+ *      budget, 429s, requests per call, alerts, lag, peak RSS, DynamoDB write units per 1,000
+ *      calls. ~12 minutes (--quick leaves out the 20,000 calls: ~4 minutes).
  *
  * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
  * 50000 for 1 and 2), --rate-calls N (default 2000: calls at 300 / 5 s in 4, fewer at smaller
@@ -34,19 +39,27 @@ import { evaluateRules } from '../functions/core/rules/evaluate-rules';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { renderCdr, renderInsights, startPlivoSandbox } from '../sandbox/plivo-sandbox';
 import { generateTraffic } from '../sandbox/traffic';
+import { runScaleBench } from './bench-scale';
 import { reportScriptError, scriptArgs, UsageError } from './script-args';
 
 const USAGE = `Usage: npm run bench -- [--section S] [--calls N] [--records N] [--rate-calls N]
 
-  --section <s>     which sections to run: all (default), or some of 1,2,3,4 (e.g. --section 4)
+  --section <s>     which sections to run: all (default), or some of 1,2,3,4,5 (e.g. --section 4)
+  --quick           section 5 without its 20,000-call scenario
   --calls <n>       calls in the whole-run benchmark (default 2000)
   --records <n>     CDR records for the parsing and rules benchmarks (default 50000)
   --rate-calls <n>  calls at 300 requests / 5 s in the rate-budget benchmark (default 2000;
                     proportionally fewer at the smaller budgets)
   --help            this text`;
 
-let values: { section?: string; calls?: string; records?: string; 'rate-calls'?: string; help?: boolean } =
-  {};
+let values: {
+  section?: string;
+  calls?: string;
+  records?: string;
+  'rate-calls'?: string;
+  quick?: boolean;
+  help?: boolean;
+} = {};
 let SECTIONS = new Set<number>();
 try {
   values = scriptArgs({
@@ -54,11 +67,12 @@ try {
     calls: { type: 'string', default: '2000' },
     records: { type: 'string', default: '50000' },
     'rate-calls': { type: 'string', default: '2000' },
+    quick: { type: 'boolean', default: false },
   });
   const section = values.section ?? 'all';
-  SECTIONS = new Set(section === 'all' ? [1, 2, 3, 4] : section.split(',').map((p) => Number(p.trim())));
-  if ([...SECTIONS].some((n) => ![1, 2, 3, 4].includes(n))) {
-    throw new UsageError(`--section: all, or some of 1,2,3,4 separated by commas, got '${section}'`);
+  SECTIONS = new Set(section === 'all' ? [1, 2, 3, 4, 5] : section.split(',').map((p) => Number(p.trim())));
+  if ([...SECTIONS].some((n) => ![1, 2, 3, 4, 5].includes(n))) {
+    throw new UsageError(`--section: all, or some of 1,2,3,4,5 separated by commas, got '${section}'`);
   }
   for (const name of ['calls', 'records', 'rate-calls'] as const) {
     const n = Number(values[name]);
@@ -107,6 +121,7 @@ async function main() {
   if (SECTIONS.has(1) || SECTIONS.has(2)) parsingAndRules();
   if (SECTIONS.has(3)) await wholeRun();
   if (SECTIONS.has(4)) await rateBudget();
+  if (SECTIONS.has(5)) await runScaleBench({ quick: values.quick === true });
 }
 
 /** Sections 1 and 2 (2 needs the normalised records of 1, which it then makes silently). */

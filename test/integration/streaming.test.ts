@@ -96,6 +96,10 @@ describe('a backlog larger than one run', () => {
     expect(summaries.length).toBeGreaterThanOrEqual(3);
     expect(summaries.at(-1)?.slicesLeft).toBe(0);
     for (const s of summaries) expect(s.slices).toBeGreaterThan(0);
+    // The watermark only ever moves forward (a slice of the overlap ends before it).
+    const marks = summaries.map((s) => Date.parse(s.watermark ?? '1970-01-01T00:00:00Z'));
+    expect(marks).toEqual([...marks].sort((a, b) => a - b));
+    expect(summaries.every((s) => s.cursorAdvanced)).toBe(true);
 
     const expected = [
       ...new Set(calls.flatMap((c) => c.expectedAlerts.map((r) => `zentrunk-alerts:${r}#${c.callUuid}`))),

@@ -57,6 +57,8 @@ export function insightsShare(opts: {
   config: AlertConfig;
   newCalls: number | null;
   newSpanMs: number;
+  /** Calls of the overlap, listed again (for late CDRs) but already evaluated. */
+  rereadCalls?: number | null;
   usableMs: number;
   intervalMs: number;
 }): InsightsShare {
@@ -70,9 +72,13 @@ export function insightsShare(opts: {
   if (arrival <= capacityPerSecond) return { share: 1, arrivalPerSecond: arrival, capacityPerSecond };
   // Sustainable: what the budget buys per interval. And this run must get through its own
   // range (a run that started late, or after a slow one, has more than an interval of calls).
-  const sustainable = (rate * duty - arrival * LIST_REQUESTS_PER_CALL) / arrival;
+  // Listing the overlap again costs requests too (one per 20 calls), every run.
+  const reread = ((opts.rereadCalls ?? 0) / (opts.newSpanMs / 1000)) * LIST_REQUESTS_PER_CALL;
+  const sustainable = (rate * duty - arrival * LIST_REQUESTS_PER_CALL - reread) / arrival;
+  const budgetThisRun = rate * RUN_SHARE_PLANNED * (Math.max(0, opts.usableMs) / 1000);
   const thisRun =
-    (rate * RUN_SHARE_PLANNED * (Math.max(0, opts.usableMs) / 1000)) / opts.newCalls - LIST_REQUESTS_PER_CALL;
+    (budgetThisRun - (opts.rereadCalls ?? 0) * LIST_REQUESTS_PER_CALL) / opts.newCalls -
+    LIST_REQUESTS_PER_CALL;
   const share = Math.max(0, Math.min(1, sustainable, thisRun));
   return { share, arrivalPerSecond: arrival, capacityPerSecond };
 }

@@ -220,6 +220,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
     config,
     newCalls: freshCount,
     newSpanMs: fresh.to.getTime() - fresh.from.getTime(),
+    rereadCalls: overlapCount,
     usableMs: usableMs(),
     intervalMs: deps.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
   });

@@ -149,3 +149,22 @@ describe('calls without media', () => {
     ).toBe(true);
   });
 });
+
+describe('insightsShare with an overlap read again', () => {
+  it('pays for listing the overlap before buying Insights', () => {
+    const base = {
+      config: parseConfig({ plivo: { maxRequestsPer5s: 300 } }, 'test'),
+      usableMs: 50_000,
+      intervalMs: MIN,
+      newSpanMs: MIN,
+      newCalls: 180 * 60,
+    };
+    const without = insightsShare(base).share;
+    const withOverlap = insightsShare({ ...base, rereadCalls: 180 * 60 }).share;
+    expect(withOverlap).toBeLessThan(without);
+    // Planned work fits 85 % of the run: new calls at share + 1/20, the overlap at 1/20.
+    expect(180 * 60 * (withOverlap + 0.05) + 180 * 60 * 0.05).toBeLessThanOrEqual(
+      60 * 0.85 * 50 * 0.85 + 1e-6,
+    );
+  });
+});
