@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { JsonLogger } from '../adapters/logging/json-logger';
 import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
 import {
   accountsOf,
@@ -21,6 +23,7 @@ import {
   createInfrastructure,
   createRuntime,
   notifierForAccount,
+  POLLER_SERVICE_NAME,
   type PollerInfrastructure,
   type PollerRuntime,
   type RuntimeOverrides,
@@ -42,11 +45,14 @@ function plausibleAccountName(requested: unknown): string | null {
  * outcome (logs, metrics, the account's own health). No business logic here.
  */
 export function createPollHandler(overrides: RuntimeOverrides = {}) {
+  // Built with the handler, not on the first run: the middleware below needs it.
+  const logger = overrides.logger ?? new JsonLogger({ serviceName: POLLER_SERVICE_NAME });
+  const withLogger: RuntimeOverrides = { ...overrides, logger };
   let infra: PollerInfrastructure | undefined;
   let runtime: Promise<PollerRuntime> | undefined;
   const writeMetrics = overrides.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
 
-  const reportDeps = (rt: AccountRuntime, logger: PollerInfrastructure['logger']): ReportRunDeps => ({
+  const reportDeps = (rt: AccountRuntime): ReportRunDeps => ({
     store: rt.store,
     opsNotifier: rt.opsNotifier,
     logger,
@@ -57,28 +63,29 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     account: rt.account.name,
   });
 
-  return middy<ScheduledEvent, PollSummary>().handler(async (event, context: LambdaContext) => {
+  const run = async (event: ScheduledEvent, context: LambdaContext): Promise<PollSummary> => {
     const runId = context.awsRequestId || randomUUID();
     const startedAt = new Date();
-    infra ??= createInfrastructure(overrides);
-    const { logger: rootLogger } = infra;
+    // The run id on every line of the run (Powertools' correlation_id), and the account asked
+    // for; both are cleared after the run by the middleware (resetKeys).
+    logger.powertools.setCorrelationId(runId);
     const requested: unknown = event.account;
-    let logger = rootLogger.child({
-      runId,
-      ...(requested === undefined
-        ? {}
-        : { account: typeof requested === 'string' ? requested : String(requested) }),
-    });
+    if (requested !== undefined) {
+      logger.powertools.appendKeys({
+        account: typeof requested === 'string' ? requested : String(requested),
+      });
+    }
+    infra ??= createInfrastructure(withLogger);
     // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
     const runRecord = (summary: PollSummary | null, error: unknown) => {
-      const failure = error === null ? null : classifyFailure(error, (text) => rootLogger.scrubText(text));
+      const failure = error === null ? null : classifyFailure(error, (text) => logger.scrubText(text));
       return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure });
     };
 
     let rt: AccountRuntime;
     let started: PollerRuntime | undefined;
     try {
-      runtime ??= createRuntime(infra, overrides);
+      runtime ??= createRuntime(infra, withLogger);
       try {
         started = await runtime;
       } catch (error) {
@@ -107,7 +114,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       );
       throw error;
     }
-    logger = rootLogger.child({ runId, account: rt.account.name });
+    logger.powertools.appendKeys({ account: rt.account.name });
 
     logger.info('Poll run starting', { scheduledAt: event.time ?? null });
     const before = rt.plivo.stats();
@@ -129,13 +136,13 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         logger,
       );
       logger.info('Poll run finished', { summary });
-      await reportRun(reportDeps(rt, logger), { summary, error: null });
+      await reportRun(reportDeps(rt), { summary, error: null });
       await recordRun(rt.store, logger, runRecord(summary, null));
       return summary;
     } catch (error) {
       const summary = (error as { summary?: PollSummary }).summary ?? null;
       logger.error('Poll run failed', { error: error as Error, summary });
-      await reportRun(reportDeps(rt, logger), { summary, error });
+      await reportRun(reportDeps(rt), { summary, error });
       await recordRun(rt.store, logger, runRecord(summary, error));
       throw error;
     } finally {
@@ -153,7 +160,13 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         ),
       );
     }
-  });
+  };
+
+  // Every line gets the Lambda context (function, request id, cold start); keys appended during
+  // a run are dropped after it.
+  return middy<ScheduledEvent, PollSummary>()
+    .use(injectLambdaContext(logger.powertools, { resetKeys: true }))
+    .handler(run);
 }
 
 /**
