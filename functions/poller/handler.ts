@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { addRunMetrics, type PlivoRequestCounts, PollerMetrics } from '../adapters/logging/emf-metrics';
 import { JsonLogger } from '../adapters/logging/json-logger';
-import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
 import {
   accountsOf,
   configForAccount,
@@ -50,14 +51,14 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
   const withLogger: RuntimeOverrides = { ...overrides, logger };
   let infra: PollerInfrastructure | undefined;
   let runtime: Promise<PollerRuntime> | undefined;
-  const writeMetrics = overrides.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const metrics = new PollerMetrics({ write: overrides.writeMetrics, logger });
 
   const reportDeps = (rt: AccountRuntime): ReportRunDeps => ({
     store: rt.store,
     opsNotifier: rt.opsNotifier,
     logger,
     config: rt.config,
-    writeMetrics,
+    metrics,
     scrub: (text) => logger.scrubText(text),
     now: () => new Date(),
     account: rt.account.name,
@@ -99,11 +100,11 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       if (error instanceof UnknownAccountError || name === null) {
         // No state of its own to record in: the log line, the metric and the Lambda error say it.
         logger.error('Poll run for an unknown Plivo account: nothing polled', { error: error as Error });
-        for (const line of pollMetricLines(null, true, Date.now(), name ?? 'invalid')) writeMetrics(line);
+        addRunMetrics(metrics, { account: name ?? 'invalid', summary: null, failed: true });
         throw error;
       }
       logger.error('Poller cannot start', { error: error as Error });
-      for (const line of pollMetricLines(null, true, Date.now(), name)) writeMetrics(line);
+      addRunMetrics(metrics, { account: name, summary: null, failed: true });
       await reportStartFailure(
         infra,
         started?.config ?? DEFAULT_CONFIG,
@@ -118,6 +119,15 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
 
     logger.info('Poll run starting', { scheduledAt: event.time ?? null });
     const before = rt.plivo.stats();
+    const plivo = (): PlivoRequestCounts => {
+      const after = rt.plivo.stats();
+      return {
+        throttled: after.throttled - before.throttled,
+        serverErrors: after.serverErrors - before.serverErrors,
+        networkErrors: after.networkErrors - before.networkErrors,
+        timeouts: after.timeouts - before.timeouts,
+      };
+    };
     try {
       // With the current Plivo credentials; once more if Plivo rejects them and the secret changed.
       const summary = await rt.plivo.run(
@@ -136,36 +146,24 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         logger,
       );
       logger.info('Poll run finished', { summary });
-      await reportRun(reportDeps(rt), { summary, error: null });
+      await reportRun(reportDeps(rt), { summary, error: null, plivo: plivo() });
       await recordRun(rt.store, logger, runRecord(summary, null));
       return summary;
     } catch (error) {
       const summary = (error as { summary?: PollSummary }).summary ?? null;
       logger.error('Poll run failed', { error: error as Error, summary });
-      await reportRun(reportDeps(rt), { summary, error });
+      await reportRun(reportDeps(rt), { summary, error, plivo: plivo() });
       await recordRun(rt.store, logger, runRecord(summary, error));
       throw error;
-    } finally {
-      const after = rt.plivo.stats();
-      writeMetrics(
-        plivoMetricLine(
-          {
-            throttled: after.throttled - before.throttled,
-            serverErrors: after.serverErrors - before.serverErrors,
-            networkErrors: after.networkErrors - before.networkErrors,
-            timeouts: after.timeouts - before.timeouts,
-          },
-          Date.now(),
-          rt.account.name,
-        ),
-      );
     }
   };
 
   // Every line gets the Lambda context (function, request id, cold start); keys appended during
-  // a run are dropped after it.
+  // a run are dropped after it. The run's metrics are published when it ends, whatever the
+  // outcome, after a ColdStart metric on the first run of a container.
   return middy<ScheduledEvent, PollSummary>()
     .use(injectLambdaContext(logger.powertools, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .handler(run);
 }
 
