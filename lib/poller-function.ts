@@ -1,6 +1,12 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,6 +16,7 @@ import { DEFAULT_ACCOUNT } from '../functions/core/accounts';
 import type { AlertConfig } from '../functions/core/config/schema';
 import { ENV } from '../functions/core/contract';
 import type { AlertTopic } from './alert-topic';
+import type { POLLER_LOG_LEVELS } from './config/deployment-schema';
 import type { OperationsTopic } from './operations-topic';
 import { writeBundledFileCommand } from './bundled-file';
 import type { PlivoCredentials } from './plivo-credentials';
@@ -29,6 +36,8 @@ export interface PollerFunctionProps {
   readonly memoryMb: number;
   readonly timeout: Duration;
   readonly logRetentionDays: number;
+  /** The application log level: Lambda filters the poller's lines by it, and the poller reads it. */
+  readonly logLevel: (typeof POLLER_LOG_LEVELS)[number];
   readonly plivoApiBaseUrl: string;
   /** One schedule interval: a tick older than this is superseded by the next one. */
   readonly scheduleInterval: Duration;
@@ -94,6 +103,12 @@ export class PollerFunction extends Construct {
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,
+      // JSON lines, filtered by level: the poller's logger (Powertools) writes JSON and reads the
+      // level Lambda sets (AWS_LAMBDA_LOG_LEVEL), so `function.logLevel` switches debug lines on.
+      // System logs at INFO keep each invocation's REPORT line (duration, memory).
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
+      systemLogLevelV2: SystemLogLevel.INFO,
       // One run per account at a time, the accounts side by side: an account's runs share a
       // cursor (its lease in the state store is the second line), accounts share nothing.
       reservedConcurrentExecutions: props.plivoCredentials.size,

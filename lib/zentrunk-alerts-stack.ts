@@ -74,6 +74,7 @@ export class ZentrunkAlertsStack extends Stack {
       memoryMb: deployment.function.memoryMb,
       timeout,
       logRetentionDays: deployment.function.logRetentionDays,
+      logLevel: deployment.function.logLevel,
       plivoApiBaseUrl: deployment.plivoApiBaseUrl,
       scheduleInterval,
       stateTable: this.stateTable,

@@ -20,6 +20,7 @@ import { loadRuntimeConfigFile } from '../lib/config/project-config';
 import type { PollSummary } from '../functions/core/poll/poll-use-case';
 import { ENV } from '../functions/core/contract';
 import { createPollHandler } from '../functions/poller/handler';
+import { POLLER_SERVICE_NAME } from '../functions/poller/runtime';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';
 import { demoTraffic, seededTraffic } from '../sandbox/traffic';
@@ -279,7 +280,8 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
     }
 
     const logger = new JsonLogger({
-      context: { service: 'zentrunk-alerts-poller', local: true },
+      serviceName: POLLER_SERVICE_NAME,
+      context: { local: true },
       write: args.logs ? err : () => {},
     });
     const handler = createPollHandler({

@@ -23,6 +23,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createStateTable } from '../functions/adapters/dynamodb/create-state-table';
 import { DynamoDbStateStore } from '../functions/adapters/dynamodb/dynamodb-state-store';
+import { PollerMetrics } from '../functions/adapters/logging/emf-metrics';
 import { PlivoClient } from '../functions/adapters/plivo/plivo-client';
 import { PlivoConnection } from '../functions/poller/plivo-connection';
 import { reportRun } from '../functions/poller/report-run';
@@ -515,6 +516,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       } else {
         // Reported exactly as the handler reports it: metrics, health, operations messages.
         const metricLines: string[] = [];
+        const metrics = new PollerMetrics({ write: (l) => metricLines.push(l) });
         const opsBefore = ops.sent.length;
         const outcomeReported = await reportRun(
           {
@@ -522,11 +524,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
             opsNotifier: ops,
             logger,
             config,
-            writeMetrics: (l) => metricLines.push(l),
+            metrics,
             now: clock.now,
           },
           { summary, error: runError },
         );
+        // As the handler's logMetrics middleware does at the end of an invocation.
+        metrics.publishStoredMetrics();
         const failedMetric = metricLines.some(
           (l) => (JSON.parse(l) as { PollFailed?: number }).PollFailed === 1,
         );

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { plivoMetricLine, pollMetricLines } from '../adapters/logging/emf-metrics';
+import { addRunMetrics, type PlivoRequestCounts, PollerMetrics } from '../adapters/logging/emf-metrics';
+import { JsonLogger } from '../adapters/logging/json-logger';
 import {
   accountsOf,
   configForAccount,
@@ -21,6 +24,7 @@ import {
   createInfrastructure,
   createRuntime,
   notifierForAccount,
+  POLLER_SERVICE_NAME,
   type PollerInfrastructure,
   type PollerRuntime,
   type RuntimeOverrides,
@@ -42,43 +46,47 @@ function plausibleAccountName(requested: unknown): string | null {
  * outcome (logs, metrics, the account's own health). No business logic here.
  */
 export function createPollHandler(overrides: RuntimeOverrides = {}) {
+  // Built with the handler, not on the first run: the middleware below needs it.
+  const logger = overrides.logger ?? new JsonLogger({ serviceName: POLLER_SERVICE_NAME });
+  const withLogger: RuntimeOverrides = { ...overrides, logger };
   let infra: PollerInfrastructure | undefined;
   let runtime: Promise<PollerRuntime> | undefined;
-  const writeMetrics = overrides.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const metrics = new PollerMetrics({ write: overrides.writeMetrics, logger });
 
-  const reportDeps = (rt: AccountRuntime, logger: PollerInfrastructure['logger']): ReportRunDeps => ({
+  const reportDeps = (rt: AccountRuntime): ReportRunDeps => ({
     store: rt.store,
     opsNotifier: rt.opsNotifier,
     logger,
     config: rt.config,
-    writeMetrics,
+    metrics,
     scrub: (text) => logger.scrubText(text),
     now: () => new Date(),
     account: rt.account.name,
   });
 
-  return middy<ScheduledEvent, PollSummary>().handler(async (event, context: LambdaContext) => {
+  const run = async (event: ScheduledEvent, context: LambdaContext): Promise<PollSummary> => {
     const runId = context.awsRequestId || randomUUID();
     const startedAt = new Date();
-    infra ??= createInfrastructure(overrides);
-    const { logger: rootLogger } = infra;
+    // The run id on every line of the run (Powertools' correlation_id), and the account asked
+    // for; both are cleared after the run by the middleware (resetKeys).
+    logger.powertools.setCorrelationId(runId);
     const requested: unknown = event.account;
-    let logger = rootLogger.child({
-      runId,
-      ...(requested === undefined
-        ? {}
-        : { account: typeof requested === 'string' ? requested : String(requested) }),
-    });
+    if (requested !== undefined) {
+      logger.powertools.appendKeys({
+        account: typeof requested === 'string' ? requested : String(requested),
+      });
+    }
+    infra ??= createInfrastructure(withLogger);
     // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
     const runRecord = (summary: PollSummary | null, error: unknown) => {
-      const failure = error === null ? null : classifyFailure(error, (text) => rootLogger.scrubText(text));
+      const failure = error === null ? null : classifyFailure(error, (text) => logger.scrubText(text));
       return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure });
     };
 
     let rt: AccountRuntime;
     let started: PollerRuntime | undefined;
     try {
-      runtime ??= createRuntime(infra, overrides);
+      runtime ??= createRuntime(infra, withLogger);
       try {
         started = await runtime;
       } catch (error) {
@@ -92,11 +100,11 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       if (error instanceof UnknownAccountError || name === null) {
         // No state of its own to record in: the log line, the metric and the Lambda error say it.
         logger.error('Poll run for an unknown Plivo account: nothing polled', { error: error as Error });
-        for (const line of pollMetricLines(null, true, Date.now(), name ?? 'invalid')) writeMetrics(line);
+        addRunMetrics(metrics, { account: name ?? 'invalid', summary: null, failed: true });
         throw error;
       }
       logger.error('Poller cannot start', { error: error as Error });
-      for (const line of pollMetricLines(null, true, Date.now(), name)) writeMetrics(line);
+      addRunMetrics(metrics, { account: name, summary: null, failed: true });
       await reportStartFailure(
         infra,
         started?.config ?? DEFAULT_CONFIG,
@@ -107,10 +115,19 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       );
       throw error;
     }
-    logger = rootLogger.child({ runId, account: rt.account.name });
+    logger.powertools.appendKeys({ account: rt.account.name });
 
     logger.info('Poll run starting', { scheduledAt: event.time ?? null });
     const before = rt.plivo.stats();
+    const plivo = (): PlivoRequestCounts => {
+      const after = rt.plivo.stats();
+      return {
+        throttled: after.throttled - before.throttled,
+        serverErrors: after.serverErrors - before.serverErrors,
+        networkErrors: after.networkErrors - before.networkErrors,
+        timeouts: after.timeouts - before.timeouts,
+      };
+    };
     try {
       // With the current Plivo credentials; once more if Plivo rejects them and the secret changed.
       const summary = await rt.plivo.run(
@@ -129,31 +146,25 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         logger,
       );
       logger.info('Poll run finished', { summary });
-      await reportRun(reportDeps(rt, logger), { summary, error: null });
+      await reportRun(reportDeps(rt), { summary, error: null, plivo: plivo() });
       await recordRun(rt.store, logger, runRecord(summary, null));
       return summary;
     } catch (error) {
       const summary = (error as { summary?: PollSummary }).summary ?? null;
       logger.error('Poll run failed', { error: error as Error, summary });
-      await reportRun(reportDeps(rt, logger), { summary, error });
+      await reportRun(reportDeps(rt), { summary, error, plivo: plivo() });
       await recordRun(rt.store, logger, runRecord(summary, error));
       throw error;
-    } finally {
-      const after = rt.plivo.stats();
-      writeMetrics(
-        plivoMetricLine(
-          {
-            throttled: after.throttled - before.throttled,
-            serverErrors: after.serverErrors - before.serverErrors,
-            networkErrors: after.networkErrors - before.networkErrors,
-            timeouts: after.timeouts - before.timeouts,
-          },
-          Date.now(),
-          rt.account.name,
-        ),
-      );
     }
-  });
+  };
+
+  // Every line gets the Lambda context (function, request id, cold start); keys appended during
+  // a run are dropped after it. The run's metrics are published when it ends, whatever the
+  // outcome, after a ColdStart metric on the first run of a container.
+  return middy<ScheduledEvent, PollSummary>()
+    .use(injectLambdaContext(logger.powertools, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .handler(run);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { pollMetricLines } from '../adapters/logging/emf-metrics';
+import { addRunMetrics, type PlivoRequestCounts, type PollerMetrics } from '../adapters/logging/emf-metrics';
 import type { AlertConfig } from '../core/config/schema';
 import { reportDeadLetters } from '../core/health/dead-letters';
 import type { RunOutcome } from '../core/health/run-health';
@@ -14,8 +14,8 @@ export interface ReportRunDeps {
   opsNotifier: Notifier;
   logger: Logger;
   config: AlertConfig;
-  /** Where CloudWatch EMF metric lines go. */
-  writeMetrics: (line: string) => void;
+  /** The invocation's metrics; its publisher (the handler's logMetrics middleware) writes them. */
+  metrics: PollerMetrics;
   /** Removes registered secrets from text (the logger's scrubber); the reason goes to operations. */
   scrub?: (text: string) => string;
   now: () => Date;
@@ -24,7 +24,7 @@ export interface ReportRunDeps {
 }
 
 /**
- * What every finished run tells the world, so that no failure is silent: its EMF metrics
+ * What every finished run tells the world, so that no failure is silent: its metrics
  * (PollFailed, PublishFailures, AlertsDeadLettered...), its effect on the poller's health (one
  * operations message when a failure streak starts, one when it ends), and one operations
  * message naming new dead letters. Used by the Lambda handler and by the soak, so the soak
@@ -32,11 +32,20 @@ export interface ReportRunDeps {
  */
 export async function reportRun(
   deps: ReportRunDeps,
-  result: { summary: PollSummary | null; error: unknown },
+  result: { summary: PollSummary | null; error: unknown; plivo?: PlivoRequestCounts },
 ): Promise<RunOutcome | null> {
   const failed = result.error !== null && result.error !== undefined;
-  for (const line of pollMetricLines(result.summary, failed, deps.now().getTime(), deps.account))
-    deps.writeMetrics(line);
+  try {
+    addRunMetrics(deps.metrics, {
+      account: deps.account,
+      summary: result.summary,
+      failed,
+      plivo: result.plivo,
+    });
+  } catch (error) {
+    // Powertools validates each metric; a bad value must not cost the health report below.
+    deps.logger.error('Could not record the run metrics', { error: (error as Error).message });
+  }
   // A run that found another one holding the lease says nothing about health.
   if (!failed && result.summary?.status === 'skipped-lease-held') return null;
   const outcome: RunOutcome = failed

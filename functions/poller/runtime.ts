@@ -67,6 +67,9 @@ export interface RuntimeOverrides {
   writeMetrics?: (line: string) => void;
 }
 
+/** The `service` of the poller's log lines. */
+export const POLLER_SERVICE_NAME = 'zentrunk-alerts-poller';
+
 export class RuntimeConfigError extends AlerterError {
   override name = 'RuntimeConfigError';
   override readonly failure: FailureKind = 'config-invalid';
@@ -104,7 +107,7 @@ export function checkPlivoBaseUrl(raw: string): string {
  */
 export function createInfrastructure(overrides: RuntimeOverrides = {}): PollerInfrastructure {
   const env = overrides.env ?? process.env;
-  const logger = overrides.logger ?? new JsonLogger({ context: { service: 'zentrunk-alerts-poller' } });
+  const logger = overrides.logger ?? new JsonLogger({ serviceName: POLLER_SERVICE_NAME });
   const tableName = required(env, ENV.stateTableName);
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 6 }), {
     marshallOptions: { removeUndefinedValues: true },

@@ -203,6 +203,9 @@ const plivoCredentialsSchema = z
     }
   });
 
+/** The poller's log levels a deployment can choose; see `function.logLevel`. */
+export const POLLER_LOG_LEVELS = ['DEBUG', 'INFO'] as const;
+
 const functionSchema = z
   .strictObject({
     memoryMb: z.number().int().min(128).max(10_240).default(512).describe('Lambda memory in MB.'),
@@ -214,6 +217,14 @@ const functionSchema = z
       .default(240)
       .describe('Lambda timeout; must be shorter than the schedule interval.'),
     logRetentionDays: z.literal(LOG_RETENTION_DAYS).default(30).describe("Days the poller's logs are kept."),
+    // Not WARN or ERROR: Lambda files a log line without a level (each metrics document) under
+    // INFO, so above INFO it would drop the poller's metrics, and the alarms would fire.
+    logLevel: z
+      .enum(POLLER_LOG_LEVELS)
+      .default('INFO')
+      .describe(
+        "The function's application log level (Lambda's logging config): DEBUG adds the debug lines.",
+      ),
   })
   .prefault({});
 

@@ -28,7 +28,7 @@ describe('deployment config', () => {
     expect(parseProjectConfig({}).deployment).toEqual({
       tags: {},
       scheduleMinutes: 5,
-      function: { memoryMb: 512, timeoutSeconds: 240, logRetentionDays: 30 },
+      function: { memoryMb: 512, timeoutSeconds: 240, logRetentionDays: 30, logLevel: 'INFO' },
       plivoApiBaseUrl: DEFAULT_PLIVO_API_BASE_URL,
       plivoCredentials: {},
       accounts: {},
@@ -193,6 +193,8 @@ describe('deployment config', () => {
     ],
     ['a plain-http Plivo URL', { plivoApiBaseUrl: 'http://api.plivo.com' }, 'deployment.plivoApiBaseUrl:'],
     ['an unknown key', { schedule: 5 }, 'deployment: Unrecognized key: "schedule"'],
+    // Above INFO, Lambda would drop the metrics documents (no level: filed as INFO).
+    ['a log level above INFO', { function: { logLevel: 'WARN' } }, 'deployment.function.logLevel: '],
   ])('rejects %s with the field path', (_case, deployment, expected) => {
     expect(issuesOf({ deployment }).join('\n')).toContain(expected);
   });

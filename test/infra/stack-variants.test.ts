@@ -21,14 +21,14 @@ const OPS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:platform-ops';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:zentrunk/plivo-AbCdEf';
 const SECRET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/5555eeee-6666-ffff-7777-aaaa8888bbbb';
 
-describe('schedule and timeout follow the config', () => {
+describe('schedule, timeout and log level follow the config', () => {
   let fifteen: Synthesized;
   beforeAll(() => {
     fifteen = synth({
       config: {
         deployment: {
           scheduleMinutes: 15,
-          function: { timeoutSeconds: 600 },
+          function: { timeoutSeconds: 600, logLevel: 'DEBUG' },
           operations: { noSuccessfulPollMinutes: 60, plivoThrottledMinutes: 30, durationAlarmPercent: 90 },
         },
       },
@@ -41,6 +41,12 @@ describe('schedule and timeout follow the config', () => {
     fifteen.template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 600 });
     fifteen.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumEventAgeInSeconds: 900,
+    });
+  });
+
+  it('switches the debug lines on when function.logLevel says DEBUG', () => {
+    fifteen.template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG', SystemLogLevel: 'INFO' },
     });
   });
 

@@ -85,6 +85,12 @@ describe('poller function', () => {
     });
   });
 
+  it('logs JSON lines, filtered by Lambda at the default level (INFO) the poller reads too', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'INFO' },
+    });
+  });
+
   it('gets exactly the environment of the contract', () => {
     const fn = resourcesOf(template, 'AWS::Lambda::Function')[ids.fn];
     expect(fn?.Properties?.Environment).toEqual({

@@ -114,6 +114,10 @@ describe('poller handler', () => {
       callsSeen: summary.callsSeen,
       alertsPublished: summary.alertsPublished,
     });
+    // Every line of the run: its Lambda request and the run id as correlation id.
+    const runLines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.function_request_id);
+    expect(runLines.length).toBe(h.logs.length);
+    expect(new Set(runLines.map((l) => l.correlation_id))).toEqual(new Set([finished.function_request_id]));
     const metric = h.metrics.map((l) => JSON.parse(l)).find((m) => 'PollSucceeded' in m);
     expect(metric).toMatchObject({ PollSucceeded: 1, AlertsPublished: summary.alertsPublished });
     expect((await h.store.getCursor())?.watermark).toBe(summary.watermark);
@@ -234,7 +238,7 @@ describe('poller handler, several Plivo accounts', () => {
     expect(sandbox.requests.length).toBe(before);
     const failed = h.metrics.map((l) => JSON.parse(l)).filter((m) => m.PollFailed === 1);
     expect(failed.map((m) => m.Account)).toEqual(['initech', 'invalid']);
-    const errors = h.logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'error');
+    const errors = h.logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'ERROR');
     expect(errors.map((l) => l.message)).toEqual([
       'Poll run for an unknown Plivo account: nothing polled',
       'Poll run for an unknown Plivo account: nothing polled',

@@ -1,120 +1,126 @@
+import type { GenericLogger } from '@aws-lambda-powertools/commons/types';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_ACCOUNT } from '../../core/accounts';
-import { insightsCoverage, type PollSummary } from '../../core/poll/run-context';
 import { METRICS } from '../../core/contract';
+import { insightsCoverage, type PollSummary } from '../../core/poll/run-context';
+
+export interface PollerMetricsOptions {
+  /**
+   * Where each CloudWatch Embedded Metric Format document goes, as one line (default: stdout,
+   * which Lambda ships to CloudWatch Logs, which turns it into metrics: no PutMetricData call,
+   * no extra permission).
+   */
+  write?: (line: string) => void;
+  /** Where Powertools' own warnings go (default: the console). */
+  logger?: GenericLogger;
+}
+
+const toStdout = (line: string) => {
+  process.stdout.write(`${line}\n`);
+};
 
 /**
- * The dimension set of one account's metrics. The default account's have none (as before
- * accounts, so existing alarms and dashboards keep working); any other's `Account`.
+ * Powertools for AWS Lambda's Metrics in the ZentrunkAlerts namespace, published by its
+ * `logMetrics` middleware (with the ColdStart metric). Two pieces stay hand-written, as
+ * Powertools has no option for them:
+ * - no `service` dimension: Powertools adds one to every metric (singleMetric() too), while the
+ *   alarms and dashboard (lib/operations.ts) match the dimension sets the poller always emitted:
+ *   none or `Account`, plus `rule` for AlertsByRule;
+ * - the sink: Powertools prints to a private console on stdout; `write` lets the tests and the
+ *   local runner take the very lines Powertools would print.
  */
-function accountDimension(account: string | undefined): { names: string[]; values: Record<string, string> } {
-  if (account === undefined || account === DEFAULT_ACCOUNT) return { names: [], values: {} };
-  return { names: [METRICS.accountDimension], values: { [METRICS.accountDimension]: account } };
+export class PollerMetrics extends Metrics {
+  readonly #options: PollerMetricsOptions;
+  readonly #write: (line: string) => void;
+
+  constructor(options: PollerMetricsOptions = {}, singleMetric = false) {
+    super({ namespace: METRICS.namespace, logger: options.logger, singleMetric });
+    this.clearDefaultDimensions();
+    this.#options = options;
+    this.#write = options.write ?? toStdout;
+  }
+
+  /** Published on its first metric, with only the dimensions given to it (no `service`). */
+  override singleMetric(): PollerMetrics {
+    return new PollerMetrics(this.#options, true);
+  }
+
+  override publishStoredMetrics(): this {
+    try {
+      if (this.hasStoredMetrics() && !this.isDisabled()) this.#write(JSON.stringify(this.serializeMetrics()));
+    } finally {
+      this.clearMetrics();
+      this.clearDimensions();
+      this.clearMetadata();
+    }
+    return this;
+  }
+}
+
+/** The Plivo client's request counters over one run. */
+export interface PlivoRequestCounts {
+  throttled: number;
+  serverErrors: number;
+  networkErrors: number;
+  timeouts: number;
+}
+
+export interface RunMetrics {
+  /** The Plivo account the run was for (none or "default": no `Account` dimension). */
+  account?: string;
+  summary: PollSummary | null;
+  failed: boolean;
+  /** The Plivo client's counters over the run; none when the run could not start. */
+  plivo?: PlivoRequestCounts;
 }
 
 /**
- * CloudWatch Embedded Metric Format lines for one run. Lambda ships stdout to CloudWatch
- * Logs, which turns these lines into metrics: no PutMetricData call, no extra permission.
- * `account`: the Plivo account the run was for (none or "default": no `Account` dimension).
+ * One run's metrics. They are stored on `metrics` (the `logMetrics` middleware publishes them as
+ * one document when the invocation ends); the per-rule counts, each under its own `rule`, are
+ * published at once.
  */
-export function pollMetricLines(
-  summary: PollSummary | null,
-  failed: boolean,
-  timestampMs: number,
-  account?: string,
-): string[] {
-  const dimension = accountDimension(account);
-  const values: Record<string, number> = {
-    [METRICS.pollSucceeded]: failed ? 0 : 1,
-    [METRICS.pollFailed]: failed ? 1 : 0,
-  };
+export function addRunMetrics(metrics: PollerMetrics, run: RunMetrics): void {
+  // The run's one dimension set: none for the default account (`Dimensions: [[]]`, as before
+  // accounts, so existing alarms and dashboards keep matching), `Account` for any other.
+  const account: Record<string, string> =
+    run.account === undefined || run.account === DEFAULT_ACCOUNT
+      ? {}
+      : { [METRICS.accountDimension]: run.account };
+  metrics.addDimensions(account);
+  const count = (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value);
+  count(METRICS.pollSucceeded, run.failed ? 0 : 1);
+  count(METRICS.pollFailed, run.failed ? 1 : 0);
+  const { summary, plivo } = run;
   if (summary) {
-    values[METRICS.callsPolled] = summary.callsSeen;
-    values[METRICS.insightsFetched] = summary.insightsFetched;
-    values[METRICS.insightsNotReady] = summary.insightsNotReady;
-    values[METRICS.findings] = summary.findings;
-    values[METRICS.alertsPublished] = summary.alertsPublished;
-    values[METRICS.duplicatesSuppressed] = summary.duplicatesSuppressed;
-    values[METRICS.alertsSilenced] = summary.alertsSilenced;
-    values[METRICS.incidentNotices] = summary.groupNotices + summary.windowNotices;
-    values[METRICS.recordsSkipped] = summary.recordsSkipped;
-    values[METRICS.publishFailures] = summary.publishFailures;
-    values[METRICS.alertsDeadLettered] = summary.alertsDeadLettered;
-    values[METRICS.insightsRefused] = summary.insightsRefused;
-    values[METRICS.insightsSampledOut] = summary.insightsSampledOut;
-    values[METRICS.insightsSkippedNoMedia] = summary.insightsSkippedNoMedia;
-    values[METRICS.insightsCoverage] = Math.round(insightsCoverage(summary) * 1000) / 10;
-    values[METRICS.slicesLeft] = summary.slicesLeft;
-    if (summary.lagSeconds !== null) values[METRICS.pollLagSeconds] = summary.lagSeconds;
+    count(METRICS.callsPolled, summary.callsSeen);
+    count(METRICS.insightsFetched, summary.insightsFetched);
+    count(METRICS.insightsNotReady, summary.insightsNotReady);
+    count(METRICS.findings, summary.findings);
+    count(METRICS.alertsPublished, summary.alertsPublished);
+    count(METRICS.duplicatesSuppressed, summary.duplicatesSuppressed);
+    count(METRICS.alertsSilenced, summary.alertsSilenced);
+    count(METRICS.incidentNotices, summary.groupNotices + summary.windowNotices);
+    count(METRICS.recordsSkipped, summary.recordsSkipped);
+    count(METRICS.publishFailures, summary.publishFailures);
+    count(METRICS.alertsDeadLettered, summary.alertsDeadLettered);
+    count(METRICS.insightsRefused, summary.insightsRefused);
+    count(METRICS.insightsSampledOut, summary.insightsSampledOut);
+    count(METRICS.insightsSkippedNoMedia, summary.insightsSkippedNoMedia);
+    const coverage = Math.round(insightsCoverage(summary) * 1000) / 10;
+    metrics.addMetric(METRICS.insightsCoverage, MetricUnit.Percent, coverage);
+    count(METRICS.slicesLeft, summary.slicesLeft);
+    if (summary.lagSeconds !== null) {
+      metrics.addMetric(METRICS.pollLagSeconds, MetricUnit.Seconds, summary.lagSeconds);
+    }
   }
-  const lines = [
-    JSON.stringify({
-      _aws: {
-        Timestamp: timestampMs,
-        CloudWatchMetrics: [
-          {
-            Namespace: METRICS.namespace,
-            Dimensions: [dimension.names],
-            Metrics: Object.keys(values).map((name) => ({
-              Name: name,
-              Unit:
-                name === METRICS.pollLagSeconds
-                  ? 'Seconds'
-                  : name === METRICS.insightsCoverage
-                    ? 'Percent'
-                    : 'Count',
-            })),
-          },
-        ],
-      },
-      ...dimension.values,
-      ...values,
-    }),
-  ];
-  for (const [rule, count] of Object.entries(summary?.alertsPublishedByRule ?? {})) {
-    lines.push(
-      JSON.stringify({
-        _aws: {
-          Timestamp: timestampMs,
-          CloudWatchMetrics: [
-            {
-              Namespace: METRICS.namespace,
-              Dimensions: [[...dimension.names, 'rule']],
-              Metrics: [{ Name: METRICS.alertsByRule, Unit: 'Count' }],
-            },
-          ],
-        },
-        ...dimension.values,
-        rule,
-        [METRICS.alertsByRule]: count,
-      }),
-    );
+  if (plivo) {
+    count(METRICS.plivoThrottled, plivo.throttled);
+    count(METRICS.plivoErrors, plivo.serverErrors + plivo.networkErrors + plivo.timeouts);
   }
-  return lines;
-}
-
-/** Plivo request counters, reported as metrics too. */
-export function plivoMetricLine(
-  stats: { throttled: number; serverErrors: number; networkErrors: number; timeouts: number },
-  timestampMs: number,
-  account?: string,
-): string {
-  const dimension = accountDimension(account);
-  const values = {
-    [METRICS.plivoThrottled]: stats.throttled,
-    [METRICS.plivoErrors]: stats.serverErrors + stats.networkErrors + stats.timeouts,
-  };
-  return JSON.stringify({
-    _aws: {
-      Timestamp: timestampMs,
-      CloudWatchMetrics: [
-        {
-          Namespace: METRICS.namespace,
-          Dimensions: [dimension.names],
-          Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: 'Count' })),
-        },
-      ],
-    },
-    ...dimension.values,
-    ...values,
-  });
+  for (const [rule, alerts] of Object.entries(summary?.alertsPublishedByRule ?? {})) {
+    metrics
+      .singleMetric()
+      .addDimensions({ ...account, rule })
+      .addMetric(METRICS.alertsByRule, MetricUnit.Count, alerts);
+  }
 }

@@ -1,3 +1,4 @@
+import { PollerMetrics } from '../../../functions/adapters/logging/emf-metrics';
 import { MemoryStateStore } from '../../../functions/adapters/memory/memory-state-store';
 import { parseConfig } from '../../../functions/core/config/load-config';
 import { PollIncompleteError } from '../../../functions/core/poll/poll-use-case';
@@ -10,15 +11,18 @@ const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {
 function deps(format: 'standard' | 'amazon-q-chat') {
   const sent: AlertMessage[] = [];
   const metrics: string[] = [];
+  const powertools = new PollerMetrics({ write: (line) => metrics.push(line) });
   return {
     sent,
     metrics,
+    // What the handler's logMetrics middleware does when the invocation ends.
+    publish: () => powertools.publishStoredMetrics(),
     deps: {
       store: new MemoryStateStore(),
       opsNotifier: { publish: async (m: AlertMessage) => (sent.push(m), { messageId: 'ops' }) },
       logger: silent,
       config: parseConfig({ notifications: { format }, operations: { failuresBeforeAlert: 1 } }, 'test'),
-      writeMetrics: (line: string) => metrics.push(line),
+      metrics: powertools,
       now: () => new Date('2026-11-20T12:00:00Z'),
     },
   };
@@ -33,6 +37,7 @@ describe('reportRun', () => {
       ok: false,
       kind: 'alerts-not-publishing',
     });
+    h.publish();
     expect(h.metrics.some((l) => (JSON.parse(l) as { PollFailed?: number }).PollFailed === 1)).toBe(true);
     expect(h.sent).toHaveLength(1);
     expect(h.sent[0]?.chat).toBeUndefined();
