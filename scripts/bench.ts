@@ -46,6 +46,8 @@ const USAGE = `Usage: npm run bench -- [--section S] [--calls N] [--records N] [
 
   --section <s>     which sections to run: all (default), or some of 1,2,3,4,5 (e.g. --section 4)
   --quick           section 5 without its 20,000-call scenario
+  --heap-mb <n>     section 5: cap the handler process's V8 heap (--max-old-space-size), as a
+                    small Lambda memory size would
   --calls <n>       calls in the whole-run benchmark (default 2000)
   --records <n>     CDR records for the parsing and rules benchmarks (default 50000)
   --rate-calls <n>  calls at 300 requests / 5 s in the rate-budget benchmark (default 2000;
@@ -58,6 +60,7 @@ let values: {
   records?: string;
   'rate-calls'?: string;
   quick?: boolean;
+  'heap-mb'?: string;
   help?: boolean;
 } = {};
 let SECTIONS = new Set<number>();
@@ -68,6 +71,7 @@ try {
     records: { type: 'string', default: '50000' },
     'rate-calls': { type: 'string', default: '2000' },
     quick: { type: 'boolean', default: false },
+    'heap-mb': { type: 'string' },
   });
   const section = values.section ?? 'all';
   SECTIONS = new Set(section === 'all' ? [1, 2, 3, 4, 5] : section.split(',').map((p) => Number(p.trim())));
@@ -121,7 +125,12 @@ async function main() {
   if (SECTIONS.has(1) || SECTIONS.has(2)) parsingAndRules();
   if (SECTIONS.has(3)) await wholeRun();
   if (SECTIONS.has(4)) await rateBudget();
-  if (SECTIONS.has(5)) await runScaleBench({ quick: values.quick === true });
+  if (SECTIONS.has(5)) {
+    await runScaleBench({
+      quick: values.quick === true,
+      execArgv: values['heap-mb'] ? [`--max-old-space-size=${Number(values['heap-mb'])}`] : [],
+    });
+  }
 }
 
 /** Sections 1 and 2 (2 needs the normalised records of 1, which it then makes silently). */
