@@ -208,7 +208,15 @@ export const POLLER_LOG_LEVELS = ['DEBUG', 'INFO'] as const;
 
 const functionSchema = z
   .strictObject({
-    memoryMb: z.number().int().min(128).max(10_240).default(512).describe('Lambda memory in MB.'),
+    memoryMb: z
+      .number()
+      .int()
+      .min(128)
+      .max(10_240)
+      .default(256)
+      .describe(
+        'Lambda memory in MB; V8 gets a quarter of it (README, "Keeping up": peak RSS by npm run bench).',
+      ),
     timeoutSeconds: z
       .number()
       .int()

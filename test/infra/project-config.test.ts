@@ -28,7 +28,7 @@ describe('deployment config', () => {
     expect(parseProjectConfig({}).deployment).toEqual({
       tags: {},
       scheduleMinutes: 5,
-      function: { memoryMb: 512, timeoutSeconds: 240, logRetentionDays: 30, logLevel: 'INFO' },
+      function: { memoryMb: 256, timeoutSeconds: 240, logRetentionDays: 30, logLevel: 'INFO' },
       plivoApiBaseUrl: DEFAULT_PLIVO_API_BASE_URL,
       plivoCredentials: {},
       accounts: {},

@@ -281,6 +281,11 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       break;
     }
     const count = slice.count === undefined ? await source.countCalls(slice.range) : slice.count;
+    if (tooBig(slice.range, count, target)) {
+      const parts = splitRange(slice.range, Math.ceil((count as number) / target));
+      queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
+      continue;
+    }
     if (summary.slices > 0) {
       // Start a slice only if it should end in time; what is left waits for the next run.
       const expectedMs = sliceSeconds(config, count ?? target, share.share) * 1000 * SLICE_TIME_MARGIN;
@@ -288,11 +293,6 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
         queue.unshift({ ...slice, count });
         break;
       }
-    }
-    if (tooBig(slice.range, count, target)) {
-      const parts = splitRange(slice.range, Math.ceil((count as number) / target));
-      queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
-      continue;
     }
     await processSlice(run, slice.range);
     summary.slices += 1;
