@@ -19,6 +19,7 @@ import type { AlertTopic } from './alert-topic';
 import type { POLLER_LOG_LEVELS } from './config/deployment-schema';
 import type { OperationsTopic } from './operations-topic';
 import { writeBundledFileCommand } from './bundled-file';
+import { POLLER_BUNDLING } from './poller-bundling';
 import type { PlivoCredentials } from './plivo-credentials';
 import type { StateTable } from './state-table';
 
@@ -132,15 +133,13 @@ export class PollerFunction extends Construct {
         // Synth must work offline and in CI: the esbuild from node_modules, never Docker.
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // @middy/core is ESM only; CommonJS dependencies bundled into ESM still call require().
-        banner:
-          "import { createRequire as __zentrunkCreateRequire } from 'node:module'; " +
-          'const require = __zentrunkCreateRequire(import.meta.url);',
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        // The options the benchmarks bundle with too (lib/poller-bundling.ts).
+        mainFields: [...POLLER_BUNDLING.mainFields],
+        banner: POLLER_BUNDLING.banner,
+        target: POLLER_BUNDLING.target,
+        minify: POLLER_BUNDLING.minify,
+        sourceMap: POLLER_BUNDLING.sourceMap,
+        sourcesContent: POLLER_BUNDLING.sourcesContent,
         // Ship the SDK versions the tests ran against, not whatever the runtime has today.
         bundleAwsSDK: true,
         commandHooks: {
