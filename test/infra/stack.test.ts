@@ -102,7 +102,6 @@ describe('poller function', () => {
         [ENV.plivoApiBaseUrl]: 'https://api.eu.plivo.example',
         [ENV.opsTopicArn]: ref(ids.opsTopic),
         [ENV.scheduleSeconds]: '300',
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
   });
