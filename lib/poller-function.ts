@@ -128,8 +128,9 @@ export class PollerFunction extends Construct {
         [ENV.plivoApiBaseUrl]: props.plivoApiBaseUrl,
         ...(props.operationsTopic ? { [ENV.opsTopicArn]: props.operationsTopic.topic.topicArn } : {}),
         // No NODE_OPTIONS=--enable-source-maps. Measured (`npm run bench -- --section 6`): it
-        // costs nothing to load, but the first error stack a container reads (a failed run,
-        // logged) parses the whole ~1 MB source map: ~100 ms and ~26 MB more RSS, paid in the
+        // costs little to load (-5 to +40 ms over six runs, within the noise of a shared
+        // machine), but the first error stack a container reads (a failed run, logged) parses
+        // the whole ~1 MB source map: 100–150 ms and ~26 MB more RSS, paid in the
         // runs that are already in trouble and in a function sized in MB. The errors that end
         // runs say what happened in their message and `failure` kind; the minified frames are
         // mapped offline with index.mjs.map, which stays in the asset (Node reads it only with
