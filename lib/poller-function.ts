@@ -19,6 +19,7 @@ import type { AlertTopic } from './alert-topic';
 import type { POLLER_LOG_LEVELS } from './config/deployment-schema';
 import type { OperationsTopic } from './operations-topic';
 import { writeBundledFileCommand } from './bundled-file';
+import { POLLER_BUNDLING } from './poller-bundling';
 import type { PlivoCredentials } from './plivo-credentials';
 import type { StateTable } from './state-table';
 
@@ -126,24 +127,30 @@ export class PollerFunction extends Construct {
         [ENV.scheduleSeconds]: String(props.scheduleInterval.toSeconds()),
         [ENV.plivoApiBaseUrl]: props.plivoApiBaseUrl,
         ...(props.operationsTopic ? { [ENV.opsTopicArn]: props.operationsTopic.topic.topicArn } : {}),
+        // No NODE_OPTIONS=--enable-source-maps. Measured (`npm run bench -- --section 6`): it
+        // costs little to load (-5 to +40 ms over six runs, within the noise of a shared
+        // machine), but the first error stack a container reads (a failed run, logged) parses
+        // the whole ~1 MB source map: 100–150 ms and ~26 MB more RSS, paid in the
+        // runs that are already in trouble and in a function sized in MB. The errors that end
+        // runs say what happened in their message and `failure` kind; the minified frames are
+        // mapped offline with index.mjs.map, which stays in the asset (Node reads it only with
+        // the flag, so shipping it costs nothing at run time).
         // A quarter of the memory for V8's old space: the poller keeps one slice of calls at a
         // time (peak RSS measured by `npm run bench`, section 5, with this cap), and an uncapped
         // heap grows lazily towards the whole function before it collects.
-        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${heapMbFor(props.memoryMb)}`,
+        NODE_OPTIONS: `--max-old-space-size=${heapMbFor(props.memoryMb)}`,
       },
       bundling: {
         // Synth must work offline and in CI: the esbuild from node_modules, never Docker.
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // @middy/core is ESM only; CommonJS dependencies bundled into ESM still call require().
-        banner:
-          "import { createRequire as __zentrunkCreateRequire } from 'node:module'; " +
-          'const require = __zentrunkCreateRequire(import.meta.url);',
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        // The options the benchmarks bundle with too (lib/poller-bundling.ts).
+        mainFields: [...POLLER_BUNDLING.mainFields],
+        banner: POLLER_BUNDLING.banner,
+        target: POLLER_BUNDLING.target,
+        minify: POLLER_BUNDLING.minify,
+        sourceMap: POLLER_BUNDLING.sourceMap,
+        sourcesContent: POLLER_BUNDLING.sourcesContent,
         // Ship the SDK versions the tests ran against, not whatever the runtime has today.
         bundleAwsSDK: true,
         commandHooks: {

@@ -28,6 +28,7 @@ import { createStateTable } from '../functions/adapters/dynamodb/create-state-ta
 import { ENV } from '../functions/core/contract';
 import type { PollSummary } from '../functions/core/poll/run-context';
 import { loadRuntimeConfigFile } from '../lib/config/project-config';
+import { pollerEsbuildOptions } from '../lib/poller-bundling';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox, type PlivoSandbox } from '../sandbox/plivo-sandbox';
 import { generateTraffic, type SandboxCall } from '../sandbox/traffic';
@@ -143,21 +144,9 @@ async function startSnsStub(): Promise<{
 async function bundleHandler(dir: string): Promise<{ file: string; bytes: number }> {
   const file = join(dir, 'index.mjs');
   await build({
+    ...pollerEsbuildOptions(),
     entryPoints: [join(ROOT, 'functions/poller/handler.ts')],
     outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    banner: {
-      js:
-        "import { createRequire as __zentrunkCreateRequire } from 'node:module'; " +
-        'const require = __zentrunkCreateRequire(import.meta.url);',
-    },
     logLevel: 'error',
   });
   return { file, bytes: statSync(file).size };

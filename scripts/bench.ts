@@ -16,6 +16,9 @@
  *      five times what the budget serves, and a naive sequential client; calls/s, share of the
  *      budget, 429s, requests per call, alerts, lag, peak RSS, DynamoDB write units per 1,000
  *      calls. ~12 minutes (--quick leaves out the 20,000 calls: ~4 minutes).
+ *   6. Cold start (scripts/bench-cold-start.ts): import() of the bundled handler in fresh
+ *      processes vs the DynamoDB and SNS SDK clients alone bundled the same way; sizes, times,
+ *      what --enable-source-maps adds, and the bundle's largest inputs. ~30 s.
  *
  * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
  * 50000 for 1 and 2), --rate-calls N (default 2000: calls at 300 / 5 s in 4, fewer at smaller
@@ -39,12 +42,13 @@ import { evaluateRules } from '../functions/core/rules/evaluate-rules';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { renderCdr, renderInsights, startPlivoSandbox } from '../sandbox/plivo-sandbox';
 import { generateTraffic } from '../sandbox/traffic';
+import { runColdStartBench } from './bench-cold-start';
 import { runScaleBench } from './bench-scale';
 import { reportScriptError, scriptArgs, UsageError } from './script-args';
 
 const USAGE = `Usage: npm run bench -- [--section S] [--calls N] [--records N] [--rate-calls N]
 
-  --section <s>     which sections to run: all (default), or some of 1,2,3,4,5 (e.g. --section 4)
+  --section <s>     which sections to run: all (default), or some of 1,2,3,4,5,6 (e.g. --section 4)
   --quick           section 5 without its 20,000-call scenario
   --heap-mb <n>     section 5: cap the handler process's V8 heap (--max-old-space-size), as a
                     small Lambda memory size would
@@ -74,9 +78,11 @@ try {
     'heap-mb': { type: 'string' },
   });
   const section = values.section ?? 'all';
-  SECTIONS = new Set(section === 'all' ? [1, 2, 3, 4, 5] : section.split(',').map((p) => Number(p.trim())));
-  if ([...SECTIONS].some((n) => ![1, 2, 3, 4, 5].includes(n))) {
-    throw new UsageError(`--section: all, or some of 1,2,3,4,5 separated by commas, got '${section}'`);
+  SECTIONS = new Set(
+    section === 'all' ? [1, 2, 3, 4, 5, 6] : section.split(',').map((p) => Number(p.trim())),
+  );
+  if ([...SECTIONS].some((n) => ![1, 2, 3, 4, 5, 6].includes(n))) {
+    throw new UsageError(`--section: all, or some of 1,2,3,4,5,6 separated by commas, got '${section}'`);
   }
   for (const name of ['calls', 'records', 'rate-calls'] as const) {
     const n = Number(values[name]);
@@ -131,6 +137,7 @@ async function main() {
       execArgv: values['heap-mb'] ? [`--max-old-space-size=${Number(values['heap-mb'])}`] : [],
     });
   }
+  if (SECTIONS.has(6)) await runColdStartBench();
 }
 
 /** Sections 1 and 2 (2 needs the normalised records of 1, which it then makes silently). */

@@ -30,8 +30,8 @@ import {
   type RuntimeOverrides,
 } from './runtime';
 
-/** Used to judge health when the config itself could not be loaded. */
-const DEFAULT_CONFIG = alertConfigSchema.parse({});
+/** Used to judge health when the config itself could not be loaded (parsed then, not at import). */
+const defaultConfig = (): AlertConfig => alertConfigSchema.parse({});
 
 /** A name an invocation gave that may name state and metrics (a slug), or null. */
 function plausibleAccountName(requested: unknown): string | null {
@@ -107,7 +107,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
       addRunMetrics(metrics, { account: name, summary: null, failed: true });
       await reportStartFailure(
         infra,
-        started?.config ?? DEFAULT_CONFIG,
+        started?.config ?? defaultConfig(),
         name,
         logger,
         error,

@@ -11,10 +11,9 @@ import {
 import {
   type PlivoFailureDetails,
   PlivoAuthError,
-  PlivoBadRequestError,
   PlivoCallRefusedError,
   PlivoUnavailableError,
-  PlivoUnexpectedResponseError,
+  PlivoRequestError,
 } from './plivo-errors';
 import { backoffMs, sleep } from '../../core/time';
 import { raceAbort, RateLimiter } from './rate-limiter';
@@ -795,7 +794,7 @@ export class PlivoClient implements CallSource {
       throw this.sealed(new PlivoCallRefusedError({ ...details, status, callUuid: refusedCall }));
     }
     if (status === 403) throw this.sealed(new PlivoAuthError(details));
-    if (status === 400) throw this.sealed(new PlivoBadRequestError(details));
+    if (status === 400) throw this.sealed(new PlivoRequestError(details));
     if (status === 429) {
       this.counters.throttled += 1;
       const retryAfterMs = retryAfter();
@@ -817,7 +816,7 @@ export class PlivoClient implements CallSource {
         retryAfterMs: retryAfter(),
       });
     }
-    throw this.sealed(new PlivoUnexpectedResponseError(details));
+    throw this.sealed(new PlivoRequestError(details));
   }
 
   private backoffMs(retry: number, retryAfterMs: number | null): number {

@@ -44,37 +44,31 @@ export class PlivoAuthError extends FatalSourceError {
   }
 }
 
-/** 400 to the list request: Plivo refused the request itself (a filter, a range over 90 days). A bug or bad config. */
-export class PlivoBadRequestError extends FatalSourceError {
-  override name = 'PlivoBadRequestError';
-  readonly status = 400;
+/**
+ * An answer to a request that is not about one call's Insights that retrying cannot fix, by
+ * `kind`: `bad-request`, a 400 (Plivo refused the request itself: a filter, a range over 90
+ * days; a bug or bad config), or `unexpected-response`, anything else (404 outside Insights,
+ * 405, 410, a redirect: the base URL or the API changed under us). Fatal to the run; operations
+ * are told `unexpected-error` (the AlerterError default).
+ */
+export class PlivoRequestError extends FatalSourceError {
+  override name = 'PlivoRequestError';
+  readonly kind: 'bad-request' | 'unexpected-response';
+  readonly status: number | null;
   readonly plivoMessage: string | null;
   readonly request: string;
   readonly requestId: string | null;
 
   constructor(details: PlivoFailureDetails) {
-    super(`Plivo refused the request (${describe(details)})`);
-    this.plivoMessage = details.plivoMessage;
-    this.request = details.request;
-    this.requestId = details.requestId;
-  }
-}
-
-/**
- * Any other answer retrying cannot fix (404 outside Insights, 405, a redirect) to a request
- * that is not about one call's Insights: the base URL or the API changed under us.
- */
-export class PlivoUnexpectedResponseError extends FatalSourceError {
-  override name = 'PlivoUnexpectedResponseError';
-  readonly status: number | null;
-  readonly plivoMessage: string | null;
-  readonly request: string;
-
-  constructor(details: PlivoFailureDetails) {
-    super(`Unexpected answer from Plivo (${describe(details)})`);
+    const kind = details.status === 400 ? 'bad-request' : 'unexpected-response';
+    super(
+      `${kind === 'bad-request' ? 'Plivo refused the request' : 'Unexpected answer from Plivo'} (${describe(details)})`,
+    );
+    this.kind = kind;
     this.status = details.status;
     this.plivoMessage = details.plivoMessage;
     this.request = details.request;
+    this.requestId = details.requestId;
   }
 }
 

@@ -24,7 +24,10 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 /** Validates a value against a config schema; the only error is a ConfigError naming each bad field's path. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
-  const result = schema.safeParse(value);
+  // Without zod's compiled fast path: a config is parsed once per process, and compiling a parser
+  // for each of its objects cost a cold start ~20 ms more than parsing without (bench section 6's
+  // bundle, import then the first parse). Same results, same issues.
+  const result = schema.safeParse(value, { jitless: true });
   if (!result.success) {
     throw new ConfigError(
       source,

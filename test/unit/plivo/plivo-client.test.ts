@@ -9,10 +9,9 @@ import {
 import { RateLimiter } from '../../../functions/adapters/plivo/rate-limiter';
 import {
   PlivoAuthError,
-  PlivoBadRequestError,
   PlivoCallRefusedError,
+  PlivoRequestError,
   PlivoUnavailableError,
-  PlivoUnexpectedResponseError,
 } from '../../../functions/adapters/plivo/plivo-errors';
 import type { AlertConfig } from '../../../functions/core/config/schema';
 import {
@@ -545,13 +544,16 @@ describe('PlivoClient', () => {
       expectNoSecrets(error);
     });
 
-    it("400: PlivoBadRequestError with Plivo's error and the request, without the Auth ID", async () => {
+    it("400: a bad-request PlivoRequestError with Plivo's error and the request, without the Auth ID", async () => {
       serve(() => ({ status: 400, body: { api_id: 'x', error: 'end_time range exceeds 90 days' } }));
       const error = await client()
         .listCalls(WINDOW)
         .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PlivoBadRequestError);
+      expect(error).toBeInstanceOf(PlivoRequestError);
+      expect(error).toBeInstanceOf(FatalSourceError);
+      expect(error).toMatchObject({ kind: 'bad-request', status: 400, failure: 'unexpected-error' });
       const message = (error as Error).message;
+      expect(message).toMatch(/^Plivo refused the request \(/);
       expect(message).toContain('HTTP 400');
       expect(message).toContain('end_time range exceeds 90 days');
       expect(message).toContain('/v1/Account/{auth_id}/Zentrunk/Call/?end_time__gte=2024-01-15+14%3A00%3A00');
@@ -562,7 +564,14 @@ describe('PlivoClient', () => {
 
     it('another 4xx (405) is fatal and not retried', async () => {
       serve(() => ({ status: 405, body: { error: 'Method not allowed' } }));
-      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoUnexpectedResponseError);
+      const error = await client()
+        .listCalls(WINDOW)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlivoRequestError);
+      expect(error).toMatchObject({ kind: 'unexpected-response', status: 405, failure: 'unexpected-error' });
+      expect((error as Error).message).toMatch(
+        /^Unexpected answer from Plivo \(HTTP 405; Plivo says: Method not allowed/,
+      );
       expect(stub.requests).toHaveLength(1);
     });
 
@@ -812,9 +821,17 @@ describe('PlivoClient', () => {
 
     it('the list request keeps its fatal errors: 410 is unexpected, 400 a bad request', async () => {
       serve(() => ({ status: 410, body: { error: 'Gone' } }));
-      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoUnexpectedResponseError);
+      await expect(client().listCalls(WINDOW)).rejects.toMatchObject({
+        name: 'PlivoRequestError',
+        kind: 'unexpected-response',
+        status: 410,
+      });
       serve(() => ({ status: 400, body: { error: 'bad filter' } }));
-      await expect(client().listCalls(WINDOW)).rejects.toBeInstanceOf(PlivoBadRequestError);
+      await expect(client().listCalls(WINDOW)).rejects.toMatchObject({
+        name: 'PlivoRequestError',
+        kind: 'bad-request',
+        status: 400,
+      });
     });
 
     it('insights naming another call are not trusted', async () => {

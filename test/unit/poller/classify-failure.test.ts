@@ -4,7 +4,7 @@ import { ConfigError } from '../../../functions/core/config/load-config';
 import { RuntimeConfigError } from '../../../functions/poller/runtime';
 import { SourceUnavailableError } from '../../../functions/core/errors';
 import { PollIncompleteError, type PollSummary } from '../../../functions/core/poll/poll-use-case';
-import { PlivoAuthError } from '../../../functions/adapters/plivo/plivo-errors';
+import { PlivoAuthError, PlivoRequestError } from '../../../functions/adapters/plivo/plivo-errors';
 import { classifyFailure, runOutcome } from '../../../functions/poller/classify-failure';
 
 const base = {
@@ -55,6 +55,24 @@ describe('classifyFailure', () => {
       kind: 'plivo-credentials-rejected',
       reason: expect.stringContaining('Authentication failed'),
     });
+  });
+
+  it('tells operations a request Plivo will never accept is unexpected, in its own words', () => {
+    for (const [status, words] of [
+      [400, 'Plivo refused the request (HTTP 400'],
+      [405, 'Unexpected answer from Plivo (HTTP 405'],
+    ] as const) {
+      const error = new PlivoRequestError({
+        status,
+        plivoMessage: 'no',
+        request: 'GET /v1/Account/{auth_id}/Zentrunk/Call/',
+        requestId: null,
+      });
+      expect(classifyFailure(error)).toEqual({
+        kind: 'unexpected-error',
+        reason: expect.stringContaining(words),
+      });
+    }
   });
 });
 
