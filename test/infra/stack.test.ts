@@ -102,7 +102,7 @@ describe('poller function', () => {
         [ENV.plivoApiBaseUrl]: 'https://api.eu.plivo.example',
         [ENV.opsTopicArn]: ref(ids.opsTopic),
         [ENV.scheduleSeconds]: '300',
-        NODE_OPTIONS: '--max-old-space-size=256',
+        NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=4',
       },
     });
   });
