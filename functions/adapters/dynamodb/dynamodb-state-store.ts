@@ -536,7 +536,7 @@ export class DynamoDbStateStore implements StateStore {
   async recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void> {
     const from = span.from.toISOString();
     const to = span.to.toISOString();
-    for (const chunk of chunks(unique(callUuids), EVALUATED_PER_ITEM)) {
+    for (const chunk of evaluatedBatches(unique(callUuids))) {
       const { packed, other } = packUuids(chunk);
       const item: Item = {
         [PK]: this.evaluatedPk(),
@@ -942,8 +942,31 @@ export interface AlertRecord {
   inProgressUntilMs: number | null;
 }
 
-/** Ids per evaluated-calls item: 160 KB of packed UUIDs, well inside DynamoDB's 400 KB. */
-const EVALUATED_PER_ITEM = 10_000;
+/**
+ * Bytes of ids per evaluated-calls item, well inside DynamoDB's 400 KB: 10,000 UUIDs packed to
+ * 16 bytes each, or fewer ids kept as text (anything that is not a lower-case UUID, up to 128
+ * characters: isUsableCallUuid).
+ */
+const EVALUATED_BYTES_PER_ITEM = 160_000;
+
+/** Ids in batches whose item stays under EVALUATED_BYTES_PER_ITEM. */
+function evaluatedBatches(ids: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    const size = UUID_PATTERN.test(id) ? 16 : id.length + 3;
+    if (bytes + size > EVALUATED_BYTES_PER_ITEM && batch.length > 0) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(id);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Lower-case UUIDs as 16 bytes each (a write unit per 64 calls); anything else kept as text. */

@@ -44,7 +44,9 @@ export function planReadRange(cursor: Cursor | null, now: Date, poll: AlertConfi
   }
   const from = floorToSecond(fromMs);
   let to = floorToSecond(Math.min(nowMs, resumeMs + poll.maxWindowMinutes * MINUTE));
-  if (to.getTime() <= from.getTime()) to = new Date(from.getTime() + 1000);
+  // Nothing new to read yet (no overlap, the watermark already at this second): an empty
+  // range. Never a range reaching past now, which would move the cursor past calls still to end.
+  if (to.getTime() < from.getTime()) to = from;
   const freshFrom = new Date(
     Math.min(Math.max(floorToSecond(resumeMs).getTime(), from.getTime()), to.getTime()),
   );

@@ -393,6 +393,20 @@ describe('evaluated calls', () => {
     expect(size).toBeLessThan(17_000);
   });
 
+  it('keeps ids that are not UUIDs in items of their own, each far below 400 KB', async () => {
+    ddb.on(PutCommand).resolves({});
+    const long = (i: number) => `CALL-${String(i).padStart(6, '0')}-${'X'.repeat(116)}`;
+    await makeStore().recordEvaluatedCalls(
+      RANGE,
+      [...Array.from({ length: 4_500 }, (_, i) => long(i)), uuid(1)],
+      NOW_SEC,
+    );
+    const items = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item as { other?: string[] });
+    expect(items.length).toBeGreaterThanOrEqual(4);
+    for (const item of items) expect(JSON.stringify(item.other ?? []).length).toBeLessThan(200_000);
+    expect(items.flatMap((i) => i.other ?? [])).toHaveLength(4_500);
+  });
+
   it('splits a batch of more than 10,000 ids over several items', async () => {
     ddb.on(PutCommand).resolves({});
     await makeStore().recordEvaluatedCalls(

@@ -33,6 +33,16 @@ describe('planReadRange', () => {
     expect(plan.range.to.getTime()).toBeGreaterThan(plan.range.from.getTime());
   });
 
+  it('reads nothing rather than past now when there is no overlap and the watermark is at this second', () => {
+    const at = new Date('2026-11-22T12:00:00.700Z');
+    const plan = planReadRange({ watermark: '2026-11-22T12:00:00.000Z', version: 1 }, at, {
+      ...poll,
+      overlapMinutes: 0,
+    });
+    expect(plan.range.from.toISOString()).toBe('2026-11-22T12:00:00.000Z');
+    expect(plan.range.to.toISOString()).toBe('2026-11-22T12:00:00.000Z');
+  });
+
   it('treats a watermark in the future as now', () => {
     const plan = planReadRange({ watermark: '2026-11-22T13:00:00.000Z', version: 1 }, now, poll);
     expect(plan.range.to.getTime()).toBeGreaterThan(plan.range.from.getTime());
