@@ -73,10 +73,19 @@ interface Outcome {
   delivered: string[];
 }
 
-/** A crashed run at T0 (or a clean one when crashAt is null), then the clean reruns. */
-async function scenario(crashAt: number | null, publishMode: PublishCrashMode): Promise<Outcome> {
+/**
+ * A crashed run at T0 (or a clean one when crashAt is null), then the clean reruns. The
+ * reference run is on dynalite; the runs killed at each step use the in-memory store, which
+ * passes the same contract (state-store-contract.test.ts) and makes the same port calls (checked
+ * below): the subject here is the poll run under process death, and it keeps the file quick.
+ */
+async function scenario(
+  crashAt: number | null,
+  publishMode: PublishCrashMode,
+  store: 'dynalite' | 'memory' = 'memory',
+): Promise<Outcome> {
   const pipeline: Pipeline = await startPipeline({
-    dynamoEndpoint: dynamo.endpoint,
+    dynamoEndpoint: store === 'dynalite' ? dynamo.endpoint : undefined,
     calls,
     start: PRE_RUN_AT,
     config: CONFIG,
@@ -124,12 +133,22 @@ describe('a poll run killed at any step', () => {
   let reference: string[] = [];
   let cleanProblems: string[] = [];
   let referenceRun: PollSummary | Error | undefined;
+  let memoryReference: string[] = [];
+  let memoryProblems: string[] = [];
 
   beforeAll(async () => {
-    const clean = await scenario(null, 'before-accepted');
+    const clean = await scenario(null, 'before-accepted', 'dynalite');
     reference = clean.injector.operations;
     cleanProblems = problems(clean);
     referenceRun = clean.crashedRun;
+    const cleanInMemory = await scenario(null, 'before-accepted', 'memory');
+    memoryReference = cleanInMemory.injector.operations;
+    memoryProblems = problems(cleanInMemory);
+  });
+
+  it('makes the same port calls on dynalite and on the in-memory store the crash runs use', () => {
+    expect(memoryProblems).toEqual([]);
+    expect(memoryReference).toEqual(reference);
   });
 
   it('delivers every finding exactly once without a crash (the reference run)', () => {
