@@ -11,4 +11,5 @@ module.exports = {
   // jest's default on a 2-core machine is one worker; the slow files (sandbox + dynalite over
   // simulated time) wait on loopback I/O part of the time, so two workers use both cores.
   maxWorkers: 2,
+  testSequencer: '<rootDir>/test/support/slowest-first.cjs',
 };
