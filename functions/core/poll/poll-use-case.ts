@@ -1,7 +1,13 @@
 import { alertDedupKey, renderFindingAlert } from '../alert-message';
 import { renderCatchUpSummary } from '../catch-up-summary';
 import type { Call, CallInsights, EvaluatedCall } from '../call';
-import { AlerterError, CallRequestRefusedError, type FailureKind, FatalSourceError } from '../errors';
+import {
+  AlerterError,
+  CallRequestRefusedError,
+  type FailureKind,
+  FatalSourceError,
+  SourceUnavailableError,
+} from '../errors';
 import type { Finding } from '../finding';
 import type { ReadRange, PendingInsightsItem } from '../ports';
 import { evaluateRules } from '../rules/evaluate-rules';
@@ -161,7 +167,7 @@ interface PlannedSlice {
 }
 
 async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void> {
-  const { source, store, logger, config } = deps;
+  const { store, logger, config } = deps;
   const safetyMs = config.poll.safetyMarginSeconds * 1000;
   const usableMs = () => deps.remainingTimeMs() - safetyMs;
   const outOfTime = () => usableMs() < 0;
@@ -213,8 +219,8 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   const overlap: ReadRange | null =
     plan.freshFrom.getTime() > range.from.getTime() ? { from: range.from, to: plan.freshFrom } : null;
   // One after the other: rejected credentials are then one refused request, not two.
-  const freshCount = await source.countCalls(fresh);
-  const overlapCount = overlap ? await source.countCalls(overlap) : 0;
+  const freshCount = await countCalls(deps, fresh);
+  const overlapCount = overlap ? await countCalls(deps, overlap) : 0;
   const total = overlapCount === null || freshCount === null ? null : overlapCount + freshCount;
   const share = insightsShare({
     config,
@@ -280,7 +286,7 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
       queue.unshift(slice);
       break;
     }
-    const count = slice.count === undefined ? await source.countCalls(slice.range) : slice.count;
+    const count = slice.count === undefined ? await countCalls(deps, slice.range) : slice.count;
     if (tooBig(slice.range, count, target)) {
       const parts = splitRange(slice.range, Math.ceil((count as number) / target));
       queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
@@ -328,6 +334,25 @@ async function runUnderLease(deps: PollDeps, summary: PollSummary): Promise<void
   const lagFrom = summary.watermark ?? cursor?.watermark ?? null;
   summary.lagSeconds =
     lagFrom === null ? null : Math.max(0, Math.round((deps.now().getTime() - Date.parse(lagFrom)) / 1000));
+}
+
+/**
+ * Plivo's count of a range, which only sizes the work: if Plivo will not give it (a refused or
+ * unreadable answer) the range is read as one slice, unsampled, and the run goes on. Plivo
+ * being down or refusing the credentials ends the run here, as listing would.
+ */
+async function countCalls(deps: PollDeps, range: ReadRange): Promise<number | null> {
+  try {
+    return await deps.source.countCalls(range);
+  } catch (error) {
+    if (error instanceof SourceUnavailableError) throw error;
+    if (error instanceof AlerterError && error.failure === 'plivo-credentials-rejected') throw error;
+    deps.logger.warn('Plivo did not count the calls in a range; reading it as one slice', {
+      range: iso(range),
+      error: (error as Error).message,
+    });
+    return null;
+  }
 }
 
 /** Lists one slice and works through the calls in it that no earlier run finished. */
