@@ -152,6 +152,10 @@ export class PollerFunction extends Construct {
         minify: POLLER_BUNDLING.minify,
         sourceMap: POLLER_BUNDLING.sourceMap,
         sourcesContent: POLLER_BUNDLING.sourcesContent,
+        // esbuild's --alias:<package>=<path> (CDK passes --alias as <key>:<value>).
+        esbuildArgs: {
+          '--alias': Object.entries(POLLER_BUNDLING.alias).map(([name, path]) => `${name}=${path}`),
+        },
         // Ship the SDK versions the tests ran against, not whatever the runtime has today.
         bundleAwsSDK: true,
         commandHooks: {

@@ -2,7 +2,8 @@
  * Section 6 of `npm run bench`: what loading the poller costs a cold Lambda container. The
  * handler is bundled as `cdk synth` bundles it (lib/poller-bundling.ts), and so is a baseline of
  * nothing but the AWS SDK clients the poller cannot do without (DynamoDB, its document client,
- * SNS). Each is then imported in fresh Node processes, interleaved, and the medians compared:
+ * SNS), bundled as anyone bundles them (with the SDK's default credential chain), and once more
+ * with the handler's Lambda-only credential chain (lib/poller-bundling.ts). Each is then imported in fresh Node processes, interleaved, and the medians compared:
  * the bundle's own code and other dependencies cost the difference. The bundle is also timed
  * with --enable-source-maps, to show what that option costs at start-up, and its code once more
  * up to the first parses of a run (config, list page, CDR, insights), so that work only moved
@@ -74,10 +75,13 @@ async function bundle(
   dir: string,
   name: string,
   entry: { file: string } | { contents: string },
+  options: { stockCredentials?: boolean } = {},
 ): Promise<{ file: string; bytes: number; mapBytes: number; metafile: Metafile }> {
   const file = join(dir, `${name}.mjs`);
   const result = await build({
     ...pollerEsbuildOptions(),
+    // The SDK as anyone bundles it: with its default credential chain.
+    ...(options.stockCredentials ? { alias: {} } : {}),
     ...('file' in entry
       ? { entryPoints: [entry.file] }
       : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'js' as const } }),
@@ -137,24 +141,28 @@ export async function runColdStartBench(options: { node?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'zentrunk-cold-'));
   try {
     const handler = await bundle(dir, 'index', { file: join(ROOT, 'functions/poller/handler.ts') });
-    const sdk = await bundle(dir, 'sdk', { contents: SDK_BASELINE });
+    const sdk = await bundle(dir, 'sdk', { contents: SDK_BASELINE }, { stockCredentials: true });
+    const sdkLambda = await bundle(dir, 'sdk-lambda', { contents: SDK_BASELINE });
     const probe = await bundle(dir, 'ready', { contents: READY_PROBE });
 
     // Interleaved, so that whatever else the machine does weighs on all three alike.
     const samples = {
       handler: [] as Sample[],
       sdk: [] as Sample[],
+      sdkLambda: [] as Sample[],
       maps: [] as Sample[],
       ready: [] as Sample[],
     };
     for (let i = 0; i < RUNS; i++) {
       samples.sdk.push(sample(node, sdk.file, []));
+      samples.sdkLambda.push(sample(node, sdkLambda.file, []));
       samples.handler.push(sample(node, handler.file, []));
       samples.maps.push(sample(node, handler.file, ['--enable-source-maps']));
       samples.ready.push(sample(node, probe.file, []));
     }
     const h = median(samples.handler);
     const s = median(samples.sdk);
+    const sl = median(samples.sdkLambda);
     const m = median(samples.maps);
     const r = median(samples.ready);
 
@@ -166,6 +174,12 @@ export async function runColdStartBench(options: { node?: string } = {}) {
         `  ${label.padEnd(34)} ${bytes.padStart(8)} ${`${ms.toFixed(1)} ms`.padStart(10)}   ${note}`,
       );
     line('SDK clients only (DynamoDB + SNS)', kb(sdk.bytes), s.importMs, 'baseline');
+    line(
+      "  with Lambda's credential sources",
+      kb(sdkLambda.bytes),
+      sl.importMs,
+      `${(sl.importMs / s.importMs).toFixed(2)}x (the handler bundle's credential chain)`,
+    );
     line(
       'handler bundle (index.mjs)',
       kb(handler.bytes),

@@ -241,6 +241,14 @@ describe('bundle', () => {
     expect(parseConfig(bundled)).toEqual(bundled);
   });
 
+  it("carries Lambda's credential sources instead of the SDK's whole default chain", () => {
+    const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    // A message of functions/adapters/aws/lambda-credentials.ts, and one of the default chain.
+    expect(code).toContain('the bundled poller reads only what Lambda provides');
+    expect(code).not.toContain('skipping fromEnv provider');
+    expect(code).not.toMatch(/sso_start_url|credential_process/);
+  });
+
   it('loads in Node.js as an ES module and exports the handler', () => {
     const script = `const m = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)}); console.log(typeof m.handler);`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {

@@ -1,0 +1,150 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  defaultProvider,
+  NoLambdaCredentialsError,
+} from '../../../functions/adapters/aws/lambda-credentials';
+
+/** The variables any of the two sources reads, cleared around every test. */
+const VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_CREDENTIAL_EXPIRATION',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_PROFILE',
+];
+const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
+beforeEach(() => {
+  for (const name of VARIABLES) delete process.env[name];
+});
+afterAll(() => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+
+/** A local HTTP server answering every request with `answer`, recording each request's headers. */
+async function serve(answer: (headers: IncomingHttpHeaders) => { status: number; body: string }) {
+  const requests: IncomingHttpHeaders[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(req.headers);
+    req.resume();
+    req.on('end', () => {
+      const { status, body } = answer(req.headers);
+      res.writeHead(status, { 'content-type': body.startsWith('<') ? 'text/xml' : 'application/json' });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, requests, close: () => new Promise<void>((done) => server.close(() => done())) };
+}
+
+const containerAnswer = (expiresInMs: number) => () => ({
+  status: 200,
+  body: JSON.stringify({
+    AccessKeyId: 'ASIACONTAINER',
+    SecretAccessKey: 'container-secret',
+    Token: 'container-token',
+    Expiration: new Date(Date.now() + expiresInMs).toISOString(),
+  }),
+});
+
+describe("the bundled poller's credential chain", () => {
+  it("reads Lambda's environment credentials, session token included", async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'ASIAENV';
+    process.env.AWS_SECRET_ACCESS_KEY = 'env-secret';
+    process.env.AWS_SESSION_TOKEN = 'env-token';
+    await expect(defaultProvider()()).resolves.toMatchObject({
+      accessKeyId: 'ASIAENV',
+      secretAccessKey: 'env-secret',
+      sessionToken: 'env-token',
+    });
+  });
+
+  it('prefers the environment over a container endpoint, as the default chain does', async () => {
+    const endpoint = await serve(containerAnswer(3_600_000));
+    try {
+      process.env.AWS_ACCESS_KEY_ID = 'ASIAENV';
+      process.env.AWS_SECRET_ACCESS_KEY = 'env-secret';
+      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${endpoint.url}/credentials`;
+      await expect(defaultProvider()()).resolves.toMatchObject({ accessKeyId: 'ASIAENV' });
+      expect(endpoint.requests).toHaveLength(0);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('asks the container endpoint with its token, and again only when the credentials near expiry', async () => {
+    const lasting = await serve(containerAnswer(3_600_000));
+    const expiring = await serve(containerAnswer(60_000));
+    try {
+      process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN = 'endpoint-token';
+      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${lasting.url}/credentials`;
+      const provider = defaultProvider();
+      await expect(provider()).resolves.toMatchObject({
+        accessKeyId: 'ASIACONTAINER',
+        sessionToken: 'container-token',
+      });
+      await provider();
+      expect(lasting.requests).toHaveLength(1);
+      expect(lasting.requests[0]?.authorization).toBe('endpoint-token');
+
+      // Credentials within five minutes of expiry are fetched again on every use.
+      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${expiring.url}/credentials`;
+      const refreshing = defaultProvider();
+      await refreshing();
+      const afterFirstUse = expiring.requests.length;
+      await refreshing();
+      expect(expiring.requests.length).toBe(afterFirstUse + 1);
+    } finally {
+      await lasting.close();
+      await expiring.close();
+    }
+  });
+
+  it('fails with what it reads when there is no source, and tries again next time', async () => {
+    process.env.AWS_PROFILE = 'developer'; // a shared-config source: never read in the bundle
+    const provider = defaultProvider();
+    await expect(provider()).rejects.toThrow(NoLambdaCredentialsError);
+    await expect(provider()).rejects.toThrow(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+
+    process.env.AWS_ACCESS_KEY_ID = 'ASIALATER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'later-secret';
+    await expect(provider()).resolves.toMatchObject({ accessKeyId: 'ASIALATER' });
+  });
+
+  it("signs an SDK client's requests when the client takes it as its default provider", async () => {
+    const sns = await serve(() => ({
+      status: 200,
+      body:
+        '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>' +
+        '<MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId>' +
+        '</ResponseMetadata></PublishResponse>',
+    }));
+    try {
+      process.env.AWS_ACCESS_KEY_ID = 'ASIASIGNED';
+      process.env.AWS_SECRET_ACCESS_KEY = 'signing-secret';
+      process.env.AWS_SESSION_TOKEN = 'signing-token';
+      const client = new SNSClient({
+        region: 'us-east-1',
+        endpoint: sns.url,
+        credentialDefaultProvider: defaultProvider,
+      });
+      const answer = await client.send(
+        new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Message: 'x' }),
+      );
+      expect(answer.MessageId).toBe('m-1');
+      expect(sns.requests[0]?.authorization).toMatch(/Credential=ASIASIGNED\//);
+      expect(sns.requests[0]?.['x-amz-security-token']).toBe('signing-token');
+      client.destroy();
+    } finally {
+      await sns.close();
+    }
+  });
+});
