@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type DeploymentConfig, deploymentConfigSchema } from './deployment-schema';
 import { DEFAULT_ACCOUNT } from '../../functions/core/accounts';
 import { parseConfig, parseWith, readConfigJson } from '../../functions/core/config/load-config';
@@ -6,26 +6,30 @@ import { type AlertConfig, alertConfigSchema } from '../../functions/core/config
 
 /**
  * A `config/<stage>.json` file: the runtime alert config plus the `deployment` section the CDK
- * app reads. The function only ever receives the runtime part (see `runtimeConfigOf`).
+ * app reads. The function only ever receives the runtime part (see `runtimeConfigOf`). The
+ * runtime schema is zod/mini (it is bundled into the function), the deployment schema zod
+ * classic (it is not); both are zod core schemas, so they compose.
  */
-export const projectConfigSchema = alertConfigSchema
-  .extend({
+export const projectConfigSchema = z
+  .extend(alertConfigSchema, {
     deployment: deploymentConfigSchema
       .prefault({})
       .describe('Infrastructure settings for the CDK app; never shipped to the function.'),
   })
-  .superRefine((config, ctx) => {
-    // The run stops taking new work this long before the timeout; a margin as long as the
-    // timeout would leave it no time at all.
-    if (config.poll.safetyMarginSeconds >= config.deployment.function.timeoutSeconds) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['poll', 'safetyMarginSeconds'],
-        message: `must be shorter than deployment.function.timeoutSeconds (${config.deployment.function.timeoutSeconds})`,
-      });
-    }
-    checkAccounts(config, ctx);
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      // The run stops taking new work this long before the timeout; a margin as long as the
+      // timeout would leave it no time at all.
+      if (config.poll.safetyMarginSeconds >= config.deployment.function.timeoutSeconds) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['poll', 'safetyMarginSeconds'],
+          message: `must be shorter than deployment.function.timeoutSeconds (${config.deployment.function.timeoutSeconds})`,
+        });
+      }
+      checkAccounts(config, ctx);
+    }),
+  );
 
 /**
  * The deployment side of `accounts` agrees with the runtime side: a secret for a listed account
@@ -36,7 +40,7 @@ export const projectConfigSchema = alertConfigSchema
  */
 function checkAccounts(
   config: z.infer<typeof alertConfigSchema> & { deployment: DeploymentConfig },
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ): void {
   const names = (config.accounts ?? [{ name: DEFAULT_ACCOUNT }]).map((account) => account.name);
   const named = names.filter((name) => name !== DEFAULT_ACCOUNT);

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../core/zod-locale';
 import type { Attestation, Call, CallInsights, CallParty, StirVerification } from '../../core/call';
 
 /**
@@ -17,72 +18,76 @@ import type { Attestation, Call, CallInsights, CallParty, StirVerification } fro
 // Field-level schemas
 
 /** Plivo writes "no value" as null, "" or the string "null" (e.g. `attestation_indicator`). */
-const absent = z
-  .union([
+const absent = z.pipe(
+  z.union([
     z.null(),
     z.undefined(),
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum(['', 'null'])),
-  ])
-  .transform(() => null);
+    z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.enum(['', 'null'])),
+  ]),
+  z.transform(() => null),
+);
 
 /** A field that is null when absent, "null", or of a type Plivo never documented for it. */
-function lenient<T>(schema: z.ZodType<T>) {
-  return z.union([absent, schema]).catch(null);
+function lenient<T>(schema: z.ZodMiniType<T>) {
+  return z.catch(z.union([absent, schema]), null);
 }
 
 const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Numbers arrive as JSON numbers or as decimal strings ("0.00500", "24"). */
-const numeric = z.union([z.number(), z.string().trim().regex(NUMERIC).transform(Number)]).pipe(z.number());
+const numeric = z.pipe(
+  z.union([z.number(), z.pipe(z.string().check(z.trim(), z.regex(NUMERIC)), z.transform(Number))]),
+  z.number(),
+);
 
-const nonNegative = numeric.pipe(z.number().nonnegative());
-const integerCode = numeric.pipe(z.number().int().nonnegative());
+const nonNegative = z.pipe(numeric, z.number().check(z.nonnegative()));
+const integerCode = z.pipe(numeric, z.number().check(z.int(), z.nonnegative()));
 /** Percent of packets: anything outside 0–100 is not a loss figure we can judge by. */
-const percent = numeric.pipe(z.number().min(0).max(100));
+const percent = z.pipe(numeric, z.number().check(z.minimum(0), z.maximum(100)));
 /** Plivo documents the score as 1–5; another value is not a score to alert on. */
-const qualityScore = numeric.pipe(z.number().min(1).max(5));
+const qualityScore = z.pipe(numeric, z.number().check(z.minimum(1), z.maximum(5)));
 
 /** Free text; numbers are accepted because legacy payloads send some ids as numbers. */
-const text = z
-  .union([z.string(), z.number()])
-  .transform((v) => String(v).trim())
-  .pipe(z.string().min(1).max(1000));
+const text = z.pipe(
+  z.pipe(
+    z.union([z.string(), z.number()]),
+    z.transform((v) => String(v).trim()),
+  ),
+  z.string().check(z.minLength(1), z.maxLength(1000)),
+);
 
-const lowerText = text.transform((s) => s.toLowerCase());
+const lowerText = z.pipe(
+  text,
+  z.transform((s) => s.toLowerCase()),
+);
 
-const country = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z]{2}$/)
-  .transform((s) => s.toUpperCase());
+const country = z.pipe(
+  z.string().check(z.trim(), z.regex(/^[A-Za-z]{2}$/)),
+  z.transform((s) => s.toUpperCase()),
+);
 
 const bool = z.union([
   z.boolean(),
-  z.literal(1).transform(() => true),
-  z.literal(0).transform(() => false),
+  z.pipe(
+    z.literal(1),
+    z.transform(() => true),
+  ),
+  z.pipe(
+    z.literal(0),
+    z.transform(() => false),
+  ),
   // Legacy docs type `secure_trunking` as a string.
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', 'yes', 'no', '1', '0']))
-    .transform((s) => s === 'true' || s === 'yes' || s === '1'),
+  z.pipe(
+    z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.enum(['true', 'false', 'yes', 'no', '1', '0'])),
+    z.transform((s) => s === 'true' || s === 'yes' || s === '1'),
+  ),
 ]);
 
-const direction = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['inbound', 'outbound']));
-const hangupSource = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['customer', 'carrier', 'zentrunk']));
+const direction = z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.enum(['inbound', 'outbound']));
+const hangupSource = z.pipe(
+  z.string().check(z.trim(), z.toLowerCase()),
+  z.enum(['customer', 'carrier', 'zentrunk']),
+);
 
 /** `Verified` / `Not Verified` / `Not Applicable`, also seen as `not applicable`. */
 const STIR_VALUES: Record<string, StirVerification> = {
@@ -90,18 +95,21 @@ const STIR_VALUES: Record<string, StirVerification> = {
   notverified: 'not-verified',
   notapplicable: 'not-applicable',
 };
-const stir = z
-  .string()
-  .transform((s) => s.toLowerCase().replace(/[\s_-]+/g, ''))
-  .pipe(z.enum(['verified', 'notverified', 'notapplicable']))
-  .transform((s) => STIR_VALUES[s] as StirVerification);
+const stir = z.pipe(
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s) => s.toLowerCase().replace(/[\s_-]+/g, '')),
+    ),
+    z.enum(['verified', 'notverified', 'notapplicable']),
+  ),
+  z.transform((s) => STIR_VALUES[s] as StirVerification),
+);
 
-const attestation = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .pipe(z.enum(['A', 'B', 'C']))
-  .transform((s): Attestation => s);
+const attestation = z.pipe(
+  z.pipe(z.string().check(z.trim(), z.toUpperCase()), z.enum(['A', 'B', 'C'])),
+  z.transform((s): Attestation => s),
+);
 
 /**
  * Phone numbers become '+digits'. Current payloads send "+12025551234"; legacy ones send the
@@ -119,7 +127,10 @@ export function normalizePhoneNumber(value: unknown): string | null {
   return digits && digits.length >= 1 && digits.length <= 20 ? `+${digits}` : null;
 }
 
-const phone = z.union([z.string(), z.number()]).transform(normalizePhoneNumber);
+const phone = z.pipe(
+  z.union([z.string(), z.number()]),
+  z.transform<string | number, string | null>(normalizePhoneNumber),
+);
 
 const PLIVO_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -160,7 +171,7 @@ export function parsePlivoTime(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-const time = z.string().transform(parsePlivoTime);
+const time = z.pipe(z.string(), z.transform(parsePlivoTime));
 
 /**
  * A call id is interpolated into request paths (`/Call/{uuid}/Insights/`), so only ids that
@@ -176,8 +187,7 @@ export function isUsableCallUuid(value: unknown): value is string {
 
 const callUuid = z
   .string({ error: 'missing or not a string' })
-  .trim()
-  .refine(isUsableCallUuid, { error: 'empty, "null" or not a usable id' });
+  .check(z.trim(), z.refine(isUsableCallUuid, { error: 'empty, "null" or not a usable id' }));
 
 // ---------------------------------------------------------------------------------------------
 // Keys
@@ -248,38 +258,41 @@ const rawCallSchema = z.object({
   attestation_indicator: lenient(attestation),
 });
 
-const callSchema = z.preprocess(
-  normalizeKeys,
-  rawCallSchema.transform((r): Call => ({
-    callUuid: r.call_uuid,
-    sipCallId: r.call_id,
-    fromNumber: r.from_number,
-    toNumber: r.to_number,
-    direction: r.call_direction,
-    durationSec: first(r.call_duration, r.duration),
-    billDurationSec: first(r.bill_duration, r.billed_duration),
-    initiationTime: r.initiation_time,
-    answerTime: r.answer_time,
-    endTime: r.end_time,
-    hangupCauseCode: first(r.hangup_cause_code, r.hangup_code),
-    hangupCauseName: first(r.hangup_cause_name, r.hangup_cause),
-    hangupSource: first(r.hangup_source, r.hangup_initiator),
-    trunkDomain: r.trunk_domain,
-    trunkId: r.trunk_id,
-    region: r.region,
-    fromCountry: r.from_country,
-    toCountry: first(r.to_country, r.to_counrty),
-    transportProtocol: r.transport_protocol,
-    srtp: r.srtp,
-    secureTrunking: r.secure_trunking,
-    stirVerification: r.stir_verification,
-    attestation: r.attestation_indicator,
-    ratePerMinute: first(r.total_rate, r.rate),
-    totalAmount: r.total_amount,
-  })),
+const callSchema = z.pipe(
+  z.transform(normalizeKeys),
+  z.pipe(
+    rawCallSchema,
+    z.transform((r): Call => ({
+      callUuid: r.call_uuid,
+      sipCallId: r.call_id,
+      fromNumber: r.from_number,
+      toNumber: r.to_number,
+      direction: r.call_direction,
+      durationSec: first(r.call_duration, r.duration),
+      billDurationSec: first(r.bill_duration, r.billed_duration),
+      initiationTime: r.initiation_time,
+      answerTime: r.answer_time,
+      endTime: r.end_time,
+      hangupCauseCode: first(r.hangup_cause_code, r.hangup_code),
+      hangupCauseName: first(r.hangup_cause_name, r.hangup_cause),
+      hangupSource: first(r.hangup_source, r.hangup_initiator),
+      trunkDomain: r.trunk_domain,
+      trunkId: r.trunk_id,
+      region: r.region,
+      fromCountry: r.from_country,
+      toCountry: first(r.to_country, r.to_counrty),
+      transportProtocol: r.transport_protocol,
+      srtp: r.srtp,
+      secureTrunking: r.secure_trunking,
+      stirVerification: r.stir_verification,
+      attestation: r.attestation_indicator,
+      ratePerMinute: first(r.total_rate, r.rate),
+      totalAmount: r.total_amount,
+    })),
+  ),
 );
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map(String).join('.');
@@ -321,17 +334,36 @@ export function normalizeCall(raw: unknown): NormalizeCallResult {
 
 const NO_PARTY: CallParty = { carrier: null, number: null, region: null };
 
-const partySchema = z
-  .preprocess(
-    normalizeKeys,
+const partySchema = z.catch(
+  z.pipe(
+    z.transform(normalizeKeys),
     z.object({ carrier: lenient(text), number: lenient(phone), region: lenient(text) }),
-  )
-  .catch(NO_PARTY);
+  ),
+  NO_PARTY,
+);
 
 const rawInsightsSchema = z.object({
   call_uuid: lenient(callUuid),
-  from: z.union([absent.transform(() => NO_PARTY), partySchema]).catch(NO_PARTY),
-  to: z.union([absent.transform(() => NO_PARTY), partySchema]).catch(NO_PARTY),
+  from: z.catch(
+    z.union([
+      z.pipe(
+        absent,
+        z.transform(() => NO_PARTY),
+      ),
+      partySchema,
+    ]),
+    NO_PARTY,
+  ),
+  to: z.catch(
+    z.union([
+      z.pipe(
+        absent,
+        z.transform(() => NO_PARTY),
+      ),
+      partySchema,
+    ]),
+    NO_PARTY,
+  ),
   hangup_cause: lenient(text),
   hangup_source: lenient(lowerText),
   rtt: lenient(nonNegative),
@@ -342,7 +374,7 @@ const rawInsightsSchema = z.object({
   error: lenient(text),
 });
 
-const insightsSchema = z.preprocess(normalizeKeys, rawInsightsSchema);
+const insightsSchema = z.pipe(z.transform(normalizeKeys), rawInsightsSchema);
 
 export type NormalizeInsightsResult = { ok: true; insights: CallInsights } | { ok: false; reason: string };
 
@@ -402,35 +434,45 @@ export interface ListEnvelope {
 
 export type ParseListEnvelopeResult = ({ ok: true } & ListEnvelope) | { ok: false; reason: string };
 
-const nextSchema = z
-  .union([
-    z.boolean(),
-    z.null().transform(() => false),
-    z
-      .string()
-      .trim()
-      .transform((s) => s !== '' && s.toLowerCase() !== 'null' && s.toLowerCase() !== 'false'),
-  ])
-  .optional()
-  .transform((v) => v ?? null)
-  .catch(null);
+const nextSchema = z.catch(
+  z.pipe(
+    z.optional(
+      z.union([
+        z.boolean(),
+        z.pipe(
+          z.null(),
+          z.transform(() => false),
+        ),
+        z.pipe(
+          z.string().check(z.trim()),
+          z.transform((s) => s !== '' && s.toLowerCase() !== 'null' && s.toLowerCase() !== 'false'),
+        ),
+      ]),
+    ),
+    z.transform((v) => v ?? null),
+  ),
+  null,
+);
 
-const metaSchema = z
-  .preprocess(
-    normalizeKeys,
-    z.object({
-      total_count: lenient(integerCode),
-      limit: lenient(integerCode),
-      offset: lenient(integerCode),
-      next: nextSchema,
-    }),
-  )
-  .nullable()
-  .optional()
-  .catch(null);
+const metaSchema = z.catch(
+  z.optional(
+    z.nullable(
+      z.pipe(
+        z.transform(normalizeKeys),
+        z.object({
+          total_count: lenient(integerCode),
+          limit: lenient(integerCode),
+          offset: lenient(integerCode),
+          next: nextSchema,
+        }),
+      ),
+    ),
+  ),
+  null,
+);
 
-const envelopeSchema = z.preprocess(
-  normalizeKeys,
+const envelopeSchema = z.pipe(
+  z.transform(normalizeKeys),
   z.object({
     objects: z.array(z.unknown(), { error: 'missing or not an array' }),
     meta: metaSchema,

@@ -1,7 +1,8 @@
 import { AlerterError, type FailureKind } from '../../core/errors';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../core/zod-locale';
 
 export interface PlivoCredentials {
   authId: string;
@@ -36,11 +37,11 @@ export interface CredentialsSource {
 }
 
 const secretSchema = z.object({
-  authId: z
-    .string()
-    .min(1)
-    .refine((v) => v !== 'REPLACE_ME', 'is still the placeholder'),
-  authToken: z.string().min(1),
+  authId: z.string().check(
+    z.minLength(1),
+    z.refine((v) => v !== 'REPLACE_ME', 'is still the placeholder'),
+  ),
+  authToken: z.string().check(z.minLength(1)),
 });
 
 /** From PLIVO_AUTH_ID + PLIVO_AUTH_TOKEN; null when neither is set. */

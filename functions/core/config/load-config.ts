@@ -1,6 +1,6 @@
 import { AlerterError, type FailureKind } from '../errors';
 import { readFileSync } from 'node:fs';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { type AlertConfig, alertConfigSchema } from './schema';
 
 /** Raised for a config that cannot be used; `issues` name each bad field by its path. */
@@ -23,10 +23,11 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates a value against a config schema; the only error is a ConfigError naming each bad field's path. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown, source: string): z.output<S> {
   // Without zod's compiled fast path: a config is parsed once per process, and compiling a parser
   // for each of its objects cost a cold start ~20 ms more than parsing without (bench section 6's
-  // bundle, import then the first parse). Same results, same issues.
+  // bundle, import then the first parse). Same results, same issues. (zod/mini's objects, the
+  // runtime schema's, have no such path; zod classic's, the deployment section's, do.)
   const result = schema.safeParse(value, { jitless: true });
   if (!result.success) {
     throw new ConfigError(
