@@ -342,28 +342,22 @@ const partySchema = z.catch(
   NO_PARTY,
 );
 
+/** One end of the call in Insights: absent or unreadable is "nothing known", never a rejection. */
+const insightsParty = z.catch(
+  z.union([
+    z.pipe(
+      absent,
+      z.transform(() => NO_PARTY),
+    ),
+    partySchema,
+  ]),
+  NO_PARTY,
+);
+
 const rawInsightsSchema = z.object({
   call_uuid: lenient(callUuid),
-  from: z.catch(
-    z.union([
-      z.pipe(
-        absent,
-        z.transform(() => NO_PARTY),
-      ),
-      partySchema,
-    ]),
-    NO_PARTY,
-  ),
-  to: z.catch(
-    z.union([
-      z.pipe(
-        absent,
-        z.transform(() => NO_PARTY),
-      ),
-      partySchema,
-    ]),
-    NO_PARTY,
-  ),
+  from: insightsParty,
+  to: insightsParty,
   hangup_cause: lenient(text),
   hangup_source: lenient(lowerText),
   rtt: lenient(nonNegative),
