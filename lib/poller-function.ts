@@ -128,17 +128,17 @@ export class PollerFunction extends Construct {
         [ENV.plivoApiBaseUrl]: props.plivoApiBaseUrl,
         ...(props.operationsTopic ? { [ENV.opsTopicArn]: props.operationsTopic.topic.topicArn } : {}),
         // No NODE_OPTIONS=--enable-source-maps. Measured (`npm run bench -- --section 6`): it
-        // costs little to load (-5 to +40 ms over six runs, within the noise of a shared
-        // machine), but the first error stack a container reads (a failed run, logged) parses
-        // the whole ~1 MB source map: 100–150 ms and ~26 MB more RSS, paid in the
+        // costs little to load (+10 to +30 ms, within the noise of a shared machine), but the
+        // first error stack a container reads (a failed run, logged) parses the whole ~750 KB
+        // source map: 80–90 ms and ~25 MB more RSS, paid in the
         // runs that are already in trouble and in a function sized in MB. The errors that end
         // runs say what happened in their message and `failure` kind; the minified frames are
         // mapped offline with index.mjs.map, which stays in the asset (Node reads it only with
         // the flag, so shipping it costs nothing at run time).
         // A quarter of the memory for V8's old space and 4 MB semi-spaces: the poller keeps one
         // slice of calls at a time (peak RSS measured by `npm run bench`, section 5, with these
-        // caps: 127 MB at 2,000 calls, 137 MB at 20,000, throughput unchanged), while an uncapped heap grows
-        // lazily towards the whole function (230 MB at 20,000 calls) before it collects.
+        // caps: 137 MB at 2,000 calls, 138–145 MB at 20,000, throughput unchanged), while an
+        // uncapped heap grows lazily towards the whole function before it collects.
         NODE_OPTIONS: `--max-old-space-size=${heapMbFor(props.memoryMb)} --max-semi-space-size=4`,
       },
       bundling: {

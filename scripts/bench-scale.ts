@@ -267,7 +267,10 @@ async function runScenario(
     (n, r) => n + (r.summary ? r.summary.callsSeen - r.summary.callsAlreadyEvaluated : 0),
     0,
   );
-  const withInsights = runs.reduce((n, r) => n + (r.summary?.insightsSampled ?? 0), 0);
+  // Fetched, not sampled: a call whose Insights a run deferred at its deadline is sampled again
+  // by the run that fetches them.
+  const withInsights = runs.reduce((n, r) => n + (r.summary?.insightsFetched ?? 0), 0);
+  const deferred = runs.reduce((n, r) => n + (r.summary?.insightsDeferredForTime ?? 0), 0);
   const sampledOut = runs.reduce((n, r) => n + (r.summary?.insightsSampledOut ?? 0), 0);
   const alerts = sns.published.slice(publishedBefore);
   const lags = alerts
@@ -297,7 +300,8 @@ async function runScenario(
   );
   console.log(
     `    429s ${throttled} of ${fmt(requests)} requests (${fmt((throttled / Math.max(1, requests)) * 100, 2)} %); requests per call ${fmt(requests / Math.max(1, seen), 2)}; ` +
-      `Insights for ${fmt(withInsights)} calls, ${fmt(sampledOut)} sampled out`,
+      `Insights fetched for ${fmt(withInsights)} calls, ${fmt(sampledOut)} sampled out, ` +
+      `${fmt(deferred)} deferred to the next run at a deadline`,
   );
   console.log(
     `    alerts published ${alerts.length} (${fmt(alerts.length / runs.length, 1)} per run); p95 lag call end → alert ${lags.length ? `${fmt(p95(lags) as number)} s` : 'n/a (no per-call alert)'}; ` +

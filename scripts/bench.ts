@@ -17,7 +17,8 @@
  *      budget, 429s, requests per call, alerts, lag, peak RSS, DynamoDB write units per 1,000
  *      calls. ~12 minutes (--quick leaves out the 20,000 calls: ~4 minutes).
  *   6. Cold start (scripts/bench-cold-start.ts): import() of the bundled handler in fresh
- *      processes vs the DynamoDB and SNS SDK clients alone bundled the same way; sizes, times,
+ *      processes vs the DynamoDB and SNS SDK clients alone bundled the same way (with the SDK's
+ *      default credential chain, and with the Lambda-only one the handler uses); sizes, times,
  *      what --enable-source-maps adds, and the bundle's largest inputs. ~30 s.
  *
  * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
