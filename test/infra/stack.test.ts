@@ -1,7 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { Match } from 'aws-cdk-lib/assertions';
 import { STATE_TABLE_KEYS } from '../../functions/adapters/dynamodb/table-definition';
 import { parseConfig } from '../../functions/core/config/load-config';
@@ -247,6 +250,68 @@ describe('bundle', () => {
     expect(code).toContain('the bundled poller reads only what Lambda provides');
     expect(code).not.toContain('skipping fromEnv provider');
     expect(code).not.toMatch(/sso_start_url|credential_process/);
+  });
+
+  it("signs its AWS requests with Lambda's environment credentials, and says so when there are none", async () => {
+    // A DynamoDB stand-in that records who signed each request and refuses it, so the run ends
+    // at its first state access: enough to see the bundle's credential chain at work.
+    const signedBy: string[] = [];
+    const dynamodb = createServer((req, res) => {
+      signedBy.push(/Credential=([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? 'unsigned');
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+            message: 'no table',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((done) => dynamodb.listen(0, '127.0.0.1', done));
+    const endpoint = `http://127.0.0.1:${(dynamodb.address() as AddressInfo).port}`;
+    const invoke = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)});
+      const context = { awsRequestId: 'r-1', functionName: 'f', getRemainingTimeInMillis: () => 60000 };
+      try { await handler({ time: new Date().toISOString() }, context); console.log('RESULT ok'); }
+      catch (error) { console.log('RESULT ' + error.message); }`;
+    const run = (credentials: Record<string, string>) =>
+      promisify(execFile)(process.execPath, ['--input-type=module', '-e', invoke], {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+          AWS_MAX_ATTEMPTS: '1',
+          STATE_TABLE_NAME: 'zentrunk-state',
+          ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
+          AWS_ENDPOINT_URL_SNS: endpoint,
+          PLIVO_AUTH_ID: 'MABUNDLETEST',
+          PLIVO_AUTH_TOKEN: 'bundle-test-token',
+          PLIVO_API_BASE_URL: endpoint,
+          ...credentials,
+        },
+        encoding: 'utf8',
+      });
+    try {
+      const signed = await run({
+        AWS_ACCESS_KEY_ID: 'ASIABUNDLETEST',
+        AWS_SECRET_ACCESS_KEY: 'bundle-secret',
+        AWS_SESSION_TOKEN: 'bundle-session',
+      });
+      expect(signedBy.length).toBeGreaterThan(0);
+      expect(new Set(signedBy)).toEqual(new Set(['ASIABUNDLETEST']));
+      expect(signed.stdout).toMatch(/RESULT (?!ok)/);
+
+      signedBy.length = 0;
+      const unsigned = await run({ AWS_PROFILE: 'developer' });
+      expect(signedBy).toEqual([]);
+      expect(`${unsigned.stdout}${unsigned.stderr}`).toContain(
+        'the bundled poller reads only what Lambda provides',
+      );
+    } finally {
+      await new Promise<void>((done) => dynamodb.close(() => done()));
+    }
   });
 
   it('loads in Node.js as an ES module and exports the handler', () => {
