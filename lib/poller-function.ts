@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -91,6 +93,7 @@ export class PollerFunction extends Construct {
     });
 
     const configJson = `${JSON.stringify(props.runtimeConfig, null, 2)}\n`;
+    requireLocalEsbuild(props.projectRoot);
 
     this.function = new NodejsFunction(this, 'Function', {
       description: 'Polls Plivo Zentrunk calls and insights, evaluates alert rules, publishes alerts',
@@ -203,4 +206,19 @@ function secretEnvironment(
 /** V8 old-space cap for a function of `memoryMb`: a quarter of it, at least 64 MB. */
 export function heapMbFor(memoryMb: number): number {
   return Math.max(64, Math.floor(memoryMb / 4));
+}
+
+/**
+ * Stops the app when esbuild is not installed. NodejsFunction would fall back to bundling in
+ * Docker, which this project never uses: synth must work offline, and the bundle's credential
+ * alias (lib/poller-bundling.ts) is a path on this machine that a container would not have.
+ */
+export function requireLocalEsbuild(projectRoot: string): void {
+  try {
+    createRequire(join(projectRoot, 'package.json')).resolve('esbuild');
+  } catch {
+    throw new Error(
+      `esbuild is not installed under ${projectRoot}: run \`npm ci\` (the poller is bundled locally with esbuild, never in Docker)`,
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import {
   runtimeConfigOf,
 } from '../../lib/config/project-config';
 import { ENV, METRICS } from '../../functions/core/contract';
-import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH } from '../../lib/poller-function';
+import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH, requireLocalEsbuild } from '../../lib/poller-function';
 import { REPO_ROOT } from '../../lib/project-paths';
 import { nagFindings, pollerAssetDir, REAL_POLLER_ENTRY, type Synthesized, synth } from './synth';
 import { arnOf, functionPermissions, logicalIdOf, ref, resourcesOf } from './template-queries';
@@ -306,12 +307,19 @@ describe('bundle', () => {
       signedBy.length = 0;
       const unsigned = await run({ AWS_PROFILE: 'developer' });
       expect(signedBy).toEqual([]);
+      expect(unsigned.stdout).toMatch(/RESULT (?!ok)/);
       expect(`${unsigned.stdout}${unsigned.stderr}`).toContain(
         'the bundled poller reads only what Lambda provides',
       );
     } finally {
       await new Promise<void>((done) => dynamodb.close(() => done()));
     }
+  });
+
+  it('is never built in Docker: without a local esbuild the app stops and says what to do', () => {
+    expect(() => requireLocalEsbuild(REPO_ROOT)).not.toThrow();
+    const bare = mkdtempSync(join(tmpdir(), 'no-esbuild-'));
+    expect(() => requireLocalEsbuild(bare)).toThrow(/esbuild is not installed under .*run `npm ci`/);
   });
 
   it('loads in Node.js as an ES module and exports the handler', () => {

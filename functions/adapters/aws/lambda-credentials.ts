@@ -1,5 +1,4 @@
 import { fromEnv } from '@aws-sdk/credential-provider-env';
-import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 /**
@@ -16,13 +15,19 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
  * (`npm run bench -- --section 6` prints both bundles side by side).
  *
  * Same behaviour as the default chain for those two sources: the environment first, then the
- * endpoint; credentials are kept until five minutes before they expire.
+ * endpoint; and the same caching (its `memoizeChain`, which cannot be imported: the alias
+ * replaces the whole package): credentials are served until they expire; in their last five
+ * minutes one refresh runs in the background, and if it fails the credentials still in hand
+ * keep serving, so a blip of the endpoint never fails a request that could have been signed.
  */
 
 const CONTAINER_URI_VARIABLES = [
   'AWS_CONTAINER_CREDENTIALS_FULL_URI',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
 ];
+
+/** How long before expiry a refresh starts (the SDK's default chain uses the same). */
+export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
 /** What the SDK clients pass to their credential default provider (their own config, logger included). */
 type ProviderInit = Parameters<typeof fromEnv>[0] & Record<string, unknown>;
@@ -42,12 +47,45 @@ export function defaultProvider(init: ProviderInit = {}): AwsCredentialIdentityP
     }
     throw new NoLambdaCredentialsError(
       'no AWS credentials: the bundled poller reads only what Lambda provides ' +
-        '(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_CONTAINER_CREDENTIALS_FULL_URI)',
+        '(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_CONTAINER_CREDENTIALS_FULL_URI ' +
+        'or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)',
     );
   };
-  return memoizeIdentityProvider(
-    resolve,
-    isIdentityExpired,
-    doesIdentityRequireRefresh,
-  ) as AwsCredentialIdentityProvider;
+
+  let credentials: AwsCredentialIdentity | undefined;
+  /** The fetch callers wait for (none in hand, or a forced refresh): one at a time. */
+  let fetching: Promise<AwsCredentialIdentity> | undefined;
+  /** The background refresh of credentials near expiry: one at a time, failures ignored. */
+  let refreshing: Promise<void> | undefined;
+
+  const fetchNow = (): Promise<AwsCredentialIdentity> =>
+    (fetching ??= resolve()
+      .then((fresh) => (credentials = fresh))
+      .finally(() => {
+        fetching = undefined;
+      }));
+
+  return async (options?: { forceRefresh?: boolean }) => {
+    if (options?.forceRefresh) return fetchNow();
+    const expiresAt = credentials?.expiration?.getTime();
+    if (!credentials || (expiresAt !== undefined && expiresAt <= Date.now())) return fetchNow();
+    if (
+      expiresAt !== undefined &&
+      expiresAt - Date.now() < REFRESH_BEFORE_EXPIRY_MS &&
+      !refreshing &&
+      !fetching
+    ) {
+      refreshing = resolve()
+        .then(
+          (fresh) => {
+            credentials = fresh;
+          },
+          () => undefined, // the credentials in hand serve until they expire; the next use tries again
+        )
+        .finally(() => {
+          refreshing = undefined;
+        });
+    }
+    return credentials;
+  };
 }

@@ -80,31 +80,75 @@ describe("the bundled poller's credential chain", () => {
     }
   });
 
-  it('asks the container endpoint with its token, and again only when the credentials near expiry', async () => {
-    const lasting = await serve(containerAnswer(3_600_000));
-    const expiring = await serve(containerAnswer(60_000));
+  it('asks the container endpoint with its token, once for many uses', async () => {
+    const endpoint = await serve(containerAnswer(3_600_000));
     try {
       process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN = 'endpoint-token';
-      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${lasting.url}/credentials`;
+      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${endpoint.url}/credentials`;
       const provider = defaultProvider();
-      await expect(provider()).resolves.toMatchObject({
-        accessKeyId: 'ASIACONTAINER',
-        sessionToken: 'container-token',
-      });
+      // Concurrent first uses share one request.
+      const first = await Promise.all([provider(), provider(), provider()]);
+      expect(first[0]).toMatchObject({ accessKeyId: 'ASIACONTAINER', sessionToken: 'container-token' });
       await provider();
-      expect(lasting.requests).toHaveLength(1);
-      expect(lasting.requests[0]?.authorization).toBe('endpoint-token');
-
-      // Credentials within five minutes of expiry are fetched again on every use.
-      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${expiring.url}/credentials`;
-      const refreshing = defaultProvider();
-      await refreshing();
-      const afterFirstUse = expiring.requests.length;
-      await refreshing();
-      expect(expiring.requests.length).toBe(afterFirstUse + 1);
+      expect(endpoint.requests).toHaveLength(1);
+      expect(endpoint.requests[0]?.authorization).toBe('endpoint-token');
+      // The SDK asks for a forced refresh when a service says the credentials are expired.
+      await provider({ forceRefresh: true });
+      expect(endpoint.requests).toHaveLength(2);
     } finally {
-      await lasting.close();
-      await expiring.close();
+      await endpoint.close();
+    }
+  });
+
+  it('refreshes near expiry in the background, serving the credentials in hand if that fails', async () => {
+    let status = 200;
+    let expiresInMs = 60_000; // inside the last five minutes from the start
+    let issued = 0;
+    const endpoint = await serve(() => {
+      issued += 1;
+      return status === 200
+        ? {
+            status,
+            body: JSON.stringify({
+              AccessKeyId: `ASIA${issued}`,
+              SecretAccessKey: 'container-secret',
+              Token: 'container-token',
+              Expiration: new Date(Date.now() + expiresInMs).toISOString(),
+            }),
+          }
+        : { status, body: '{"message":"unavailable"}' };
+    });
+    const now = jest.spyOn(Date, 'now');
+    try {
+      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${endpoint.url}/credentials`;
+      // No retries within one fetch (the SDK's endpoint client retries 3 times, 1 s apart).
+      const provider = defaultProvider({ maxRetries: 0 });
+      await expect(provider()).resolves.toMatchObject({ accessKeyId: 'ASIA1' });
+
+      // The endpoint fails: the credentials in hand still serve, at once, until they expire.
+      status = 500;
+      await expect(provider()).resolves.toMatchObject({ accessKeyId: 'ASIA1' });
+      await new Promise((done) => setTimeout(done, 50)); // the background refresh fails
+      await expect(provider()).resolves.toMatchObject({ accessKeyId: 'ASIA1' });
+
+      // The endpoint is back: the next use starts a refresh and later uses get its credentials.
+      status = 200;
+      expiresInMs = 3_600_000;
+      await provider();
+      await new Promise((done) => setTimeout(done, 50));
+      const refreshed = await provider();
+      expect(refreshed.accessKeyId).toMatch(/^ASIA\d+$/);
+      expect(refreshed.accessKeyId).not.toBe('ASIA1');
+
+      // Past their expiry, credentials are never served: a use waits for new ones, and fails
+      // (visibly) when the endpoint cannot give any.
+      status = 500;
+      const expiry = refreshed.expiration?.getTime() as number;
+      now.mockReturnValue(expiry + 1);
+      await expect(provider()).rejects.toThrow();
+    } finally {
+      now.mockRestore();
+      await endpoint.close();
     }
   });
 
