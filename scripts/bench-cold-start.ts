@@ -21,7 +21,7 @@ import { build, type Metafile } from 'esbuild';
 import { pollerEsbuildOptions } from '../lib/poller-bundling';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RUNS = 7;
+const RUNS = 11;
 
 /** The SDK clients the poller needs in any form, and nothing else. */
 const SDK_BASELINE = `

@@ -19,7 +19,7 @@
  *   6. Cold start (scripts/bench-cold-start.ts): import() of the bundled handler in fresh
  *      processes vs the DynamoDB and SNS SDK clients alone bundled the same way (with the SDK's
  *      default credential chain, and with the Lambda-only one the handler uses); sizes, times,
- *      what --enable-source-maps adds, and the bundle's largest inputs. ~30 s.
+ *      what --enable-source-maps adds, and the bundle's largest inputs. ~40 s.
  *
  * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
  * 50000 for 1 and 2), --rate-calls N (default 2000: calls at 300 / 5 s in 4, fewer at smaller

@@ -509,6 +509,56 @@ export type WindowedRuleId = (typeof WINDOWED_RULE_IDS)[number];
 const windowLabel = z.enum([...GROUP_LABELS, 'from_prefix']);
 
 /**
+ * The fields of a windowed rule whose defaults are the same for every rule: built once and
+ * shared by the six rules (each schema object costs start-up time; see windowedRule).
+ */
+const windowed = {
+  enabled: z._default(z.boolean(), false),
+  /**
+   * Changes for some groups only, matched against the group's labels (so scope by what
+   * the rule groups by): the first match applies; omitted fields keep the rule's value.
+   */
+  overrides: z._default(
+    z.array(
+      z.strictObject({
+        scope: overrideScope,
+        enabled: z.optional(z.boolean()),
+        severity: z.optional(severitySchema),
+        threshold: z.optional(z.number().check(z.minimum(0))),
+        recoveryThreshold: z.optional(z.number().check(z.minimum(0))),
+        minCalls: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
+      }),
+    ),
+    [],
+  ),
+  windowMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(24 * 60)), 15),
+  /** Below this many calls in the window the rule says nothing (one bad call at 3 a.m. is not a spike). */
+  minCalls: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 20),
+  /** Fire when at least `m` of the last `n` evaluations breached. */
+  forEvaluations: z
+    .prefault(
+      z.strictObject({
+        m: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 2),
+        n: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 3),
+      }),
+      {},
+    )
+    .check(z.refine((f) => f.m <= f.n, { message: 'm must not exceed n', path: ['m'] })),
+  /**
+   * Compare with this group's own history: fire only when the value is also `factor` times
+   * worse than an exponentially weighted average of earlier windows (weight `alpha`).
+   */
+  baseline: z.prefault(
+    z.strictObject({
+      enabled: z._default(z.boolean(), false),
+      factor: z._default(z.number().check(z.gt(1), z.maximum(100)), 2),
+      alpha: z._default(z.number().check(z.gt(0), z.lte(1)), 0.2),
+    }),
+    {},
+  ),
+};
+
+/**
  * A rule over a sliding window of calls rather than one call: it fires for a group of calls
  * (a trunk, a destination country) when their aggregate crosses a threshold, with flap control
  * and, optionally, a baseline learnt from earlier windows.
@@ -526,56 +576,19 @@ function windowedRule<E extends z.core.$ZodLooseShape>(
   return z.prefault(
     z.strictObject({
       ...extra,
-      enabled: z._default(z.boolean(), false),
+      enabled: windowed.enabled,
       severity: z._default(severitySchema, defaults.severity),
-      /**
-       * Changes for some groups only, matched against the group's labels (so scope by what
-       * the rule groups by): the first match applies; omitted fields keep the rule's value.
-       */
-      overrides: z._default(
-        z.array(
-          z.strictObject({
-            scope: overrideScope,
-            enabled: z.optional(z.boolean()),
-            severity: z.optional(severitySchema),
-            threshold: z.optional(z.number().check(z.minimum(0))),
-            recoveryThreshold: z.optional(z.number().check(z.minimum(0))),
-            minCalls: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
-          }),
-        ),
-        [],
-      ),
+      overrides: windowed.overrides,
       groupBy: z._default(z.array(windowLabel).check(z.maxLength(5)), defaults.groupBy),
-      windowMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(24 * 60)), 15),
-      /** Below this many calls in the window the rule says nothing (one bad call at 3 a.m. is not a spike). */
-      minCalls: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 20),
+      windowMinutes: windowed.windowMinutes,
+      minCalls: windowed.minCalls,
       aggregate: z._default(z.enum(['share', 'mean', 'p95', 'count']), defaults.aggregate),
       /** Fires at or beyond this (share: a fraction 0–1 of calls; mean/p95: the metric's unit; count: calls). */
       threshold: z._default(z.number().check(z.minimum(0)), defaults.threshold),
       /** Clears only once back past this (hysteresis), so a value hovering at the threshold does not flap. */
       recoveryThreshold: z._default(z.number().check(z.minimum(0)), defaults.recovery),
-      /** Fire when at least `m` of the last `n` evaluations breached. */
-      forEvaluations: z
-        .prefault(
-          z.strictObject({
-            m: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 2),
-            n: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 3),
-          }),
-          {},
-        )
-        .check(z.refine((f) => f.m <= f.n, { message: 'm must not exceed n', path: ['m'] })),
-      /**
-       * Compare with this group's own history: fire only when the value is also `factor` times
-       * worse than an exponentially weighted average of earlier windows (weight `alpha`).
-       */
-      baseline: z.prefault(
-        z.strictObject({
-          enabled: z._default(z.boolean(), false),
-          factor: z._default(z.number().check(z.gt(1), z.maximum(100)), 2),
-          alpha: z._default(z.number().check(z.gt(0), z.lte(1)), 0.2),
-        }),
-        {},
-      ),
+      forEvaluations: windowed.forEvaluations,
+      baseline: windowed.baseline,
     }),
     // Generic over the extra fields, so TypeScript cannot see that {} satisfies them: they all have defaults.
     {} as never,
