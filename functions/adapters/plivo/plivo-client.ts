@@ -16,7 +16,7 @@ import {
   PlivoRequestError,
 } from './plivo-errors';
 import { backoffMs, sleep } from '../../core/time';
-import { raceAbort, RateLimiter } from './rate-limiter';
+import { MAX_RETRY_AFTER_MS, raceAbort, RateLimiter } from './rate-limiter';
 import { clip, oneLine, SecretScrubber } from './upstream-text';
 
 /** Plivo's largest page. */
@@ -27,8 +27,6 @@ const MAX_RANGE_MS = MAX_RANGE_DAYS * 24 * 60 * 60 * 1000;
 /** Full-jitter backoff: attempt n waits random() * min(cap, base * 2^(n-1)). */
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
-/** A Retry-After longer than this is shortened: the run has a deadline, and the next attempt may 429 again anyway. */
-const RETRY_AFTER_CAP_MS = 20_000;
 /** A runaway-paging guard (200,000 calls in one window): Plivo always reporting more pages. */
 const DEFAULT_MAX_PAGES = 10_000;
 /** Paging fails after this many pages in a row that brought no call not already listed. */
@@ -823,7 +821,7 @@ export class PlivoClient implements CallSource {
     if (retryAfterMs !== null) {
       // Never earlier than asked, plus up to 20 % jitter: concurrent requests told to wait the
       // same time would otherwise come back in lockstep and be throttled together again.
-      const base = Math.min(Math.max(0, Math.round(retryAfterMs)), RETRY_AFTER_CAP_MS);
+      const base = Math.min(Math.max(0, Math.round(retryAfterMs)), MAX_RETRY_AFTER_MS);
       return base + Math.floor(this.random() * base * 0.2);
     }
     return backoffMs(retry, {

@@ -46,8 +46,11 @@ const PLIVO_RATE_WINDOW_MS = 5_000;
 const DEFAULT_MARGIN_MS = 200;
 /** Pause after a 429 without a usable Retry-After. */
 const DEFAULT_PAUSE_MS = 1_000;
-/** A longer Retry-After is shortened (as the client's backoff does): a run has a deadline. */
-const MAX_PAUSE_MS = 20_000;
+/**
+ * A longer Retry-After is shortened, here and in the client's backoff: a run has a deadline, and
+ * the next attempt may 429 again anyway.
+ */
+export const MAX_RETRY_AFTER_MS = 20_000;
 /**
  * After a 429 the effective limit is halved (the account's budget is shared by every API it
  * uses: someone else is using part of it), never below a tenth of the budget: lower than that
@@ -163,7 +166,7 @@ export class RateLimiter {
     this.counts.throttleEvents += 1;
     const pauseMs =
       typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs)
-        ? Math.min(Math.max(0, retryAfterMs), MAX_PAUSE_MS)
+        ? Math.min(Math.max(0, retryAfterMs), MAX_RETRY_AFTER_MS)
         : DEFAULT_PAUSE_MS;
     let limit = this.limitAt(now);
     if (now - this.lastDecreaseAt >= this.windowMs) {
