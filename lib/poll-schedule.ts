@@ -1,5 +1,11 @@
 import type { Duration } from 'aws-cdk-lib';
-import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import {
+  type IRule,
+  Rule,
+  RuleTargetInput,
+  type RuleTargetInputProperties,
+  Schedule,
+} from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -11,11 +17,31 @@ export interface PollScheduleProps {
   /** Where ticks go that EventBridge could not hand to Lambda. */
   readonly deadLetterQueue: IQueue;
   /**
-   * The Plivo accounts the config lists, each polled by its own invocation with
-   * `{"account": "<name>"}` as input; undefined (no `accounts` in the config): one rule whose
-   * target gets EventBridge's own event, as before accounts.
+   * The Plivo accounts the config lists, each polled by its own rule; undefined (no `accounts`
+   * in the config): the default account's one rule, as before accounts.
    */
   readonly accounts?: ReadonlyArray<{ name: string; isDefault: boolean }>;
+}
+
+/**
+ * What a rule hands the poller: `{"plivoAccount": "<name>", "schedule": <the scheduled event>}`.
+ * The account is named explicitly, the default account's included, under a field EventBridge
+ * does not use: the event's own `account` is the AWS account id, and once reached the poller as
+ * a Plivo account name (every run of a deployment without `accounts` failed). The scheduled
+ * event rides along untouched (EventBridge's predefined `<aws.events.event.json>`), so the
+ * poller checks it against EventBridge's schema and reads when the tick fired.
+ * (functions/poller/invocation.ts reads it.)
+ */
+export class ScheduleInput extends RuleTargetInput {
+  constructor(readonly plivoAccount: string) {
+    super();
+  }
+
+  override bind(_rule: IRule): RuleTargetInputProperties {
+    return {
+      inputTemplate: `{"plivoAccount":${JSON.stringify(this.plivoAccount)},"schedule":<aws.events.event.json>}`,
+    };
+  }
 }
 
 /**
@@ -46,9 +72,7 @@ export class PollSchedule extends Construct {
           retryAttempts: 2,
           // A tick older than one interval is superseded by the next one.
           maxEventAge: props.interval,
-          ...(props.accounts === undefined
-            ? {}
-            : { event: RuleTargetInput.fromObject({ account: account.name, time: EventField.time }) }),
+          event: new ScheduleInput(account.name),
         }),
       );
       rules.set(account.name, rule);

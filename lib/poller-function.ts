@@ -25,9 +25,13 @@ import { POLLER_BUNDLING } from './poller-bundling';
 import type { PlivoCredentials } from './plivo-credentials';
 import type { StateTable } from './state-table';
 
-/** The validated runtime config ships inside the bundle, at this path on the Lambda host. */
+/**
+ * The validated runtime config ships inside the bundle. Its path in the environment is relative:
+ * the poller resolves it against LAMBDA_TASK_ROOT, the directory Lambda unpacked the code into
+ * (/var/task today), rather than a path written here.
+ */
 export const ALERT_CONFIG_FILE_NAME = 'alert-config.json';
-export const ALERT_CONFIG_PATH = `/var/task/${ALERT_CONFIG_FILE_NAME}`;
+export const ALERT_CONFIG_PATH = ALERT_CONFIG_FILE_NAME;
 
 export interface PollerFunctionProps {
   /** The handler source, e.g. functions/poller/handler.ts (exports `handler`). */

@@ -22,7 +22,8 @@ process.on('message', async (message) => {
   let summary = null;
   let error = null;
   try {
-    summary = await handler({ time: new Date().toISOString(), ...(message.event ?? {}) }, context);
+    // A manual invocation of the default account unless the parent names the event.
+    summary = await handler(message.event ?? {}, context);
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
     summary = err?.summary ?? null;

@@ -10,7 +10,6 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConsoleNotifier } from '../functions/adapters/console/console-notifier';
@@ -20,6 +19,7 @@ import { loadRuntimeConfigFile } from '../lib/config/project-config';
 import type { PollSummary } from '../functions/core/poll/poll-use-case';
 import { ENV } from '../functions/core/contract';
 import { createPollHandler } from '../functions/poller/handler';
+import { localLambdaContext } from '../functions/poller/local-context';
 import { POLLER_SERVICE_NAME } from '../functions/poller/runtime';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';
@@ -331,13 +331,8 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
       }, 250);
       try {
         const summary = await withEnv(env, () =>
-          handler(
-            { 'detail-type': 'Scheduled Event', source: 'local', time: new Date().toISOString() },
-            {
-              awsRequestId: randomUUID(),
-              getRemainingTimeInMillis: () => timeoutMs - (Date.now() - started),
-            },
-          ),
+          // A manual invocation of the default account ({}), as `aws lambda invoke` would send.
+          handler({}, localLambdaContext({ timeoutMs: timeoutMs - (Date.now() - started) })),
         );
         clearInterval(progress);
         summaries.push(summary);

@@ -30,10 +30,13 @@ export interface PlivoAccount {
   plivo: AlertConfig['plivo'];
 }
 
-/** A run named an account the config does not list: it fails visibly (log, metric, Lambda error). */
+/**
+ * A run named an account the config does not list: it fails visibly (log, Lambda error, and the
+ * deployment's own metrics, run log and health: functions/poller/handler.ts).
+ */
 export class UnknownAccountError extends AlerterError {
   override name = 'UnknownAccountError';
-  override readonly failure: FailureKind = 'config-invalid';
+  override readonly failure: FailureKind = 'invocation-invalid';
 }
 
 /** The state key of an account name. */
@@ -59,8 +62,8 @@ export function accountsOf(config: AlertConfig): PlivoAccount[] {
 const quoted = (value: unknown) => JSON.stringify(cutText(String(value), 64, '…'));
 
 /**
- * The account a run is for: `requested` is the `account` of the invocation's event; absent
- * means the default account. Throws UnknownAccountError for a name the config does not list.
+ * The account a run is for: `requested` is the invocation's `plivoAccount`
+ * (functions/poller/invocation.ts); absent means the default account. Throws UnknownAccountError for a name the config does not list.
  */
 export function findAccount(config: AlertConfig, requested: unknown): PlivoAccount {
   const accounts = accountsOf(config);
@@ -71,9 +74,9 @@ export function findAccount(config: AlertConfig, requested: unknown): PlivoAccou
   throw new UnknownAccountError(
     requested === undefined || requested === null
       ? `This run names no Plivo account (so the default one), and the config does not watch it: it watches ${watched}. ` +
-          'The schedule passes {"account": "<name>"}; redeploy if the schedule and the config disagree.'
+          'A manual run names one as {"plivoAccount": "<name>"}; from a schedule rule: `cdk deploy` the config in use.'
       : `Unknown Plivo account ${quoted(requested)}: the config watches ${watched}. ` +
-          'Redeploy if the schedule and the config disagree; a manual invocation must name one of these.',
+          'A manual run names one as {"plivoAccount": "<name>"}; from a schedule rule: `cdk deploy` the config in use.',
   );
 }
 

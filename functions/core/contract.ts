@@ -21,7 +21,7 @@ export const ENV = {
   alertTopicArn: 'ALERT_TOPIC_ARN',
   /** Where the poller's own health messages go (credentials rejected, Plivo down, recovered). Default: ALERT_TOPIC_ARN. */
   opsTopicArn: 'OPS_TOPIC_ARN',
-  /** Path to the alert config JSON (validated at start-up). */
+  /** Path to the alert config JSON (validated at start-up); a relative one is under LAMBDA_TASK_ROOT. */
   alertConfigFile: 'ALERT_CONFIG_FILE',
   /** Seconds between scheduled runs: how much a run may fall behind before it samples. */
   scheduleSeconds: 'POLL_SCHEDULE_SECONDS',

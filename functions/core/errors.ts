@@ -8,8 +8,10 @@
 /** Why the poller cannot do its job, in words on-call can act on. */
 export type FailureKind =
   | 'plivo-credentials-rejected'
+  | 'plivo-credentials-missing'
   | 'plivo-unavailable'
   | 'config-invalid'
+  | 'invocation-invalid'
   | 'state-store-failing'
   | 'alerts-not-publishing'
   | 'falling-behind'

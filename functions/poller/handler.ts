@@ -1,23 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { addRunMetrics, type PlivoRequestCounts, PollerMetrics } from '../adapters/logging/emf-metrics';
 import { JsonLogger } from '../adapters/logging/json-logger';
-import {
-  accountsOf,
-  configForAccount,
-  DEFAULT_ACCOUNT,
-  type PlivoAccount,
-  UnknownAccountError,
-} from '../core/accounts';
+import { accountsOf, configForAccount, DEFAULT_ACCOUNT, type PlivoAccount } from '../core/accounts';
 import { type AlertConfig, accountNameSchema, alertConfigSchema } from '../core/config/schema';
 import { ENV } from '../core/contract';
 import { trackRunHealth } from '../core/health/track-health';
 import { recordRun, runRecordOf } from '../core/health/run-log';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
 import { classifyFailure } from './classify-failure';
-import type { LambdaContext, ScheduledEvent } from './lambda-types';
+import { describeInvalidInvocation, type Invocation, InvocationError, invocationSchema } from './invocation';
 import { type ReportRunDeps, reportRun } from './report-run';
 import {
   type AccountRuntime,
@@ -33,17 +30,25 @@ import {
 /** Used to judge health when the config itself could not be loaded (parsed then, not at import). */
 const defaultConfig = (): AlertConfig => alertConfigSchema.parse({});
 
-/** A name an invocation gave that may name state and metrics (a slug), or null. */
-function plausibleAccountName(requested: unknown): string | null {
-  if (requested === undefined || requested === null) return DEFAULT_ACCOUNT;
-  return typeof requested === 'string' && accountNameSchema.safeParse(requested).success ? requested : null;
+/**
+ * The account whose state, metrics and alarms hear of a run that could not start: the one asked
+ * for when the config watches it; otherwise (an unknown account, an unreadable event) the
+ * deployment's own: the default account if watched, else the first one the config lists.
+ */
+function accountToReport(config: AlertConfig | undefined, requested: string | undefined): string {
+  const watched = config ? accountsOf(config).map((account) => account.name) : [DEFAULT_ACCOUNT];
+  const name = requested ?? DEFAULT_ACCOUNT;
+  if (watched.includes(name)) return name;
+  if (!config && accountNameSchema.safeParse(name).success) return name;
+  return watched.includes(DEFAULT_ACCOUNT) ? DEFAULT_ACCOUNT : (watched[0] ?? DEFAULT_ACCOUNT);
 }
 
 /**
  * The poller's primary adapter: wires the runtime (built once per container, each account's
- * part on its first run), calls the poll use case for the account the invocation names (the
- * schedule's input `{"account": "<name>"}`; none: the default account), and reports the run's
- * outcome (logs, metrics, the account's own health). No business logic here.
+ * part on its first run), calls the poll use case for the account the invocation names
+ * (functions/poller/invocation.ts: `plivoAccount`, never EventBridge's `account`; none: the
+ * default account), and reports the run's outcome (logs, metrics, the account's own health),
+ * a run that could not start included. No business logic here.
  */
 export function createPollHandler(overrides: RuntimeOverrides = {}) {
   // Built with the handler, not on the first run: the middleware below needs it.
@@ -64,18 +69,15 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     account: rt.account.name,
   });
 
-  const run = async (event: ScheduledEvent, context: LambdaContext): Promise<PollSummary> => {
+  const run = async (parsed: ParsedResult<unknown, Invocation>, context: Context): Promise<PollSummary> => {
     const runId = context.awsRequestId || randomUUID();
     const startedAt = new Date();
     // The run id on every line of the run (Powertools' correlation_id), and the account asked
     // for; both are cleared after the run by the middleware (resetKeys).
     logger.powertools.setCorrelationId(runId);
-    const requested: unknown = event.account;
-    if (requested !== undefined) {
-      logger.powertools.appendKeys({
-        account: typeof requested === 'string' ? requested : String(requested),
-      });
-    }
+    const invocation = parsed.success ? parsed.data : null;
+    const requested = invocation?.plivoAccount;
+    if (requested !== undefined) logger.powertools.appendKeys({ account: requested });
     infra ??= createInfrastructure(withLogger);
     // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
     const runRecord = (summary: PollSummary | null, error: unknown) => {
@@ -94,16 +96,17 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         runtime = undefined;
         throw error;
       }
+      if (!parsed.success) throw new InvocationError(describeInvalidInvocation(parsed.originalEvent));
       rt = started.forAccount(requested);
     } catch (error) {
-      const name = plausibleAccountName(requested);
-      if (error instanceof UnknownAccountError || name === null) {
-        // No state of its own to record in: the log line, the metric and the Lambda error say it.
-        logger.error('Poll run for an unknown Plivo account: nothing polled', { error: error as Error });
-        addRunMetrics(metrics, { account: name ?? 'invalid', summary: null, failed: true });
-        throw error;
-      }
-      logger.error('Poller cannot start', { error: error as Error });
+      // Counted, recorded and tracked where the alarms, `status` and operations look: the
+      // account asked for, or the deployment's own when that one is not watched.
+      const name = accountToReport(started?.config, requested);
+      logger.error('Poller cannot start: nothing polled', {
+        error: error as Error,
+        reportedAs: name,
+        invocation: invocation?.source ?? 'unreadable',
+      });
       addRunMetrics(metrics, { account: name, summary: null, failed: true });
       await reportStartFailure(
         infra,
@@ -117,7 +120,10 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     }
     logger.powertools.appendKeys({ account: rt.account.name });
 
-    logger.info('Poll run starting', { scheduledAt: event.time ?? null });
+    logger.info('Poll run starting', {
+      scheduledAt: invocation?.scheduledAt ?? null,
+      invocation: invocation?.source,
+    });
     const before = rt.plivo.stats();
     const plivo = (): PlivoRequestCounts => {
       const after = rt.plivo.stats();
@@ -161,10 +167,15 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
   // Every line gets the Lambda context (function, request id, cold start); keys appended during
   // a run are dropped after it. The run's metrics are published when it ends, whatever the
   // outcome, after a ColdStart metric on the first run of a container.
-  return middy<ScheduledEvent, PollSummary>()
+  // The event is read last (Powertools Parser, safeParse): an event it cannot read still reaches
+  // the run, which reports it as a failed start instead of failing before anything is recorded.
+  // Lambda hands it anything (unknown); the parser turns that into the run's ParsedResult.
+  const handler = middy<unknown, PollSummary>()
     .use(injectLambdaContext(logger.powertools, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(parser({ schema: invocationSchema, safeParse: true }))
     .handler(run);
+  return handler as unknown as MiddyfiedHandler<unknown, PollSummary, Error, Context>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { AlerterError, type FailureKind } from '../core/errors';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -8,6 +9,7 @@ import { JsonLogger } from '../adapters/logging/json-logger';
 import { PlivoClient } from '../adapters/plivo/plivo-client';
 import { RateLimiter } from '../adapters/plivo/rate-limiter';
 import {
+  CredentialsMissingError,
   type CredentialsSource,
   credentialsFromEnv,
   SecretCredentials,
@@ -179,7 +181,7 @@ function credentialsFor(
     ? env[ENV.plivoCredentialsSecretArn]
     : accountSecretArns(env)[account.name];
   if (!secretArn) {
-    throw new RuntimeConfigError(
+    throw new CredentialsMissingError(
       account.isDefault
         ? `No Plivo credentials: set ${ENV.plivoAuthId} and ${ENV.plivoAuthToken}, or ${ENV.plivoCredentialsSecretArn}`
         : `No Plivo credentials for account "${account.name}": ${ENV.plivoAccountSecretArns} has no secret for it ` +
@@ -199,7 +201,8 @@ export async function createRuntime(
   overrides: RuntimeOverrides = {},
 ): Promise<PollerRuntime> {
   const env = overrides.env ?? process.env;
-  const config = loadConfigFile(required(env, ENV.alertConfigFile));
+  // A relative path is the bundle's own file (the stack's): under the task root Lambda names.
+  const config = loadConfigFile(resolvePath(env.LAMBDA_TASK_ROOT ?? '.', required(env, ENV.alertConfigFile)));
   const baseUrl = checkPlivoBaseUrl(env[ENV.plivoApiBaseUrl] || DEFAULT_PLIVO_API_BASE_URL);
   const built = new Map<string, AccountRuntime>();
 

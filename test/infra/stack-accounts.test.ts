@@ -5,6 +5,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { ENV, METRICS } from '../../functions/core/contract';
+import { scheduledEvent, transformInput } from '../support/eventbridge';
 import { nagFindings, type Synthesized, synth } from './synth';
 import { functionPermissions, logicalIdOf, ref, resourcesOf } from './template-queries';
 
@@ -20,11 +21,23 @@ const rulesOf = (template: Template) =>
   });
 
 /** The account a rule's target names in its input, read back from the input template. */
+/** The Plivo account a rule's target names: its input transformer applied to AWS's scheduled event. */
 function accountOf(target: Record<string, unknown>): unknown {
   const transformer = target.InputTransformer as { InputTemplate: string } | undefined;
   if (!transformer) return undefined;
-  // EventBridge fills <time> in; everything else is plain JSON.
-  return JSON.parse(transformer.InputTemplate.replace('<time>', '"t"')).account;
+  const event = scheduledEvent({
+    ruleArn: 'arn:aws:events:us-east-1:123456789012:rule/r',
+    time: new Date(),
+    region: 'us-east-1',
+    accountId: '123456789012',
+  });
+  const input = transformInput(transformer, event, { arn: event.resources[0] as string, name: 'r' }) as {
+    plivoAccount: string;
+    schedule: unknown;
+  };
+  // The scheduled event rides along untouched, for the poller to check and read its time from.
+  expect(input.schedule).toEqual(event);
+  return input.plivoAccount;
 }
 
 const alarmsOf = (template: Template) =>
@@ -108,7 +121,6 @@ describe('three accounts: the default one, and two more', () => {
     expect(rules.map((rule) => accountOf(rule.target)).sort()).toEqual(['acme', 'default', 'globex-eu']);
     for (const rule of rules) {
       expect(rule.target.Arn).toEqual({ 'Fn::GetAtt': [fn, 'Arn'] });
-      expect(rule.target.InputTransformer).toMatchObject({ InputPathsMap: { time: '$.time' } });
       expect(rule.description).toBe(
         `Starts a zentrunk-alerts poll run for Plivo account ${accountOf(rule.target)}`,
       );
@@ -238,13 +250,13 @@ describe('one listed account (not the default one)', () => {
 });
 
 describe('no accounts list: the schedule as before accounts', () => {
-  it('sends EventBridge its own event (no input), to one rule', () => {
+  it("one rule, naming the default account as plivoAccount (never left to the event's own account)", () => {
     const { template } = synth({ config: {}, skipBundling: true });
     const rules = rulesOf(template);
     expect(rules).toHaveLength(1);
     expect(rules[0]?.description).toBe('Starts a zentrunk-alerts poll run');
     expect(rules[0]?.target).not.toHaveProperty('Input');
-    expect(rules[0]?.target).not.toHaveProperty('InputTransformer');
+    expect(accountOf(rules[0]?.target ?? {})).toBe('default');
     expect(environmentOf(template)).not.toHaveProperty(ENV.plivoAccountSecretArns);
   });
 });

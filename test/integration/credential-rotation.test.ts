@@ -2,7 +2,6 @@
  * A Plivo token rotated under a warm Lambda container: the handler as deployed, reading its
  * credentials from Secrets Manager (mocked), against the Plivo sandbox over HTTP and dynalite.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +9,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { JsonLogger } from '../../functions/adapters/logging/json-logger';
 import { CREDENTIALS_MAX_AGE_SECONDS } from '../../functions/adapters/secrets/plivo-credentials';
+import { localLambdaContext } from '../../functions/poller/local-context';
 import { createPollHandler } from '../../functions/poller/handler';
 import { type PlivoSandbox, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
 import { generateTraffic } from '../../sandbox/traffic';
 import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
+import { stackScheduleInput } from '../support/eventbridge';
 import { RecordingNotifier } from '../support/pipeline';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zentrunk/plivo-AbCdEf';
@@ -147,10 +148,7 @@ async function warmHandler(options: { config?: string; accountSecretArns?: Recor
     writeMetrics: () => {},
   });
   const invoke = (account?: string) =>
-    handler(
-      { account, time: new Date().toISOString() },
-      { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 240_000 },
-    );
+    handler(stackScheduleInput(account ?? 'default'), localLambdaContext({ timeoutMs: 240_000 }));
   /** The HTTP statuses Plivo answered during `run`. */
   const plivoStatuses = async <T>(run: () => Promise<T>): Promise<{ result: T; statuses: number[] }> => {
     const from = sandbox.requests.length;

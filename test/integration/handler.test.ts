@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { JsonLogger } from '../../functions/adapters/logging/json-logger';
 import { createPollHandler } from '../../functions/poller/handler';
+import { localLambdaContext } from '../../functions/poller/local-context';
 import { type PlivoSandbox, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
 import { demoTraffic } from '../../sandbox/traffic';
 import { type Dynalite, makeTestTable, startDynalite, testDocumentClient } from '../support/dynalite';
+import { DOCUMENTED_SCHEDULED_EVENT, stackScheduleInput } from '../support/eventbridge';
 import { RecordingNotifier } from '../support/pipeline';
 
 const AUTH_ID = 'MAHANDLERTEST000000001';
@@ -52,6 +54,9 @@ afterAll(async () => {
 // One sandbox account for all tests: start each with a fresh 300-requests-per-5-s budget.
 beforeEach(() => sandbox.resetRequests());
 
+/** EventBridge's timestamps: whole seconds. */
+const isoSeconds = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
+
 function writeConfig(config: unknown): string {
   const path = join(configDir, `${randomUUID()}.json`);
   writeFileSync(path, JSON.stringify(config));
@@ -86,18 +91,15 @@ async function harness(
     writeMetrics: (l) => metrics.push(l),
   });
   const started = Date.now();
-  /** What EventBridge sends: its own event without accounts, the target's input with them. */
-  const invoke = (account?: unknown) =>
-    handler(
-      account === undefined
-        ? { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() }
-        : { account, time: new Date().toISOString() },
-      { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 240_000 - (Date.now() - started) },
-    );
+  /** What the stack's schedule rule for the account sends (the default account's without one). */
+  const invoke = (account?: string) => invokeWith(stackScheduleInput(account ?? 'default'));
+  /** Any event, as Lambda would hand it. */
+  const invokeWith = (event: unknown) =>
+    handler(event, localLambdaContext({ timeoutMs: 240_000 - (Date.now() - started) }));
   const storeOf = (poller?: string) =>
     new DynamoDbStateStore({ tableName, client: testDocumentClient(dynamo.endpoint), poller });
   const store = storeOf();
-  return { invoke, logs, metrics, alerts, ops, store, storeOf, tableName };
+  return { invoke, invokeWith, logs, metrics, alerts, ops, store, storeOf, tableName };
 }
 
 describe('poller handler', () => {
@@ -123,6 +125,48 @@ describe('poller handler', () => {
     expect((await h.store.getCursor())?.watermark).toBe(summary.watermark);
     expect(h.logs.join('\n')).not.toContain(AUTH_TOKEN);
   });
+
+  it("runs the default account from EventBridge's own scheduled event, whose account is AWS's", async () => {
+    const h = await harness();
+    // AWS's documented event, as a rule without input delivers it (a stack deployed before
+    // every rule named its account): `account` is the AWS account id, never a Plivo account.
+    const summary = await h.invokeWith({ ...DOCUMENTED_SCHEDULED_EVENT, time: isoSeconds(new Date()) });
+    expect(summary.status).toBe('completed');
+    expect(summary.alertsPublished).toBeGreaterThan(0);
+    const started = h.logs.map((l) => JSON.parse(l)).find((l) => l.message === 'Poll run starting');
+    expect(started).toMatchObject({ invocation: 'scheduled-event', account: 'default' });
+  });
+
+  it('a manual invocation ({}) polls the default account', async () => {
+    const h = await harness();
+    expect((await h.invokeWith({})).status).toBe('completed');
+  });
+
+  it.each([
+    ['text', 'run please'],
+    ['a broken scheduled event', { ...DOCUMENTED_SCHEDULED_EVENT, time: 'yesterday', resources: 'x' }],
+    ['unknown fields', { plivoAccount: 'default', force: true }],
+  ])(
+    'refuses an event it cannot read (%s), polls nothing, and reports it on the default account',
+    async (_, event) => {
+      const h = await harness({
+        config: { plivo: { maxRequestsPer5s: 300 }, operations: { failuresBeforeAlert: 1 } },
+      });
+      const before = sandbox.requests.length;
+      const error = await h.invokeWith(event).catch((e: Error) => e);
+      expect(error).toMatchObject({ name: 'InvocationError' });
+      expect((error as Error).message).toMatch(
+        /cannot read .*Expected: a schedule rule of the stack sends \{"plivoAccount"/,
+      );
+      expect(sandbox.requests.length).toBe(before);
+      const failed = h.metrics.map((l) => JSON.parse(l)).filter((m) => 'PollFailed' in m);
+      expect(failed.map((m) => [m.Account, m.PollFailed, m.PollSucceeded])).toEqual([[undefined, 1, 0]]);
+      expect((await h.store.listRuns(5)).map((r) => r.error?.kind)).toEqual(['invocation-invalid']);
+      expect(h.ops.sent.map((m) => m.subject)).toEqual([
+        expect.stringContaining('not working: invocation-invalid'),
+      ]);
+    },
+  );
 
   it('fails clearly on rejected credentials, changes no state, and tells operations once', async () => {
     const wrongToken = 'wrong-token-5d2b8e1f44';
@@ -223,8 +267,8 @@ describe('poller handler, several Plivo accounts', () => {
     expect(started.map((l) => l.account)).toEqual(['default', 'acme']);
   });
 
-  it('refuses an account the config does not list: error log, PollFailed metric, Lambda error; nothing polled', async () => {
-    const h = await harness({ config: CONFIG });
+  it('refuses an account the config does not list, and reports it where the default alarms look', async () => {
+    const h = await harness({ config: { ...CONFIG, operations: { failuresBeforeAlert: 2 } } });
     const before = sandbox.requests.length;
 
     await expect(h.invoke('initech')).rejects.toMatchObject({
@@ -233,24 +277,56 @@ describe('poller handler, several Plivo accounts', () => {
         'Unknown Plivo account "initech": the config watches "default", "acme"',
       ),
     });
-    await expect(h.invoke({ name: 'acme' })).rejects.toMatchObject({ name: 'UnknownAccountError' });
+    await expect(h.invokeWith({ plivoAccount: { name: 'acme' } })).rejects.toMatchObject({
+      name: 'InvocationError',
+      message: expect.stringMatching(/fields "plivoAccount": plivoAccount: Invalid input/),
+    });
 
     expect(sandbox.requests.length).toBe(before);
+    // Counted in the default account's metrics (no dimension): its no-successful-poll alarm.
     const failed = h.metrics.map((l) => JSON.parse(l)).filter((m) => m.PollFailed === 1);
-    expect(failed.map((m) => m.Account)).toEqual(['initech', 'invalid']);
-    const errors = h.logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'ERROR');
-    expect(errors.map((l) => l.message)).toEqual([
-      'Poll run for an unknown Plivo account: nothing polled',
-      'Poll run for an unknown Plivo account: nothing polled',
+    expect(failed.map((m) => [m.Account, m.PollSucceeded])).toEqual([
+      [undefined, 0],
+      [undefined, 0],
     ]);
+    const errors = h.logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'ERROR');
+    expect(errors.map((l) => [l.message, l.reportedAs])).toEqual([
+      ['Poller cannot start: nothing polled', 'default'],
+      ['Poller cannot start: nothing polled', 'default'],
+    ]);
+    // In the default account's run log and health: `status` and operations hear of it.
+    const runs = await h.store.listRuns(5);
+    expect(runs.map((r) => r.error?.kind)).toEqual(['invocation-invalid', 'invocation-invalid']);
+    expect(h.ops.sent.map((m) => m.subject)).toEqual([
+      '[it CRITICAL] alerter not working: invocation-invalid',
+    ]);
+    expect(h.ops.sent[0]?.text).toContain('cdk deploy');
     expect(await h.storeOf('initech').listRuns(5)).toEqual([]);
     expect(await h.store.getCursor()).toBeNull();
   });
 
-  it('without the default account in the list, an event that names no account is refused', async () => {
-    const h = await harness({ config: { ...CONFIG, accounts: [{ name: 'acme' }] } });
-    await expect(h.invoke()).rejects.toThrow(/names no Plivo account .* watches "acme"/);
+  it('without the default account in the list, a run that names none is reported on the first account', async () => {
+    const h = await harness({ config: { ...CONFIG, accounts: [{ name: 'acme' }, { name: 'beta' }] } });
+    await expect(h.invokeWith({})).rejects.toThrow(/names no Plivo account .* watches "acme", "beta"/);
     expect(h.alerts.sent).toEqual([]);
+    const failed = h.metrics.map((l) => JSON.parse(l)).filter((m) => m.PollFailed === 1);
+    expect(failed.map((m) => m.Account)).toEqual(['acme']);
+    expect((await h.storeOf('acme').listRuns(5)).map((r) => r.error?.kind)).toEqual(['invocation-invalid']);
+  });
+
+  it('reads the input of account rules deployed before plivoAccount during the upgrade, never an AWS account id', async () => {
+    const h = await harness({ config: CONFIG });
+    const legacy = await h.invokeWith({ account: 'acme', time: new Date().toISOString() });
+    expect(legacy.status).toBe('completed');
+    expect(await h.storeOf('acme').getCursor()).not.toBeNull();
+
+    await expect(
+      h.invokeWith({ account: '123456789012', time: new Date().toISOString() }),
+    ).rejects.toMatchObject({
+      name: 'InvocationError',
+      message: expect.stringContaining('account: is an AWS account id'),
+    });
+    expect(await h.storeOf('123456789012').listRuns(5)).toEqual([]);
   });
 
   it('an account without a credentials secret cannot start, and its health says so under its name', async () => {
@@ -261,8 +337,9 @@ describe('poller handler, several Plivo accounts', () => {
 
     await expect(h.invoke('acme')).rejects.toThrow(/No Plivo credentials for account "acme"/);
     expect(h.ops.sent.map((m) => [m.subject, m.attributes.account])).toEqual([
-      ['[it/acme CRITICAL] alerter not working: config-invalid', 'acme'],
+      ['[it/acme CRITICAL] alerter not working: plivo-credentials-missing', 'acme'],
     ]);
+    expect(h.ops.sent[0]?.text).toContain('aws secretsmanager put-secret-value');
     expect((await h.storeOf('acme').getHealth())?.status).toBe('failing');
     expect(await h.store.getHealth()).toBeNull();
   });

@@ -9,10 +9,19 @@ export interface PlivoCredentials {
   authToken: string;
 }
 
-/** Raised when credentials are missing or unusable. Never carries a secret value. */
+/** Raised when Plivo's credentials are refused or unusable. Never carries a secret value. */
 export class CredentialsError extends AlerterError {
   override name = 'CredentialsError';
   override readonly failure: FailureKind = 'plivo-credentials-rejected';
+}
+
+/**
+ * There are no usable credentials to give Plivo: none configured, the secret unreadable, still
+ * the placeholder, or not {"authId", "authToken"}. Plivo was not asked, so nothing was rejected.
+ */
+export class CredentialsMissingError extends CredentialsError {
+  override name = 'CredentialsMissingError';
+  override readonly failure: FailureKind = 'plivo-credentials-missing';
 }
 
 /**
@@ -50,7 +59,7 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): PlivoCredentials | n
   const authToken = env.PLIVO_AUTH_TOKEN;
   if (!authId && !authToken) return null;
   if (!authId || !authToken) {
-    throw new CredentialsError('Set both PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or neither');
+    throw new CredentialsMissingError('Set both PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or neither');
   }
   return { authId, authToken };
 }
@@ -75,7 +84,7 @@ export function parseCredentialsSecret(secretArn: string, value: unknown): Plivo
     parsed = JSON.parse(value);
   } catch {
     // JSON.parse's own message quotes the text: it is not repeated.
-    throw new CredentialsError(
+    throw new CredentialsMissingError(
       `The secret ${secretArn} is not JSON; expected {"authId": "...", "authToken": "..."}`,
     );
   }
@@ -83,7 +92,7 @@ export function parseCredentialsSecret(secretArn: string, value: unknown): Plivo
   if (!result.success) {
     // Only the field names go into the message, never their values.
     const fields = result.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ');
-    throw new CredentialsError(
+    throw new CredentialsMissingError(
       `The secret ${secretArn} must hold {"authId": "...", "authToken": "..."}: ${fields}`,
     );
   }
@@ -126,7 +135,7 @@ export class SecretCredentials implements CredentialsSource {
     } catch (error) {
       // Powertools wraps the SDK's error (GetParameterError); its cause says what went wrong.
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : (error as Error);
-      throw new CredentialsError(
+      throw new CredentialsMissingError(
         `Cannot read the Plivo credentials secret ${this.secretArn}: ${cause.name}: ${cause.message}`,
       );
     }

@@ -5,7 +5,12 @@ import type { FailureKind, HealthState } from './run-health';
 
 const ADVICE: Record<FailureKind, string[]> = {
   'plivo-credentials-rejected': [
-    'Plivo rejected the Auth ID / Auth Token. Check them in the Plivo console (API Keys) and update the secret named by PLIVO_CREDENTIALS_SECRET_ARN.',
+    "Plivo rejected the Auth ID / Auth Token. Check them in the Plivo console (API Keys) and update the account's secret (stack output PlivoCredentialsSecretArn, or the account's entry in PlivoAccountSecretArns).",
+    'No calls are being checked until this is fixed.',
+  ],
+  'plivo-credentials-missing': [
+    'The poller has no usable Plivo credentials for this account: its secret is unreadable, still the placeholder, or not {"authId", "authToken"} (the reason says which). Plivo has not been asked.',
+    'Set them: aws secretsmanager put-secret-value --secret-id <stack output PlivoCredentialsSecretArn, or the account\'s entry in PlivoAccountSecretArns> --secret-string \'{"authId":"...","authToken":"..."}\'. The next run reads them; no redeploy.',
     'No calls are being checked until this is fixed.',
   ],
   'plivo-unavailable': [
@@ -14,6 +19,10 @@ const ADVICE: Record<FailureKind, string[]> = {
   ],
   'config-invalid': [
     'The poller cannot start: fix the configuration named in the reason and redeploy (cdk deploy validates it first).',
+  ],
+  'invocation-invalid': [
+    'A run was started for a Plivo account the deployed config does not watch, or with an event the poller cannot read (the reason says which); it polled nothing.',
+    'From a schedule rule: the deployed rules and config disagree. Run `cdk deploy` from the config in use, which rebuilds one rule per account. From a manual invocation: send {} or {"plivoAccount": "<a watched account>"}.',
   ],
   'state-store-failing': [
     'The DynamoDB state table is failing (throttling, permissions or a missing table). Check the table and the function role.',

@@ -97,7 +97,7 @@ describe('accounts in the runtime config', () => {
       }
       return null;
     })();
-    expect(error?.failure).toBe('config-invalid');
+    expect(error?.failure).toBe('invocation-invalid');
     expect(error?.message.length).toBeLessThan(300);
   });
 });

@@ -5,13 +5,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { JsonLogger } from '../../../functions/adapters/logging/json-logger';
+import { CredentialsMissingError } from '../../../functions/adapters/secrets/plivo-credentials';
 import { UnknownAccountError } from '../../../functions/core/accounts';
 import {
   accountSecretArns,
   checkPlivoBaseUrl,
   createInfrastructure,
   createRuntime,
-  RuntimeConfigError,
 } from '../../../functions/poller/runtime';
 
 describe('checkPlivoBaseUrl', () => {
@@ -99,7 +99,7 @@ describe('one runtime per account', () => {
     expect(() => runtime.forAccount('acme')).toThrow(
       'No Plivo credentials for account "acme": PLIVO_ACCOUNT_SECRET_ARNS has no secret for it',
     );
-    expect(() => runtime.forAccount('acme')).toThrow(RuntimeConfigError);
+    expect(() => runtime.forAccount('acme')).toThrow(CredentialsMissingError);
     expect(() => runtime.forAccount('initech')).toThrow(UnknownAccountError);
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
   });

@@ -1,0 +1,87 @@
+/**
+ * One Lambda execution environment for the shipped bundle, in a process of its own: loads the
+ * handler named by `_HANDLER` from `LAMBDA_TASK_ROOT` (as the Node.js runtime does), then invokes
+ * it once per `invoke` message with the event it is given and a context of @types/aws-lambda's
+ * `Context` shape, whose remaining time runs down from the function's timeout. Replies with the
+ * result or the error, and the process's peak RSS.
+ *
+ * Bundled by the test (esbuild) and started with `fork`, so the process holds only the bundle.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context, Handler } from 'aws-lambda';
+
+export type HostMessage = { type: 'invoke'; event: unknown; timeoutMs: number } | { type: 'exit' };
+
+export type HostReply =
+  | { type: 'ready'; maxRssMb: number }
+  | { type: 'load-failed'; error: string }
+  | {
+      type: 'result';
+      ok: boolean;
+      result: unknown;
+      error: { name: string; message: string } | null;
+      ms: number;
+      maxRssMb: number;
+    };
+
+const send = (reply: HostReply) => process.send?.(reply);
+const env = process.env;
+
+function contextFor(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const functionName = env.AWS_LAMBDA_FUNCTION_NAME ?? 'function';
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${env.AWS_REGION}:123456789012:function:${functionName}`,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '128',
+    awsRequestId: randomUUID(),
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${functionName}`,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME ?? '2026/12/03/[$LATEST]0123456789abcdef',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+async function main() {
+  const [file, exported] = (env._HANDLER ?? 'index.handler').split('.') as [string, string];
+  let handler: Handler;
+  try {
+    const module = (await import(
+      pathToFileURL(join(env.LAMBDA_TASK_ROOT ?? '.', `${file}.mjs`)).href
+    )) as Record<string, Handler>;
+    handler = module[exported] as Handler;
+    if (typeof handler !== 'function') throw new Error(`${env._HANDLER} is not a function`);
+  } catch (error) {
+    send({ type: 'load-failed', error: String(error) });
+    process.exit(1);
+  }
+  process.on('message', async (message: HostMessage) => {
+    if (message.type === 'exit') process.exit(0);
+    const started = Date.now();
+    try {
+      const result: unknown = await handler(message.event, contextFor(message.timeoutMs), () => undefined);
+      send({ type: 'result', ok: true, result, error: null, ms: Date.now() - started, maxRssMb: maxRssMb() });
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      send({
+        type: 'result',
+        ok: false,
+        result: (error as { summary?: unknown }).summary ?? null,
+        error: { name: err.name, message: err.message },
+        ms: Date.now() - started,
+        maxRssMb: maxRssMb(),
+      });
+    }
+  });
+  send({ type: 'ready', maxRssMb: maxRssMb() });
+}
+
+void main();
