@@ -253,12 +253,15 @@ describe.each(CASES)('as deployed: $name', ({ config }) => {
     });
     const sandboxes = new Map<string, PlivoSandbox>();
     const tokens: string[] = [];
+    const credentials = new Map<string, string>();
     let seed = 1;
     for (const [account, arn] of secretOf) {
       const authId = `MA${account.toUpperCase().padEnd(18, 'X')}`;
       const authToken = `token-${account}-${randomUUID()}`;
       tokens.push(authToken);
-      aws.putSecret(arn, JSON.stringify({ authId, authToken }));
+      credentials.set(arn, JSON.stringify({ authId, authToken }));
+      // As `cdk deploy` leaves the secret: the placeholder Auth ID and a generated token.
+      aws.putSecret(arn, JSON.stringify({ authId: 'REPLACE_ME', authToken: `generated-${randomUUID()}` }));
       // Every incident of the demo once, among half an hour of healthy calls, all ended by now.
       const now = Date.now();
       const calls = generateTraffic({
@@ -320,6 +323,28 @@ describe.each(CASES)('as deployed: $name', ({ config }) => {
         }
         return results;
       };
+      // Deployed, the secrets not yet set: each run fails before Plivo is asked, saying what to
+      // do, and is counted where the account's alarms look (its PollFailed metric).
+      const unset = await tick();
+      for (const { reply } of unset) {
+        expect(reply.error).toMatchObject({
+          name: 'CredentialsMissingError',
+          message: expect.stringContaining('placeholder'),
+        });
+      }
+      const emf = container
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"PollFailed"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(emf.map((m) => [m.Account ?? 'default', m.PollFailed]).sort()).toEqual(
+        [...secretOf.keys()].map((a) => [a, 1]).sort(),
+      );
+      expect(aws.published).toEqual([]);
+      expect([...sandboxes.values()].every((sandbox) => sandbox.requests.length === 0)).toBe(true);
+
+      // The secrets set (while the container is warm): the next tick polls.
+      for (const [arn, value] of credentials) aws.putSecret(arn, value);
       const first = await tick();
       for (const { target, reply, published } of first) {
         expect({ rule: target.ruleLogicalId, error: reply.error }).toEqual({

@@ -7,10 +7,10 @@
  *
  * Bundled by the test (esbuild) and started with `fork`, so the process holds only the bundle.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Context, Handler } from 'aws-lambda';
+import type { Handler } from 'aws-lambda';
+import { localLambdaContext } from '../../functions/poller/local-context';
 
 export type HostMessage = { type: 'invoke'; event: unknown; timeoutMs: number } | { type: 'exit' };
 
@@ -28,25 +28,6 @@ export type HostReply =
 
 const send = (reply: HostReply) => process.send?.(reply);
 const env = process.env;
-
-function contextFor(timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const functionName = env.AWS_LAMBDA_FUNCTION_NAME ?? 'function';
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${env.AWS_REGION}:123456789012:function:${functionName}`,
-    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '128',
-    awsRequestId: randomUUID(),
-    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${functionName}`,
-    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME ?? '2026/12/03/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 
@@ -67,7 +48,11 @@ async function main() {
     if (message.type === 'exit') process.exit(0);
     const started = Date.now();
     try {
-      const result: unknown = await handler(message.event, contextFor(message.timeoutMs), () => undefined);
+      const result: unknown = await handler(
+        message.event,
+        localLambdaContext({ timeoutMs: message.timeoutMs }),
+        () => undefined,
+      );
       send({ type: 'result', ok: true, result, error: null, ms: Date.now() - started, maxRssMb: maxRssMb() });
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));

@@ -1,4 +1,8 @@
-/** Plivo's documented example payloads (plivo-seeds/000 and the Insights page), shared by the payload tests. */
+/**
+ * Plivo's documented example payloads, shared by the payload tests: the call object example of
+ * Plivo's Zentrunk API reference ("The Zentrunk Call object", "Retrieve details of all calls") and
+ * the example of its Call Insights page; docs/plivo-api.md keeps the facts a maintainer needs.
+ */
 
 /** The call object example of the current docs. */
 export const DOCUMENTED_CALL = {
