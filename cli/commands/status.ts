@@ -282,6 +282,24 @@ operations.lagAlertMinutes, 3 without a state table.`,
         io.out(line);
       }
     }
+    const unreadable = runs.flatMap((r) =>
+      (r.unreadableItems ?? []).map((item) => ({ at: r.startedAt, ...item })),
+    );
+    if (unreadable.length > 0) {
+      io.out('');
+      io.out(
+        colors.bold('Unreadable stored items') +
+          colors.dim('  (skipped by the runs; each expires with its TTL)'),
+      );
+      for (const line of table(
+        ['WHEN', 'ITEM', 'REASON'],
+        unreadable.slice(0, 10).map((u) => [utc(u.at), u.item, colors.yellow(u.reason)]),
+        [],
+        '  ',
+      )) {
+        io.out(line);
+      }
+    }
     return exitCode;
   },
 };

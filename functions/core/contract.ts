@@ -45,6 +45,8 @@ export const METRICS = {
   /** Notices about incidents: alert groups and windowed rules (firing, updates, reminders, resolutions). */
   incidentNotices: 'IncidentNotices',
   recordsSkipped: 'RecordsSkipped',
+  /** Stored state items a run could not read and skipped (each expires with its TTL). */
+  stateItemsUnreadable: 'StateItemsUnreadable',
   /** Notices the channel refused in a run (each failed the run). */
   publishFailures: 'PublishFailures',
   /** Notices set aside after the channel refused them run after run. */

@@ -109,6 +109,25 @@ export interface OutboxEntry {
   covers: string[];
 }
 
+/**
+ * A stored item the code cannot read (an outbox entry without its message, a pending call
+ * without its call, a group or window without its body, a cursor without its watermark, a
+ * health of an unknown status). It is skipped, never fatal: one bad item must not stop every
+ * run until its TTL. Reported by the run (log, metric, run log, `status`).
+ */
+export interface UnreadableItem {
+  operation: string;
+  /** Which item (its sort key or kind), never its content. */
+  item: string;
+  reason: string;
+}
+
+/** Stores whose reads may skip unreadable items say which, once each, to the run that read them. */
+export interface ReportsUnreadableItems {
+  /** The items skipped since the last call (each reported once). */
+  takeUnreadable(): UnreadableItem[];
+}
+
 /** Where the poller has read up to. */
 export interface CursorStore {
   getCursor(): Promise<Cursor | null>;

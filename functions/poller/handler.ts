@@ -11,7 +11,8 @@ import { accountsOf, configForAccount, DEFAULT_ACCOUNT, type PlivoAccount } from
 import { type AlertConfig, accountNameSchema, alertConfigSchema } from '../core/config/schema';
 import { ENV } from '../core/contract';
 import { trackRunHealth } from '../core/health/track-health';
-import { recordRun, runRecordOf } from '../core/health/run-log';
+import { recordRun, runRecordOf, takeUnreadableItems } from '../core/health/run-log';
+import type { UnreadableItem } from '../core/ports';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
 import { classifyFailure } from './classify-failure';
 import { describeInvalidInvocation, type Invocation, InvocationError, invocationSchema } from './invocation';
@@ -80,9 +81,9 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     if (requested !== undefined) logger.powertools.appendKeys({ account: requested });
     infra ??= createInfrastructure(withLogger);
     // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
-    const runRecord = (summary: PollSummary | null, error: unknown) => {
+    const runRecord = (summary: PollSummary | null, error: unknown, unreadable?: UnreadableItem[]) => {
       const failure = error === null ? null : classifyFailure(error, (text) => logger.scrubText(text));
-      return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure });
+      return runRecordOf({ runId, startedAt, finishedAt: new Date(), summary, failure, unreadable });
     };
 
     let rt: AccountRuntime;
@@ -152,14 +153,16 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         logger,
       );
       logger.info('Poll run finished', { summary });
-      await reportRun(reportDeps(rt), { summary, error: null, plivo: plivo() });
-      await recordRun(rt.store, logger, runRecord(summary, null));
+      const unreadable = takeUnreadableItems(rt.store);
+      await reportRun(reportDeps(rt), { summary, error: null, plivo: plivo(), unreadable });
+      await recordRun(rt.store, logger, runRecord(summary, null, unreadable));
       return summary;
     } catch (error) {
       const summary = (error as { summary?: PollSummary }).summary ?? null;
       logger.error('Poll run failed', { error: error as Error, summary });
-      await reportRun(reportDeps(rt), { summary, error, plivo: plivo() });
-      await recordRun(rt.store, logger, runRecord(summary, error));
+      const unreadable = takeUnreadableItems(rt.store);
+      await reportRun(reportDeps(rt), { summary, error, plivo: plivo(), unreadable });
+      await recordRun(rt.store, logger, runRecord(summary, error, unreadable));
       throw error;
     }
   };

@@ -5,7 +5,7 @@ import type { RunOutcome } from '../core/health/run-health';
 import { trackRunHealth } from '../core/health/track-health';
 import type { PollSummary } from '../core/poll/poll-use-case';
 import { forChannel } from '../core/poll/run-context';
-import type { AlertMessage, Logger, Notifier, StateStore } from '../core/ports';
+import type { AlertMessage, Logger, Notifier, StateStore, UnreadableItem } from '../core/ports';
 import { classifyFailure, runOutcome } from './classify-failure';
 
 export interface ReportRunDeps {
@@ -32,15 +32,25 @@ export interface ReportRunDeps {
  */
 export async function reportRun(
   deps: ReportRunDeps,
-  result: { summary: PollSummary | null; error: unknown; plivo?: PlivoRequestCounts },
+  result: {
+    summary: PollSummary | null;
+    error: unknown;
+    plivo?: PlivoRequestCounts;
+    /** Stored items the run skipped as unreadable (takeUnreadableItems). */
+    unreadable?: readonly UnreadableItem[];
+  },
 ): Promise<RunOutcome | null> {
   const failed = result.error !== null && result.error !== undefined;
+  for (const item of result.unreadable ?? []) {
+    deps.logger.warn('A stored item cannot be read: skipped (it expires with its TTL)', { ...item });
+  }
   try {
     addRunMetrics(deps.metrics, {
       account: deps.account,
       summary: result.summary,
       failed,
       plivo: result.plivo,
+      unreadableItems: result.unreadable?.length ?? 0,
     });
   } catch (error) {
     // Powertools validates each metric; a bad value must not cost the health report below.

@@ -3,6 +3,7 @@
  * a run of the real handler (`npm start`, same table over dynalite), which honours it; `status`
  * and `explain` reading what the run left; `silence expire`; a failing poller in `status`.
  */
+import { runRecordOf } from '../../functions/core/health/run-log';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -286,7 +287,24 @@ describe('silence, status and explain against the state table', () => {
       notified: true,
     });
 
+    // A run that skipped a stored item it could not read: `status` names it.
+    await acmeStore.recordRun({
+      ...runRecordOf({
+        runId: 'r-unreadable',
+        startedAt: new Date(Date.now() - 30_000),
+        finishedAt: new Date(Date.now() - 29_000),
+        summary: null,
+        failure: null,
+        unreadable: [
+          { operation: 'listOutbox', item: 'outbox half-written', reason: 'the outbox entry has no message' },
+        ],
+      }),
+    });
+
     const acme = await cli(['status', '--account', 'acme']);
+    expect(acme.stdout).toMatch(
+      /Unreadable stored items.*\n.*\n.* UTC {2}outbox half-written {2}the outbox entry has no message/,
+    );
     expect(acme.code).toBe(1);
     expect(acme.stdout).toMatch(/^zentrunk-alerts status {2}table .*, account acme, /);
     expect(acme.stdout).toMatch(/poller {4}FAILING since .*: plivo-credentials-rejected, operations told/);

@@ -276,11 +276,60 @@ describe('errors', () => {
     );
   });
 
-  it('rejects a corrupt cursor item clearly', async () => {
+  it('skips a corrupt cursor item (reads as none, says so) and lets the next save replace it', async () => {
     const { store, documentClient, tableName } = await setup();
     await documentClient.send(
-      new PutCommand({ TableName: tableName, Item: { pk: 'cursor', sk: 'poller', watermark: 42 } }),
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'cursor', sk: 'poller', watermark: 42, version: 7 },
+      }),
     );
-    await expect(store.getCursor()).rejects.toMatchObject({ kind: 'invalid-item' });
+    await expect(store.getCursor()).resolves.toBeNull();
+    expect(store.takeUnreadable()).toEqual([
+      {
+        operation: 'getCursor',
+        item: 'cursor',
+        reason: 'the stored cursor has no readable watermark or version',
+      },
+    ]);
+    expect(store.takeUnreadable()).toEqual([]);
+    // The run saves as a first run would, over the unreadable item.
+    await store.saveCursor('2026-12-03T12:00:00.000Z', null);
+    await expect(store.getCursor()).resolves.toEqual({ watermark: '2026-12-03T12:00:00.000Z', version: 1 });
+    // A readable cursor is never overwritten as if there were none.
+    await expect(store.saveCursor('2026-12-03T12:05:00.000Z', null)).rejects.toMatchObject({
+      kind: 'conflict',
+    });
+  });
+
+  it('skips every unreadable item among readable ones, and reports each once', async () => {
+    const { store, documentClient, tableName } = await setup();
+    const put = (Item: Record<string, unknown>) =>
+      documentClient.send(new PutCommand({ TableName: tableName, Item }));
+    const call = makeCall({ callUuid: 'ok-call' });
+    await store.putPendingInsights(
+      [{ call, attempts: 1, errors: 0, firstSeenAt: '2026-12-03T12:00:00.000Z' }],
+      Math.floor(Date.now() / 1000) + 3600,
+    );
+    await put({ pk: 'pending#poller', sk: 'broken-call', attempts: 1 });
+    await put({ pk: 'outbox#poller', sk: 'no-message', covers: ['x'] });
+    await put({ pk: 'group#poller', sk: 'g-1', version: 1 });
+    await put({ pk: 'window#poller', sk: 'w-1', body: 'text', version: 1 });
+    await put({ pk: 'health', sk: 'poller', status: 'exploded' });
+
+    expect((await store.listPendingInsights()).map((p) => p.call.callUuid)).toEqual(['ok-call']);
+    expect(await store.listOutbox()).toEqual([]);
+    expect(await store.listGroups()).toEqual([]);
+    expect(await store.listWindows()).toEqual([]);
+    expect(await store.getHealth()).toBeNull();
+    // Read twice, reported once.
+    await store.listOutbox();
+    expect(store.takeUnreadable().map((u) => [u.operation, u.item] as const)).toEqual([
+      ['listPendingInsights', 'pending broken-call'],
+      ['listOutbox', 'outbox no-message'],
+      ['listGroups', 'group g-1'],
+      ['listWindows', 'window w-1'],
+      ['getHealth', 'health'],
+    ]);
   });
 });

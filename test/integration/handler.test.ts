@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { JsonLogger } from '../../functions/adapters/logging/json-logger';
 import { createPollHandler } from '../../functions/poller/handler';
@@ -135,6 +136,43 @@ describe('poller handler', () => {
     expect(summary.alertsPublished).toBeGreaterThan(0);
     const started = h.logs.map((l) => JSON.parse(l)).find((l) => l.message === 'Poll run starting');
     expect(started).toMatchObject({ invocation: 'scheduled-event', account: 'default' });
+  });
+
+  it('skips a stored item it cannot read, and says so: warning, metric, run log; the run goes on', async () => {
+    const h = await harness();
+    const documentClient = testDocumentClient(dynamo.endpoint);
+    await documentClient.send(
+      new PutCommand({
+        TableName: h.tableName,
+        Item: { pk: 'outbox#poller', sk: 'half-written', covers: ['k'] },
+      }),
+    );
+    await documentClient.send(
+      new PutCommand({
+        TableName: h.tableName,
+        Item: { pk: 'cursor', sk: 'poller', watermark: 'garbage', version: 3 },
+      }),
+    );
+
+    const summary = await h.invoke();
+
+    expect(summary.status).toBe('completed');
+    expect(summary.alertsPublished).toBeGreaterThan(0);
+    // The unreadable cursor was replaced by the run's own.
+    expect((await h.store.getCursor())?.watermark).toBe(summary.watermark);
+    const warnings = h.logs
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.level === 'WARN' && /cannot be read/.test(l.message));
+    expect(warnings.map((w) => w.item).sort()).toEqual(['cursor', 'outbox half-written']);
+    const metric = h.metrics.map((l) => JSON.parse(l)).find((m) => 'StateItemsUnreadable' in m);
+    expect(metric?.StateItemsUnreadable).toBe(2);
+    const [run] = await h.store.listRuns(1);
+    expect(run?.unreadableItems?.map((u) => u.item).sort()).toEqual(['cursor', 'outbox half-written']);
+
+    // The next run meets only what is still unreadable: the outbox entry until its TTL.
+    await h.invoke();
+    const [next] = await h.store.listRuns(1);
+    expect(next?.unreadableItems?.map((u) => u.item)).toEqual(['outbox half-written']);
   });
 
   it('a manual invocation ({}) polls the default account', async () => {

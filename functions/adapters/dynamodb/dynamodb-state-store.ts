@@ -49,7 +49,9 @@ import type {
   OutboxEntry,
   PendingInsightsItem,
   ReadRange,
+  ReportsUnreadableItems,
   StateStore,
+  UnreadableItem,
 } from '../../core/ports';
 import type { RunRecord } from '../../core/health/run-log';
 import type { StoredSilence } from '../../core/stored-silences';
@@ -131,7 +133,7 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-export class DynamoDbStateStore implements StateStore {
+export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
   private readonly tableName: string;
   private readonly client: DynamoDBDocumentClient;
   private readonly poller: string;
@@ -140,6 +142,10 @@ export class DynamoDbStateStore implements StateStore {
   private readonly sleep: (ms: number) => Promise<void>;
   /** The claim ids this store wrote, so a release never deletes a claim another run took over. */
   private readonly claims = new Map<string, string>();
+  /** Items skipped as unreadable since the run last asked (takeUnreadable). */
+  private readonly unreadable = new Map<string, UnreadableItem>();
+  /** The cursor the last getCursor could not read (saveCursor may replace it), else null. */
+  private unreadableCursor: { version: unknown } | null = null;
 
   constructor(options: DynamoDbStateStoreOptions) {
     this.tableName = options.tableName;
@@ -154,9 +160,18 @@ export class DynamoDbStateStore implements StateStore {
 
   async getCursor(): Promise<Cursor | null> {
     const item = await this.getItem('getCursor', { [PK]: 'cursor', [SK]: this.poller });
+    this.unreadableCursor = null;
     if (!item) return null;
-    if (typeof item.watermark !== 'string' || typeof item.version !== 'number') {
-      throw this.error('getCursor', 'invalid-item', 'the stored cursor has no watermark or version');
+    if (
+      typeof item.watermark !== 'string' ||
+      Number.isNaN(Date.parse(item.watermark)) ||
+      typeof item.version !== 'number'
+    ) {
+      // Read as no cursor (the run looks back as a first run would; dedup records keep it from
+      // alerting twice); saveCursor may then replace the unreadable item (its condition allows it).
+      this.skip('getCursor', 'cursor', 'the stored cursor has no readable watermark or version');
+      this.unreadableCursor = { version: item.version };
+      return null;
     }
     return { watermark: item.watermark, version: item.version };
   }
@@ -168,7 +183,20 @@ export class DynamoDbStateStore implements StateStore {
       'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
     > =
       expectedVersion === null
-        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+        ? this.unreadableCursor !== null
+          ? // The cursor getCursor could not read (see there): replaced only while it is that item.
+            typeof this.unreadableCursor.version === 'number'
+            ? {
+                ConditionExpression: 'attribute_not_exists(#pk) OR #version = :unreadable',
+                ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
+                ExpressionAttributeValues: { ':unreadable': this.unreadableCursor.version },
+              }
+            : {
+                ConditionExpression: 'attribute_not_exists(#pk) OR NOT attribute_type(#version, :number)',
+                ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
+                ExpressionAttributeValues: { ':number': 'N' },
+              }
+          : { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
         : {
             ConditionExpression: '#version = :expected',
             ExpressionAttributeNames: { '#version': 'version' },
@@ -432,15 +460,16 @@ export class DynamoDbStateStore implements StateStore {
 
   async listOutbox(): Promise<OutboxEntry[]> {
     const items = await this.queryAll('listOutbox', this.outboxPk());
-    return items.map((item) => {
+    return items.flatMap((item) => {
       const message = item.message as OutboxEntry['message'] | undefined;
       if (typeof message !== 'object' || message === null || typeof message.dedupKey !== 'string') {
-        throw this.error('listOutbox', 'invalid-item', `outbox item ${String(item[SK])} has no message`);
+        this.skip('listOutbox', `outbox ${String(item[SK])}`, 'the outbox entry has no message');
+        return [];
       }
       const covers = Array.isArray(item.covers)
         ? item.covers.filter((k): k is string => typeof k === 'string')
         : [];
-      return { key: String(item[SK]), message, covers };
+      return [{ key: String(item[SK]), message, covers }];
     });
   }
 
@@ -473,7 +502,8 @@ export class DynamoDbStateStore implements StateStore {
       );
       for (const item of page.Items ?? []) {
         if (isExpired(item, nowSec)) continue;
-        items.push(this.toPending(item));
+        const pending = this.toPending(item);
+        if (pending) items.push(pending);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -599,7 +629,9 @@ export class DynamoDbStateStore implements StateStore {
     if (!item) return null;
     const str = (value: unknown) => (typeof value === 'string' ? value : null);
     if (item.status !== 'healthy' && item.status !== 'failing') {
-      throw this.error('getHealth', 'invalid-item', `the stored health has an unknown status`);
+      // Read as no health yet: the run's outcome writes a readable one.
+      this.skip('getHealth', 'health', 'the stored health has an unknown status');
+      return null;
     }
     return {
       status: item.status,
@@ -629,6 +661,18 @@ export class DynamoDbStateStore implements StateStore {
 
   // --- plumbing -------------------------------------------------------------------------
 
+  takeUnreadable(): UnreadableItem[] {
+    const taken = [...this.unreadable.values()];
+    this.unreadable.clear();
+    return taken;
+  }
+
+  /** An item the code cannot read: skipped and kept for the run to report (once per item). */
+  private skip(operation: string, item: string, reason: string): void {
+    const key = `${operation}|${item}`;
+    if (!this.unreadable.has(key)) this.unreadable.set(key, { operation, item: item.slice(0, 200), reason });
+  }
+
   // --- alert groups ------------------------------------------------------------------------
 
   async listGroups(): Promise<GroupState[]> {
@@ -653,12 +697,13 @@ export class DynamoDbStateStore implements StateStore {
     operation: string,
   ): Promise<T[]> {
     const items = await this.queryAll(operation, `${kind}#${this.poller}`);
-    return items.map((item) => {
+    return items.flatMap((item) => {
       const body = item.body as T | undefined;
       if (typeof body !== 'object' || body === null || typeof body.id !== 'string') {
-        throw this.error(operation, 'invalid-item', `${kind} item ${String(item[SK])} has no body`);
+        this.skip(operation, `${kind} ${String(item[SK])}`, `the ${kind} item has no body`);
+        return [];
       }
-      return { ...body, version: typeof item.version === 'number' ? item.version : 0 };
+      return [{ ...body, version: typeof item.version === 'number' ? item.version : 0 }];
     });
   }
 
@@ -715,10 +760,16 @@ export class DynamoDbStateStore implements StateStore {
     return `outbox#${this.poller}`;
   }
 
-  private toPending(item: Item): PendingInsightsItem {
+  private toPending(item: Item): PendingInsightsItem | null {
     const call = item.call as Call | undefined;
-    if (typeof call !== 'object' || call === null || typeof call.callUuid !== 'string') {
-      throw this.error('listPendingInsights', 'invalid-item', `pending item ${String(item[SK])} has no call`);
+    if (
+      typeof call !== 'object' ||
+      call === null ||
+      typeof call.callUuid !== 'string' ||
+      typeof call.endTime !== 'string'
+    ) {
+      this.skip('listPendingInsights', `pending ${String(item[SK])}`, 'the pending item has no call');
+      return null;
     }
     return {
       call,

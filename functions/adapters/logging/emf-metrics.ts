@@ -72,6 +72,8 @@ export interface RunMetrics {
   failed: boolean;
   /** The Plivo client's counters over the run; none when the run could not start. */
   plivo?: PlivoRequestCounts;
+  /** Stored items the run skipped because it could not read them. */
+  unreadableItems?: number;
 }
 
 /**
@@ -113,6 +115,7 @@ export function addRunMetrics(metrics: PollerMetrics, run: RunMetrics): void {
       metrics.addMetric(METRICS.pollLagSeconds, MetricUnit.Seconds, summary.lagSeconds);
     }
   }
+  if (run.unreadableItems !== undefined) count(METRICS.stateItemsUnreadable, run.unreadableItems);
   if (plivo) {
     count(METRICS.plivoThrottled, plivo.throttled);
     count(METRICS.plivoErrors, plivo.serverErrors + plivo.networkErrors + plivo.timeouts);

@@ -1,5 +1,5 @@
 import type { PollSummary } from '../poll/run-context';
-import type { Logger } from '../ports';
+import type { Logger, ReportsUnreadableItems, UnreadableItem } from '../ports';
 import type { FailureKind } from './run-health';
 
 /**
@@ -23,6 +23,20 @@ export interface RunRecord {
   lagSeconds: number | null;
   durationMs: number;
   error: { kind: FailureKind; reason: string } | null;
+  /** Stored items the run could not read and skipped (at most 10 listed; absent: none). */
+  unreadableItems?: UnreadableItem[];
+}
+
+/** At most this many unreadable items are listed in one run record. */
+const UNREADABLE_LISTED = 10;
+
+/**
+ * The items `store` skipped as unreadable since the last call (each once), or none for a store
+ * that never skips. Told by the run: a warning each, a metric, its run record, `status`.
+ */
+export function takeUnreadableItems(store: object): UnreadableItem[] {
+  const reporter = store as Partial<ReportsUnreadableItems>;
+  return typeof reporter.takeUnreadable === 'function' ? reporter.takeUnreadable() : [];
 }
 
 /** The record of a run from its summary (if it got that far) and its failure (if it failed). */
@@ -32,6 +46,7 @@ export function runRecordOf(args: {
   finishedAt: Date;
   summary: PollSummary | null;
   failure: { kind: FailureKind; reason: string } | null;
+  unreadable?: readonly UnreadableItem[];
 }): RunRecord {
   const { summary } = args;
   return {
@@ -50,6 +65,9 @@ export function runRecordOf(args: {
     lagSeconds: summary?.lagSeconds ?? null,
     durationMs: args.finishedAt.getTime() - args.startedAt.getTime(),
     error: args.failure,
+    ...(args.unreadable && args.unreadable.length > 0
+      ? { unreadableItems: args.unreadable.slice(0, UNREADABLE_LISTED) }
+      : {}),
   };
 }
 

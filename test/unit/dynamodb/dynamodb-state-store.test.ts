@@ -189,9 +189,13 @@ describe('dead letters and the outbox', () => {
     });
   });
 
-  it('rejects an outbox entry without a message instead of sending nothing', async () => {
+  it('skips an outbox entry without a message (never sends nothing), and reports it', async () => {
     ddb.on(QueryCommand).resolves({ Items: [{ pk: 'outbox#poller', sk: 'k', covers: [] }] });
-    await expect(makeStore().listOutbox()).rejects.toMatchObject({ kind: 'invalid-item' });
+    const store = makeStore();
+    await expect(store.listOutbox()).resolves.toEqual([]);
+    expect(store.takeUnreadable()).toEqual([
+      { operation: 'listOutbox', item: 'outbox k', reason: 'the outbox entry has no message' },
+    ]);
   });
 });
 
