@@ -22,7 +22,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,7 +38,7 @@ import {
   deployStack,
   statementsFor,
 } from '../support/cloudformation';
-import { type AwsStandIns, startAwsStandIns } from '../support/aws-stand-ins';
+import { type AwsStandIns, forwardRequest, startAwsStandIns } from '../support/aws-stand-ins';
 import { type Dynalite, startDynalite, testDynamoDbClient } from '../support/dynalite';
 import { ruleTargetsOf } from '../support/eventbridge';
 import type { HostMessage, HostReply } from '../support/lambda-host';
@@ -81,18 +81,7 @@ async function startPlivoRouter(
   const server: Server = createServer((req, res) => {
     const authId = /^\/v1\/Account\/([^/]+)\//.exec(req.url ?? '')?.[1] ?? '';
     const target = new URL(byAuthId.get(authId)?.baseUrl ?? [...byAuthId.values()][0]?.baseUrl ?? '');
-    const out = httpRequest(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 500, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on('error', (error) => {
-      res.writeHead(502);
-      res.end(String(error));
-    });
-    req.pipe(out);
+    forwardRequest(req, res, target);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -117,24 +117,7 @@ export async function startAwsStandIns(options: AwsStandInOptions): Promise<AwsS
     for (const resource of dynamoDbResources(operation, parsed, tableArn)) {
       calls.push({ action: `dynamodb:${operation}`, resource });
     }
-    const out = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 500, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on('error', (error) => {
-      res.writeHead(502);
-      res.end(String(error));
-    });
-    out.end(body);
+    forwardRequest(req, res, upstream, body);
   });
 
   const sns = createServer(async (req, res) => {
@@ -219,6 +202,29 @@ export async function startAwsStandIns(options: AwsStandInOptions): Promise<AwsS
       await Promise.all([close(dynamodb), close(sns), close(secretsManager)]);
     },
   };
+}
+
+/** Sends `req` on to `target` (same method, path and headers) and its answer back; 502 if unreachable. */
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, target: URL, body?: Buffer): void {
+  const out = httpRequest(
+    {
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, host: target.host },
+    },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 500, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  out.on('error', (error) => {
+    res.writeHead(502);
+    res.end(String(error));
+  });
+  if (body === undefined) req.pipe(out);
+  else out.end(body);
 }
 
 function sendXml(res: ServerResponse, status: number, xml: string) {
