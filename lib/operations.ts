@@ -33,7 +33,11 @@ export interface OperationsProps {
 
 /** About the function as a whole: Lambda's metrics and the failed-runs queue know no account. */
 type FunctionAlarmName =
-  'poller-errors' | 'poller-throttles' | 'poller-duration-near-timeout' | 'failed-runs-queued';
+  | 'poller-errors'
+  | 'poller-throttles'
+  | 'poller-duration-near-timeout'
+  | 'failed-runs-queued'
+  | 'invocations-rejected';
 /** About one account: what its runs report (the poller's metrics, with its Account dimension). */
 type AccountAlarmName = 'no-successful-poll' | 'plivo-throttled' | 'alerts-dead-lettered';
 
@@ -118,6 +122,24 @@ export class Operations extends Construct {
           metric: props.failedRuns.metricApproximateNumberOfMessagesVisible({
             period: Duration.minutes(5),
             statistic: 'Maximum',
+          }),
+          threshold: 1,
+        },
+      ),
+      // A run started for an account the config does not watch, or with an event the poller
+      // cannot read: a deployment fault that no retry fixes, and one that another account's
+      // successful runs would hide from no-successful-poll. Fires on the first one.
+      'invocations-rejected': alarm(
+        'invocations-rejected',
+        'A poll run was started for a Plivo account the deployed config does not watch, or with an event the poller ' +
+          'cannot read; it polled nothing. From a schedule rule: `cdk deploy` the config in use. The run log ' +
+          '(`zentrunk-alerts status`) and the poller logs say which.',
+        {
+          metric: new Metric({
+            namespace: METRICS.namespace,
+            metricName: METRICS.invocationsRejected,
+            period: interval,
+            statistic: 'Sum',
           }),
           threshold: 1,
         },

@@ -45,6 +45,11 @@ export const METRICS = {
   /** Notices about incidents: alert groups and windowed rules (firing, updates, reminders, resolutions). */
   incidentNotices: 'IncidentNotices',
   recordsSkipped: 'RecordsSkipped',
+  /**
+   * Runs started for an account the config does not watch, or with an event the poller cannot
+   * read (no dimension: the deployment's; its own alarm).
+   */
+  invocationsRejected: 'InvocationsRejected',
   /** Stored state items a run could not read and skipped (each expires with its TTL). */
   stateItemsUnreadable: 'StateItemsUnreadable',
   /** Notices the channel refused in a run (each failed the run). */

@@ -9,14 +9,22 @@ import { addRunMetrics, type PlivoRequestCounts, PollerMetrics } from '../adapte
 import { JsonLogger } from '../adapters/logging/json-logger';
 import { accountsOf, configForAccount, DEFAULT_ACCOUNT, type PlivoAccount } from '../core/accounts';
 import { type AlertConfig, accountNameSchema, alertConfigSchema } from '../core/config/schema';
-import { ENV } from '../core/contract';
+import { ENV, METRICS } from '../core/contract';
+import { AlerterError } from '../core/errors';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { trackRunHealth } from '../core/health/track-health';
-import { recordRun, runRecordOf, takeUnreadableItems } from '../core/health/run-log';
+import { recordRun, runRecordOf } from '../core/health/run-log';
 import type { UnreadableItem } from '../core/ports';
 import { type PollSummary, poll } from '../core/poll/poll-use-case';
 import { classifyFailure } from './classify-failure';
-import { describeInvalidInvocation, type Invocation, InvocationError, invocationSchema } from './invocation';
-import { type ReportRunDeps, reportRun } from './report-run';
+import {
+  accountNamedIn,
+  describeInvalidInvocation,
+  type Invocation,
+  InvocationError,
+  invocationSchema,
+} from './invocation';
+import { type ReportRunDeps, reportRun, reportUnreadableItems } from './report-run';
 import {
   type AccountRuntime,
   createInfrastructure,
@@ -77,7 +85,8 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     // for; both are cleared after the run by the middleware (resetKeys).
     logger.powertools.setCorrelationId(runId);
     const invocation = parsed.success ? parsed.data : null;
-    const requested = invocation?.plivoAccount;
+    // An event it cannot read still counts against the account it plainly names, if watched.
+    const requested = parsed.success ? parsed.data.plivoAccount : accountNamedIn(parsed.originalEvent);
     if (requested !== undefined) logger.powertools.appendKeys({ account: requested });
     infra ??= createInfrastructure(withLogger);
     // For `zentrunk-alerts status`: the run's outcome, its error scrubbed like a log line.
@@ -109,6 +118,10 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         invocation: invocation?.source ?? 'unreadable',
       });
       addRunMetrics(metrics, { account: name, summary: null, failed: true });
+      if (error instanceof AlerterError && error.failure === 'invocation-invalid') {
+        // The deployment's own count (no dimension), for its invocations-rejected alarm.
+        metrics.singleMetric().addMetric(METRICS.invocationsRejected, MetricUnit.Count, 1);
+      }
       await reportStartFailure(
         infra,
         started?.config ?? defaultConfig(),
@@ -116,6 +129,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         logger,
         error,
         runRecord(null, error),
+        metrics,
       );
       throw error;
     }
@@ -153,15 +167,15 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         logger,
       );
       logger.info('Poll run finished', { summary });
-      const unreadable = takeUnreadableItems(rt.store);
-      await reportRun(reportDeps(rt), { summary, error: null, plivo: plivo(), unreadable });
+      await reportRun(reportDeps(rt), { summary, error: null, plivo: plivo() });
+      const unreadable = reportUnreadableItems(reportDeps(rt));
       await recordRun(rt.store, logger, runRecord(summary, null, unreadable));
       return summary;
     } catch (error) {
       const summary = (error as { summary?: PollSummary }).summary ?? null;
       logger.error('Poll run failed', { error: error as Error, summary });
-      const unreadable = takeUnreadableItems(rt.store);
-      await reportRun(reportDeps(rt), { summary, error, plivo: plivo(), unreadable });
+      await reportRun(reportDeps(rt), { summary, error, plivo: plivo() });
+      const unreadable = reportUnreadableItems(reportDeps(rt));
       await recordRun(rt.store, logger, runRecord(summary, error, unreadable));
       throw error;
     }
@@ -193,6 +207,7 @@ async function reportStartFailure(
   logger: PollerInfrastructure['logger'],
   error: unknown,
   record: ReturnType<typeof runRecordOf>,
+  metrics: PollerMetrics,
 ) {
   // The config as loaded, or its defaults when it could not be: with the account's name.
   const [account] = accountsOf({ ...loaded, accounts: [{ name }] }) as [PlivoAccount];
@@ -209,7 +224,12 @@ async function reportStartFailure(
     },
     { ok: false, ...classifyFailure(error, (text) => logger.scrubText(text)) },
   );
-  await recordRun(store, logger, record);
+  const unreadable = reportUnreadableItems({ store, logger, metrics });
+  await recordRun(
+    store,
+    logger,
+    unreadable.length > 0 ? { ...record, unreadableItems: unreadable.slice(0, 10) } : record,
+  );
 }
 
 /** The deployment's schedule interval (set by the stack); undefined locally. */

@@ -38,6 +38,17 @@ export const eventBridgeEventSchema = z.object({
 
 export type EventBridgeEvent = z.infer<typeof eventBridgeEventSchema>;
 
+/**
+ * A schedule's tick: EventBridge's envelope from a scheduled rule (`source` aws.events,
+ * `detail-type` Scheduled Event). Any other event (an S3 notification routed here by mistake)
+ * starts no run.
+ */
+const scheduledTick = eventBridgeEventSchema.check(
+  z.refine((event) => event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event', {
+    message: 'is not a scheduled event (source "aws.events", detail-type "Scheduled Event")',
+  }),
+);
+
 /** An AWS account id: what `account` holds in every EventBridge event. */
 const AWS_ACCOUNT_ID = /^\d{12}$/;
 
@@ -55,7 +66,7 @@ export interface Invocation {
 
 /** The stack's schedule input: the account, and EventBridge's event as it came. */
 const scheduleInput = z.pipe(
-  z.strictObject({ plivoAccount: plivoAccountName, schedule: eventBridgeEventSchema }),
+  z.strictObject({ plivoAccount: plivoAccountName, schedule: scheduledTick }),
   z.transform((input): Invocation => ({
     plivoAccount: input.plivoAccount,
     scheduledAt: input.schedule.time,
@@ -65,7 +76,7 @@ const scheduleInput = z.pipe(
 
 /** EventBridge's own event (a rule without input): the default account, `account` ignored. */
 const scheduledEvent = z.pipe(
-  eventBridgeEventSchema,
+  scheduledTick,
   z.transform((event): Invocation => ({
     plivoAccount: undefined,
     scheduledAt: event.time,
@@ -86,7 +97,7 @@ const manualInput = z.pipe(
 const legacyInput = z.pipe(
   z.strictObject({
     account: plivoAccountName.check(z.refine((name) => !AWS_ACCOUNT_ID.test(name), 'is an AWS account id')),
-    time: z.optional(z.string()),
+    time: z.optional(z.iso.datetime()),
   }),
   z.transform((input): Invocation => ({
     plivoAccount: input.account,
@@ -106,6 +117,17 @@ export const INVOCATION_FORMS =
 export class InvocationError extends AlerterError {
   override name = 'InvocationError';
   override readonly failure: FailureKind = 'invocation-invalid';
+}
+
+/**
+ * The Plivo account an event it cannot read was meant for, when it names one plainly
+ * (`plivoAccount`, or `account` not an AWS id, as a string): its failure is then that account's.
+ */
+export function accountNamedIn(event: unknown): string | undefined {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return undefined;
+  const fields = event as Record<string, unknown>;
+  const named = fields.plivoAccount ?? ('source' in fields ? undefined : fields.account);
+  return typeof named === 'string' && !AWS_ACCOUNT_ID.test(named) ? named : undefined;
 }
 
 /** The form `event` was meant to be, by the fields it has, so that its issues can be named. */

@@ -1,6 +1,9 @@
 import { addRunMetrics, type PlivoRequestCounts, type PollerMetrics } from '../adapters/logging/emf-metrics';
 import type { AlertConfig } from '../core/config/schema';
 import { reportDeadLetters } from '../core/health/dead-letters';
+import { takeUnreadableItems } from '../core/health/run-log';
+import { METRICS } from '../core/contract';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RunOutcome } from '../core/health/run-health';
 import { trackRunHealth } from '../core/health/track-health';
 import type { PollSummary } from '../core/poll/poll-use-case';
@@ -32,25 +35,15 @@ export interface ReportRunDeps {
  */
 export async function reportRun(
   deps: ReportRunDeps,
-  result: {
-    summary: PollSummary | null;
-    error: unknown;
-    plivo?: PlivoRequestCounts;
-    /** Stored items the run skipped as unreadable (takeUnreadableItems). */
-    unreadable?: readonly UnreadableItem[];
-  },
+  result: { summary: PollSummary | null; error: unknown; plivo?: PlivoRequestCounts },
 ): Promise<RunOutcome | null> {
   const failed = result.error !== null && result.error !== undefined;
-  for (const item of result.unreadable ?? []) {
-    deps.logger.warn('A stored item cannot be read: skipped (it expires with its TTL)', { ...item });
-  }
   try {
     addRunMetrics(deps.metrics, {
       account: deps.account,
       summary: result.summary,
       failed,
       plivo: result.plivo,
-      unreadableItems: result.unreadable?.length ?? 0,
     });
   } catch (error) {
     // Powertools validates each metric; a bad value must not cost the health report below.
@@ -73,4 +66,24 @@ export async function reportRun(
   await trackRunHealth({ ...common, operations: deps.config.operations }, outcome);
   await reportDeadLetters(common);
   return outcome;
+}
+
+/**
+ * The stored items the run (its poll and its health report) skipped as unreadable: a warning
+ * each and the StateItemsUnreadable metric, under the run's account. Taken after the health
+ * report, which reads the health item too. Returns them for the run record. Never throws.
+ */
+export function reportUnreadableItems(
+  deps: Pick<ReportRunDeps, 'store' | 'logger' | 'metrics'>,
+): UnreadableItem[] {
+  const unreadable = takeUnreadableItems(deps.store);
+  for (const item of unreadable) {
+    deps.logger.warn('A stored item cannot be read: skipped (it expires with its TTL)', { ...item });
+  }
+  try {
+    deps.metrics.addMetric(METRICS.stateItemsUnreadable, MetricUnit.Count, unreadable.length);
+  } catch (error) {
+    deps.logger.error('Could not record the unreadable-items metric', { error: (error as Error).message });
+  }
+  return unreadable;
 }

@@ -36,9 +36,11 @@ import {
   type CfnTemplate,
   type DeployedStack,
   deployStack,
+  type RequestContext,
+  type Statement,
   statementsFor,
 } from '../support/cloudformation';
-import { type AwsStandIns, forwardRequest, startAwsStandIns } from '../support/aws-stand-ins';
+import { type AwsCall, type AwsStandIns, forwardRequest, startAwsStandIns } from '../support/aws-stand-ins';
 import { type Dynalite, startDynalite, testDynamoDbClient } from '../support/dynalite';
 import { ruleTargetsOf } from '../support/eventbridge';
 import type { HostMessage, HostReply } from '../support/lambda-host';
@@ -160,6 +162,7 @@ async function startContainer(env: Record<string, string>, timeoutMs: number): P
 
 const SHIPPED = ['dev', 'prod'].map((stage) => ({
   name: `config/${stage}.json`,
+  stage,
   config: join(REPO_ROOT, 'config', `${stage}.json`) as string | Record<string, unknown>,
 }));
 const devConfig = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'dev.json'), 'utf8')) as Record<
@@ -170,6 +173,7 @@ const CASES = [
   ...SHIPPED,
   {
     name: 'config/dev.json with accounts acme and beta',
+    stage: 'dev',
     config: { ...devConfig, accounts: [{ name: 'acme' }, { name: 'beta' }] },
   },
 ];
@@ -180,7 +184,7 @@ function keyOf(message: string): string {
   return dedup;
 }
 
-describe.each(CASES)('as deployed: $name', ({ config }) => {
+describe.each(CASES)('as deployed: $name', ({ config, stage }) => {
   let template: CfnTemplate;
   let stack: DeployedStack;
   let functionId: string;
@@ -194,7 +198,7 @@ describe.each(CASES)('as deployed: $name', ({ config }) => {
   let assetDir: string;
 
   beforeAll(() => {
-    const synthesized = synth({ config, pollerEntry: REAL_POLLER_ENTRY, stage: 'dev' });
+    const synthesized = synth({ config, pollerEntry: REAL_POLLER_ENTRY, stage });
     template = synthesized.template.toJSON() as CfnTemplate;
     // Each case its own physical names (one dynalite serves them all).
     stack = deployStack(template, {
@@ -379,9 +383,15 @@ describe.each(CASES)('as deployed: $name', ({ config }) => {
       // Every AWS action the runs made is allowed to the role on the resource it was made on.
       const roleId = (fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       const statements = statementsFor(template, stack, roleId);
+      const request = (c: AwsCall): RequestContext => ({
+        roleArn: stack.getAtt(roleId, 'Arn'),
+        accountId: AWS_ACCOUNT,
+        viaService: c.viaService,
+      });
+      const allowed = (sts: Statement[], c: AwsCall) => allows(sts, c.action, c.resource, request(c));
       const made = [...new Map(aws.calls.map((c) => [`${c.action} ${c.resource}`, c])).values()];
       expect(made.length).toBeGreaterThan(3);
-      const denied = made.filter((c) => !allows(statements, c.action, c.resource));
+      const denied = made.filter((c) => !allowed(statements, c));
       expect(denied).toEqual([]);
       // The check can fail: without the topic's key grant, publishing is refused.
       const withoutKms = statements.map((st) => ({
@@ -392,9 +402,25 @@ describe.each(CASES)('as deployed: $name', ({ config }) => {
       expect(publishes.length).toBeGreaterThan(0);
       // (Every shipped layout encrypts its topics with a key of its own.)
       expect(Object.keys(topicKeys).length).toBeGreaterThan(0);
-      expect(made.filter((c) => !allows(withoutKms, c.action, c.resource)).map((c) => c.action)).toEqual(
+      expect(made.filter((c) => !allowed(withoutKms, c)).map((c) => c.action)).toEqual(
         expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']),
       );
+      // ...and a topic policy that denies publishing, or a key policy that does not hand the key
+      // to IAM (the account root), refuses it too, whatever the role allows.
+      const topicDeny: Statement = {
+        effect: 'Deny',
+        actions: ['sns:Publish'],
+        resources: [],
+        principals: ['*'],
+        on: (publishes[0] as AwsCall).resource,
+        in: 'test',
+      };
+      expect(allowed([...statements, topicDeny], publishes[0] as AwsCall)).toBe(false);
+      const keyCall = made.find((c) => c.action === 'kms:GenerateDataKey') as AwsCall;
+      const noRootKey = statements.filter(
+        (st) => !(st.on === keyCall.resource && st.principals?.some((p) => p.endsWith(':root'))),
+      );
+      expect(allowed(noRootKey, keyCall)).toBe(false);
     } finally {
       container.close();
       await plivo.close();

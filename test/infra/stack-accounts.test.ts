@@ -146,6 +146,7 @@ describe('three accounts: the default one, and two more', () => {
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
       [
         'failed-runs-queued',
+        'invocations-rejected',
         'poller-duration-near-timeout',
         'poller-errors',
         'poller-throttles',
@@ -238,7 +239,7 @@ describe('one listed account (not the default one)', () => {
 
   it('alarms on that account only, under its dimension', () => {
     const alarms = alarmsOf(template);
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     const noSuccess = alarms.find((a) => a.AlarmName === 'zentrunk-alerts-test-acme-no-successful-poll');
     expect(noSuccess?.Dimensions).toEqual([{ Name: 'Account', Value: 'acme' }]);
     expect(alarms.map((a) => a.AlarmName)).not.toContain('zentrunk-alerts-test-no-successful-poll');

@@ -124,7 +124,7 @@ describe('existing topics and secret', () => {
 
   it('sends the alarms to the existing operations topic', () => {
     const alarms = Object.values(resourcesOf(existing.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([OPS_TOPIC_ARN]);
       expect(alarm.Properties?.AlarmName).toMatch(/^voice-alerts-/);
@@ -195,7 +195,7 @@ describe('the committed stage configs', () => {
     const { app, template } = synth({ config: stageConfigFile(stage), stage, skipBundling: true });
     expect(nagFindings(app)).toEqual([]);
     template.resourceCountIs('AWS::Lambda::Function', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     // Prod's table (cursor, dedup records) cannot be deleted by accident; dev's is throwaway.
     template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: stage === 'prod' });
   });

@@ -517,9 +517,9 @@ describe('operations', () => {
     });
   });
 
-  it('has seven alarms, each notifying the operations topic on ALARM and OK', () => {
+  it('has eight alarms, each notifying the operations topic on ALARM and OK', () => {
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([ref(ids.opsTopic)]);
       expect(alarm.Properties?.OKActions).toEqual([ref(ids.opsTopic)]);
@@ -598,6 +598,18 @@ describe('operations', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+  });
+
+  it('alarms at the first run started for an account it does not watch, or with an event it cannot read', () => {
+    expect(alarmProps('invocations-rejected')).toMatchObject({
+      Namespace: METRICS.namespace,
+      MetricName: METRICS.invocationsRejected,
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarmProps('invocations-rejected')).not.toHaveProperty('Dimensions');
   });
 
   it('has a dashboard of what the poller does', () => {

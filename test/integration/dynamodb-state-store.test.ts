@@ -293,6 +293,20 @@ describe('errors', () => {
       },
     ]);
     expect(store.takeUnreadable()).toEqual([]);
+    // Another run replaced it meanwhile (under its lease): this store's replacement must not win.
+    const other = new DynamoDbStateStore({ tableName, client: documentClient });
+    await other.getCursor();
+    await other.saveCursor('2026-12-03T11:00:00.000Z', null);
+    await expect(store.saveCursor('2026-12-03T12:00:00.000Z', null)).rejects.toMatchObject({
+      kind: 'conflict',
+    });
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'cursor', sk: 'poller', watermark: 42, version: 1 },
+      }),
+    );
+    await expect(store.getCursor()).resolves.toBeNull();
     // The run saves as a first run would, over the unreadable item.
     await store.saveCursor('2026-12-03T12:00:00.000Z', null);
     await expect(store.getCursor()).resolves.toEqual({ watermark: '2026-12-03T12:00:00.000Z', version: 1 });

@@ -153,6 +153,9 @@ describe('poller handler', () => {
         Item: { pk: 'cursor', sk: 'poller', watermark: 'garbage', version: 3 },
       }),
     );
+    await documentClient.send(
+      new PutCommand({ TableName: h.tableName, Item: { pk: 'health', sk: 'poller', status: 'weird' } }),
+    );
 
     const summary = await h.invoke();
 
@@ -163,11 +166,17 @@ describe('poller handler', () => {
     const warnings = h.logs
       .map((l) => JSON.parse(l))
       .filter((l) => l.level === 'WARN' && /cannot be read/.test(l.message));
-    expect(warnings.map((w) => w.item).sort()).toEqual(['cursor', 'outbox half-written']);
+    // The health item too, read by the run's own health report: told by this run, not the next.
+    expect(warnings.map((w) => w.item).sort()).toEqual(['cursor', 'health', 'outbox half-written']);
     const metric = h.metrics.map((l) => JSON.parse(l)).find((m) => 'StateItemsUnreadable' in m);
-    expect(metric?.StateItemsUnreadable).toBe(2);
+    expect(metric?.StateItemsUnreadable).toBe(3);
     const [run] = await h.store.listRuns(1);
-    expect(run?.unreadableItems?.map((u) => u.item).sort()).toEqual(['cursor', 'outbox half-written']);
+    expect(run?.unreadableItems?.map((u) => u.item).sort()).toEqual([
+      'cursor',
+      'health',
+      'outbox half-written',
+    ]);
+    expect((await h.store.getHealth())?.status).toBe('healthy');
 
     // The next run meets only what is still unreadable: the outbox entry until its TTL.
     await h.invoke();
@@ -202,6 +211,11 @@ describe('poller handler', () => {
       expect((await h.store.listRuns(5)).map((r) => r.error?.kind)).toEqual(['invocation-invalid']);
       expect(h.ops.sent.map((m) => m.subject)).toEqual([
         expect.stringContaining('not working: invocation-invalid'),
+      ]);
+      // Its own alarm's metric, without dimension: another account's successful runs cannot hide it.
+      const rejected = h.metrics.map((l) => JSON.parse(l)).filter((m) => 'InvocationsRejected' in m);
+      expect(rejected.map((m) => [m.InvocationsRejected, m._aws.CloudWatchMetrics[0].Dimensions])).toEqual([
+        [1, [[]]],
       ]);
     },
   );

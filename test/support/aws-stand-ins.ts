@@ -30,6 +30,8 @@ export interface AwsCall {
   action: string;
   /** The ARN the call was made on (a table, its index, a topic, a secret, a key). */
   resource: string;
+  /** A KMS call a service made on the caller's behalf: that service (kms:ViaService). */
+  viaService?: string;
 }
 
 export interface PublishedMessage {
@@ -129,7 +131,11 @@ export async function startAwsStandIns(options: AwsStandInOptions): Promise<AwsS
     if (key !== undefined) {
       // SNS encrypts the message with the topic's key on the publisher's behalf: the publisher
       // needs both (SNS Developer Guide, "Encryption at rest": key policy for publishers).
-      calls.push({ action: 'kms:GenerateDataKey', resource: key }, { action: 'kms:Decrypt', resource: key });
+      const viaService = `sns.${options.region}.amazonaws.com`;
+      calls.push(
+        { action: 'kms:GenerateDataKey', resource: key, viaService },
+        { action: 'kms:Decrypt', resource: key, viaService },
+      );
     }
     if (action !== 'Publish') {
       sendXml(res, 400, errorXml('InvalidAction', `${action} is not implemented by this stand-in`));
@@ -160,7 +166,13 @@ export async function startAwsStandIns(options: AwsStandInOptions): Promise<AwsS
     const secretId = body.SecretId ?? '';
     calls.push({ action: `secretsmanager:${action}`, resource: secretId });
     const key = options.secretKeys?.[secretId];
-    if (key !== undefined) calls.push({ action: 'kms:Decrypt', resource: key });
+    if (key !== undefined) {
+      calls.push({
+        action: 'kms:Decrypt',
+        resource: key,
+        viaService: `secretsmanager.${options.region}.amazonaws.com`,
+      });
+    }
     const secret = secrets.get(secretId);
     res.setHeader('content-type', 'application/x-amz-json-1.1');
     if (action !== 'GetSecretValue' || secret === undefined) {

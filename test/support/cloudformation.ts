@@ -225,15 +225,29 @@ export interface Statement {
   effect: string;
   actions: string[];
   resources: string[];
-  condition?: unknown;
+  condition?: Record<string, Record<string, unknown>>;
+  /** Resource policies only: who the statement is about (null: an identity policy's, the role). */
+  principals: string[] | null;
   /** Where the statement is: the logical id of the policy or key. */
   in: string;
+  /** A resource policy's statement: about this resource (ARN), whatever its Resource says. */
+  on?: string;
 }
 
+const principalsOf = (principal: unknown, resolve: (v: unknown) => unknown): string[] => {
+  if (principal === '*') return ['*'];
+  if (principal === null || typeof principal !== 'object') return [];
+  return Object.entries(principal as Record<string, unknown>).flatMap(([kind, value]) =>
+    (resolve(asArray(value as unknown)) as unknown[]).map((v) =>
+      kind === 'AWS' ? String(v) : `${kind}:${String(v)}`,
+    ),
+  );
+};
+
 /**
- * The statements that may allow the role `roleLogicalId` something: its attached policies
- * (AWS::IAM::Policy naming it, its inline Policies) and the resource policies of KMS keys that
- * name the role (or the account root, which delegates to IAM).
+ * Every statement that may decide what the role `roleLogicalId` may do: its identity policies
+ * (AWS::IAM::Policy naming it, its inline Policies) and the resource policies of the template
+ * (topic, queue and secret policies, key policies), whose principals are kept to be matched.
  */
 export function statementsFor(
   template: CfnTemplate,
@@ -241,40 +255,135 @@ export function statementsFor(
   roleLogicalId: string,
 ): Statement[] {
   const out: Statement[] = [];
-  const add = (raw: Record<string, unknown>, where: string) => {
-    out.push({
+  const add = (raw: Record<string, unknown>, where: string, resourcePolicyOn?: string[]) => {
+    const base = {
       effect: String(raw.Effect),
       actions: asArray(raw.Action as string | string[]).map(String),
       resources: (stack.resolve(asArray(raw.Resource as unknown)) as unknown[]).map(String),
-      condition: raw.Condition,
+      condition: stack.resolve(raw.Condition) as Statement['condition'],
       in: where,
-    });
+    };
+    if (resourcePolicyOn === undefined) out.push({ ...base, principals: null });
+    else
+      for (const on of resourcePolicyOn)
+        out.push({ ...base, principals: principalsOf(raw.Principal, stack.resolve), on });
   };
+  const statementsIn = (document: unknown) =>
+    asArray((document as { Statement?: unknown } | undefined)?.Statement) as Array<Record<string, unknown>>;
   for (const [id, resource] of Object.entries(template.Resources)) {
     const props = resource.Properties ?? {};
-    if (resource.Type === 'AWS::IAM::Policy') {
-      const roles = asArray(props.Roles as unknown[]);
-      if (!roles.some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId }))) continue;
-      for (const statement of asArray((props.PolicyDocument as { Statement: unknown }).Statement)) {
-        add(statement as Record<string, unknown>, id);
+    switch (resource.Type) {
+      case 'AWS::IAM::Policy': {
+        const roles = asArray(props.Roles as unknown[]);
+        if (!roles.some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId }))) break;
+        for (const statement of statementsIn(props.PolicyDocument)) add(statement, id);
+        break;
       }
-    }
-    if (resource.Type === 'AWS::IAM::Role' && id === roleLogicalId) {
-      for (const policy of asArray(props.Policies as Array<{ PolicyDocument: { Statement: unknown } }>)) {
-        for (const statement of asArray(policy.PolicyDocument.Statement))
-          add(statement as Record<string, unknown>, id);
+      case 'AWS::IAM::Role':
+        if (id !== roleLogicalId) break;
+        for (const policy of asArray(props.Policies as Array<{ PolicyDocument: unknown }>)) {
+          for (const statement of statementsIn(policy.PolicyDocument)) add(statement, id);
+        }
+        break;
+      case 'AWS::SNS::TopicPolicy':
+        for (const statement of statementsIn(props.PolicyDocument))
+          add(statement, id, (stack.resolve(asArray(props.Topics as unknown)) as unknown[]).map(String));
+        break;
+      case 'AWS::SQS::QueuePolicy': {
+        const queues = (stack.resolve(asArray(props.Queues as unknown)) as unknown[]).map(String);
+        // A queue policy names queues by URL; IAM evaluates it on the queue's ARN.
+        const arns = queues.map((url) => {
+          const [, , , account, name] = url.split('/');
+          return `arn:aws:sqs:${stack.region}:${account}:${name}`;
+        });
+        for (const statement of statementsIn(props.PolicyDocument)) add(statement, id, arns);
+        break;
       }
+      case 'AWS::SecretsManager::ResourcePolicy':
+        for (const statement of statementsIn(props.ResourcePolicy))
+          add(statement, id, [stack.resolveString(props.SecretId)]);
+        break;
+      case 'AWS::KMS::Key':
+        for (const statement of statementsIn(props.KeyPolicy)) add(statement, id, [stack.getAtt(id, 'Arn')]);
+        break;
     }
   }
   return out;
 }
 
-/** Whether `statements` allow `action` on `resource` (no Deny among them for it). */
-export function allows(statements: readonly Statement[], action: string, resource: string): boolean {
-  const matching = statements.filter(
-    (s) =>
-      s.actions.some((a) => iamPattern(a).test(action)) &&
-      s.resources.some((r) => iamPattern(r).test(resource)),
-  );
-  return matching.some((s) => s.effect === 'Allow') && !matching.some((s) => s.effect === 'Deny');
+/** What IAM knows about a request, for conditions. */
+export interface RequestContext {
+  roleArn: string;
+  accountId: string;
+  /** The service that made a KMS call on the caller's behalf (kms:ViaService). */
+  viaService?: string;
+}
+
+const conditionValue = (key: string, ctx: RequestContext): string | undefined =>
+  ({
+    'aws:securetransport': 'true',
+    'aws:principalarn': ctx.roleArn,
+    'aws:principalaccount': ctx.accountId,
+    'kms:calleraccount': ctx.accountId,
+    'kms:viaservice': ctx.viaService,
+  })[key.toLowerCase()];
+
+/** A statement's Condition block, with the operators this stack uses; any other one throws. */
+function conditionHolds(condition: Statement['condition'], ctx: RequestContext, where: string): boolean {
+  for (const [operator, tests] of Object.entries(condition ?? {})) {
+    for (const [key, expected] of Object.entries(tests)) {
+      const actual = conditionValue(key, ctx);
+      const wanted = asArray(expected as unknown).map(String);
+      const holds = (() => {
+        switch (operator) {
+          case 'Bool':
+          case 'StringEquals':
+          case 'ArnEquals':
+            return actual !== undefined && wanted.includes(actual);
+          case 'StringNotEquals':
+            return actual === undefined || !wanted.includes(actual);
+          case 'StringLike':
+          case 'ArnLike':
+            return actual !== undefined && wanted.some((w) => iamPattern(w).test(actual));
+          default:
+            throw new Error(`condition operator ${operator} (in ${where}) is not modelled`);
+        }
+      })();
+      if (!holds) return false;
+    }
+  }
+  return true;
+}
+
+const principalMatches = (principals: string[], ctx: RequestContext) =>
+  principals.some((p) => p === '*' || p === ctx.roleArn || p === `arn:aws:iam::${ctx.accountId}:root`);
+
+/**
+ * Whether the role may make `action` on `resource`, as IAM decides within one account: an
+ * explicit Deny (identity or resource policy) wins; otherwise an Allow in the role's policies or
+ * in the resource's policy naming it. A KMS key also needs its key policy to allow the role,
+ * itself or through the account (root), which hands the decision to IAM.
+ */
+export function allows(
+  statements: readonly Statement[],
+  action: string,
+  resource: string,
+  ctx: RequestContext,
+): boolean {
+  const applies = (s: Statement) =>
+    s.actions.some((a) => iamPattern(a).test(action)) &&
+    (s.principals === null
+      ? s.resources.some((r) => iamPattern(r).test(resource))
+      : s.on === resource && principalMatches(s.principals, ctx)) &&
+    conditionHolds(s.condition, ctx, s.in);
+  const matching = statements.filter(applies);
+  if (matching.some((s) => s.effect === 'Deny')) return false;
+  const allowed = matching.filter((s) => s.effect === 'Allow');
+  if (action.startsWith('kms:')) {
+    const keyPolicy = allowed.filter((s) => s.principals !== null);
+    const direct = keyPolicy.some((s) => s.principals?.includes(ctx.roleArn));
+    const delegated = keyPolicy.some((s) => s.principals?.includes(`arn:aws:iam::${ctx.accountId}:root`));
+    return direct || (delegated && allowed.some((s) => s.principals === null));
+  }
+  return allowed.length > 0;
 }

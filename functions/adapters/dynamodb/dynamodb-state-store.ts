@@ -145,7 +145,7 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
   /** Items skipped as unreadable since the run last asked (takeUnreadable). */
   private readonly unreadable = new Map<string, UnreadableItem>();
   /** The cursor the last getCursor could not read (saveCursor may replace it), else null. */
-  private unreadableCursor: { version: unknown } | null = null;
+  private unreadableCursor: { watermark: unknown } | null = null;
 
   constructor(options: DynamoDbStateStoreOptions) {
     this.tableName = options.tableName;
@@ -170,7 +170,7 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
       // Read as no cursor (the run looks back as a first run would; dedup records keep it from
       // alerting twice); saveCursor may then replace the unreadable item (its condition allows it).
       this.skip('getCursor', 'cursor', 'the stored cursor has no readable watermark or version');
-      this.unreadableCursor = { version: item.version };
+      this.unreadableCursor = { watermark: item.watermark };
       return null;
     }
     return { watermark: item.watermark, version: item.version };
@@ -184,17 +184,17 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
     > =
       expectedVersion === null
         ? this.unreadableCursor !== null
-          ? // The cursor getCursor could not read (see there): replaced only while it is that item.
-            typeof this.unreadableCursor.version === 'number'
+          ? // The cursor getCursor could not read (see there), and only while it is that very
+            // item: a readable cursor another run saved since never has its watermark.
+            this.unreadableCursor.watermark === undefined
             ? {
-                ConditionExpression: 'attribute_not_exists(#pk) OR #version = :unreadable',
-                ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
-                ExpressionAttributeValues: { ':unreadable': this.unreadableCursor.version },
+                ConditionExpression: 'attribute_not_exists(#pk) OR attribute_not_exists(#watermark)',
+                ExpressionAttributeNames: { '#pk': PK, '#watermark': 'watermark' },
               }
             : {
-                ConditionExpression: 'attribute_not_exists(#pk) OR NOT attribute_type(#version, :number)',
-                ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
-                ExpressionAttributeValues: { ':number': 'N' },
+                ConditionExpression: 'attribute_not_exists(#pk) OR #watermark = :unreadable',
+                ExpressionAttributeNames: { '#pk': PK, '#watermark': 'watermark' },
+                ExpressionAttributeValues: { ':unreadable': this.unreadableCursor.watermark },
               }
           : { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
         : {

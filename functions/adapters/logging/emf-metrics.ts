@@ -47,7 +47,15 @@ export class PollerMetrics extends Metrics {
 
   override publishStoredMetrics(): this {
     try {
-      if (this.hasStoredMetrics() && !this.isDisabled()) this.#write(JSON.stringify(this.serializeMetrics()));
+      if (this.hasStoredMetrics() && !this.isDisabled()) {
+        const document = this.serializeMetrics();
+        // A metric with no dimension is one empty dimension set ([[]], as the run's document has
+        // it), never no set at all, which a single metric without dimensions would otherwise get.
+        for (const directive of document._aws.CloudWatchMetrics as Array<{ Dimensions: string[][] }>) {
+          if (directive.Dimensions.length === 0) directive.Dimensions = [[]];
+        }
+        this.#write(JSON.stringify(document));
+      }
     } finally {
       this.clearMetrics();
       this.clearDimensions();
@@ -72,8 +80,6 @@ export interface RunMetrics {
   failed: boolean;
   /** The Plivo client's counters over the run; none when the run could not start. */
   plivo?: PlivoRequestCounts;
-  /** Stored items the run skipped because it could not read them. */
-  unreadableItems?: number;
 }
 
 /**
@@ -115,7 +121,6 @@ export function addRunMetrics(metrics: PollerMetrics, run: RunMetrics): void {
       metrics.addMetric(METRICS.pollLagSeconds, MetricUnit.Seconds, summary.lagSeconds);
     }
   }
-  if (run.unreadableItems !== undefined) count(METRICS.stateItemsUnreadable, run.unreadableItems);
   if (plivo) {
     count(METRICS.plivoThrottled, plivo.throttled);
     count(METRICS.plivoErrors, plivo.serverErrors + plivo.networkErrors + plivo.timeouts);

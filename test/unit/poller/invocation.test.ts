@@ -6,6 +6,7 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import * as fc from 'fast-check';
 import {
+  accountNamedIn,
   describeInvalidInvocation,
   eventBridgeEventSchema,
   invocationSchema,
@@ -170,11 +171,34 @@ describe('invocation', () => {
       /time: Invalid ISO datetime/,
     ],
     ['an AWS account id in account', { account: '123456789012' }, /account: is an AWS account id/],
+    [
+      'an EventBridge event that is not a schedule (an S3 notification)',
+      { ...POWERTOOLS_EXAMPLE, source: 'aws.s3', 'detail-type': 'Object Created' },
+      /is not a scheduled event/,
+    ],
+    [
+      'a schedule input carrying another kind of event',
+      { plivoAccount: 'acme', schedule: POWERTOOLS_EXAMPLE },
+      /schedule: is not a scheduled event/,
+    ],
+    [
+      'a legacy input with a time that is not one',
+      { account: 'acme', time: 'garbage' },
+      /time: Invalid ISO datetime/,
+    ],
   ])('refuses %s, naming what is wrong and what is expected', (_, event, pattern) => {
     expect(invocationSchema.safeParse(event).success).toBe(false);
     const message = describeInvalidInvocation(event);
     expect(message).toMatch(pattern);
     expect(message).toContain('Expected: a schedule rule of the stack sends {"plivoAccount"');
+  });
+
+  it('names the account an unreadable event was meant for, when it plainly says, never an AWS id', () => {
+    expect(accountNamedIn({ plivoAccount: 'acme', schedule: {} })).toBe('acme');
+    expect(accountNamedIn({ account: 'acme', time: 'garbage' })).toBe('acme');
+    expect(accountNamedIn({ ...DOCUMENTED_SCHEDULED_EVENT, time: 'x' })).toBeUndefined();
+    expect(accountNamedIn({ account: '123456789012' })).toBeUndefined();
+    expect(accountNamedIn('acme')).toBeUndefined();
   });
 
   it('never repeats the values of an event it refuses', () => {
