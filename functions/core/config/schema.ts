@@ -1,4 +1,12 @@
 import * as z from 'zod/mini';
+import {
+  CALL_MATCHERS,
+  GROUP_LABELS,
+  MATCHER_LISTS,
+  orList,
+  SCOPE_MATCHERS,
+  WINDOW_LABELS,
+} from '../dimensions';
 import '../zod-locale';
 
 /**
@@ -10,18 +18,11 @@ import '../zod-locale';
 export const severitySchema = z.enum(['critical', 'warning', 'info']);
 export type Severity = z.infer<typeof severitySchema>;
 
-const iso2 = z
-  .string()
-  .check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code in upper case, e.g. "US"'));
-
 /** Limits which calls a rule looks at. Every list given must match; an absent list matches all. */
 export const scopeSchema = z
-  .strictObject({
-    directions: z.optional(z.array(z.enum(['inbound', 'outbound'])).check(z.minLength(1))),
-    trunkDomains: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-    /** Matches when either the caller's or the callee's country is listed. */
-    countries: z.optional(z.array(iso2).check(z.minLength(1))),
-  })
+  .strictObject(
+    Object.fromEntries(SCOPE_MATCHERS.map((m) => [m.key, MATCHER_LISTS[m.key]])) as typeof MATCHER_LISTS,
+  )
   .register(z.globalRegistry, {
     description: 'Which calls the rule applies to; omit a list to match every call.',
   });
@@ -30,7 +31,7 @@ export type Scope = z.infer<typeof scopeSchema>;
 /** Which calls (or groups) an override applies to: it must name at least one list. */
 const overrideScope = scopeSchema.check(
   z.refine((scope) => Object.keys(scope).length > 0, {
-    message: 'an override needs a scope: directions, trunkDomains or countries',
+    message: `an override needs a scope: ${orList(SCOPE_MATCHERS.map((m) => m.key))}`,
   }),
 );
 
@@ -373,10 +374,7 @@ const silenceMatchersSchema = z
   .strictObject({
     rule: z.optional(z.array(z.enum(RULE_IDS)).check(z.minLength(1))),
     severity: z.optional(z.array(severitySchema).check(z.minLength(1))),
-    trunkDomains: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-    /** Matches when either the caller's or the callee's country is listed. */
-    countries: z.optional(z.array(iso2).check(z.minLength(1))),
-    directions: z.optional(z.array(z.enum(['inbound', 'outbound'])).check(z.minLength(1))),
+    ...MATCHER_LISTS,
   })
   .register(z.globalRegistry, {
     description: 'Which findings are muted; omit a list to match every finding.',
@@ -392,7 +390,7 @@ const silenceSchema = z
       z.refine((m) => Object.values(m).some((list) => list !== undefined), {
         // A one-off silence on everything is almost always a mistake; a deliberate blanket
         // mute is a quiet period (or disabling the rules).
-        message: 'give at least one matcher (rule, severity, trunkDomains, countries or directions)',
+        message: `give at least one matcher (${orList(['rule', 'severity', ...CALL_MATCHERS.map((m) => m.key)])})`,
       }),
     ),
     startsAt: z.iso.datetime({ offset: true }),
@@ -468,8 +466,7 @@ const silencesSchema = z
     }),
   );
 
-export const GROUP_LABELS = ['trunk_domain', 'to_country', 'from_country', 'direction', 'carrier'] as const;
-export type GroupLabel = (typeof GROUP_LABELS)[number];
+export { GROUP_LABELS, type GroupLabel } from '../dimensions';
 
 const groupingSchema = z.prefault(
   z.strictObject({
@@ -506,7 +503,7 @@ export const WINDOWED_RULE_IDS = [
 ] as const;
 export type WindowedRuleId = (typeof WINDOWED_RULE_IDS)[number];
 
-const windowLabel = z.enum([...GROUP_LABELS, 'from_prefix']);
+const windowLabel = z.enum(WINDOW_LABELS);
 
 /**
  * The fields of a windowed rule whose defaults are the same for every rule: built once and

@@ -1,5 +1,6 @@
 import type { EvaluatedCall } from '../call';
 import type { AlertConfig, RuleId, Severity } from '../config/schema';
+import { describeOutside } from '../dimensions';
 import type { Finding } from '../finding';
 import { CALL_RULES } from './evaluate-rules';
 import { describeScope, ruleFor } from './overrides';
@@ -125,20 +126,7 @@ function describe(id: RuleId, subject: EvaluatedCall, config: AlertConfig): Desc
 
 /** Lists the parts of a scope the call is outside of. */
 function outsideOf(subject: EvaluatedCall, scope: AlertConfig['rules'][RuleId]['scope']): string {
-  const { call } = subject;
-  const parts: string[] = [];
-  if (scope.directions && !(call.direction && scope.directions.includes(call.direction))) {
-    parts.push(`direction ${call.direction ?? 'unknown'} is not ${scope.directions.join('/')}`);
-  }
-  if (scope.trunkDomains && !(call.trunkDomain && scope.trunkDomains.includes(call.trunkDomain))) {
-    parts.push(`trunk ${call.trunkDomain ?? 'unknown'} is not ${scope.trunkDomains.join('/')}`);
-  }
-  if (scope.countries) {
-    parts.push(
-      `countries ${call.fromCountry ?? '??'}->${call.toCountry ?? '??'} are not ${scope.countries.join('/')}`,
-    );
-  }
-  return `outside the rule's scope: ${parts.join('; ')}`;
+  return `outside the rule's scope: ${describeOutside(subject.call, scope)}`;
 }
 
 export function explainRules(subject: EvaluatedCall, config: AlertConfig): RuleVerdict[] {
