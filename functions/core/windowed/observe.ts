@@ -1,4 +1,4 @@
-import type { EvaluatedCall } from '../call';
+import { type EvaluatedCall, wasAnswered } from '../call';
 import type { AlertConfig, WindowedRuleId } from '../config/schema';
 import { labelsOf } from '../dimensions';
 import { groupIdOf } from '../groups/group';
@@ -53,7 +53,7 @@ export function observe(id: WindowedRuleId, subject: EvaluatedCall, config: Aler
       if (call.stirVerification !== 'verified' && call.stirVerification !== 'not-verified') return null;
       return { atMs, value: null, hit: call.stirVerification === 'not-verified' };
     case 'answer-seizure-ratio':
-      return { atMs, value: null, hit: call.answerTime !== null };
+      return { atMs, value: null, hit: wasAnswered(call) };
     case 'post-dial-delay-p95': {
       const pdd = insights?.postDialDelayMs ?? null;
       return pdd === null ? null : { atMs, value: pdd, hit: false };
