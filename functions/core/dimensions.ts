@@ -178,14 +178,14 @@ export type MatchedField = Extract<
 >['field'];
 
 /** A call's value for a label, as scopes and silences match it (the CDR field itself). */
-export function callValue(call: Pick<Call, MatchedField>, label: CallLabel): string | null {
+export function callValue(call: Partial<Pick<Call, MatchedField>>, label: CallLabel): string | null {
   const field = LABEL_ROWS.get(label)?.field;
-  const value = field ? (call as Partial<Call>)[field] : null;
+  const value = field ? (call as Partial<Call>)[field] : null; // a field the subject lacks: null
   return typeof value === 'string' ? value : null;
 }
 
 /** Whether a call falls in the lists (a scope, or a silence's matchers). */
-export function callMatches(call: Pick<Call, MatchedField>, lists: DimensionLists): boolean {
+export function callMatches(call: Partial<Pick<Call, MatchedField>>, lists: DimensionLists): boolean {
   return matchesLists(lists, (label) => callValue(call, label));
 }
 
@@ -204,7 +204,7 @@ export function describeLists(lists: DimensionLists): string {
 }
 
 /** The parts of a scope a call is outside of: "direction outbound is not inbound; trunk ...". */
-export function describeOutside(call: Pick<Call, MatchedField>, lists: DimensionLists): string {
+export function describeOutside(call: Partial<Pick<Call, MatchedField>>, lists: DimensionLists): string {
   return SCOPE_MATCHERS.flatMap((m: MatcherRow) => {
     const listed = lists[m.key as MatcherKey];
     if (!listed) return [];

@@ -10,7 +10,7 @@ import type { Finding } from './finding';
 export type SilenceSubject = {
   ruleId: Finding['ruleId'];
   severity: Finding['severity'];
-} & ({ call: Pick<Call, MatchedField> } | { labels: Readonly<Record<string, string>> });
+} & ({ call: Partial<Pick<Call, MatchedField>> } | { labels: Readonly<Record<string, string>> });
 
 /** The silence or quiet period that mutes a finding, for the logs and the dedup record. */
 export interface ActiveSilence {

@@ -1,3 +1,4 @@
+import { parseConfig } from '../../../functions/core/config/load-config';
 import { RULE_IDS, type RuleId } from '../../../functions/core/config/schema';
 import {
   ALERTING_INCIDENTS,
@@ -56,9 +57,10 @@ describe('generateTraffic', () => {
     expect(b.some((c) => uuids.has(c.callUuid))).toBe(false);
   });
 
-  it('trips every default rule at least once', () => {
+  it('trips every rule the default config has on at least once', () => {
     const calls = traffic();
-    for (const rule of RULE_IDS) {
+    const defaults = parseConfig({});
+    for (const rule of RULE_IDS.filter((id) => defaults.rules[id].enabled)) {
       expect({ rule, viaLabel: calls.some((c) => c.expectedAlerts.includes(rule)) }).toEqual({
         rule,
         viaLabel: true,
