@@ -3,7 +3,10 @@
  * incidents that trip every default rule, calls that must not alert, late CDRs and insights,
  * and a few malformed records. Same arguments, same calls: no Math.random, no clock reads.
  */
-import type { RuleId } from '../functions/core/config/schema';
+import type { Call, CallInsights, EvaluatedCall, StirVerification } from '../functions/core/call';
+import { parseConfig } from '../functions/core/config/load-config';
+import type { AlertConfig, RuleId } from '../functions/core/config/schema';
+import { CALL_RULES, evaluateRules } from '../functions/core/rules/evaluate-rules';
 
 export type PayloadVariant =
   /** The shape of Plivo's current docs (`call_duration`, `hangup_cause_name`, rates as decimal strings). */
@@ -156,14 +159,20 @@ export const DEFAULT_TRUNKS: readonly SandboxTrunk[] = [
   },
 ];
 
-/** The default rule thresholds of functions/core/config/schema.ts, used to label expectedAlerts. */
+/** The config a config file that says nothing gets: what expectedAlerts are judged by. */
+const DEFAULT_CONFIG: AlertConfig = parseConfig({}, 'the schema defaults');
+
+/**
+ * Some default thresholds, read from the config schema's defaults (not a copy of them), for
+ * tests that build calls on either side of one.
+ */
 export const DEFAULT_THRESHOLDS = {
-  qualityBelow: 3,
-  packetLossAtOrAbovePct: 0.9,
-  jitterAtOrAboveMs: 30,
-  rttAboveMs: 300,
-  postDialDelayAboveMs: 5000,
-  ignoredZentrunkCodes: [3000, 3010, 4410, 4340, 4550] as readonly number[],
+  qualityBelow: DEFAULT_CONFIG.rules['low-quality-score'].below,
+  packetLossAtOrAbovePct: DEFAULT_CONFIG.rules['packet-loss'].thresholdPct,
+  jitterAtOrAboveMs: DEFAULT_CONFIG.rules['high-jitter'].thresholdMs,
+  rttAboveMs: DEFAULT_CONFIG.rules['high-rtt'].thresholdMs,
+  postDialDelayAboveMs: DEFAULT_CONFIG.rules['high-post-dial-delay'].thresholdMs,
+  ignoredZentrunkCodes: DEFAULT_CONFIG.rules['zentrunk-hangup'].ignoreCodes as readonly number[],
 };
 
 export interface TrafficOptions {
@@ -546,23 +555,71 @@ function setStir(c: SandboxCall, value: StirValue, attestation: 'A' | 'B' | 'C' 
   c.attestation = attestation;
 }
 
-/** Which default rules a call trips: mirrors the rule semantics (strict vs inclusive bounds) of functions/core/rules. */
+const STIR: Record<StirValue, StirVerification> = {
+  Verified: 'verified',
+  'Not Verified': 'not-verified',
+  'Not Applicable': 'not-applicable',
+};
+
+/**
+ * The call as the poller knows it once Plivo has it all: its CDR and, unless they never come,
+ * its Insights (what the payload schemas make of the sandbox's records).
+ */
+export function toEvaluated(c: SandboxCall): EvaluatedCall {
+  const iso = (date: Date | null) => date && date.toISOString();
+  const call: Call = {
+    callUuid: c.callUuid,
+    sipCallId: c.sipCallId,
+    fromNumber: c.fromNumber,
+    toNumber: c.toNumber,
+    direction: c.direction,
+    durationSec: c.durationSec,
+    billDurationSec: c.billDurationSec,
+    initiationTime: iso(c.initiationTime),
+    answerTime: iso(c.answerTime),
+    endTime: iso(c.endTime),
+    hangupCauseCode: c.hangupCauseCode,
+    hangupCauseName: c.hangupCauseName,
+    hangupSource: c.hangupSource,
+    trunkDomain: c.trunkDomain,
+    trunkId: c.trunkId,
+    region: c.region,
+    fromCountry: c.fromCountry,
+    toCountry: c.toCountry,
+    transportProtocol: c.transportProtocol,
+    srtp: c.srtp,
+    secureTrunking: c.secureTrunking,
+    stirVerification: STIR[c.stirVerification],
+    attestation: c.attestation,
+    ratePerMinute: c.ratePerMinute,
+    totalAmount: c.totalAmount,
+  };
+  const insights: CallInsights | null =
+    c.insightsReadyAt === null
+      ? null
+      : {
+          callUuid: c.callUuid,
+          from: { carrier: c.fromCarrier, number: c.fromNumber, region: c.fromCountry },
+          to: { carrier: c.toCarrier, number: c.toNumber, region: c.toCountry },
+          hangupCause: c.hangupCauseName,
+          hangupSource: c.hangupSource,
+          rttMs: c.rttMs,
+          jitterMs: c.jitterMs,
+          packetLossPct: c.packetLossPct,
+          postDialDelayMs: c.postDialDelayMs,
+          qualityScore: c.qualityScore,
+        };
+  return { call, insights, insightsGaveUp: insights === null };
+}
+
+/** The rules a call trips under the default config: the poller's own rules, run on it. */
+export function expectedAlertsOf(subject: EvaluatedCall): RuleId[] {
+  return evaluateRules([subject], DEFAULT_CONFIG).map((f) => f.ruleId as RuleId);
+}
+
+/** expectedAlerts of a sandbox call: none for a malformed record, which the poller skips. */
 export function expectedAlertsFor(c: SandboxCall): RuleId[] {
-  if (c.malformed) return [];
-  const t = DEFAULT_THRESHOLDS;
-  const out: RuleId[] = [];
-  if (c.hangupSource === 'zentrunk' && !t.ignoredZentrunkCodes.includes(c.hangupCauseCode)) {
-    out.push('zentrunk-hangup');
-  }
-  if (c.stirVerification === 'Not Verified') out.push('stir-unverified');
-  if (c.insightsReadyAt !== null) {
-    if (c.qualityScore !== null && c.qualityScore < t.qualityBelow) out.push('low-quality-score');
-    if (c.packetLossPct !== null && c.packetLossPct >= t.packetLossAtOrAbovePct) out.push('packet-loss');
-    if (c.jitterMs !== null && c.jitterMs >= t.jitterAtOrAboveMs) out.push('high-jitter');
-    if (c.rttMs !== null && c.rttMs > t.rttAboveMs) out.push('high-rtt');
-    if (c.postDialDelayMs > t.postDialDelayAboveMs) out.push('high-post-dial-delay');
-  }
-  return out;
+  return c.malformed ? [] : expectedAlertsOf(toEvaluated(c));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -573,6 +630,19 @@ const DEFAULT_VARIANT_WEIGHTS: ReadonlyArray<readonly [PayloadVariant, number]> 
   ['current-production', 2],
   ['legacy', 1],
 ];
+
+/**
+ * The incidents that draw from the window's one stream, shuffled and evenly spaced, as the
+ * demo's first incidents always have (so their calls, and what was measured on them, stay put):
+ * the first 13 alerting, 8 quiet and 2 malformed ones. A new incident goes at the end of its
+ * list: it then draws from a stream of its own, seeded by its name, and ends at a time of its
+ * own, so adding an incident changes no other call.
+ */
+const SHARED_STREAM: ReadonlySet<IncidentKind> = new Set<IncidentKind>([
+  ...ALERTING_INCIDENTS.slice(0, 13),
+  ...QUIET_INCIDENTS.slice(0, 8),
+  ...MALFORMED_INCIDENTS.slice(0, 2),
+]);
 
 export function generateTraffic(options: TrafficOptions): SandboxCall[] {
   const trunks = options.trunks ?? DEFAULT_TRUNKS;
@@ -606,20 +676,31 @@ export function generateTraffic(options: TrafficOptions): SandboxCall[] {
         ? []
         : options.incidents;
   // Shuffled, then evenly spaced: incidents do not all cluster at one end of the window.
-  const order = [...incidents];
+  const order = incidents.filter((kind) => SHARED_STREAM.has(kind));
   for (let i = order.length - 1; i > 0; i -= 1) {
     const j = rng.int(0, i);
     [order[i], order[j]] = [order[j] as IncidentKind, order[i] as IncidentKind];
   }
-  order.forEach((kind, i) => {
+  const incident = (kind: IncidentKind, from: Rng, endSec: number, variant: () => PayloadVariant) => {
     const spec = INCIDENTS[kind];
-    const endSec = fromSec + Math.min(spanSec - 1, Math.floor(((i + 0.5) * spanSec) / order.length));
-    const call = baseCall(rng, trunks, endSec, spec.shape);
-    spec.apply(call, rng);
+    const call = baseCall(from, trunks, endSec, spec.shape);
+    spec.apply(call, from);
     call.scenario = kind;
-    call.variant = spec.variant ?? pickVariant();
+    call.variant = spec.variant ?? variant();
     calls.push(call);
+  };
+  order.forEach((kind, i) => {
+    incident(
+      kind,
+      rng,
+      fromSec + Math.min(spanSec - 1, Math.floor(((i + 0.5) * spanSec) / order.length)),
+      pickVariant,
+    );
   });
+  for (const kind of incidents.filter((k) => !SHARED_STREAM.has(k))) {
+    const own = new Rng(mixSeed(options.seed, options.from.getTime(), options.to.getTime(), kind));
+    incident(kind, own, fromSec + own.int(0, spanSec - 1), () => own.weighted(DEFAULT_VARIANT_WEIGHTS));
+  }
 
   for (const call of calls) call.expectedAlerts = expectedAlertsFor(call);
   return calls.sort(
@@ -681,7 +762,9 @@ export function demoTraffic(now: Date, seed = 1): SandboxCall[] {
 }
 
 /** Rules judged on the CDR alone; the others need the call's insights. */
-export const CDR_RULES: ReadonlySet<string> = new Set(['zentrunk-hangup', 'stir-unverified']);
+export const CDR_RULES: ReadonlySet<string> = new Set(
+  CALL_RULES.filter((rule) => !rule.needsInsights).map((rule) => rule.id),
+);
 
 /**
  * The alert keys these calls can have produced by `now` under the default config: CDRs listed

@@ -6,6 +6,7 @@ import type { EvaluatedCall } from '../../functions/core/call';
 import { WINDOWED_RULE_IDS } from '../../functions/core/config/schema';
 import { groupIdOf, groupLabels, type GroupState } from '../../functions/core/groups/group';
 import { explainRules, type RuleVerdict } from '../../functions/core/rules/explain-rules';
+import { RULES } from '../../functions/core/rules/registry';
 import { activeSilenceFor } from '../../functions/core/silences';
 import { type StoredSilence, withStoredSilences } from '../../functions/core/stored-silences';
 import {
@@ -243,15 +244,8 @@ export const explainCommand: Command = {
     io.out('');
 
     // A per-call rule switched off may be judged per group by its windowed counterpart.
-    const counterpart: Record<string, string> = {
-      'packet-loss': 'packet-loss-spike',
-      'low-quality-score': 'low-quality-share',
-      'zentrunk-hangup': 'zentrunk-hangup-share',
-      'stir-unverified': 'stir-unverified-share',
-      'high-post-dial-delay': 'post-dial-delay-p95',
-    };
     const why = (v: RuleVerdict) => {
-      const windowedId = counterpart[v.ruleId];
+      const windowedId = RULES.find((rule) => rule.id === v.ruleId)?.windowed;
       return v.verdict === 'disabled' && windowed.some((w) => w.rule === windowedId)
         ? `${v.why}; ${windowedId} judges it per group (below)`
         : v.why;

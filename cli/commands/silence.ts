@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { ConfigError } from '../../functions/core/config/load-config';
+import { CALL_MATCHERS, orList } from '../../functions/core/dimensions';
 import type { AlertConfig, Silence, SilenceMatchers } from '../../functions/core/config/schema';
 import {
   checkSilence,
@@ -17,18 +18,19 @@ import { duration, table, utc } from '../io';
 /** Expired silences stay listed (`silence list --expired`) this long, then the table forgets them. */
 const KEEP_AFTER_END_SEC = 7 * 24 * 60 * 60;
 
-const MATCHER_KEYS: Record<string, keyof SilenceMatchers> = {
-  rule: 'rule',
-  alertname: 'rule',
-  severity: 'severity',
-  trunk: 'trunkDomains',
-  trunk_domain: 'trunkDomains',
-  trunkDomains: 'trunkDomains',
-  country: 'countries',
-  countries: 'countries',
-  direction: 'directions',
-  directions: 'directions',
-};
+/** The matchers of a silence by their CLI names: name first, then the other names accepted. */
+const MATCHER_NAMES: ReadonlyArray<{ key: keyof SilenceMatchers; cli: readonly [string, ...string[]] }> = [
+  { key: 'rule', cli: ['rule', 'alertname'] },
+  { key: 'severity', cli: ['severity'] },
+  ...CALL_MATCHERS,
+];
+
+const MATCHER_KEYS: Record<string, keyof SilenceMatchers> = Object.fromEntries(
+  MATCHER_NAMES.flatMap(({ key, cli }) => cli.map((name) => [name, key])),
+);
+
+/** "rule, severity, trunk, country, direction" */
+const NAMES = MATCHER_NAMES.map((m) => m.cli[0]);
 
 /** `--matcher trunk=acme.zt.plivo.com --matcher severity=warning,info` → matchers. */
 export function parseMatchers(specs: string[]): SilenceMatchers {
@@ -38,7 +40,7 @@ export function parseMatchers(specs: string[]): SilenceMatchers {
     const field = match ? MATCHER_KEYS[match[1] ?? ''] : undefined;
     if (!match || !field) {
       throw new CliUsageError(
-        `--matcher "${spec}" is not name=value with name one of rule, severity, trunk, country, direction (e.g. --matcher trunk=acme.zt.plivo.com)`,
+        `--matcher "${spec}" is not name=value with name one of ${NAMES.join(', ')} (e.g. --matcher trunk=acme.zt.plivo.com)`,
       );
     }
     const values = (match[2] ?? '').split(/[,|]/).map((v) => v.trim().replace(/^"(.*)"$/, '$1'));
@@ -49,14 +51,7 @@ export function parseMatchers(specs: string[]): SilenceMatchers {
 
 /** "rule=packet-loss trunk=acme.zt.plivo.com" */
 export function describeMatchers(matchers: SilenceMatchers): string {
-  const names: Array<[keyof SilenceMatchers, string]> = [
-    ['rule', 'rule'],
-    ['severity', 'severity'],
-    ['trunkDomains', 'trunk'],
-    ['countries', 'country'],
-    ['directions', 'direction'],
-  ];
-  const parts = names.flatMap(([key, name]) => {
+  const parts = MATCHER_NAMES.flatMap(({ key, cli: [name] }) => {
     const list = matchers[key] as readonly string[] | undefined;
     return list && list.length > 0 ? [`${name}=${list.join(',')}`] : [];
   });
@@ -121,7 +116,7 @@ Silences mute alerts whose findings match them while they are active, like Alert
 from its next run, no redeploy. Silences in the config file keep working and are listed too.
 
   silence add --matcher NAME=VALUE… (--for 2h | --until TIME) --comment TEXT [--author NAME] [--start TIME]
-      NAME is rule, severity, trunk, country or direction; a value may list several (a,b).
+      NAME is ${orList(NAMES)}; a value may list several (a,b).
       Every matcher given must match; at least one is needed.
       --author defaults to ZENTRUNK_ALERTS_AUTHOR, else $USER.
   silence list [--expired] [--json]

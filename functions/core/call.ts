@@ -70,3 +70,13 @@ export interface EvaluatedCall {
   /** True when insights never became available and the call is judged on its CDR alone. */
   insightsGaveUp: boolean;
 }
+
+/** Whether the call was answered: the one definition (Plivo sets answer_time when it was). */
+export function wasAnswered(call: Pick<Call, 'answerTime'>): boolean {
+  return call.answerTime !== null;
+}
+
+/** A call that carried no media: never answered and no talk time. */
+export function carriedNoMedia(call: Pick<Call, 'answerTime' | 'durationSec'>): boolean {
+  return !wasAnswered(call) && (call.durationSec ?? 0) === 0;
+}

@@ -1,16 +1,16 @@
 import type { AlertConfig, QuietPeriod, SilenceMatchers, Weekday } from './config/schema';
 import type { Call } from './call';
+import { callMatches, labelsMatch, type MatchedField } from './dimensions';
 import type { Finding } from './finding';
 
 /**
- * What a silence matches on: a finding, or an incident (group, window) described by the same
- * fields. Labels a subject does not have are null and match no list that names them.
+ * What a silence matches on: a finding (by its call), or an incident (group, window) by its
+ * labels. A dimension the subject does not have matches no list that names it.
  */
-export interface SilenceSubject {
+export type SilenceSubject = {
   ruleId: Finding['ruleId'];
   severity: Finding['severity'];
-  call: Pick<Call, 'trunkDomain' | 'fromCountry' | 'toCountry' | 'direction'>;
-}
+} & ({ call: Partial<Pick<Call, MatchedField>> } | { labels: Readonly<Record<string, string>> });
 
 /** The silence or quiet period that mutes a finding, for the logs and the dedup record. */
 export interface ActiveSilence {
@@ -47,25 +47,11 @@ export function activeSilenceFor(
   return null;
 }
 
-/** Every list given must match (AND across fields, OR within a list); same rules as a rule's scope. */
-export function matches(finding: SilenceSubject, matchers: SilenceMatchers): boolean {
-  const { call } = finding;
-  if (matchers.rule && !(matchers.rule as readonly string[]).includes(finding.ruleId)) return false;
-  if (matchers.severity && !matchers.severity.includes(finding.severity)) return false;
-  if (matchers.directions && (call.direction === null || !matchers.directions.includes(call.direction))) {
-    return false;
-  }
-  if (
-    matchers.trunkDomains &&
-    (call.trunkDomain === null || !matchers.trunkDomains.includes(call.trunkDomain))
-  ) {
-    return false;
-  }
-  if (matchers.countries) {
-    const listed = matchers.countries;
-    if (![call.fromCountry, call.toCountry].some((c) => c !== null && listed.includes(c))) return false;
-  }
-  return true;
+/** Every list given must match (AND across fields, OR within a list): a rule's scope, plus rule and severity. */
+export function matches(subject: SilenceSubject, matchers: SilenceMatchers): boolean {
+  if (matchers.rule && !(matchers.rule as readonly string[]).includes(subject.ruleId)) return false;
+  if (matchers.severity && !matchers.severity.includes(subject.severity)) return false;
+  return 'labels' in subject ? labelsMatch(subject.labels, matchers) : callMatches(subject.call, matchers);
 }
 
 /**

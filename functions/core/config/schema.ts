@@ -1,4 +1,7 @@
 import * as z from 'zod/mini';
+import { CALL_MATCHERS, GROUP_LABELS, MATCHER_LISTS, orList, WINDOW_LABELS } from '../dimensions';
+import { type RegisteredRule, RULES } from '../rules/registry';
+import { overrideScope, type Severity, severitySchema } from '../rules/rule-schema';
 import '../zod-locale';
 
 /**
@@ -7,181 +10,14 @@ import '../zod-locale';
  * (`config/config.schema.json`) all come from here.
  */
 
-export const severitySchema = z.enum(['critical', 'warning', 'info']);
-export type Severity = z.infer<typeof severitySchema>;
+export { severitySchema, type Severity, scopeSchema, type Scope } from '../rules/rule-schema';
 
-const iso2 = z
-  .string()
-  .check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code in upper case, e.g. "US"'));
-
-/** Limits which calls a rule looks at. Every list given must match; an absent list matches all. */
-export const scopeSchema = z
-  .strictObject({
-    directions: z.optional(z.array(z.enum(['inbound', 'outbound'])).check(z.minLength(1))),
-    trunkDomains: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-    /** Matches when either the caller's or the callee's country is listed. */
-    countries: z.optional(z.array(iso2).check(z.minLength(1))),
-  })
-  .register(z.globalRegistry, {
-    description: 'Which calls the rule applies to; omit a list to match every call.',
-  });
-export type Scope = z.infer<typeof scopeSchema>;
-
-/** Which calls (or groups) an override applies to: it must name at least one list. */
-const overrideScope = scopeSchema.check(
-  z.refine((scope) => Object.keys(scope).length > 0, {
-    message: 'an override needs a scope: directions, trunkDomains or countries',
-  }),
+/** The per-call rules' settings, one entry per registered rule (functions/core/rules/registry.ts). */
+const rulesSchema = z.strictObject(
+  Object.fromEntries(RULES.map((rule) => [rule.id, rule.schema])) as {
+    [R in RegisteredRule as R['id']]: R['schema'];
+  },
 );
-
-const ruleBase = {
-  enabled: z._default(z.boolean(), true),
-  scope: z._default(scopeSchema, {}),
-};
-
-/**
- * Per-trunk / per-country / per-direction changes to one rule. The first override whose scope
- * matches a call applies to it; a field it leaves out keeps the rule's value.
- */
-function overridesOf<S extends z.core.$ZodLooseShape>(fields: S) {
-  return z
-    ._default(
-      z.array(
-        z.strictObject({
-          scope: overrideScope,
-          enabled: z.optional(z.boolean()),
-          severity: z.optional(severitySchema),
-          ...fields,
-        }),
-      ),
-      [],
-    )
-    .register(z.globalRegistry, {
-      description:
-        "Changes for some calls only: the first override whose scope matches applies; omitted fields keep the rule's value.",
-    });
-}
-
-const qualityScore = z.number().check(z.gt(1), z.lte(5));
-const percent = z.number().check(z.gt(0), z.lte(100));
-const milliseconds = z.number().check(z.gt(0));
-const hangupCodes = z.array(z.number().check(z.int(), z.minimum(1000), z.maximum(9999)));
-
-/** A rule's own consistency check, applied to the rule and to it as each override changes it. */
-function checkMerged<R extends { overrides: object[] }>(
-  check: (merged: Omit<R, 'overrides'>) => { path: string; message: string } | null,
-) {
-  return (rule: R, ctx: z.core.$RefinementCtx) => {
-    const { overrides, ...base } = rule;
-    const candidates: Array<{ at: PropertyKey[]; merged: Omit<R, 'overrides'> }> = [{ at: [], merged: base }];
-    overrides.forEach((override, i) => {
-      const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
-      candidates.push({ at: ['overrides', i], merged: { ...base, ...defined } });
-    });
-    for (const { at, merged } of candidates) {
-      const problem = check(merged);
-      if (problem) ctx.addIssue({ code: 'custom', path: [...at, problem.path], message: problem.message });
-    }
-  };
-}
-
-const rulesSchema = z.strictObject({
-  'low-quality-score': z
-    .prefault(
-      z.strictObject({
-        ...ruleBase,
-        severity: z._default(severitySchema, 'warning'),
-        /** Fires when plivo_quality_score < below (a score of exactly `below` does not fire). */
-        below: z._default(qualityScore, 3),
-        /** Escalates to critical when the score is below this (Plivo: 1–2 is "poor"). */
-        criticalBelow: z._default(z.optional(qualityScore), 2),
-        overrides: overridesOf({ below: z.optional(qualityScore), criticalBelow: z.optional(qualityScore) }),
-      }),
-      {},
-    )
-    .check(
-      z.superRefine(
-        checkMerged((r: { below: number; criticalBelow: number }) =>
-          r.criticalBelow <= r.below
-            ? null
-            : { path: 'criticalBelow', message: 'criticalBelow must not be above below' },
-        ),
-      ),
-    ),
-  'packet-loss': z
-    .prefault(
-      z.strictObject({
-        ...ruleBase,
-        severity: z._default(severitySchema, 'warning'),
-        /** Percent. Plivo grades packet loss of 0.9 % or more as bad. Fires at or above. */
-        thresholdPct: z._default(percent, 0.9),
-        /** Percent. Escalates to critical at or above (Twilio tags carriers above 5 %). */
-        criticalPct: z._default(z.optional(percent), 5),
-        overrides: overridesOf({ thresholdPct: z.optional(percent), criticalPct: z.optional(percent) }),
-      }),
-      {},
-    )
-    .check(
-      z.superRefine(
-        checkMerged((r: { thresholdPct: number; criticalPct: number }) =>
-          r.criticalPct >= r.thresholdPct
-            ? null
-            : { path: 'criticalPct', message: 'criticalPct must not be below thresholdPct' },
-        ),
-      ),
-    ),
-  'zentrunk-hangup': z.prefault(
-    z.strictObject({
-      ...ruleBase,
-      severity: z._default(severitySchema, 'critical'),
-      /**
-       * Hangup cause codes that never alert even when Zentrunk hung up. Default: normal
-       * hangups and the outcomes Plivo calls normal (busy, temporarily unavailable, cancelled).
-       */
-      ignoreCodes: z._default(hangupCodes, [3000, 3010, 4410, 4340, 4550]),
-      overrides: overridesOf({ ignoreCodes: z.optional(hangupCodes) }),
-    }),
-    {},
-  ),
-  'stir-unverified': z.prefault(
-    z.strictObject({
-      ...ruleBase,
-      severity: z._default(severitySchema, 'warning'),
-      overrides: overridesOf({}),
-    }),
-    {},
-  ),
-  'high-jitter': z.prefault(
-    z.strictObject({
-      ...ruleBase,
-      severity: z._default(severitySchema, 'warning'),
-      /** Milliseconds. Plivo, Twilio and Cisco grade 30 ms or more as bad. Fires at or above. */
-      thresholdMs: z._default(milliseconds, 30),
-      overrides: overridesOf({ thresholdMs: z.optional(milliseconds) }),
-    }),
-    {},
-  ),
-  'high-rtt': z.prefault(
-    z.strictObject({
-      ...ruleBase,
-      severity: z._default(severitySchema, 'warning'),
-      /** Milliseconds. Plivo grades RTT above 300 ms as bad. Fires above. */
-      thresholdMs: z._default(milliseconds, 300),
-      overrides: overridesOf({ thresholdMs: z.optional(milliseconds) }),
-    }),
-    {},
-  ),
-  'high-post-dial-delay': z.prefault(
-    z.strictObject({
-      ...ruleBase,
-      severity: z._default(severitySchema, 'info'),
-      /** Milliseconds from initiation to ringing. 4–5 s is the expected ceiling. Fires above. */
-      thresholdMs: z._default(milliseconds, 5000),
-      overrides: overridesOf({ thresholdMs: z.optional(milliseconds) }),
-    }),
-    {},
-  ),
-});
 export type RulesConfig = z.infer<typeof rulesSchema>;
 export type RuleId = keyof RulesConfig;
 export const RULE_IDS = Object.keys(rulesSchema.shape) as RuleId[];
@@ -373,10 +209,7 @@ const silenceMatchersSchema = z
   .strictObject({
     rule: z.optional(z.array(z.enum(RULE_IDS)).check(z.minLength(1))),
     severity: z.optional(z.array(severitySchema).check(z.minLength(1))),
-    trunkDomains: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-    /** Matches when either the caller's or the callee's country is listed. */
-    countries: z.optional(z.array(iso2).check(z.minLength(1))),
-    directions: z.optional(z.array(z.enum(['inbound', 'outbound'])).check(z.minLength(1))),
+    ...MATCHER_LISTS,
   })
   .register(z.globalRegistry, {
     description: 'Which findings are muted; omit a list to match every finding.',
@@ -392,7 +225,7 @@ const silenceSchema = z
       z.refine((m) => Object.values(m).some((list) => list !== undefined), {
         // A one-off silence on everything is almost always a mistake; a deliberate blanket
         // mute is a quiet period (or disabling the rules).
-        message: 'give at least one matcher (rule, severity, trunkDomains, countries or directions)',
+        message: `give at least one matcher (${orList(['rule', 'severity', ...CALL_MATCHERS.map((m) => m.key)])})`,
       }),
     ),
     startsAt: z.iso.datetime({ offset: true }),
@@ -468,8 +301,7 @@ const silencesSchema = z
     }),
   );
 
-export const GROUP_LABELS = ['trunk_domain', 'to_country', 'from_country', 'direction', 'carrier'] as const;
-export type GroupLabel = (typeof GROUP_LABELS)[number];
+export { GROUP_LABELS, type GroupLabel } from '../dimensions';
 
 const groupingSchema = z.prefault(
   z.strictObject({
@@ -506,7 +338,7 @@ export const WINDOWED_RULE_IDS = [
 ] as const;
 export type WindowedRuleId = (typeof WINDOWED_RULE_IDS)[number];
 
-const windowLabel = z.enum([...GROUP_LABELS, 'from_prefix']);
+const windowLabel = z.enum(WINDOW_LABELS);
 
 /**
  * The fields of a windowed rule whose defaults are the same for every rule: built once and

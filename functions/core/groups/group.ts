@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GroupLabel, Severity } from '../config/schema';
+import { labelsOf } from '../dimensions';
 import type { Finding } from '../finding';
 
 /** One incident: the findings of one rule that share the group-by labels, and its lifecycle. */
@@ -41,15 +42,7 @@ export function worseSeverity(a: Severity, b: Severity): Severity {
 
 /** The group-by labels of a finding; a label the call does not have reads "unknown". */
 export function groupLabels(finding: Finding, groupBy: readonly GroupLabel[]): Record<string, string> {
-  const { call, insights } = finding;
-  const value: Record<GroupLabel, string | null> = {
-    trunk_domain: call.trunkDomain ?? call.trunkId,
-    to_country: call.toCountry,
-    from_country: call.fromCountry,
-    direction: call.direction,
-    carrier: insights?.to.carrier ?? insights?.from.carrier ?? null,
-  };
-  return Object.fromEntries([...groupBy].sort().map((label) => [label, value[label] ?? 'unknown']));
+  return labelsOf(finding.call, finding.insights, groupBy);
 }
 
 export function groupIdOf(ruleId: string, labels: Record<string, string>): string {

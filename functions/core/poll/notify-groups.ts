@@ -56,8 +56,9 @@ export async function updateGroups(
       stage: notice,
       ruleId: state.ruleId,
       // A silence holds the notice back; the lifecycle resumes once it ends (so a resolution
-      // is only ever sent for an incident that was announced).
-      silenceSubject: state.sample,
+      // is only ever sent for an incident that was announced). Matched on the group's labels,
+      // as a window's notice is, not on the call that happened to open it.
+      silenceSubject: { ruleId: state.ruleId, severity: state.sample.severity, labels: state.labels },
       whenSilenced: 'hold',
       render: () =>
         renderGroupAlert(state, notice, {

@@ -1,4 +1,4 @@
-import type { Call, EvaluatedCall } from '../call';
+import type { EvaluatedCall } from '../call';
 import { WINDOWED_RULE_IDS, type WindowedRuleId } from '../config/schema';
 import type { SilenceSubject } from '../silences';
 import { type Observation, observe, windowIdOf, windowLabels } from '../windowed/observe';
@@ -125,16 +125,7 @@ async function sendWindowNotice(
 ): Promise<boolean> {
   const { config } = ctx.deps;
   const now = ctx.deps.now();
-  const subject: SilenceSubject = {
-    ruleId: state.ruleId,
-    severity: rule.severity,
-    call: {
-      trunkDomain: state.labels.trunk_domain ?? null,
-      fromCountry: state.labels.from_country ?? null,
-      toCountry: state.labels.to_country ?? null,
-      direction: (state.labels.direction as Call['direction'] | undefined) ?? null,
-    },
-  };
+  const subject: SilenceSubject = { ruleId: state.ruleId, severity: rule.severity, labels: state.labels };
   const result = await sendNotice(ctx, {
     key: `zentrunk-alerts:window:${state.id}#${state.episode}#${state.notices + 1}`,
     kind: 'window',

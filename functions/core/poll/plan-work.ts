@@ -166,10 +166,7 @@ export function isHot(call: Call, hot: HotSpots): boolean {
   return false;
 }
 
-/** A call that carried no media: never answered and no talk time. */
-export function carriedNoMedia(call: Call): boolean {
-  return call.answerTime === null && (call.durationSec ?? 0) === 0;
-}
+export { carriedNoMedia } from '../call';
 
 /**
  * Whether the Insights of a call without media can matter: only its post-dial delay can

@@ -1,25 +1,16 @@
 import type { EvaluatedCall } from '../call';
 import type { AlertConfig } from '../config/schema';
 import type { Finding } from '../finding';
-import { zentrunkHangupRule } from './hangup-rule';
-import {
-  highJitterRule,
-  highPostDialDelayRule,
-  highRttRule,
-  lowQualityScoreRule,
-  packetLossRule,
-} from './quality-rules';
+import { type RegisteredRule, RULES } from './registry';
 import type { CallRule } from './rule';
-import { stirUnverifiedRule } from './stir-rule';
 
-export const CALL_RULES: readonly CallRule[] = [
-  zentrunkHangupRule,
-  stirUnverifiedRule,
-  lowQualityScoreRule,
-  packetLossRule,
-  highJitterRule,
-  highRttRule,
-  highPostDialDelayRule,
+/**
+ * The registered rules in the order they judge a call (and so the order of its findings and of
+ * explain's verdicts): the CDR rules first, then those that need Insights, each in registry order.
+ */
+export const CALL_RULES: readonly RegisteredRule[] = [
+  ...RULES.filter((rule) => !rule.needsInsights),
+  ...RULES.filter((rule) => rule.needsInsights),
 ];
 
 /**

@@ -1,7 +1,9 @@
 import type { EvaluatedCall } from '../call';
 import type { AlertConfig, RuleId, Severity } from '../config/schema';
+import { describeOutside } from '../dimensions';
 import type { Finding } from '../finding';
 import { CALL_RULES } from './evaluate-rules';
+import { formatNumber } from './define-rule';
 import { describeScope, ruleFor } from './overrides';
 import { inScope } from './scope';
 
@@ -25,120 +27,11 @@ export interface RuleVerdict {
   finding: Finding | null;
 }
 
-const n = (value: number) => (Number.isInteger(value) ? String(value) : String(Number(value.toFixed(2))));
-const show = (value: number | null, unit: string) =>
-  value === null ? 'n/a' : `${n(value)}${unit ? ` ${unit}` : ''}`;
-
-interface Described {
-  value: string;
-  thresholds: string;
-  /** Why it did not fire, when it is in scope, enabled and has its data. */
-  quiet: string;
-}
-
-function describe(id: RuleId, subject: EvaluatedCall, config: AlertConfig): Described {
-  const { call, insights } = subject;
-  switch (id) {
-    case 'zentrunk-hangup': {
-      const r = ruleFor(config, id, call);
-      const code = call.hangupCauseCode;
-      const value =
-        `${code ?? 'no code'} ${call.hangupCauseName ?? ''} by ${call.hangupSource ?? 'unknown'}`.replace(
-          /\s+/g,
-          ' ',
-        );
-      return {
-        value,
-        thresholds: `by zentrunk, not ${r.ignoreCodes.join('/')}`,
-        quiet:
-          call.hangupSource !== 'zentrunk'
-            ? `hung up by ${call.hangupSource ?? 'an unknown party'}, not by Zentrunk`
-            : `code ${code} is in ignoreCodes (a normal outcome)`,
-      };
-    }
-    case 'stir-unverified': {
-      const value =
-        call.stirVerification === null
-          ? 'unknown'
-          : `${call.stirVerification}${call.attestation ? ` (${call.attestation})` : ''}`;
-      return {
-        value,
-        thresholds: 'Not Verified (attestation B or C)',
-        quiet:
-          call.stirVerification === 'verified'
-            ? 'verified (attestation A)'
-            : call.stirVerification === 'not-applicable'
-              ? 'not applicable: no US caller ID to verify'
-              : 'no STIR/SHAKEN result on the CDR',
-      };
-    }
-    case 'low-quality-score': {
-      const r = ruleFor(config, id, call);
-      const v = insights?.qualityScore ?? null;
-      return {
-        value: show(v, ''),
-        thresholds: `< ${n(r.below)}, critical < ${n(r.criticalBelow)}`,
-        quiet: v === null ? 'no quality score in the insights' : `${n(v)} is not below ${n(r.below)}`,
-      };
-    }
-    case 'packet-loss': {
-      const r = ruleFor(config, id, call);
-      const v = insights?.packetLossPct ?? null;
-      return {
-        value: show(v, '%'),
-        thresholds: `>= ${n(r.thresholdPct)} %, critical >= ${n(r.criticalPct)} %`,
-        quiet: v === null ? 'no packet loss in the insights' : `${n(v)} % is below ${n(r.thresholdPct)} %`,
-      };
-    }
-    case 'high-jitter': {
-      const r = ruleFor(config, id, call);
-      const v = insights?.jitterMs ?? null;
-      return {
-        value: show(v, 'ms'),
-        thresholds: `>= ${n(r.thresholdMs)} ms`,
-        quiet: v === null ? 'no jitter in the insights' : `${n(v)} ms is below ${n(r.thresholdMs)} ms`,
-      };
-    }
-    case 'high-rtt': {
-      const r = ruleFor(config, id, call);
-      const v = insights?.rttMs ?? null;
-      return {
-        value: show(v, 'ms'),
-        thresholds: `> ${n(r.thresholdMs)} ms`,
-        quiet: v === null ? 'no RTT in the insights' : `${n(v)} ms is not above ${n(r.thresholdMs)} ms`,
-      };
-    }
-    case 'high-post-dial-delay': {
-      const r = ruleFor(config, id, call);
-      const v = insights?.postDialDelayMs ?? null;
-      return {
-        value: show(v, 'ms'),
-        thresholds: `> ${n(r.thresholdMs)} ms`,
-        quiet:
-          v === null
-            ? 'no post-dial delay in the insights'
-            : `${n(v)} ms is not above ${n(r.thresholdMs)} ms`,
-      };
-    }
-  }
-}
+const n = formatNumber;
 
 /** Lists the parts of a scope the call is outside of. */
 function outsideOf(subject: EvaluatedCall, scope: AlertConfig['rules'][RuleId]['scope']): string {
-  const { call } = subject;
-  const parts: string[] = [];
-  if (scope.directions && !(call.direction && scope.directions.includes(call.direction))) {
-    parts.push(`direction ${call.direction ?? 'unknown'} is not ${scope.directions.join('/')}`);
-  }
-  if (scope.trunkDomains && !(call.trunkDomain && scope.trunkDomains.includes(call.trunkDomain))) {
-    parts.push(`trunk ${call.trunkDomain ?? 'unknown'} is not ${scope.trunkDomains.join('/')}`);
-  }
-  if (scope.countries) {
-    parts.push(
-      `countries ${call.fromCountry ?? '??'}->${call.toCountry ?? '??'} are not ${scope.countries.join('/')}`,
-    );
-  }
-  return `outside the rule's scope: ${parts.join('; ')}`;
+  return `outside the rule's scope: ${describeOutside(subject.call, scope)}`;
 }
 
 export function explainRules(subject: EvaluatedCall, config: AlertConfig): RuleVerdict[] {
@@ -146,7 +39,7 @@ export function explainRules(subject: EvaluatedCall, config: AlertConfig): RuleV
     const id = rule.id;
     const settings = ruleFor(config, id, subject.call);
     const override = settings.override ? describeScope(settings.override) : null;
-    const described = describe(id, subject, config);
+    const described = rule.describe(subject, config);
     const base = { ruleId: id, value: described.value, thresholds: described.thresholds, override };
     const finding = rule.needsInsights && subject.insights === null ? null : rule.evaluate(subject, config);
     if (finding) {

@@ -1,5 +1,6 @@
 import type { Call } from '../call';
 import type { AlertConfig, RuleId, Scope } from '../config/schema';
+import { describeLists } from '../dimensions';
 import { inScope } from './scope';
 
 type RuleSettings<K extends RuleId> = Omit<AlertConfig['rules'][K], 'overrides'>;
@@ -20,9 +21,5 @@ export function ruleFor<K extends RuleId>(
 
 /** "trunk acme.zt.plivo.com, country GB" — how an alert names the override it was judged by. */
 export function describeScope(scope: Scope): string {
-  const parts: string[] = [];
-  if (scope.trunkDomains) parts.push(`trunk ${scope.trunkDomains.join('/')}`);
-  if (scope.countries) parts.push(`country ${scope.countries.join('/')}`);
-  if (scope.directions) parts.push(scope.directions.join('/'));
-  return parts.join(', ');
+  return describeLists(scope);
 }

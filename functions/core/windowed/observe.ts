@@ -1,6 +1,7 @@
-import type { EvaluatedCall } from '../call';
+import { type EvaluatedCall, wasAnswered } from '../call';
 import type { AlertConfig, WindowedRuleId } from '../config/schema';
-import { groupIdOf, groupLabels } from '../groups/group';
+import { labelsOf } from '../dimensions';
+import { groupIdOf } from '../groups/group';
 
 /** One call as a windowed rule sees it: a value (mean, p95) and whether it counts as a hit (share, count). */
 export interface Observation {
@@ -52,7 +53,7 @@ export function observe(id: WindowedRuleId, subject: EvaluatedCall, config: Aler
       if (call.stirVerification !== 'verified' && call.stirVerification !== 'not-verified') return null;
       return { atMs, value: null, hit: call.stirVerification === 'not-verified' };
     case 'answer-seizure-ratio':
-      return { atMs, value: null, hit: call.answerTime !== null };
+      return { atMs, value: null, hit: wasAnswered(call) };
     case 'post-dial-delay-p95': {
       const pdd = insights?.postDialDelayMs ?? null;
       return pdd === null ? null : { atMs, value: pdd, hit: false };
@@ -62,12 +63,7 @@ export function observe(id: WindowedRuleId, subject: EvaluatedCall, config: Aler
 
 /** The labels a windowed rule groups calls by (from_prefix: the caller ID's first digits, e.g. +1202). */
 export function windowLabels(subject: EvaluatedCall, groupBy: readonly string[]): Record<string, string> {
-  const base = groupLabels(
-    { call: subject.call, insights: subject.insights } as Parameters<typeof groupLabels>[0],
-    groupBy.filter((l) => l !== 'from_prefix') as Parameters<typeof groupLabels>[1],
-  );
-  if (groupBy.includes('from_prefix')) base.from_prefix = subject.call.fromNumber?.slice(0, 5) ?? 'unknown';
-  return Object.fromEntries(Object.entries(base).sort(([a], [b]) => a.localeCompare(b)));
+  return labelsOf(subject.call, subject.insights, groupBy);
 }
 
 export function windowIdOf(id: WindowedRuleId, labels: Record<string, string>): string {
