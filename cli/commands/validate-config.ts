@@ -59,7 +59,7 @@ Exit code 0 when valid, 1 when not, 2 without a file.`,
         ctx.io.out(`${ctx.colors.red('invalid')}: ${file}`);
         for (const issue of error.issues) ctx.io.out(`  - ${issue}`);
         ctx.io.out(
-          `\nThe fields and their defaults: README "Configuration"; \`zentrunk-alerts print-schema\` for editors.`,
+          `\nThe fields and their defaults: docs/configuration.md; \`zentrunk-alerts print-schema\` for editors.`,
         );
       }
       return EXIT.failed;

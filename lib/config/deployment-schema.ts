@@ -215,7 +215,7 @@ const functionSchema = z
       .max(10_240)
       .default(256)
       .describe(
-        'Lambda memory in MB; V8 gets a quarter of it (README, "Keeping up": peak RSS by npm run bench).',
+        'Lambda memory in MB; V8 gets a quarter of it (docs/performance.md, "Keeping up": peak RSS by npm run bench).',
       ),
     timeoutSeconds: z
       .number()
