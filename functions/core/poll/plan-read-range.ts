@@ -14,6 +14,11 @@ export interface WindowPlan {
   freshFrom: Date;
 }
 
+/** A range as ISO instants (for the summary and the logs). */
+export function isoRange(range: ReadRange): { from: string; to: string } {
+  return { from: range.from.toISOString(), to: range.to.toISOString() };
+}
+
 function floorToSecond(ms: number): Date {
   return new Date(Math.floor(ms / 1000) * 1000);
 }

@@ -1,0 +1,169 @@
+import type { CallInsights } from '../../call';
+import type { AlertConfig } from '../../config/schema';
+import { CallRequestRefusedError, FatalSourceError } from '../../errors';
+import type { CallSource, Logger } from '../../ports';
+import { mapConcurrent } from '../map-concurrent';
+import { carriedNoMedia, type HotSpots, isHot, samplePoint } from '../plan-work';
+import type { PollSummary } from '../run-context';
+import type { JudgedCall, Subject } from './subject';
+
+/** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
+const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
+
+export interface InsightsContext {
+  source: CallSource;
+  logger: Logger;
+  config: AlertConfig;
+  summary: PollSummary;
+  outOfTime: () => boolean;
+}
+
+/** Which calls of a batch get an Insights request (see chooseInsights). */
+export interface InsightsPlan {
+  /** Share of calls given an Insights request (1 unless calls arrive faster than the budget). */
+  share: number;
+  /** Incidents in progress or brewing: their calls' Insights go first when not every call gets them. */
+  hot: HotSpots;
+  /** Whether calls without media need their Insights (only for post-dial delay). */
+  noMediaInsights: boolean;
+}
+
+type InsightsOutcome =
+  | { kind: 'ready'; insights: CallInsights; known?: boolean }
+  | { kind: 'not-ready' }
+  | { kind: 'error'; error: Error }
+  | { kind: 'refused'; error: Error }
+  | { kind: 'deferred' }
+  | { kind: 'no-media' }
+  | { kind: 'sampled-out' };
+
+/**
+ * Asks Plivo for the Insights of the calls of a batch that get them (see chooseInsights), then
+ * decides, per call, what is known now and what must be looked at again later.
+ */
+export async function fetchInsights(
+  ctx: InsightsContext,
+  plan: InsightsPlan,
+  subjects: readonly Subject[],
+): Promise<JudgedCall[]> {
+  const choice = chooseInsights(plan, subjects);
+  const outcomes = await mapConcurrent(
+    subjects,
+    ctx.config.plivo.insightsConcurrency,
+    async (subject, index): Promise<InsightsOutcome> => {
+      const chosen = choice[index];
+      if (subject.knownInsights) return { kind: 'ready', insights: subject.knownInsights, known: true };
+      if (chosen === 'no-media') return { kind: 'no-media' };
+      if (chosen === 'sampled-out') return { kind: 'sampled-out' };
+      if (ctx.outOfTime()) return { kind: 'deferred' };
+      try {
+        const insights = await ctx.source.getInsights(subject.call.callUuid);
+        return insights ? { kind: 'ready', insights } : { kind: 'not-ready' };
+      } catch (error) {
+        // One call's refusal belongs to that call; only a refusal of us (credentials) or of
+        // the run's own requests stops the run.
+        if (error instanceof CallRequestRefusedError) return { kind: 'refused', error };
+        if (error instanceof FatalSourceError) throw error;
+        return { kind: 'error', error: error as Error };
+      }
+    },
+  );
+  return subjects.map((subject, index) => judge(ctx, subject, outcomes[index] as InsightsOutcome));
+}
+
+/**
+ * Which calls of a batch get an Insights request: every call owed from an earlier run; no call
+ * without media unless a post-dial-delay rule needs it; and, when the budget cannot serve every
+ * call, the calls of incidents in progress first, then a uniform sample of the rest.
+ */
+function chooseInsights(
+  plan: InsightsPlan,
+  subjects: readonly Subject[],
+): Array<'fetch' | 'no-media' | 'sampled-out'> {
+  const choice = subjects.map((s): 'fetch' | 'no-media' | 'sampled-out' | 'candidate' =>
+    s.wasPending ? 'fetch' : !plan.noMediaInsights && carriedNoMedia(s.call) ? 'no-media' : 'candidate',
+  );
+  const candidates = choice.filter((c) => c === 'candidate').length;
+  if (plan.share >= 1) return choice.map((c) => (c === 'candidate' ? 'fetch' : c));
+  const hot = subjects.map((s, i) => choice[i] === 'candidate' && isHot(s.call, plan.hot));
+  const hotCount = hot.filter(Boolean).length;
+  const budget = plan.share * candidates;
+  // The hot calls first (sampled themselves if they alone are more than the budget).
+  const hotShare = hotCount === 0 ? 0 : Math.min(1, budget / hotCount);
+  const restShare = candidates === hotCount ? 0 : Math.max(0, (budget - hotCount) / (candidates - hotCount));
+  return choice.map((c, i) => {
+    if (c !== 'candidate') return c;
+    const point = samplePoint((subjects[i] as Subject).call.callUuid);
+    return point < (hot[i] ? hotShare : restShare) ? 'fetch' : 'sampled-out';
+  });
+}
+
+/** What one call's Insights answer means for it: judged now, or looked at again later. */
+function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome): JudgedCall {
+  const { logger, config, summary } = ctx;
+  let attempts = subject.priorAttempts;
+  let errors = subject.priorErrors;
+  const keep = (done: boolean, insights: CallInsights | null, gaveUp: boolean): JudgedCall => ({
+    subject,
+    evaluated: { call: subject.call, insights, insightsGaveUp: gaveUp },
+    done,
+    attempts,
+    errors,
+  });
+  if (outcome.kind === 'ready') {
+    if (!outcome.known) summary.insightsFetched += 1;
+    summary.insightsSampled += 1;
+    return keep(true, outcome.insights, false);
+  }
+  if (outcome.kind === 'no-media') {
+    // Never answered, no talk time: its Insights hold no media metrics any rule reads.
+    summary.insightsSkippedNoMedia += 1;
+    return keep(true, null, false);
+  }
+  if (outcome.kind === 'sampled-out') {
+    // Over the budget: judged on its CDR (every CDR rule sees it); no Insights request.
+    summary.insightsSampledOut += 1;
+    return keep(true, null, false);
+  }
+  summary.insightsSampled += 1;
+  if (outcome.kind === 'deferred') {
+    // Not attempted: keep it for the next run without spending one of its attempts.
+    summary.insightsDeferredForTime += 1;
+    return keep(false, null, false);
+  }
+  if (outcome.kind === 'error') {
+    // Plivo failing is not Plivo saying "not ready": an outage gets its own, larger budget,
+    // so the insight-based alerts of its calls are not dropped after half an hour of 5xx.
+    summary.insightsErrors += 1;
+    errors += 1;
+    logger.warn('Insights request failed; will look again next run', {
+      callUuid: subject.call.callUuid,
+      error: outcome.error.message,
+      errors,
+    });
+  } else if (outcome.kind === 'refused') {
+    // Plivo refused this call's Insights for good (400, 403, 410...): retrying cannot fix
+    // it, so it uses the not-ready budget, and its CDR-only rules are judged right away.
+    summary.insightsRefused += 1;
+    attempts += 1;
+    logger.warn("Plivo refused this call's Insights; judging its CDR meanwhile", {
+      callUuid: subject.call.callUuid,
+      error: outcome.error.message,
+      attempts,
+    });
+  } else {
+    summary.insightsNotReady += 1;
+    attempts += 1;
+  }
+  const maxErrors = config.poll.insightsMaxAttempts * INSIGHTS_ERROR_BUDGET_FACTOR;
+  const gaveUp = attempts >= config.poll.insightsMaxAttempts || errors >= maxErrors;
+  if (gaveUp) {
+    summary.insightsGaveUp += 1;
+    logger.warn('Insights never became available; judging the call on its CDR alone', {
+      callUuid: subject.call.callUuid,
+      notReadyAnswers: attempts,
+      failedRequests: errors,
+    });
+  }
+  return keep(gaveUp, null, gaveUp);
+}

@@ -1,0 +1,98 @@
+import type { Call } from '../../call';
+import type { CallProgressStore, PendingInsightsItem, ReadRange } from '../../ports';
+import { observeWindows } from '../notify-windows';
+import type { PollSummary } from '../run-context';
+import type { SendContext } from '../send-notice';
+import type { JudgedCall } from './subject';
+
+export interface SaveContext {
+  store: Pick<CallProgressStore, 'putPendingInsights' | 'recordEvaluatedCalls' | 'deletePendingInsights'>;
+  summary: PollSummary;
+  /** For the windows the finished calls count in (saved through the send path's context). */
+  send: SendContext;
+}
+
+/**
+ * Saves what the batch did, most conservative first: what is still owed is recorded before
+ * anything that says work is finished, so a crash between writes only causes harmless repeats.
+ * `span` is the slice's range (null for owed calls: their own end times bound the record of
+ * what was finished).
+ */
+export async function saveBatch(
+  ctx: SaveContext,
+  calls: readonly JudgedCall[],
+  failedCalls: ReadonlySet<string>,
+  span: ReadRange | null,
+): Promise<void> {
+  const { store, summary, send } = ctx;
+  const { expiresAtSec } = send;
+  const stillPending = owedCalls(calls, failedCalls);
+  if (stillPending.length > 0) await store.putPendingInsights(stillPending, expiresAtSec);
+  const finished = calls.filter((item) => item.done && !failedCalls.has(item.subject.call.callUuid));
+  // Windowed rules see each call once, when it is finished (a call waiting for insights would
+  // otherwise be counted on every run that looks at it).
+  await observeWindows(
+    send,
+    finished.map((item) => item.evaluated),
+  );
+  if (finished.length > 0) {
+    await store.recordEvaluatedCalls(
+      span ?? spanOf(finished.map((item) => item.subject.call)),
+      finished.map((item) => item.subject.call.callUuid),
+      expiresAtSec,
+    );
+  }
+  const pendingResolved = finished
+    .filter((item) => item.subject.wasPending)
+    .map((item) => item.subject.call.callUuid);
+  if (pendingResolved.length > 0) await store.deletePendingInsights(pendingResolved);
+  if (failedCalls.size > 0) summary.status = 'partial';
+}
+
+/**
+ * The calls of the batch still owed: those whose Insights are still to come, then those whose
+ * alert could not be sent. The latter join the pending list with their insights attempts
+ * unchanged, so the watermark can move on while the call is retried.
+ */
+function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string>): PendingInsightsItem[] {
+  const stillPending: PendingInsightsItem[] = calls
+    .filter((item) => !item.done)
+    .map((item) => ({
+      call: item.subject.call,
+      attempts: item.attempts,
+      errors: item.errors,
+      firstSeenAt: item.subject.firstSeenAt,
+    }));
+  const pendingUuids = new Set(stillPending.map((p) => p.call.callUuid));
+  for (const item of calls) {
+    const uuid = item.subject.call.callUuid;
+    if (failedCalls.has(uuid) && !pendingUuids.has(uuid)) {
+      stillPending.push({
+        call: item.subject.call,
+        attempts: item.attempts,
+        errors: item.errors,
+        firstSeenAt: item.subject.firstSeenAt,
+        ...(item.evaluated.insights ? { insights: item.evaluated.insights } : {}),
+      });
+      pendingUuids.add(uuid);
+    }
+  }
+  return stillPending;
+}
+
+/** The end times a set of calls spans, [earliest, latest + 1 s). */
+function spanOf(calls: readonly Call[]): ReadRange {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const call of calls) {
+    const ms = call.endTime === null ? Number.NaN : Date.parse(call.endTime);
+    if (Number.isNaN(ms)) continue;
+    min = Math.min(min, ms);
+    max = Math.max(max, ms);
+  }
+  if (!Number.isFinite(min)) return { from: new Date(0), to: new Date(1000) };
+  return {
+    from: new Date(Math.floor(min / 1000) * 1000),
+    to: new Date(Math.floor(max / 1000) * 1000 + 1000),
+  };
+}
