@@ -28,6 +28,16 @@ export function classifyFailure(
  * when every insights request failed, calls pile up unjudged while the runs look green.
  */
 export function runOutcome(summary: PollSummary): RunOutcome {
+  // Calls wait past a cursor the run could not move (a count that lied, the run's time spent
+  // elsewhere): the lag grows with every such run. Not a success, and operations hear at once.
+  if (cursorStuck(summary)) {
+    return {
+      ok: false,
+      kind: 'falling-behind',
+      reason: `the run could not move the cursor while ${summary.slicesLeft} slice(s) of calls wait past it`,
+      immediate: true,
+    };
+  }
   if (summary.insightsErrors > 0 && summary.insightsFetched === 0) {
     return {
       ok: false,
@@ -54,4 +64,9 @@ export function runOutcome(summary: PollSummary): RunOutcome {
     };
   }
   return { ok: true, lagSeconds: summary.lagSeconds };
+}
+
+/** The run ended with calls left past the cursor and had not moved it at all. */
+export function cursorStuck(summary: Pick<PollSummary, 'cursorAdvanced' | 'slicesLeft'>): boolean {
+  return !summary.cursorAdvanced && summary.slicesLeft > 0;
 }

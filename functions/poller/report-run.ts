@@ -9,7 +9,7 @@ import { trackRunHealth } from '../core/health/track-health';
 import type { PollSummary } from '../core/poll/poll-use-case';
 import { forChannel } from '../core/poll/run-context';
 import type { AlertMessage, Logger, Notifier, StateStore, UnreadableItem } from '../core/ports';
-import { classifyFailure, runOutcome } from './classify-failure';
+import { classifyFailure, cursorStuck, runOutcome } from './classify-failure';
 
 export interface ReportRunDeps {
   store: StateStore;
@@ -38,11 +38,13 @@ export async function reportRun(
   result: { summary: PollSummary | null; error: unknown; plivo?: PlivoRequestCounts },
 ): Promise<RunOutcome | null> {
   const failed = result.error !== null && result.error !== undefined;
+  // A run that could not move its cursor while calls wait past it did not do its job either.
+  const stalled = !failed && result.summary !== null && cursorStuck(result.summary);
   try {
     addRunMetrics(deps.metrics, {
       account: deps.account,
       summary: result.summary,
-      failed,
+      failed: failed || stalled,
       plivo: result.plivo,
     });
   } catch (error) {

@@ -16,7 +16,14 @@ export interface HealthState {
 }
 
 export type RunOutcome =
-  { ok: true; lagSeconds: number | null } | { ok: false; kind: FailureKind; reason: string };
+  | { ok: true; lagSeconds: number | null }
+  | {
+      ok: false;
+      kind: FailureKind;
+      reason: string;
+      /** Tell operations with this run, not after operations.failuresBeforeAlert of them. */
+      immediate?: boolean;
+    };
 
 export interface HealthTransition {
   next: HealthState;
@@ -58,7 +65,8 @@ export function nextHealth(
     return { next: HEALTHY, notify: prev.status === 'failing' && prev.notified ? 'recovered' : null };
   }
   const consecutiveFailures = prev.status === 'failing' ? prev.consecutiveFailures + 1 : 1;
-  const shouldNotify = !prev.notified && consecutiveFailures >= operations.failuresBeforeAlert;
+  const immediate = !outcome.ok && outcome.immediate === true;
+  const shouldNotify = !prev.notified && (immediate || consecutiveFailures >= operations.failuresBeforeAlert);
   return {
     next: {
       status: 'failing',

@@ -30,6 +30,13 @@ const MIN_SLICE_SECONDS = 10;
 const MAX_SLICE_SECONDS = 60;
 /** A slice with more calls than this times its target is split again before it is listed. */
 const SPLIT_FACTOR = 2;
+/**
+ * No slice is cut shorter than this by a count: a count too high (Plivo's total_count is only
+ * an estimate of the work) once cut the range into 1-second slices, each "expected" to take
+ * hours, and no run got past the first. At the most one account can be watched for (~57
+ * calls/s), a minute holds about one slice's target anyway.
+ */
+export const MIN_SLICE_MS = 60_000;
 
 /** Plivo requests per second this poller may make. */
 export function requestsPerSecond(config: AlertConfig): number {
@@ -83,6 +90,15 @@ export function insightsShare(opts: {
   return { share, arrivalPerSecond: arrival, capacityPerSecond };
 }
 
+/**
+ * Whether a listed slice shows the count it was planned on to be far off: it held under a
+ * quarter of the calls counted (and at least a hundred fewer). The run then plans the rest of
+ * its range without Plivo's counts.
+ */
+export function countDisproved(counted: number | null | undefined, listed: number): boolean {
+  return counted !== null && counted !== undefined && listed * 4 < counted && counted - listed >= 100;
+}
+
 /** Calls one slice should hold: about a quarter of the run's usable time at the budget. */
 export function sliceTarget(config: AlertConfig, usableMs: number, share: number): number {
   const seconds = Math.min(
@@ -100,14 +116,21 @@ export function sliceSeconds(config: AlertConfig, calls: number, share: number):
 
 /** True when a slice of `count` calls (target `target`) should be split before it is listed. */
 export function tooBig(range: ReadRange, count: number | null, target: number): boolean {
-  return count !== null && count > target * SPLIT_FACTOR && range.to.getTime() - range.from.getTime() >= 2000;
+  return (
+    count !== null &&
+    count > target * SPLIT_FACTOR &&
+    range.to.getTime() - range.from.getTime() >= 2 * MIN_SLICE_MS
+  );
 }
 
-/** Splits a range into `parts` consecutive ranges of whole seconds (fewer if it is too short). */
+/**
+ * Splits a range into `parts` consecutive ranges of whole seconds, none shorter than
+ * MIN_SLICE_MS (fewer parts if the range is too short for that many).
+ */
 export function splitRange(range: ReadRange, parts: number): ReadRange[] {
   const fromSec = Math.floor(range.from.getTime() / 1000);
   const toSec = Math.floor(range.to.getTime() / 1000);
-  const n = Math.max(1, Math.min(parts, toSec - fromSec));
+  const n = Math.max(1, Math.min(parts, Math.floor((toSec - fromSec) / (MIN_SLICE_MS / 1000))));
   const out: ReadRange[] = [];
   for (let i = 0; i < n; i += 1) {
     const a = fromSec + Math.floor(((toSec - fromSec) * i) / n);

@@ -55,6 +55,10 @@ export interface PollSummary {
   insightsRefused: number;
   insightsGaveUp: number;
   insightsDeferredForTime: number;
+  /** Calls whose Insights were not asked for because Plivo's Insights kept failing this run. */
+  insightsDeferredForOutage: number;
+  /** The run stopped trusting Plivo's count of calls (a listed slice held far fewer). */
+  countDistrusted: boolean;
   findings: number;
   findingsByRule: Record<string, number>;
   alertsPublished: number;
@@ -114,6 +118,8 @@ export function emptySummary(runId: string): PollSummary {
     insightsRefused: 0,
     insightsGaveUp: 0,
     insightsDeferredForTime: 0,
+    insightsDeferredForOutage: 0,
+    countDistrusted: false,
     findings: 0,
     findingsByRule: {},
     alertsPublished: 0,

@@ -97,3 +97,18 @@ describe('trackRunHealth', () => {
     expect(h.sent).toHaveLength(1);
   });
 });
+
+describe('an outcome that must be told at once', () => {
+  it('notifies with the first failing run instead of after failuresBeforeAlert', () => {
+    const now = new Date('2026-12-03T12:00:00Z');
+    const stuck = {
+      ok: false as const,
+      kind: 'falling-behind' as const,
+      reason: 'the run could not move the cursor while 3 slice(s) of calls wait past it',
+      immediate: true,
+    };
+    expect(nextHealth(null, stuck, now, operations).notify).toBe('failing');
+    const { immediate: _, ...ordinary } = stuck;
+    expect(nextHealth(null, ordinary, now, operations).notify).toBeNull();
+  });
+});

@@ -8,6 +8,8 @@ import {
   samplePoint,
   sliceTarget,
   splitRange,
+  countDisproved,
+  MIN_SLICE_MS,
   tooBig,
 } from '../../../functions/core/poll/plan-work';
 import { emptyWindow } from '../../../functions/core/windowed/window';
@@ -61,24 +63,33 @@ describe('slices', () => {
     expect(sliceTarget(config, 210_000, 0.2)).toBeGreaterThan(sliceTarget(config, 210_000, 1));
   });
 
-  it('split a range into consecutive whole-second parts covering it exactly', () => {
-    const range = { from: new Date('2026-11-20T12:00:00Z'), to: new Date('2026-11-20T12:00:10Z') };
+  it('split a range into consecutive whole-second parts covering it exactly, none under a minute', () => {
+    const range = { from: new Date('2026-11-20T12:00:00Z'), to: new Date('2026-11-20T12:10:00Z') };
     const parts = splitRange(range, 3);
-    expect(parts.map((p) => [p.from.toISOString().slice(17, 19), p.to.toISOString().slice(17, 19)])).toEqual([
-      ['00', '03'],
-      ['03', '06'],
-      ['06', '10'],
+    expect(parts.map((p) => [p.from.toISOString().slice(14, 19), p.to.toISOString().slice(14, 19)])).toEqual([
+      ['00:00', '03:20'],
+      ['03:20', '06:40'],
+      ['06:40', '10:00'],
     ]);
-    // Never parts shorter than a second.
-    expect(splitRange({ from: range.from, to: new Date(range.from.getTime() + 2000) }, 10)).toHaveLength(2);
+    // Never parts shorter than a minute, however many a count asks for.
+    expect(splitRange(range, 1000)).toHaveLength(10);
+    expect(splitRange({ from: range.from, to: new Date(range.from.getTime() + 90_000) }, 10)).toHaveLength(1);
   });
 
-  it('are split again only when well over target and longer than a second', () => {
-    const range = { from: new Date(0), to: new Date(10_000) };
+  it('are split again only when well over target and at least two minutes long', () => {
+    const range = { from: new Date(0), to: new Date(2 * MIN_SLICE_MS) };
     expect(tooBig(range, 250, 100)).toBe(true);
     expect(tooBig(range, 200, 100)).toBe(false);
     expect(tooBig(range, null, 100)).toBe(false);
-    expect(tooBig({ from: new Date(0), to: new Date(1000) }, 10_000, 100)).toBe(false);
+    expect(tooBig({ from: new Date(0), to: new Date(MIN_SLICE_MS + 59_000) }, 10_000, 100)).toBe(false);
+  });
+
+  it('a count is disproved by a slice holding under a quarter of it (and a hundred calls fewer)', () => {
+    expect(countDisproved(500_000, 2)).toBe(true);
+    expect(countDisproved(120, 10)).toBe(true);
+    expect(countDisproved(100, 10)).toBe(false);
+    expect(countDisproved(1000, 300)).toBe(false);
+    expect(countDisproved(null, 0)).toBe(false);
   });
 });
 

@@ -9,6 +9,19 @@ import type { JudgedCall, Subject } from './subject';
 
 /** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
 const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
+/**
+ * Insights requests failing in a row (each after the client's own retries) after which the run
+ * stops asking for the rest of it: Plivo's Insights are down, and every further request would
+ * spend its time (up to 5 × 10 s each) on calls that stay owed anyway, while listing and the
+ * CDR rules still work. The next run tries again.
+ */
+export const INSIGHTS_OUTAGE_AFTER_FAILURES = 3;
+
+/** The run's view of Plivo's Insights: failures in a row, and whether it stopped asking. */
+export interface InsightsOutage {
+  consecutiveFailures: number;
+  open: boolean;
+}
 
 export interface InsightsContext {
   source: CallSource;
@@ -16,6 +29,7 @@ export interface InsightsContext {
   config: AlertConfig;
   summary: PollSummary;
   outOfTime: () => boolean;
+  insightsOutage: InsightsOutage;
 }
 
 /** Which calls of a batch get an Insights request (see chooseInsights). */
@@ -34,6 +48,7 @@ type InsightsOutcome =
   | { kind: 'error'; error: Error }
   | { kind: 'refused'; error: Error }
   | { kind: 'deferred' }
+  | { kind: 'deferred-outage' }
   | { kind: 'no-media' }
   | { kind: 'sampled-out' };
 
@@ -56,19 +71,39 @@ export async function fetchInsights(
       if (chosen === 'no-media') return { kind: 'no-media' };
       if (chosen === 'sampled-out') return { kind: 'sampled-out' };
       if (ctx.outOfTime()) return { kind: 'deferred' };
+      // Insights are down for this run: the call is judged on its CDR and stays owed.
+      if (ctx.insightsOutage.open) return { kind: 'deferred-outage' };
       try {
         const insights = await ctx.source.getInsights(subject.call.callUuid);
+        ctx.insightsOutage.consecutiveFailures = 0;
         return insights ? { kind: 'ready', insights } : { kind: 'not-ready' };
       } catch (error) {
         // One call's refusal belongs to that call; only a refusal of us (credentials) or of
         // the run's own requests stops the run.
-        if (error instanceof CallRequestRefusedError) return { kind: 'refused', error };
+        if (error instanceof CallRequestRefusedError) {
+          ctx.insightsOutage.consecutiveFailures = 0;
+          return { kind: 'refused', error };
+        }
         if (error instanceof FatalSourceError) throw error;
+        noteInsightsFailure(ctx);
         return { kind: 'error', error: error as Error };
       }
     },
   );
   return subjects.map((subject, index) => judge(ctx, subject, outcomes[index] as InsightsOutcome));
+}
+
+/** One more failed Insights request in a row; past the limit the run stops asking. */
+function noteInsightsFailure(ctx: InsightsContext): void {
+  const outage = ctx.insightsOutage;
+  outage.consecutiveFailures += 1;
+  if (!outage.open && outage.consecutiveFailures >= INSIGHTS_OUTAGE_AFTER_FAILURES) {
+    outage.open = true;
+    ctx.logger.warn(
+      'Plivo Insights keep failing: no more Insights requests this run; every call is judged on its CDR and its Insights stay owed',
+      { failuresInARow: outage.consecutiveFailures },
+    );
+  }
 }
 
 /**
@@ -129,6 +164,11 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
   if (outcome.kind === 'deferred') {
     // Not attempted: keep it for the next run without spending one of its attempts.
     summary.insightsDeferredForTime += 1;
+    return keep(false, null, false);
+  }
+  if (outcome.kind === 'deferred-outage') {
+    // Not attempted while Insights are down: owed, its attempts untouched.
+    summary.insightsDeferredForOutage += 1;
     return keep(false, null, false);
   }
   if (outcome.kind === 'error') {

@@ -23,7 +23,8 @@ export interface NotifyContext {
   summary: PollSummary;
   logger: Logger;
   runId: string;
-  outOfTime: () => boolean;
+  /** Only when the run must stop now: findings already computed are sent even past its plan. */
+  mustStop: () => boolean;
   send: SendContext;
 }
 
@@ -53,7 +54,7 @@ export async function notifyFindings(
   const overflow: Claimed = [];
   const grouped: Claimed = [];
   for (const { finding, insightsGaveUp } of findings) {
-    if (ctx.outOfTime()) {
+    if (ctx.mustStop()) {
       failedCalls.add(finding.call.callUuid);
       continue;
     }

@@ -1,3 +1,4 @@
+import type { InsightsOutage } from './fetch-insights';
 import type { PollDeps, PollSummary } from '../run-context';
 import type { SendContext } from '../send-notice';
 
@@ -19,6 +20,14 @@ export interface Run extends Pick<
   usableMs: () => number;
   /** True once the usable time is spent: what is not done by then waits for the next run. */
   outOfTime: () => boolean;
+  /**
+   * True only when the run must stop now (half the safety margin left). Findings already
+   * computed are sent until then: publishing is cheap, and dropping them would hold back
+   * alerts that need nothing more (an Insights outage once ate every run's time this way).
+   */
+  mustStop: () => boolean;
+  /** Plivo's Insights this run: after a few failures in a row it stops asking (see fetch-insights). */
+  insightsOutage: InsightsOutage;
   /** Handed to sendNotice: the run's ports and summary, its silences instant and record expiry. */
   send: SendContext;
 }
@@ -39,6 +48,8 @@ export function openRun(deps: PollDeps, summary: PollSummary): Run {
     now: deps.now,
     usableMs,
     outOfTime: () => usableMs() < 0,
+    mustStop: () => deps.remainingTimeMs() < safetyMs / 2,
+    insightsOutage: { consecutiveFailures: 0, open: false },
     scheduleIntervalMs: deps.scheduleIntervalMs,
     send: {
       deps,

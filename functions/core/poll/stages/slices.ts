@@ -1,5 +1,5 @@
 import type { CursorStore, ReadRange } from '../../ports';
-import { sliceSeconds, sliceTarget, splitRange, tooBig } from '../plan-work';
+import { countDisproved, sliceSeconds, sliceTarget, splitRange, tooBig } from '../plan-work';
 import { type BatchContext, type BatchPlan, workBatch } from './batch';
 import { countCalls } from './count-calls';
 import { type ListContext, listSlice } from './list-slice';
@@ -33,36 +33,47 @@ interface PlannedSlice {
 export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunPlan): Promise<void> {
   const { config, summary } = ctx;
   const { range, total, cursor } = run;
-  const { share } = batch.insights;
   const owedUuids = new Set(run.owed.map((p) => p.call.callUuid));
-  const target = sliceTarget(config, ctx.usableMs(), share);
+  const target = sliceTarget(config, ctx.usableMs(), batch.insights.share);
   const queue: PlannedSlice[] =
     total !== null && tooBig(range, total, target)
       ? splitRange(range, Math.ceil(total / target)).map((r) => ({ range: r, count: undefined }))
       : [{ range, count: total }];
+  const trust = new CountTrust(total, range);
   let version = cursor?.version ?? null;
   let watermarkMs = cursor ? Date.parse(cursor.watermark) : Number.NEGATIVE_INFINITY;
   while (queue.length > 0) {
     const slice = queue.shift() as PlannedSlice;
-    if (ctx.outOfTime()) {
+    // Out of time: stop. But a run that has not yet moved the cursor goes on to the first
+    // slice past the watermark unless it must stop now: every run moves it.
+    if (ctx.outOfTime() && (summary.cursorAdvanced || ctx.mustStop())) {
       queue.unshift(slice);
       break;
     }
-    const count = slice.count === undefined ? await countCalls(ctx, slice.range) : slice.count;
+    const counted = !trust.trusted
+      ? null
+      : slice.count === undefined
+        ? await countCalls(ctx, slice.range)
+        : slice.count;
+    const count = trust.plausible(counted, slice.range) ? counted : trust.distrust(ctx, batch, counted, null);
     if (tooBig(slice.range, count, target)) {
       const parts = splitRange(slice.range, Math.ceil((count as number) / target));
       queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
       continue;
     }
-    if (summary.slices > 0) {
+    if (summary.cursorAdvanced) {
       // Start a slice only if it should end in time; what is left waits for the next run.
-      const expectedMs = sliceSeconds(config, count ?? target, share) * 1000 * SLICE_TIME_MARGIN;
+      const calls = count ?? trust.estimate(slice.range) ?? target;
+      const expectedMs = sliceSeconds(config, calls, batch.insights.share) * 1000 * SLICE_TIME_MARGIN;
       if (ctx.usableMs() < expectedMs) {
         queue.unshift({ ...slice, count });
         break;
       }
     }
+    const seenBefore = summary.callsSeen;
     const subjects = await listSlice(ctx, slice.range, owedUuids);
+    // What the slice held says whether the counts (and the Insights share drawn from them) hold.
+    trust.listed(ctx, batch, slice.range, count, summary.callsSeen - seenBefore, summary.slices === 0);
     await workBatch(ctx, batch, subjects, slice.range);
     summary.slices += 1;
     // Every call of the slice is now either finished or on the pending list. A slice of the
@@ -74,6 +85,78 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
       summary.cursorAdvanced = true;
       summary.watermark = slice.range.to.toISOString();
     }
+    if (!trust.trusted) for (const waiting of queue) waiting.count = null;
   }
   summary.slicesLeft = queue.length;
 }
+
+/**
+ * How far the run trusts Plivo's counts, which only size the work. A slice that held far fewer
+ * calls than counted (countDisproved), or a count far above what the listed slices showed per
+ * second, ends that trust for the rest of the run: the remaining slices are planned and timed
+ * without counts, and an Insights share lowered on the strength of the count goes back to 1.
+ */
+class CountTrust {
+  trusted = true;
+  private listedCalls = 0;
+  private listedMs = 0;
+
+  constructor(
+    private readonly total: number | null,
+    private readonly range: ReadRange,
+  ) {}
+
+  /** Calls the range should hold at the rate the listed slices showed (null before any). */
+  estimate(range: ReadRange): number | null {
+    return this.listedMs > 0 ? Math.ceil((this.listedCalls / this.listedMs) * spanMs(range)) : null;
+  }
+
+  /** Whether `count` fits the calls per second seen so far (always, before anything was listed). */
+  plausible(count: number | null, range: ReadRange): boolean {
+    if (count === null || this.listedMs <= 0) return true;
+    const expected = (this.listedCalls / this.listedMs) * spanMs(range);
+    return !countDisproved(count, Math.floor(expected));
+  }
+
+  /** What a listed slice held, against its count (and, for the first slice, the range's). */
+  listed(
+    ctx: SlicesContext,
+    batch: BatchPlan,
+    range: ReadRange,
+    count: number | null,
+    listed: number,
+    first: boolean,
+  ): void {
+    this.listedCalls += listed;
+    this.listedMs += spanMs(range);
+    if (!this.trusted) return;
+    const prorated =
+      first && this.total !== null && spanMs(this.range) > 0
+        ? Math.floor((this.total * spanMs(range)) / spanMs(this.range))
+        : null;
+    if (countDisproved(count, listed)) this.distrust(ctx, batch, count, listed);
+    else if (countDisproved(prorated, listed)) this.distrust(ctx, batch, prorated, listed);
+  }
+
+  /** Stops trusting counts for the rest of the run; returns the count to plan with (none). */
+  distrust(ctx: SlicesContext, batch: BatchPlan, counted: number | null, listed: number | null): null {
+    if (!this.trusted) return null;
+    this.trusted = false;
+    ctx.summary.countDistrusted = true;
+    ctx.logger.warn(
+      "Plivo's call counts do not match what it lists: planning the rest of the run without them",
+      {
+        counted,
+        listed,
+        insightsShareBefore: batch.insights.share,
+      },
+    );
+    if (batch.insights.share < 1) {
+      batch.insights.share = 1;
+      ctx.summary.insightsShare = 1;
+    }
+    return null;
+  }
+}
+
+const spanMs = (range: ReadRange) => range.to.getTime() - range.from.getTime();

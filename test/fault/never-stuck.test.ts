@@ -1,0 +1,141 @@
+/**
+ * Never stuck: a count that lies, or an Insights API that is down while listing works, must not
+ * freeze the cursor or hold back the CDR-only alerts while every run reports success. Simulated
+ * time (the pipeline's clock); Plivo is the sandbox, behind a source that lies or fails.
+ */
+import { SourceUnavailableError } from '../../functions/core/errors';
+import type { CallSource } from '../../functions/core/ports';
+import type { PollSummary } from '../../functions/core/poll/poll-use-case';
+import { runOutcome } from '../../functions/poller/classify-failure';
+import { generateTraffic, type SandboxCall } from '../../sandbox/traffic';
+import { type Pipeline, pipelinesForEachTest } from '../support/pipeline';
+
+const MIN = 60_000;
+const T0 = new Date('2026-11-20T12:00:00Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN);
+
+const pipelines = pipelinesForEachTest({ store: 'memory' });
+
+/** The last 50 minutes: every incident once among healthy calls, Insights ready at hangup. */
+function traffic(seed: number): SandboxCall[] {
+  const calls = generateTraffic({ seed, from: at(-50), to: at(-1), callsPerMinute: 2, incidents: 'all' });
+  for (const c of calls) if (c.insightsReadyAt) c.insightsReadyAt = c.endTime;
+  return calls;
+}
+
+const CONFIG = {
+  plivo: { maxRequestsPer5s: 300, insightsConcurrency: 8 },
+  poll: { firstRunLookbackMinutes: 60 },
+  notifications: { maxAlertsPerRun: 500 },
+};
+
+/** The dedup keys of the CDR-only rules' alerts these calls owe (they need no Insights). */
+function cdrOnlyKeys(calls: readonly SandboxCall[]): string[] {
+  return calls.flatMap((c) =>
+    c.expectedAlerts
+      .filter((rule) => rule.startsWith('zentrunk-hangup'))
+      .map((rule) => `zentrunk-alerts:${rule}#${c.callUuid}`),
+  );
+}
+
+/** Runs every `minutes` of simulated time, each with the Lambda's 240 s counted on the clock. */
+async function runEvery(p: Pipeline, source: CallSource, runs: number, minutes = 5): Promise<PollSummary[]> {
+  const out: PollSummary[] = [];
+  for (let i = 0; i < runs; i++) {
+    const deadline = p.clock.now().getTime() + 240_000;
+    out.push(await p.run({ source, remainingTimeMs: () => deadline - p.clock.now().getTime() }));
+    p.clock.advance(minutes * MIN);
+  }
+  return out;
+}
+
+describe('a count that lies', () => {
+  it.each([
+    ['far too high', () => 500_000],
+    ['far too low', () => 1],
+    ['different on every request', (n: number) => (n % 2 === 0 ? 400_000 : 3)],
+  ])(
+    '(%s) never freezes the cursor: CDR alerts go out in the first run, the watermark moves every run',
+    async (_, lie) => {
+      const calls = traffic(41);
+      const p = await pipelines.start({ calls, start: T0, config: CONFIG });
+      let counted = 0;
+      const lying: CallSource = {
+        listCalls: (range) => p.client.listCalls(range),
+        getInsights: (uuid) => p.client.getInsights(uuid),
+        countCalls: async () => lie(counted++),
+      };
+
+      const summaries = await runEvery(p, lying, 4);
+
+      // Every CDR-only alert the calls owe went out in the first run.
+      const due = cdrOnlyKeys(calls);
+      expect(due.length).toBeGreaterThan(0);
+      const firstRunKeys = p.notifier.keys().filter((k) => due.includes(k));
+      expect(new Set(firstRunKeys)).toEqual(new Set(due));
+      // The watermark moved in every run, and the lag stays within a schedule interval.
+      const watermarks = summaries.map((s) => s.watermark);
+      expect(summaries.every((s) => s.cursorAdvanced)).toBe(true);
+      expect(new Set(watermarks).size).toBe(watermarks.length);
+      expect(summaries.at(-1)?.lagSeconds ?? Infinity).toBeLessThan(5 * 60);
+      // Insights are not sampled away on the strength of the lie.
+      expect(summaries.reduce((n, s) => n + s.insightsSampledOut, 0)).toBe(0);
+    },
+  );
+
+  it('a run whose cursor could not move while calls wait past it is not a success', () => {
+    const stuck = {
+      cursorAdvanced: false,
+      slicesLeft: 3,
+      insightsErrors: 0,
+      insightsFetched: 10,
+    } as PollSummary;
+    expect(runOutcome(stuck)).toMatchObject({ ok: false, kind: 'falling-behind' });
+    const idle = {
+      cursorAdvanced: false,
+      slicesLeft: 0,
+      insightsErrors: 0,
+      insightsFetched: 0,
+    } as PollSummary;
+    expect(runOutcome(idle).ok).toBe(true);
+  });
+});
+
+describe('an Insights-only outage', () => {
+  it.each([
+    ['timeouts (5 attempts of 10 s each)', 50_000],
+    ['5xx after retries', 8_000],
+  ])('(%s) never holds back the CDR-only alerts or the listing', async (_, costMs) => {
+    const calls = traffic(42);
+    const p = await pipelines.start({ calls, start: T0, config: CONFIG });
+    const lists: number[] = [];
+    let run = 0;
+    const insightsDown: CallSource = {
+      listCalls: (range) => {
+        lists.push(run);
+        return p.client.listCalls(range);
+      },
+      countCalls: (range) => p.client.countCalls(range),
+      getInsights: async () => {
+        // The client's retries take their time, then it gives up; the run's 8 requests in
+        // flight wait side by side, so each adds an eighth of it to the clock.
+        p.clock.advance(costMs / CONFIG.plivo.insightsConcurrency);
+        throw new SourceUnavailableError('Plivo Insights failed after 5 attempts (test)');
+      },
+    };
+
+    const summaries: PollSummary[] = [];
+    for (run = 0; run < 6; run++) summaries.push(...(await runEvery(p, insightsDown, 1)));
+
+    const due = cdrOnlyKeys(calls);
+    expect(due.length).toBeGreaterThan(0);
+    // All of them in the first run.
+    expect(new Set(p.notifier.keys().filter((k) => due.includes(k)))).toEqual(new Set(due));
+    expect(summaries[0]?.alertsPublished).toBeGreaterThanOrEqual(due.length);
+    // Every run lists (new calls are judged) and moves the watermark.
+    expect(new Set(lists)).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    expect(summaries.every((s) => s.cursorAdvanced)).toBe(true);
+    // ...and says Plivo's Insights are down: no run passes for healthy.
+    for (const s of summaries) expect(runOutcome(s)).toMatchObject({ ok: false, kind: 'plivo-unavailable' });
+  });
+});
