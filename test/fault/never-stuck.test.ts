@@ -139,3 +139,24 @@ describe('an Insights-only outage', () => {
     for (const s of summaries) expect(runOutcome(s)).toMatchObject({ ok: false, kind: 'plivo-unavailable' });
   });
 });
+
+describe('a watermark in the future (clock skew)', () => {
+  it('is replaced by the first run that reads up to now, not kept until real time passes it', async () => {
+    const calls = traffic(43);
+    const p = await pipelines.start({ calls, start: T0, config: CONFIG });
+    const future = new Date(T0.getTime() + 60 * MIN).toISOString();
+    await p.store.saveCursor(future, null);
+
+    const [first] = await runEvery(p, p.client, 1);
+
+    expect(first?.cursorAdvanced).toBe(true);
+    const cursor = await p.store.getCursor();
+    expect(Date.parse(cursor?.watermark ?? future)).toBeLessThanOrEqual(T0.getTime());
+    // The next run moves it on from there.
+    const [second] = await runEvery(p, p.client, 1);
+    expect(second?.cursorAdvanced).toBe(true);
+    expect(Date.parse((await p.store.getCursor())?.watermark ?? '')).toBeGreaterThan(
+      Date.parse(cursor?.watermark ?? ''),
+    );
+  });
+});

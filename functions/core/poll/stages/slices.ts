@@ -41,7 +41,10 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
       : [{ range, count: total }];
   const trust = new CountTrust(total, range);
   let version = cursor?.version ?? null;
-  let watermarkMs = cursor ? Date.parse(cursor.watermark) : Number.NEGATIVE_INFINITY;
+  // A watermark in the future (clock skew; the plan read up to now instead) is no watermark to
+  // keep: the slices read now replace it, or no run would save one until real time passed it.
+  const storedMs = cursor ? Date.parse(cursor.watermark) : Number.NEGATIVE_INFINITY;
+  let watermarkMs = storedMs > ctx.now().getTime() ? Number.NEGATIVE_INFINITY : storedMs;
   while (queue.length > 0) {
     const slice = queue.shift() as PlannedSlice;
     // Out of time: stop. But a run that has not yet moved the cursor goes on to the first
