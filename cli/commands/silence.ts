@@ -36,7 +36,15 @@ const NAMES = MATCHER_NAMES.map((m) => m.cli[0]);
 export function parseMatchers(specs: string[]): SilenceMatchers {
   const matchers: Record<string, string[]> = {};
   for (const spec of specs) {
-    const match = /^\s*([A-Za-z_]+)\s*=~?\s*(.+?)\s*$/.exec(spec);
+    // Only exact values: a regex or a negation would be stored as a literal value and mute nothing.
+    const operator = /^\s*[A-Za-z_]+\s*(=~|!=|!~)/.exec(spec)?.[1];
+    if (operator) {
+      throw new CliUsageError(
+        `--matcher "${spec}": the operator ${operator} is not supported; a matcher is name=value, exact values only ` +
+          '(several as name=a,b: any of them), e.g. --matcher trunk=acme.zt.plivo.com',
+      );
+    }
+    const match = /^\s*([A-Za-z_]+)\s*=\s*(.+?)\s*$/.exec(spec);
     const field = match ? MATCHER_KEYS[match[1] ?? ''] : undefined;
     if (!match || !field) {
       throw new CliUsageError(
@@ -181,12 +189,22 @@ async function add(ctx: CommandContext): Promise<number> {
   if ((forText === undefined) === (untilText === undefined)) {
     throw new CliUsageError('give how long: --for 2h, or --until 2026-11-21T06:00Z (one of them)');
   }
+  const cli = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
+  const account = accountOption(ctx, cli);
+  const maxDays = cli.config.notifications.maxSilenceDays;
+  const maxMs = maxDays * 24 * 60 * 60 * 1000;
   const endsAt =
     forText !== undefined
-      ? new Date(startsAt.getTime() + parseDuration(forText, '--for'))
+      ? new Date(startsAt.getTime() + Math.min(parseDuration(forText, '--for'), maxMs + 1))
       : parseInstant(untilText as string, '--until', now);
   if (endsAt.getTime() <= now.getTime())
     throw new CliUsageError(`the silence would end in the past (${utc(endsAt)})`);
+  if (endsAt.getTime() - Math.max(startsAt.getTime(), now.getTime()) > maxMs) {
+    throw new CliUsageError(
+      `a silence may last at most ${maxDays} days (notifications.maxSilenceDays in ${cli.file}); ` +
+        'for longer maintenance add a new one when this one ends',
+    );
+  }
 
   const silence: StoredSilence = {
     id: `s-${randomBytes(4).toString('hex')}`,
@@ -206,7 +224,6 @@ async function add(ctx: CommandContext): Promise<number> {
       EXIT.usage,
     );
   }
-  const account = accountOption(ctx, loadCliConfig(ctx.io, stringOption(ctx, 'config')));
   const state = requireStateStore(ctx.io, 'silence add', account);
   try {
     await state.store.putSilence(silence, Math.floor(endsAt.getTime() / 1000) + KEEP_AFTER_END_SEC);

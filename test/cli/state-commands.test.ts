@@ -194,6 +194,33 @@ describe('silence, status and explain against the state table', () => {
     expect(anonymous.stderr).toContain('who is silencing? give --author NAME');
   });
 
+  it('silence add refuses operators it does not implement and silences longer than the maximum, as usage errors', async () => {
+    const env = await tableEnv();
+    const add = (...args: string[]) =>
+      runCommand(['silence', 'add', ...args, '--comment', 'x', '--author', 'a', '--config', config], { env });
+    for (const matcher of ['trunk=~.*acme.*', 'trunk!=acme.zt.plivo.com', 'trunk!~acme']) {
+      const refused = await add('--matcher', matcher, '--for', '1h');
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        /the operator (=~|!=|!~) is not supported; a matcher is name=value, exact values only/,
+      );
+    }
+    const tooLong = await add('--matcher', 'rule=high-rtt', '--for', '31d');
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('a silence may last at most 30 days (notifications.maxSilenceDays in');
+    const huge = await add('--matcher', 'rule=high-rtt', '--for', '99999999999999999999w');
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain('a silence may last at most 30 days');
+    expect(huge.stderr).not.toContain('RangeError');
+    const farUntil = await add('--matcher', 'rule=high-rtt', '--until', '2099-01-01');
+    expect(farUntil.code).toBe(2);
+    expect(farUntil.stderr).toContain('a silence may last at most 30 days');
+    // Nothing was stored; a silence within the maximum still is.
+    expect((await add('--matcher', 'rule=high-rtt', '--for', '30d')).code).toBe(0);
+    const listed = await runCommand(['silence', 'list', '--json', '--config', config], { env });
+    expect(JSON.parse(listed.stdout).silences).toHaveLength(1);
+  });
+
   it('status exits 1 and shows the error when the poller is failing', async () => {
     const env = await tableEnv();
     // A Plivo that refuses the poller's credentials.

@@ -172,6 +172,11 @@ const notificationsSchema = z.prefault(
      * cannot fail every run forever.
      */
     deadLetterAfterRejections: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 3),
+    /**
+     * The longest silence `zentrunk-alerts silence add` accepts: a silence forgotten for months
+     * is an alerter gone quiet. Longer maintenance is several silences, each a decision.
+     */
+    maxSilenceDays: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(365)), 30),
   }),
   {},
 );
