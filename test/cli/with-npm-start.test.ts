@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { demoTraffic } from '../../sandbox/traffic';
 import { LOCAL_RUN_FILE, localRun } from '../../scripts/local-run';
 import { type CliRun, NO_ACCOUNTS, runCommand } from '../support/cli';
+import { SimulatedTime } from '../support/simulated-time';
 
 const cwd = mkdtempSync(join(tmpdir(), 'zentrunk-npm-start-'));
 mkdirSync(join(cwd, 'config'));
@@ -31,6 +32,9 @@ it('status, explain and silence use the sandbox and table of a running npm start
     env: NO_ACCOUNTS,
     announceFile: join(cwd, LOCAL_RUN_FILE),
     signal: controller.signal,
+    // Time stands still: npm start waits between runs 1 and 2 while the CLI works, however
+    // long that takes (a second run would add notices to what the CLI reads).
+    clock: new SimulatedTime(Date.now()),
     out: (text) => {
       if (work || !text.startsWith('run 1 ')) return;
       // After the first run, from "another terminal" in the same directory.
