@@ -2,15 +2,15 @@
  * The newcomer's setup: `npm start` in one terminal, the CLI in another. While npm start runs it
  * announces its sandbox and embedded table in .local-state/, and the CLI uses them.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoTraffic } from '../../sandbox/traffic';
 import { LOCAL_RUN_FILE, localRun } from '../../scripts/local-run';
 import { type CliRun, NO_ACCOUNTS, runCommand } from '../support/cli';
 import { SimulatedTime } from '../support/simulated-time';
+import { tempDir } from '../support/temp-dir';
 
-const cwd = mkdtempSync(join(tmpdir(), 'zentrunk-npm-start-'));
+const cwd = tempDir('zentrunk-npm-start-');
 mkdirSync(join(cwd, 'config'));
 const config = join(cwd, 'config', 'fast.json');
 writeFileSync(

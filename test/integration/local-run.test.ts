@@ -1,16 +1,17 @@
 /** `npm start` as a user runs it: embedded sandbox + dynalite, the real handler, alerts printed. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalRunAnnouncement, localRun } from '../../scripts/local-run';
 import { SimulatedTime } from '../support/simulated-time';
+import { tempDir } from '../support/temp-dir';
 
 const REPO = join(__dirname, '..', '..');
 const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 // Schema defaults (one alert per bad call) plus a larger Plivo request budget, so the test is quick.
-const dir = mkdtempSync(join(tmpdir(), 'zentrunk-local-run-'));
+const dir = tempDir('zentrunk-local-run-');
 const config = join(dir, 'fast.json');
 writeFileSync(
   config,
@@ -20,7 +21,8 @@ writeFileSync(
 const shipped = JSON.parse(readFileSync(join(REPO, 'config', 'dev.json'), 'utf8')) as Record<string, unknown>;
 const incidentConfig = join(dir, 'dev-fast.json');
 writeFileSync(incidentConfig, JSON.stringify({ ...shipped, plivo: { maxRequestsPer5s: 300 } }));
-const noPlivoAccount = { PATH: process.env.PATH };
+// TMPDIR: the run's temporary directory, which the suite checks for leftovers (global-setup.cjs).
+const noPlivoAccount = { PATH: process.env.PATH, TMPDIR: tmpdir() };
 
 /** Runs a repository script in a child process (Node 24, like npm scripts). */
 function script(
