@@ -12,4 +12,8 @@ module.exports = {
   // simulated time) wait on loopback I/O part of the time, so two workers use both cores.
   maxWorkers: 2,
   testSequencer: '<rootDir>/test/support/slowest-first.cjs',
+  // Each run writes its temporary files into a directory of its own, and fails if the tests
+  // leave anything there (test/support/global-setup.cjs, global-teardown.cjs).
+  globalSetup: '<rootDir>/test/support/global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
 };

@@ -71,7 +71,26 @@ export interface LocalRunOptions {
   write?: (text: string) => void;
   /** Write the announcement for the CLI here while running (the script: LOCAL_RUN_FILE). */
   announceFile?: string;
+  /** The clock of the progress line and the countdown between runs (tests: simulated time). */
+  clock?: LocalRunClock;
 }
+
+/** What the progress line and the countdown read the time and wait with. */
+export interface LocalRunClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(timer: unknown): void;
+}
+
+const REAL_CLOCK: LocalRunClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (timer) => clearInterval(timer as NodeJS.Timeout),
+};
 
 export interface LocalRunResult {
   summaries: PollSummary[];
@@ -171,20 +190,25 @@ class StatusLine {
 }
 
 /** Waits `ms`, calling `tick` with the seconds left once a second; ends early on abort. */
-function countdown(ms: number, signal: AbortSignal | undefined, tick: (secondsLeft: number) => void) {
+function countdown(
+  clock: LocalRunClock,
+  ms: number,
+  signal: AbortSignal | undefined,
+  tick: (secondsLeft: number) => void,
+) {
   return new Promise<void>((done) => {
-    const end = Date.now() + ms;
-    let timer: NodeJS.Timeout | undefined;
+    const end = clock.now() + ms;
+    let timer: unknown;
     const finish = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       signal?.removeEventListener('abort', finish);
       done();
     };
     const step = () => {
-      const left = end - Date.now();
+      const left = end - clock.now();
       if (left <= 0) return finish();
       tick(Math.ceil(left / 1000));
-      timer = setTimeout(step, Math.min(1000, left));
+      timer = clock.setTimeout(step, Math.min(1000, left));
     };
     if (signal?.aborted) return finish();
     signal?.addEventListener('abort', finish);
@@ -201,6 +225,7 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
     return { summaries: [], failures: 0, stopped: false };
   }
   const parentEnv = options.env ?? process.env;
+  const clock = options.clock ?? REAL_CLOCK;
   const env: NodeJS.ProcessEnv = { ...parentEnv };
   const cleanups: Array<() => Promise<void>> = [];
   const describe: string[] = [];
@@ -302,12 +327,12 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
       if (run > 1) {
         const waitMs = args.interval * 1000;
         if (tty) {
-          await countdown(waitMs, options.signal, (left) =>
+          await countdown(clock, waitMs, options.signal, (left) =>
             status.show(`next run in ${left} s (Ctrl-C to stop)`),
           );
         } else {
           if (!args.json) print(`next run in ${args.interval} s (Ctrl-C to stop)`);
-          await countdown(waitMs, options.signal, () => {});
+          await countdown(clock, waitMs, options.signal, () => {});
         }
         if (options.signal?.aborted) break;
         // The sandbox keeps taking calls, so later runs have new traffic to look at.
@@ -318,15 +343,17 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
         lastTick = now;
       }
       const timeoutMs = 240_000;
+      // The handler's deadline is real time; the progress line's seconds are the clock's.
       const started = Date.now();
+      const shownFrom = clock.now();
       const requestsBefore = sandbox?.requests.length ?? 0;
       if (!args.json && !tty) {
         print(`run ${run}: polling (rate-limited as deployed, so a first run takes a few seconds)...`);
       }
-      const progress = setInterval(() => {
+      const progress = clock.setInterval(() => {
         const requests = sandbox ? `, ${sandbox.requests.length - requestsBefore} Plivo requests` : '';
         status.show(
-          `run ${run}: polling${requests}, ${Math.round((Date.now() - started) / 1000)} s (rate-limited as deployed)`,
+          `run ${run}: polling${requests}, ${Math.round((clock.now() - shownFrom) / 1000)} s (rate-limited as deployed)`,
         );
       }, 250);
       try {
@@ -334,12 +361,12 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
           // A manual invocation of the default account ({}), as `aws lambda invoke` would send.
           handler({}, localLambdaContext({ timeoutMs: timeoutMs - (Date.now() - started) })),
         );
-        clearInterval(progress);
+        clock.clearInterval(progress);
         summaries.push(summary);
         if (args.json) err(oneLine(summary));
         else print(explainSummary(run, summary));
       } catch (error) {
-        clearInterval(progress);
+        clock.clearInterval(progress);
         failures += 1;
         const message = logger.scrubText((error as Error).message);
         (args.json ? err : print)(`run ${run} failed: ${(error as Error).name}: ${message}`);

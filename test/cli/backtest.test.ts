@@ -3,12 +3,12 @@
  * an hour of quiet traffic with a carrier incident on one trunk, replayed through the shipped
  * config and a per-call config side by side.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type PlivoSandbox, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
 import { generateTraffic } from '../../sandbox/traffic';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
+import { tempDir } from '../support/temp-dir';
 
 const REPO = join(__dirname, '..', '..');
 const SHIPPED = join(REPO, 'config', 'dev.json');
@@ -20,7 +20,7 @@ const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * MIN);
 const FROM = at(80).toISOString();
 const TO = at(5).toISOString();
 
-const dir = mkdtempSync(join(tmpdir(), 'zentrunk-backtest-'));
+const dir = tempDir('zentrunk-backtest-');
 const perCall = join(dir, 'per-call.json');
 writeFileSync(perCall, JSON.stringify({ notifications: { deploymentName: 'per-call' } }));
 

@@ -1,13 +1,13 @@
 /** The CLI's shape: help on every command, exit codes, errors that say what to do, colour only on a terminal. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from '../../cli/main';
 import { projectConfigJsonSchema } from '../../lib/config/project-config';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
+import { tempDir } from '../support/temp-dir';
 
 const REPO = join(__dirname, '..', '..');
-const dir = mkdtempSync(join(tmpdir(), 'zentrunk-cli-config-'));
+const dir = tempDir('zentrunk-cli-config-');
 const bad = join(dir, 'bad.json');
 writeFileSync(
   bad,

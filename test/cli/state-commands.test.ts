@@ -6,8 +6,7 @@
 import { runRecordOf } from '../../functions/core/health/run-log';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { startPlivoSandbox } from '../../sandbox/plivo-sandbox';
@@ -15,8 +14,9 @@ import { demoTraffic } from '../../sandbox/traffic';
 import { localRun } from '../../scripts/local-run';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
 import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
+import { tempDir } from '../support/temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'zentrunk-cli-state-'));
+const dir = tempDir('zentrunk-cli-state-');
 // One alert per bad call (schema defaults) and the whole request budget, so runs are quick.
 const config = join(dir, 'per-call.json');
 writeFileSync(config, JSON.stringify({ plivo: { maxRequestsPer5s: 300 } }));

@@ -4,10 +4,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
+import { tempDir } from '../support/temp-dir';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:zentrunk-alerts-dev-AlertTopic';
 
@@ -152,7 +152,7 @@ describe('test-alert', () => {
 
   it("--account: sent as that account's alerts are, for subscriptions filtered by account", async () => {
     answer = published('m-7');
-    const config = join(mkdtempSync(join(tmpdir(), 'zentrunk-test-alert-')), 'accounts.json');
+    const config = join(tempDir('zentrunk-test-alert-'), 'accounts.json');
     writeFileSync(
       config,
       JSON.stringify({ notifications: { deploymentName: 'zentrunk-prod' }, accounts: [{ name: 'acme' }] }),

@@ -32,10 +32,26 @@ function traffic(options: { callsPerMinute?: number; until?: Date } = {}): Sandb
 
 async function start(
   calls: SandboxCall[],
-  options: { faults?: Partial<SandboxFaults>; config?: unknown } = {},
+  options: { faults?: Partial<SandboxFaults>; config?: unknown; fetch?: typeof fetch } = {},
 ): Promise<Pipeline> {
   pipeline = await pipelines.start({ calls, start: T0, ...options });
   return pipeline;
+}
+
+/**
+ * The client's fetch, with every `every`-th request never answered: it ends as the client's
+ * request timeout ends such a request (a TimeoutError), at once. A timer racing the answers of
+ * the other requests would make the test depend on the machine's speed (the client's real
+ * timeout against a request that hangs is tested in plivo-client.test.ts, the sandbox's hang in
+ * plivo-sandbox.test.ts).
+ */
+function timingOutEvery(every: number): typeof fetch {
+  let n = 0;
+  return (input, init) => {
+    n += 1;
+    if (n % every !== 0) return fetch(input, init);
+    return Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  };
 }
 
 type RunResult = PollSummary | Error;
@@ -107,12 +123,9 @@ describe('Plivo faults: every finding still delivered once', () => {
     expect(tally(p, calls)).toEqual(NOTHING_WRONG);
   });
 
-  it('requests that never answer (every 6th), with a 200 ms request timeout', async () => {
+  it('requests that never answer (every 6th): each ended by the request timeout', async () => {
     const calls = traffic({ callsPerMinute: 1 });
-    const p = await start(calls, {
-      faults: { timeoutEvery: 6 },
-      config: { plivo: { requestTimeoutMs: 200 } },
-    });
+    const p = await start(calls, { fetch: timingOutEvery(6) });
     await runSchedule(p, 4);
     expect(p.client.stats().timeouts).toBeGreaterThan(5);
     expect(tally(p, calls)).toEqual(NOTHING_WRONG);
@@ -120,11 +133,12 @@ describe('Plivo faults: every finding still delivered once', () => {
 
   it('slow responses below the timeout are waited for, not retried', async () => {
     const calls = traffic({ callsPerMinute: 1 });
-    // 150 ms, Plivo's slowest usual answer, against a 1 s timeout: with 16 requests in flight
-    // (the default insightsConcurrency) in a process shared with the sandbox, a busy machine
-    // adds its own delays, which a 200 ms timeout did not always absorb.
-    const p = await start(calls, { faults: { delayMs: 150 }, config: { plivo: { requestTimeoutMs: 1000 } } });
+    // 150 ms, Plivo's slowest usual answer, against the default 10 s timeout: with 16 requests
+    // in flight (the default insightsConcurrency) in a process shared with the sandbox, a busy
+    // machine adds its own delays, far below the timeout.
+    const p = await start(calls, { faults: { delayMs: 150 } });
     const [first] = await runSchedule(p, 4);
+    expect(p.config.plivo.requestTimeoutMs).toBe(10_000);
     expect(first).toMatchObject({ status: 'completed' });
     expect(p.client.stats()).toMatchObject({ timeouts: 0, retries: 0 });
     expect(tally(p, calls)).toEqual(NOTHING_WRONG);

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
@@ -221,7 +222,11 @@ describe('the config reaches the function', () => {
       `const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)});` +
       'console.log(JSON.stringify(await handler({}, {})));';
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, ALERT_CONFIG_FILE: join(assetDir, ALERT_CONFIG_FILE_NAME) },
+      env: {
+        PATH: process.env.PATH,
+        TMPDIR: tmpdir(),
+        ALERT_CONFIG_FILE: join(assetDir, ALERT_CONFIG_FILE_NAME),
+      },
       encoding: 'utf8',
     });
     return JSON.parse(output);
@@ -244,7 +249,8 @@ describe('an invalid config', () => {
   const bad = { deployment: { scheduleMinutes: 3, function: { timeoutSeconds: 200 } } };
 
   it('stops the app before anything is built, naming the field', () => {
-    const app = new App();
+    // An App without an outdir makes one of its own in the temp directory (cdk.outXXXXXX).
+    const app = new App({ outdir: tempDir('cdk-out-unused') });
     const build = () => addZentrunkAlerts(app, { stage: 'test', configFile: writeConfigFile(bad) });
     expect(build).toThrow(ConfigError);
     expect(build).toThrow(/deployment\.function\.timeoutSeconds: must be shorter than the schedule interval/);
@@ -252,9 +258,9 @@ describe('an invalid config', () => {
   });
 
   it('names the stages there are when the stage has no config', () => {
-    expect(() => addZentrunkAlerts(new App(), { stage: 'staging' })).toThrow(
-      /no config for stage "staging" \(stages: dev, prod\)/,
-    );
+    expect(() =>
+      addZentrunkAlerts(new App({ outdir: tempDir('cdk-out-unused') }), { stage: 'staging' }),
+    ).toThrow(/no config for stage "staging" \(stages: dev, prod\)/);
   });
 
   it('makes `cdk synth` (bin/app.ts) exit non-zero with the field path', () => {

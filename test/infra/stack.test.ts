@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ import { ALERT_CONFIG_FILE_NAME, ALERT_CONFIG_PATH, requireLocalEsbuild } from '
 import { REPO_ROOT } from '../../lib/project-paths';
 import { nagFindings, pollerAssetDir, REAL_POLLER_ENTRY, type Synthesized, synth } from './synth';
 import { arnOf, functionPermissions, logicalIdOf, ref, resourcesOf } from './template-queries';
+import { tempDir } from '../support/temp-dir';
 
 const STATE_STORE_SOURCE = join(REPO_ROOT, 'functions', 'adapters', 'dynamodb', 'dynamodb-state-store.ts');
 
@@ -281,6 +282,8 @@ describe('bundle', () => {
       promisify(execFile)(process.execPath, ['--input-type=module', '-e', invoke], {
         env: {
           PATH: process.env.PATH,
+          // The run's temporary directory, which the suite checks for leftovers (global-setup.cjs).
+          TMPDIR: tmpdir(),
           AWS_REGION: 'us-east-1',
           AWS_ENDPOINT_URL_DYNAMODB: endpoint,
           AWS_MAX_ATTEMPTS: '1',
@@ -318,14 +321,14 @@ describe('bundle', () => {
 
   it('is never built in Docker: without a local esbuild the app stops and says what to do', () => {
     expect(() => requireLocalEsbuild(REPO_ROOT)).not.toThrow();
-    const bare = mkdtempSync(join(tmpdir(), 'no-esbuild-'));
+    const bare = tempDir('no-esbuild-');
     expect(() => requireLocalEsbuild(bare)).toThrow(/esbuild is not installed under .*run `npm ci`/);
   });
 
   it('loads in Node.js as an ES module and exports the handler', () => {
     const script = `const m = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)}); console.log(typeof m.handler);`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' },
+      env: { PATH: process.env.PATH, TMPDIR: tmpdir(), AWS_REGION: 'us-east-1' },
       encoding: 'utf8',
     });
     expect(output.trim()).toBe('function');

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type PolicyViolation } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -9,6 +8,7 @@ import type { ProjectConfigInput } from '../../lib/config/project-config';
 import { POLLER_ENTRY } from '../../lib/project-paths';
 import { addZentrunkAlerts } from '../../lib/zentrunk-alerts-app';
 import type { ZentrunkAlertsStack } from '../../lib/zentrunk-alerts-stack';
+import { tempDir as testTempDir } from '../support/temp-dir';
 
 export const STUB_POLLER_ENTRY = join(__dirname, 'fixtures', 'stub-handler.ts');
 export const REAL_POLLER_ENTRY = process.env.TRY_STUB
@@ -32,10 +32,9 @@ export interface Synthesized {
   outdir: string;
 }
 
+/** A temporary directory for the infra tests, removed after the test file (see support/temp-dir). */
 export function tempDir(prefix: string): string {
-  const base = join(tmpdir(), 'zentrunk-infra-tests');
-  mkdirSync(base, { recursive: true });
-  return mkdtempSync(join(base, `${prefix}-`));
+  return testTempDir(`zentrunk-infra-${prefix}-`);
 }
 
 export function writeConfigFile(config: ProjectConfigInput | Record<string, unknown>): string {

@@ -2,8 +2,7 @@
  * A Plivo token rotated under a warm Lambda container: the handler as deployed, reading its
  * credentials from Secrets Manager (mocked), against the Plivo sandbox over HTTP and dynalite.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,6 +15,7 @@ import { generateTraffic } from '../../sandbox/traffic';
 import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
 import { stackScheduleInput } from '../support/eventbridge';
 import { RecordingNotifier } from '../support/pipeline';
+import { tempDir } from '../support/temp-dir';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zentrunk/plivo-AbCdEf';
 const AUTH_ID = 'MAROTATIONTEST00000001';
@@ -56,7 +56,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
   });
-  configPath = join(mkdtempSync(join(tmpdir(), 'zentrunk-rotation-')), 'config.json');
+  configPath = join(tempDir('zentrunk-rotation-'), 'config.json');
   writeFileSync(
     configPath,
     JSON.stringify({
@@ -277,7 +277,7 @@ describe('several Plivo accounts in one warm container', () => {
     const readsOf = (arn: string) =>
       secretsManager.commandCalls(GetSecretValueCommand).filter((c) => c.args[0].input.SecretId === arn)
         .length;
-    const config = join(mkdtempSync(join(tmpdir(), 'zentrunk-rotation-')), 'accounts.json');
+    const config = join(tempDir('zentrunk-rotation-'), 'accounts.json');
     writeFileSync(
       config,
       JSON.stringify({

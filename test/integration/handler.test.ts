@@ -3,8 +3,7 @@
  * against the Plivo sandbox over HTTP and dynalite, with only the notifiers swapped.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
@@ -16,6 +15,7 @@ import { demoTraffic } from '../../sandbox/traffic';
 import { type Dynalite, makeTestTable, startDynalite, testDocumentClient } from '../support/dynalite';
 import { DOCUMENTED_SCHEDULED_EVENT, stackScheduleInput } from '../support/eventbridge';
 import { RecordingNotifier } from '../support/pipeline';
+import { tempDir } from '../support/temp-dir';
 
 const AUTH_ID = 'MAHANDLERTEST000000001';
 const AUTH_TOKEN = 'handler-test-token-9c1e77a0b3';
@@ -40,7 +40,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
   });
-  configDir = mkdtempSync(join(tmpdir(), 'zentrunk-handler-'));
+  configDir = tempDir('zentrunk-handler-');
 });
 
 afterAll(async () => {

@@ -1,15 +1,17 @@
 /** `npm start` as a user runs it: embedded sandbox + dynalite, the real handler, alerts printed. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalRunAnnouncement, localRun } from '../../scripts/local-run';
+import { SimulatedTime } from '../support/simulated-time';
+import { tempDir } from '../support/temp-dir';
 
 const REPO = join(__dirname, '..', '..');
 const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 // Schema defaults (one alert per bad call) plus a larger Plivo request budget, so the test is quick.
-const dir = mkdtempSync(join(tmpdir(), 'zentrunk-local-run-'));
+const dir = tempDir('zentrunk-local-run-');
 const config = join(dir, 'fast.json');
 writeFileSync(
   config,
@@ -19,7 +21,8 @@ writeFileSync(
 const shipped = JSON.parse(readFileSync(join(REPO, 'config', 'dev.json'), 'utf8')) as Record<string, unknown>;
 const incidentConfig = join(dir, 'dev-fast.json');
 writeFileSync(incidentConfig, JSON.stringify({ ...shipped, plivo: { maxRequestsPer5s: 300 } }));
-const noPlivoAccount = { PATH: process.env.PATH };
+// TMPDIR: the run's temporary directory, which the suite checks for leftovers (global-setup.cjs).
+const noPlivoAccount = { PATH: process.env.PATH, TMPDIR: tmpdir() };
 
 /** Runs a repository script in a child process (Node 24, like npm scripts). */
 function script(
@@ -120,16 +123,28 @@ describe('npm start', () => {
     const controller = new AbortController();
     const announceFile = join(dir, 'state', 'npm-start.json');
     let announced: LocalRunAnnouncement | null = null;
+    // The progress line and the countdown run on simulated time, moved on by what the run
+    // prints: however quick or slow the run is, the same seconds pass at the same points.
+    const time = new SimulatedTime(Date.now());
+    let alertsInRun1 = 0;
     const result = await localRun({
       argv: ['--runs', '3', '--interval', '2', '--config', config],
       env: noPlivoAccount,
       tty: true,
       announceFile,
+      clock: time,
       out: (t) => {
         out.push(t);
         announced ??= existsSync(announceFile)
           ? (JSON.parse(readFileSync(announceFile, 'utf8')) as LocalRunAnnouncement)
           : null;
+        // Each alert is printed while its run is still going: a second passes with each.
+        if (/^\[demo [A-Z]+\] /m.test(t)) {
+          if (!out.some((line) => line.startsWith('run 1 '))) alertsInRun1 += 1;
+          time.advance(1000);
+        }
+        // Run 1 has reported and the countdown starts right after: let the 2 s interval pass.
+        if (t.startsWith('run 1 ')) setImmediate(() => time.advance(2000));
         // Ctrl-C once the second run has reported.
         if (t.startsWith('run 2 ')) controller.abort();
       },
@@ -143,13 +158,23 @@ describe('npm start', () => {
     const CLEAR = '\r\u001b[2K';
     const frames = drawn.filter((f) => f !== CLEAR).map((f) => f.replace(CLEAR, ''));
     expect(drawn.every((f) => f.startsWith(CLEAR))).toBe(true);
-    expect(frames).toContainEqual(
-      expect.stringMatching(/^run 1: polling, \d+ Plivo requests, \d+ s \(rate-limited as deployed\)$/),
-    );
-    expect(frames).toContain('next run in 2 s (Ctrl-C to stop)');
+    // Four frames a (simulated) second while run 1 polls, counting its Plivo requests and seconds.
+    const progress = /^run 1: polling, (\d+) Plivo requests, (\d+) s \(rate-limited as deployed\)$/;
+    const run1 = frames.filter((f) => f.startsWith('run 1: '));
+    expect(alertsInRun1).toBeGreaterThanOrEqual(10);
+    expect(run1).toHaveLength(4 * alertsInRun1);
+    for (const frame of run1) expect(frame).toMatch(progress);
+    expect(run1.at(-1)).toMatch(new RegExp(`, ${alertsInRun1} s \\(`));
+    expect(Number(progress.exec(run1.at(-1) ?? '')?.[1])).toBeGreaterThan(0);
+    // The countdown, redrawn each second, after run 1's progress line.
+    const countdown = frames.filter((f) => f.startsWith('next run in '));
+    expect(countdown).toEqual(['next run in 2 s (Ctrl-C to stop)', 'next run in 1 s (Ctrl-C to stop)']);
+    expect(frames.indexOf(countdown[0] as string)).toBeGreaterThan(frames.lastIndexOf(run1.at(-1) as string));
     // On a terminal the progress line replaces the "polling..." line.
     expect(out.join('\n')).not.toContain('run 1: polling');
     expect(out.at(-1)).toMatch(/^stopped \(Ctrl-C\) after 2 runs: \d+ notifications sent, 0 failed runs$/);
+    // Nothing left running on the clock: the progress line and the countdown are gone.
+    expect(time.pending).toBe(0);
     // While it ran, the CLI could find its sandbox and table; the file is gone afterwards.
     expect(announced).toMatchObject({
       pid: process.pid,

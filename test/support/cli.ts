@@ -1,9 +1,7 @@
 /** Runs `zentrunk-alerts` commands in-process, recording what they print and their exit code. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { CliIo } from '../../cli/io';
 import { runCli } from '../../cli/main';
+import { tempDir } from './temp-dir';
 
 export interface CliRun {
   code: number;
@@ -22,7 +20,7 @@ export interface CliRunOptions {
   stderrIsTTY?: boolean;
 }
 
-const emptyDir = mkdtempSync(join(tmpdir(), 'zentrunk-cli-'));
+const emptyDir = tempDir('zentrunk-cli-');
 
 /** The environment of a machine with no accounts: no Plivo, no AWS, no colour forcing. */
 export const NO_ACCOUNTS: NodeJS.ProcessEnv = { PATH: process.env.PATH, USER: 'tester' };

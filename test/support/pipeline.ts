@@ -70,6 +70,8 @@ export interface PipelineOptions {
   faults?: Partial<SandboxFaults>;
   /** See FakeClock: runs that wait on the rate limiter for minutes of simulated time use 1000. */
   realTimeDivisor?: number;
+  /** The Plivo client's fetch (default: the global one), e.g. to inject faults at the client. */
+  fetch?: typeof fetch;
 }
 
 export interface Pipeline {
@@ -123,6 +125,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     now: () => clock.now().getTime(),
     sleep: clock.sleep,
     random: mulberry32(42),
+    fetch: options.fetch,
   });
   const notifier = new RecordingNotifier();
   return {

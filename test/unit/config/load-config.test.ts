@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile, parseConfig } from '../../../functions/core/config/load-config';
 import { loadProjectConfig, runtimeConfigOf } from '../../../lib/config/project-config';
+import { tempDir } from '../../support/temp-dir';
 
 function issuesOf(value: unknown): string[] {
   try {
@@ -55,7 +55,7 @@ describe('config validation', () => {
   });
 
   it('reports an unreadable or non-JSON file with its path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zta-config-'));
+    const dir = tempDir('zta-config-');
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ "rules": ');
     expect(() => loadConfigFile(file)).toThrow(/broken\.json[\s\S]*not valid JSON/);

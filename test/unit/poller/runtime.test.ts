@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -13,6 +12,7 @@ import {
   createInfrastructure,
   createRuntime,
 } from '../../../functions/poller/runtime';
+import { tempDir } from '../../support/temp-dir';
 
 describe('checkPlivoBaseUrl', () => {
   it('accepts https, and plain http only to a sandbox on this machine', () => {
@@ -35,7 +35,7 @@ describe('one runtime per account', () => {
   const quiet = new JsonLogger({ write: () => {} });
 
   function configFile(config: unknown): string {
-    const file = join(mkdtempSync(join(tmpdir(), 'zentrunk-runtime-')), 'config.json');
+    const file = join(tempDir('zentrunk-runtime-'), 'config.json');
     writeFileSync(file, JSON.stringify(config));
     return file;
   }
