@@ -52,6 +52,12 @@ export function parseMatchers(specs: string[]): SilenceMatchers {
       );
     }
     const values = (match[2] ?? '').split(/[,|]/).map((v) => v.trim().replace(/^"(.*)"$/, '$1'));
+    if (values.some((v) => /^[~!]/.test(v))) {
+      throw new CliUsageError(
+        `--matcher "${spec}": a value starting with ~ or ! reads as an operator, which is not supported; ` +
+          'a matcher is name=value, exact values only',
+      );
+    }
     matchers[field] = [...(matchers[field] ?? []), ...values.filter((v) => v !== '')];
   }
   return matchers as SilenceMatchers;

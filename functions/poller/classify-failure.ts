@@ -67,6 +67,10 @@ export function runOutcome(summary: PollSummary): RunOutcome {
 }
 
 /** The run ended with calls left past the cursor and had not moved it at all. */
-export function cursorStuck(summary: Pick<PollSummary, 'cursorAdvanced' | 'slicesLeft'>): boolean {
-  return !summary.cursorAdvanced && summary.slicesLeft > 0;
+export function cursorStuck(
+  summary: Pick<PollSummary, 'cursorAdvanced' | 'slicesLeft' | 'newRange'>,
+): boolean {
+  // Only calls past the watermark count: a run that ran out of time in the overlap it read
+  // again has nothing waiting on it.
+  return !summary.cursorAdvanced && summary.slicesLeft > 0 && summary.newRange !== false;
 }

@@ -109,6 +109,7 @@ describe('an Insights-only outage', () => {
     const calls = traffic(42);
     const p = await pipelines.start({ calls, start: T0, config: CONFIG });
     const lists: number[] = [];
+    const insightsAsked: number[] = [];
     let run = 0;
     const insightsDown: CallSource = {
       listCalls: (range) => {
@@ -117,6 +118,7 @@ describe('an Insights-only outage', () => {
       },
       countCalls: (range) => p.client.countCalls(range),
       getInsights: async () => {
+        insightsAsked[run] = (insightsAsked[run] ?? 0) + 1;
         // The client's retries take their time, then it gives up; the run's 8 requests in
         // flight wait side by side, so each adds an eighth of it to the clock.
         p.clock.advance(costMs / CONFIG.plivo.insightsConcurrency);
@@ -125,13 +127,34 @@ describe('an Insights-only outage', () => {
     };
 
     const summaries: PollSummary[] = [];
-    for (run = 0; run < 6; run++) summaries.push(...(await runEvery(p, insightsDown, 1)));
+    const arrived: SandboxCall[] = [];
+    for (run = 0; run < 6; run++) {
+      summaries.push(...(await runEvery(p, insightsDown, 1)));
+      // New calls keep arriving, incidents among them, during the outage.
+      const now = p.clock.now().getTime();
+      const fresh = generateTraffic({
+        seed: 100 + run,
+        from: new Date(now - 5 * MIN),
+        to: new Date(now - 10_000),
+        callsPerMinute: 2,
+        incidents: ['zentrunk-hangup'],
+      });
+      p.sandbox.addCalls(fresh);
+      arrived.push(...fresh);
+    }
 
     const due = cdrOnlyKeys(calls);
     expect(due.length).toBeGreaterThan(0);
     // All of them in the first run.
     expect(new Set(p.notifier.keys().filter((k) => due.includes(k)))).toEqual(new Set(due));
     expect(summaries[0]?.alertsPublished).toBeGreaterThanOrEqual(due.length);
+    // The calls that arrived during the outage: their CDR-only alerts went out too.
+    const arrivedDue = cdrOnlyKeys(arrived.slice(0, -arrived.length / 6));
+    expect(arrivedDue.length).toBeGreaterThan(0);
+    expect(p.notifier.keys()).toEqual(expect.arrayContaining(arrivedDue));
+    // After 3 failures in a row a run stops asking (the requests in flight then still end).
+    for (const asked of insightsAsked)
+      expect(asked).toBeLessThanOrEqual(3 + CONFIG.plivo.insightsConcurrency);
     // Every run lists (new calls are judged) and moves the watermark.
     expect(new Set(lists)).toEqual(new Set([0, 1, 2, 3, 4, 5]));
     expect(summaries.every((s) => s.cursorAdvanced)).toBe(true);
@@ -158,5 +181,69 @@ describe('a watermark in the future (clock skew)', () => {
     expect(Date.parse((await p.store.getCursor())?.watermark ?? '')).toBeGreaterThan(
       Date.parse(cursor?.watermark ?? ''),
     );
+  });
+});
+
+describe('a run whose time is short', () => {
+  it('starting with its usable time spent (but not its margin), still sends its CDR alerts and moves the cursor past a new slice', async () => {
+    const calls = traffic(44);
+    const p = await pipelines.start({ calls, start: T0, config: CONFIG });
+    // 25 s left of the Lambda's time: past the 30 s safety margin's start, before its half.
+    const summary = await p.run({ remainingTimeMs: () => 25_000 });
+
+    expect(summary.cursorAdvanced).toBe(true);
+    const due = cdrOnlyKeys(calls.filter((c) => Date.parse(summary.watermark ?? '') >= c.endTime.getTime()));
+    expect(due.length).toBeGreaterThan(0);
+    expect(p.notifier.keys()).toEqual(expect.arrayContaining(due));
+  });
+
+  it('owed calls with slow Insights take at most their share: the oldest first, and new calls are still listed and judged', async () => {
+    // 300 calls whose Insights are not ready at the first run: all owed by the second.
+    const calls = generateTraffic({
+      seed: 45,
+      from: at(-50),
+      to: at(-1),
+      callsPerMinute: 6,
+      incidents: 'none',
+    });
+    for (const c of calls) c.insightsReadyAt = at(2);
+    const p = await pipelines.start({ calls, start: T0, config: CONFIG });
+    const asked: string[] = [];
+    let slowFrom = Number.POSITIVE_INFINITY;
+    const slow: CallSource = {
+      listCalls: (range) => p.client.listCalls(range),
+      countCalls: (range) => p.client.countCalls(range),
+      getInsights: async (uuid) => {
+        if (p.clock.now().getTime() >= slowFrom) {
+          asked.push(uuid);
+          // 6 s an answer, 8 at a time.
+          p.clock.advance(6_000 / CONFIG.plivo.insightsConcurrency);
+        }
+        return p.client.getInsights(uuid);
+      },
+    };
+    const [first] = await runEvery(p, slow, 1);
+    expect(first?.insightsNotReady).toBeGreaterThan(250);
+    slowFrom = p.clock.now().getTime();
+    const fresh = generateTraffic({
+      seed: 46,
+      from: at(1),
+      to: at(4),
+      callsPerMinute: 2,
+      incidents: ['zentrunk-hangup'],
+    });
+    p.sandbox.addCalls(fresh);
+
+    const [second] = await runEvery(p, slow, 1);
+
+    // The owed batch kept to its third of the run (~70 of 210 s, at 0.75 s an answer), and the
+    // new calls were listed, judged and alerted.
+    const owedAsked = asked.filter((uuid) => calls.some((c) => c.callUuid === uuid));
+    expect(owedAsked.length).toBeLessThan(0.5 * (first?.insightsNotReady ?? 0));
+    expect(second?.cursorAdvanced).toBe(true);
+    expect(p.notifier.keys()).toEqual(expect.arrayContaining(cdrOnlyKeys(fresh)));
+    // The owed calls asked for first were the oldest.
+    const byEnd = [...calls].sort((a, b) => a.endTime.getTime() - b.endTime.getTime()).map((c) => c.callUuid);
+    expect(new Set(owedAsked.slice(0, 20))).toEqual(new Set(byEnd.slice(0, 20)));
   });
 });

@@ -66,7 +66,11 @@ export function nextHealth(
   }
   const consecutiveFailures = prev.status === 'failing' ? prev.consecutiveFailures + 1 : 1;
   const immediate = !outcome.ok && outcome.immediate === true;
-  const shouldNotify = !prev.notified && (immediate || consecutiveFailures >= operations.failuresBeforeAlert);
+  // An outcome to tell at once is told even within a streak operations already heard of, when
+  // that streak was about something else.
+  const shouldNotify =
+    (!prev.notified && (immediate || consecutiveFailures >= operations.failuresBeforeAlert)) ||
+    (prev.notified && immediate && prev.kind !== failure.kind);
   return {
     next: {
       status: 'failing',

@@ -92,11 +92,27 @@ export function insightsShare(opts: {
 
 /**
  * Whether a listed slice shows the count it was planned on to be far off: it held under a
- * quarter of the calls counted (and at least a hundred fewer). The run then plans the rest of
- * its range without Plivo's counts.
+ * quarter of the calls counted, or over four times as many (and a hundred calls apart at
+ * least). The run then plans the rest of its range without Plivo's counts.
  */
 export function countDisproved(counted: number | null | undefined, listed: number): boolean {
-  return counted !== null && counted !== undefined && listed * 4 < counted && counted - listed >= 100;
+  if (counted === null || counted === undefined) return false;
+  const far = (a: number, b: number) => a * 4 < b && b - a >= 100;
+  return far(listed, counted) || far(counted, listed);
+}
+
+/**
+ * The longest slice of a range whose calls were not counted (no count, or counts no longer
+ * trusted): without a count, time alone keeps a slice within what a run can list and judge.
+ */
+export const MAX_UNCOUNTED_SLICE_MS = 5 * 60_000;
+
+/** A range without a (trusted) count, cut into slices of at most MAX_UNCOUNTED_SLICE_MS. */
+export function splitUncounted(range: ReadRange): ReadRange[] {
+  const span = range.to.getTime() - range.from.getTime();
+  return span > MAX_UNCOUNTED_SLICE_MS
+    ? splitRange(range, Math.ceil(span / MAX_UNCOUNTED_SLICE_MS))
+    : [range];
 }
 
 /** Calls one slice should hold: about a quarter of the run's usable time at the budget. */

@@ -57,8 +57,10 @@ export interface PollSummary {
   insightsDeferredForTime: number;
   /** Calls whose Insights were not asked for because Plivo's Insights kept failing this run. */
   insightsDeferredForOutage: number;
-  /** The run stopped trusting Plivo's count of calls (a listed slice held far fewer). */
+  /** The run stopped trusting Plivo's count of calls (a listed slice held far fewer or more). */
   countDistrusted: boolean;
+  /** The read range had a part past the watermark (not only the overlap read again). */
+  newRange: boolean;
   findings: number;
   findingsByRule: Record<string, number>;
   alertsPublished: number;
@@ -120,6 +122,7 @@ export function emptySummary(runId: string): PollSummary {
     insightsDeferredForTime: 0,
     insightsDeferredForOutage: 0,
     countDistrusted: false,
+    newRange: false,
     findings: 0,
     findingsByRule: {},
     alertsPublished: 0,

@@ -90,6 +90,9 @@ describe('slices', () => {
     expect(countDisproved(100, 10)).toBe(false);
     expect(countDisproved(1000, 300)).toBe(false);
     expect(countDisproved(null, 0)).toBe(false);
+    // ...or over four times as many: a count far too low.
+    expect(countDisproved(1, 500)).toBe(true);
+    expect(countDisproved(100, 300)).toBe(false);
   });
 });
 

@@ -36,6 +36,11 @@ export interface InsightsContext {
 export interface InsightsPlan {
   /** Share of calls given an Insights request (1 unless calls arrive faster than the budget). */
   share: number;
+  /**
+   * Calls per second the budget can fetch Insights for: a slice whose listed calls arrived
+   * slower than this gets them all, whatever the count that set `share` said.
+   */
+  capacityPerSecond?: number;
   /** Incidents in progress or brewing: their calls' Insights go first when not every call gets them. */
   hot: HotSpots;
   /** Whether calls without media need their Insights (only for post-dial delay). */

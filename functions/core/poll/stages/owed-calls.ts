@@ -10,7 +10,7 @@ const OWED_SHARE_OF_RUN = 1 / 3;
 /** However short the run, at least this many owed calls are retried. */
 const MIN_OWED_PER_RUN = 20;
 
-export type OwedContext = BatchContext & { usableMs: () => number };
+export type OwedContext = BatchContext & { usableMs: () => number; summary: BatchContext['summary'] };
 
 /** How many owed calls one run retries: its share of the run's time at the Plivo budget. */
 export function owedCallsPerRun(ctx: OwedContext): number {
@@ -30,8 +30,17 @@ export async function workOwedCalls(
   owed: readonly PendingInsightsItem[],
 ): Promise<void> {
   if (owed.length === 0) return;
-  const oldestFirst = [...owed].sort((a, b) => a.firstSeenAt.localeCompare(b.firstSeenAt));
+  const oldestFirst = [...owed].sort(
+    (a, b) =>
+      a.firstSeenAt.localeCompare(b.firstSeenAt) ||
+      (a.call.endTime ?? '').localeCompare(b.call.endTime ?? ''),
+  );
   const now = oldestFirst.slice(0, owedCallsPerRun(ctx));
+  ctx.summary.pendingRetried = now.length;
+  // Their share of the run in time too: slow Insights answers must not take the whole run.
+  const usableAtStart = ctx.usableMs();
+  const owedDeadline = usableAtStart * (1 - OWED_SHARE_OF_RUN);
+  const owedCtx: OwedContext = { ...ctx, outOfTime: () => ctx.outOfTime() || ctx.usableMs() < owedDeadline };
   if (now.length < owed.length) {
     ctx.logger.info("Owed calls past this run's share wait for the next run", {
       owed: owed.length,
@@ -39,7 +48,7 @@ export async function workOwedCalls(
     });
   }
   await workBatch(
-    ctx,
+    owedCtx,
     plan,
     now.map((p) => ({
       call: p.call,

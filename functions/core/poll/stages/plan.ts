@@ -79,6 +79,7 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
     intervalMs: ctx.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
   });
   summary.callsInRange = total;
+  summary.newRange = fresh.to.getTime() > fresh.from.getTime();
   summary.insightsShare = share.share;
   if (share.share < 1) {
     logger.warn('Calls arrive faster than the Plivo budget can fetch Insights for: sampling', {
@@ -98,6 +99,7 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
     owed,
     insights: {
       share: share.share,
+      capacityPerSecond: share.capacityPerSecond,
       hot: share.share < 1 ? hotSpots(await store.listGroups(), await store.listWindows(), config) : [],
       noMediaInsights: noMediaInsightsNeeded(config),
     },

@@ -1,5 +1,14 @@
 import type { CursorStore, ReadRange } from '../../ports';
-import { countDisproved, sliceSeconds, sliceTarget, splitRange, tooBig } from '../plan-work';
+import {
+  countDisproved,
+  MAX_UNCOUNTED_SLICE_MS,
+  sliceSeconds,
+  sliceTarget,
+  splitRange,
+  splitUncounted,
+  tooBig,
+} from '../plan-work';
+import { isoRange } from '../plan-read-range';
 import { type BatchContext, type BatchPlan, workBatch } from './batch';
 import { countCalls } from './count-calls';
 import { type ListContext, listSlice } from './list-slice';
@@ -18,7 +27,7 @@ export type SlicesContext = ListContext &
     usableMs: () => number;
   };
 
-/** One slice of the read range waiting its turn, with Plivo's count of its calls when known. */
+/** One slice of the read range waiting its turn, with Plivo's count of its calls (undefined: not asked yet; null: none). */
 interface PlannedSlice {
   range: ReadRange;
   count: number | null | undefined;
@@ -36,10 +45,12 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
   const owedUuids = new Set(run.owed.map((p) => p.call.callUuid));
   const target = sliceTarget(config, ctx.usableMs(), batch.insights.share);
   const queue: PlannedSlice[] =
-    total !== null && tooBig(range, total, target)
-      ? splitRange(range, Math.ceil(total / target)).map((r) => ({ range: r, count: undefined }))
-      : [{ range, count: total }];
-  const trust = new CountTrust(total, range);
+    total === null
+      ? splitUncounted(range).map((r) => ({ range: r, count: null }))
+      : tooBig(range, total, target)
+        ? splitRange(range, Math.ceil(total / target)).map((r) => ({ range: r, count: undefined }))
+        : [{ range, count: total }];
+  let trusted = true;
   let version = cursor?.version ?? null;
   // A watermark in the future (clock skew; the plan read up to now instead) is no watermark to
   // keep: the slices read now replace it, or no run would save one until real time passed it.
@@ -53,21 +64,25 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
       queue.unshift(slice);
       break;
     }
-    const counted = !trust.trusted
+    const count = !trusted
       ? null
       : slice.count === undefined
         ? await countCalls(ctx, slice.range)
         : slice.count;
-    const count = trust.plausible(counted, slice.range) ? counted : trust.distrust(ctx, batch, counted, null);
     if (tooBig(slice.range, count, target)) {
       const parts = splitRange(slice.range, Math.ceil((count as number) / target));
       queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
       continue;
     }
+    if (count === null && spanMs(slice.range) > MAX_UNCOUNTED_SLICE_MS) {
+      // No count to size it by (Plivo gave none, or the run stopped trusting them): by time.
+      queue.unshift(...splitUncounted(slice.range).map((r) => ({ range: r, count: null })));
+      continue;
+    }
     if (summary.cursorAdvanced) {
       // Start a slice only if it should end in time; what is left waits for the next run.
-      const calls = count ?? trust.estimate(slice.range) ?? target;
-      const expectedMs = sliceSeconds(config, calls, batch.insights.share) * 1000 * SLICE_TIME_MARGIN;
+      const expectedMs =
+        sliceSeconds(config, count ?? target, batch.insights.share) * 1000 * SLICE_TIME_MARGIN;
       if (ctx.usableMs() < expectedMs) {
         queue.unshift({ ...slice, count });
         break;
@@ -75,9 +90,23 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
     }
     const seenBefore = summary.callsSeen;
     const subjects = await listSlice(ctx, slice.range, owedUuids);
-    // What the slice held says whether the counts (and the Insights share drawn from them) hold.
-    trust.listed(ctx, batch, slice.range, count, summary.callsSeen - seenBefore, summary.slices === 0);
-    await workBatch(ctx, batch, subjects, slice.range);
+    const listed = summary.callsSeen - seenBefore;
+    if (trusted && countDisproved(count, listed)) {
+      // The slice held far fewer (or far more) calls than Plivo counted: plan the rest of the
+      // run by time, not by counts.
+      trusted = false;
+      summary.countDistrusted = true;
+      ctx.logger.warn(
+        "Plivo's count of a range does not match what it lists: planning the rest of the run without counts",
+        {
+          range: isoRange(slice.range),
+          counted: count,
+          listed,
+        },
+      );
+      for (const waiting of queue) waiting.count = null;
+    }
+    await workBatch(ctx, batchFor(batch, slice.range, listed), subjects, slice.range);
     summary.slices += 1;
     // Every call of the slice is now either finished or on the pending list. A slice of the
     // overlap (read again for late CDRs) ends before the watermark: the cursor never goes back.
@@ -88,78 +117,20 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
       summary.cursorAdvanced = true;
       summary.watermark = slice.range.to.toISOString();
     }
-    if (!trust.trusted) for (const waiting of queue) waiting.count = null;
   }
   summary.slicesLeft = queue.length;
 }
 
 /**
- * How far the run trusts Plivo's counts, which only size the work. A slice that held far fewer
- * calls than counted (countDisproved), or a count far above what the listed slices showed per
- * second, ends that trust for the rest of the run: the remaining slices are planned and timed
- * without counts, and an Insights share lowered on the strength of the count goes back to 1.
+ * The plan for one slice's batch. A share of calls below 1 (a count said they arrive faster than
+ * the budget can fetch Insights for) holds only where the listing bears it out: a slice whose
+ * calls arrived no faster than the budget's capacity gets every call's Insights.
  */
-class CountTrust {
-  trusted = true;
-  private listedCalls = 0;
-  private listedMs = 0;
-
-  constructor(
-    private readonly total: number | null,
-    private readonly range: ReadRange,
-  ) {}
-
-  /** Calls the range should hold at the rate the listed slices showed (null before any). */
-  estimate(range: ReadRange): number | null {
-    return this.listedMs > 0 ? Math.ceil((this.listedCalls / this.listedMs) * spanMs(range)) : null;
-  }
-
-  /** Whether `count` fits the calls per second seen so far (always, before anything was listed). */
-  plausible(count: number | null, range: ReadRange): boolean {
-    if (count === null || this.listedMs <= 0) return true;
-    const expected = (this.listedCalls / this.listedMs) * spanMs(range);
-    return !countDisproved(count, Math.floor(expected));
-  }
-
-  /** What a listed slice held, against its count (and, for the first slice, the range's). */
-  listed(
-    ctx: SlicesContext,
-    batch: BatchPlan,
-    range: ReadRange,
-    count: number | null,
-    listed: number,
-    first: boolean,
-  ): void {
-    this.listedCalls += listed;
-    this.listedMs += spanMs(range);
-    if (!this.trusted) return;
-    const prorated =
-      first && this.total !== null && spanMs(this.range) > 0
-        ? Math.floor((this.total * spanMs(range)) / spanMs(this.range))
-        : null;
-    if (countDisproved(count, listed)) this.distrust(ctx, batch, count, listed);
-    else if (countDisproved(prorated, listed)) this.distrust(ctx, batch, prorated, listed);
-  }
-
-  /** Stops trusting counts for the rest of the run; returns the count to plan with (none). */
-  distrust(ctx: SlicesContext, batch: BatchPlan, counted: number | null, listed: number | null): null {
-    if (!this.trusted) return null;
-    this.trusted = false;
-    ctx.summary.countDistrusted = true;
-    ctx.logger.warn(
-      "Plivo's call counts do not match what it lists: planning the rest of the run without them",
-      {
-        counted,
-        listed,
-        insightsShareBefore: batch.insights.share,
-      },
-    );
-    if (batch.insights.share < 1) {
-      batch.insights.share = 1;
-      ctx.summary.insightsShare = 1;
-    }
-    return null;
-  }
+function batchFor(batch: BatchPlan, range: ReadRange, listed: number): BatchPlan {
+  const capacity = batch.insights.capacityPerSecond;
+  if (batch.insights.share >= 1 || capacity === undefined || spanMs(range) <= 0) return batch;
+  const arrival = listed / (spanMs(range) / 1000);
+  return arrival <= capacity ? { ...batch, insights: { ...batch.insights, share: 1 } } : batch;
 }
 
 const spanMs = (range: ReadRange) => range.to.getTime() - range.from.getTime();
