@@ -142,6 +142,11 @@ describe('the alerting pipeline', () => {
       calls,
       start: T0,
       faults: { status429Every: 5, status5xxEvery: 7, retryAfterSeconds: 1 },
+      // One request at a time: the sandbox faults the 5th, 7th, ... request it receives, so
+      // with requests in parallel which call gets them (and whether one call is refused on all
+      // three attempts, its alert then waiting for the next run) would depend on timing.
+      config: { plivo: { insightsConcurrency: 1 } },
+      listPagesAhead: 0,
     });
 
     const summary = await pipeline.run();

@@ -55,6 +55,8 @@ export async function startHttpStub(handler: StubHandler): Promise<HttpStub> {
     requests.push(request);
     void Promise.resolve(current(request, index)).then((answer) => {
       const send = () => {
+        // The client went away first (it gave up, or dropped the request): nobody to answer.
+        if (res.destroyed) return;
         if (answer.destroy) {
           req.socket.destroy();
           return;
@@ -87,7 +89,7 @@ export async function startHttpStub(handler: StubHandler): Promise<HttpStub> {
       if (answer.delayMs) {
         const timer = setTimeout(() => {
           timers.delete(timer);
-          if (!res.destroyed) send();
+          send();
         }, answer.delayMs);
         timers.add(timer);
       } else {

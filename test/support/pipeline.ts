@@ -72,6 +72,8 @@ export interface PipelineOptions {
   realTimeDivisor?: number;
   /** The Plivo client's fetch (default: the global one), e.g. to inject faults at the client. */
   fetch?: typeof fetch;
+  /** The Plivo client's list pages asked for ahead (see PlivoClientOptions; 0: one at a time). */
+  listPagesAhead?: number;
 }
 
 export interface Pipeline {
@@ -126,6 +128,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     sleep: clock.sleep,
     random: mulberry32(42),
     fetch: options.fetch,
+    listPagesAhead: options.listPagesAhead,
   });
   const notifier = new RecordingNotifier();
   return {

@@ -472,10 +472,19 @@ describe('PlivoClient', () => {
 
     it('total_count too high: the calls there, the pages past the end answered and dropped, nothing left in flight', async () => {
       const records = Array.from({ length: 50 }, (_, i) => record(i));
-      serve((req) => {
+      // Pages past the end fail: they were never needed, so they fail nothing. Their answers
+      // come once paging has stopped (the client asks for offset 50 after dropping them): an
+      // answer that came first would be retried, as any 503 is, and then how many requests the
+      // stub sees would depend on which answer the client read first.
+      let pagingStopped = () => {};
+      const stopped = new Promise<void>((resolve) => (pagingStopped = resolve));
+      serve(async (req) => {
         const offset = Number(req.query['offset']);
-        // Pages past the end fail: they were never needed, so they fail nothing.
-        if (offset >= 60) return { status: 503, body: { error: 'busy' } };
+        if (offset === 50) pagingStopped();
+        if (offset >= 60) {
+          await stopped;
+          return { status: 503, body: { error: 'busy' } };
+        }
         return listing(records, () => ({ total_count: 500 }))(req);
       });
       const { flight, fetch: counted } = countingFetch();
