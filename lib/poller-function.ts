@@ -136,8 +136,8 @@ export class PollerFunction extends Construct {
         ...(props.operationsTopic ? { [ENV.opsTopicArn]: props.operationsTopic.topic.topicArn } : {}),
         // No NODE_OPTIONS=--enable-source-maps. Measured (`npm run bench -- --section 6`): it
         // costs little to load (+10 to +30 ms, within the noise of a shared machine), but the
-        // first error stack a container reads (a failed run, logged) parses the whole ~750 KB
-        // source map: 60–85 ms and 22–25 MB more RSS, paid in the
+        // first error stack a container reads (a failed run, logged) parses the whole ~770 KB
+        // source map: 42–45 ms and ~25 MB more RSS (2026-12-03), paid in the
         // runs that are already in trouble and in a function sized in MB. The errors that end
         // runs say what happened in their message and `failure` kind; the minified frames are
         // mapped offline with index.mjs.map, which stays in the asset (Node reads it only with
