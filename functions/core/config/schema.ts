@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { CALL_MATCHERS, GROUP_LABELS, MATCHER_LISTS, orList, WINDOW_LABELS } from '../dimensions';
 import { type RegisteredRule, RULES } from '../rules/registry';
+import { type RegisteredWindowedRule, WINDOWED_RULES } from '../windowed/registry';
 import { overrideScope, type Severity, severitySchema } from '../rules/rule-schema';
 import '../zod-locale';
 
@@ -333,14 +334,8 @@ const groupingSchema = z.prefault(
   {},
 );
 
-export const WINDOWED_RULE_IDS = [
-  'packet-loss-spike',
-  'low-quality-share',
-  'zentrunk-hangup-share',
-  'stir-unverified-share',
-  'answer-seizure-ratio',
-  'post-dial-delay-p95',
-] as const;
+/** The windowed rules' ids, from the registry (functions/core/windowed/registry.ts), in config order. */
+export const WINDOWED_RULE_IDS = WINDOWED_RULES.map((rule) => rule.id) as Array<RegisteredWindowedRule['id']>;
 export type WindowedRuleId = (typeof WINDOWED_RULE_IDS)[number];
 
 const windowLabel = z.enum(WINDOW_LABELS);
@@ -432,75 +427,16 @@ function windowedRule<E extends z.core.$ZodLooseShape>(
   );
 }
 
+/** `windowedRules`: one entry per registered windowed rule, built from its descriptor. */
+type WindowedRulesShape = {
+  [R in RegisteredWindowedRule as R['id']]: ReturnType<typeof windowedRule<R['extra']>>;
+};
 const windowedRulesSchema = z.prefault(
-  z.strictObject({
-    /** Share of calls with packet loss >= perCallThresholdPct (or mean/p95 loss, in %). */
-    'packet-loss-spike': windowedRule(
-      {
-        groupBy: ['trunk_domain'],
-        aggregate: 'share',
-        threshold: 0.2,
-        recovery: 0.1,
-        severity: 'critical',
-      },
-      { perCallThresholdPct: z._default(z.number().check(z.gt(0), z.lte(100)), 0.9) },
-    ),
-    /** Share of calls with a quality score below `below`. */
-    'low-quality-share': windowedRule(
-      {
-        groupBy: ['trunk_domain'],
-        aggregate: 'share',
-        threshold: 0.2,
-        recovery: 0.1,
-        severity: 'warning',
-      },
-      { below: z._default(z.number().check(z.gt(1), z.lte(5)), 3) },
-    ),
-    /** Share (or count) of calls Zentrunk hung up with a code not in rules.zentrunk-hangup.ignoreCodes. */
-    'zentrunk-hangup-share': windowedRule(
-      {
-        groupBy: ['trunk_domain'],
-        aggregate: 'share',
-        threshold: 0.05,
-        recovery: 0.02,
-        severity: 'critical',
-      },
-      {},
-    ),
-    /** Share of STIR/SHAKEN Not Verified calls, e.g. per trunk or per caller-ID prefix (from_prefix). */
-    'stir-unverified-share': windowedRule(
-      {
-        groupBy: ['trunk_domain'],
-        aggregate: 'share',
-        threshold: 0.3,
-        recovery: 0.15,
-        severity: 'warning',
-      },
-      {},
-    ),
-    /** Answer-seizure ratio (answered / attempted) per destination: fires at or BELOW the threshold. */
-    'answer-seizure-ratio': windowedRule(
-      {
-        groupBy: ['to_country'],
-        aggregate: 'share',
-        threshold: 0.4,
-        recovery: 0.5,
-        severity: 'warning',
-      },
-      {},
-    ),
-    /** Post-dial delay per destination, in ms (p95 by default). */
-    'post-dial-delay-p95': windowedRule(
-      {
-        groupBy: ['to_country'],
-        aggregate: 'p95',
-        threshold: 6000,
-        recovery: 4500,
-        severity: 'warning',
-      },
-      {},
-    ),
-  }),
+  z.strictObject(
+    Object.fromEntries(
+      WINDOWED_RULES.map((rule) => [rule.id, windowedRule(rule.defaults, rule.extra)]),
+    ) as WindowedRulesShape,
+  ),
   {},
 );
 export type WindowedRulesConfig = z.infer<typeof windowedRulesSchema>;

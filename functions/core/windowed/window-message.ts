@@ -3,30 +3,15 @@ import type { AlertConfig } from '../config/schema';
 import type { AlertMessage } from '../ports';
 import { cutText, labelAttributes, mapStrings, plainLine } from '../untrusted-text';
 import { FIRES_BELOW, WINDOW_METRIC } from './observe';
+import { WINDOWED_RULES } from './registry';
 import type { WindowEvaluation, WindowNotice, WindowState } from './window';
 import type { WindowRule } from './window-rule';
 
-const ADVICE: Record<WindowState['ruleId'], string[]> = {
-  'packet-loss-spike': [
-    'Many calls on this route lose packets at once: check the carrier leg and your network edge (saturation, ISP loss).',
-    'Open a Plivo ticket with a few of the call UUIDs if your side is clean.',
-  ],
-  'low-quality-share': [
-    'Look at packet loss, jitter and RTT on these calls: one of them is usually the cause.',
-  ],
-  'zentrunk-hangup-share': [
-    'Zentrunk itself is ending calls on this trunk: check status.plivo.com, the trunk configuration and its CPS/channel limits.',
-  ],
-  'stir-unverified-share': [
-    'Many calls arrive without full attestation: check the caller IDs (spoofing?) or your own outbound caller ID setup.',
-  ],
-  'answer-seizure-ratio': [
-    'Few calls to this destination are answered: test a call, check the carrier route and number formats.',
-  ],
-  'post-dial-delay-p95': [
-    'Calls to this destination ring late: compare carriers for this route and raise a Plivo ticket.',
-  ],
-};
+/** What on-call should check, per windowed rule (from its descriptor). */
+const ADVICE = Object.fromEntries(WINDOWED_RULES.map((rule) => [rule.id, rule.advice])) as Record<
+  WindowState['ruleId'],
+  string[]
+>;
 
 function show(ruleId: WindowState['ruleId'], value: number | null, aggregate: string): string {
   if (value === null) return 'not enough calls';
@@ -36,14 +21,12 @@ function show(ruleId: WindowState['ruleId'], value: number | null, aggregate: st
   return `${aggregate} ${Number(value.toFixed(2))}${unit ? ` ${unit}` : ''}`;
 }
 
-/** A windowed rule's notice: one key per rule and group, firing then resolved. */
 /** Windowed rules that read Insights (the others read the CDR, which every call has). */
-const INSIGHTS_RULES: ReadonlySet<string> = new Set([
-  'packet-loss-spike',
-  'low-quality-share',
-  'post-dial-delay-p95',
-]);
+const INSIGHTS_RULES: ReadonlySet<string> = new Set(
+  WINDOWED_RULES.filter((rule) => rule.reads === 'insights').map((rule) => rule.id),
+);
 
+/** A windowed rule's notice: one key per rule and group, firing then resolved. */
 export function renderWindowAlert(
   raw: WindowState,
   notice: WindowNotice,
