@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
@@ -11,7 +12,6 @@ import { accountsOf, configForAccount, DEFAULT_ACCOUNT, type PlivoAccount } from
 import { type AlertConfig, accountNameSchema, alertConfigSchema } from '../core/config/schema';
 import { ENV, METRICS } from '../core/contract';
 import { AlerterError } from '../core/errors';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { trackRunHealth } from '../core/health/track-health';
 import { recordRun, runRecordOf } from '../core/health/run-log';
 import type { UnreadableItem } from '../core/ports';
@@ -128,7 +128,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
         name,
         logger,
         error,
-        runRecord(null, error),
+        (unreadable) => runRecord(null, error, unreadable),
         metrics,
       );
       throw error;
@@ -206,7 +206,8 @@ async function reportStartFailure(
   name: string,
   logger: PollerInfrastructure['logger'],
   error: unknown,
-  record: ReturnType<typeof runRecordOf>,
+  /** The run's record, with the stored items it could not read (runRecordOf lists at most 10). */
+  record: (unreadable: UnreadableItem[]) => ReturnType<typeof runRecordOf>,
   metrics: PollerMetrics,
 ) {
   // The config as loaded, or its defaults when it could not be: with the account's name.
@@ -224,12 +225,7 @@ async function reportStartFailure(
     },
     { ok: false, ...classifyFailure(error, (text) => logger.scrubText(text)) },
   );
-  const unreadable = reportUnreadableItems({ store, logger, metrics });
-  await recordRun(
-    store,
-    logger,
-    unreadable.length > 0 ? { ...record, unreadableItems: unreadable.slice(0, 10) } : record,
-  );
+  await recordRun(store, logger, record(reportUnreadableItems({ store, logger, metrics })));
 }
 
 /** The deployment's schedule interval (set by the stack); undefined locally. */

@@ -184,6 +184,21 @@ describe('poller handler', () => {
     expect(next?.unreadableItems?.map((u) => u.item)).toEqual(['outbox half-written']);
   });
 
+  it('a run that cannot start still reports the stored items it could not read (its health item)', async () => {
+    const h = await harness();
+    await testDocumentClient(dynamo.endpoint).send(
+      new PutCommand({ TableName: h.tableName, Item: { pk: 'health', sk: 'poller', status: 'weird' } }),
+    );
+    await expect(h.invokeWith({ plivoAccount: 'default', extra: 1 })).rejects.toMatchObject({
+      name: 'InvocationError',
+    });
+    const [run] = await h.store.listRuns(1);
+    expect(run?.error?.kind).toBe('invocation-invalid');
+    expect(run?.unreadableItems?.map((u) => u.item)).toEqual(['health']);
+    const metric = h.metrics.map((l) => JSON.parse(l)).find((m) => 'StateItemsUnreadable' in m);
+    expect(metric?.StateItemsUnreadable).toBe(1);
+  });
+
   it('a manual invocation ({}) polls the default account', async () => {
     const h = await harness();
     expect((await h.invokeWith({})).status).toBe('completed');
