@@ -5,6 +5,7 @@
 // Reports each run's summary, duration and this process's peak RSS over IPC. Plain JavaScript,
 // no tsx: the process's memory is the bundle's, not a TypeScript loader's.
 import { randomUUID } from 'node:crypto';
+import { peakRssMb } from './peak-rss.mjs';
 
 const bundle = process.argv[2];
 const { handler } = await import(bundle);
@@ -33,8 +34,8 @@ process.on('message', async (message) => {
     ms: Date.now() - started,
     summary,
     error,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: peakRssMb(),
     memory: process.memoryUsage(),
   });
 });
-process.send({ type: 'ready', maxRssMb: process.resourceUsage().maxRSS / 1024 });
+process.send({ type: 'ready', maxRssMb: peakRssMb() });

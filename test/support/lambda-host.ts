@@ -3,7 +3,7 @@
  * handler named by `_HANDLER` from `LAMBDA_TASK_ROOT` (as the Node.js runtime does), then invokes
  * it once per `invoke` message with the event it is given and a context of @types/aws-lambda's
  * `Context` shape, whose remaining time runs down from the function's timeout. Replies with the
- * result or the error, and the process's peak RSS.
+ * result or the error, and the process's own peak RSS (VmHWM: see scripts/peak-rss.mjs).
  *
  * Bundled by the test (esbuild) and started with `fork`, so the process holds only the bundle.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Handler } from 'aws-lambda';
 import { localLambdaContext } from '../../functions/poller/local-context';
+import { peakRssMb } from '../../scripts/peak-rss.mjs';
 
 export type HostMessage = { type: 'invoke'; event: unknown; timeoutMs: number } | { type: 'exit' };
 
@@ -28,8 +29,6 @@ export type HostReply =
 
 const send = (reply: HostReply) => process.send?.(reply);
 const env = process.env;
-
-const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 async function main() {
   const [file, exported] = (env._HANDLER ?? 'index.handler').split('.') as [string, string];
@@ -53,7 +52,14 @@ async function main() {
         localLambdaContext({ timeoutMs: message.timeoutMs }),
         () => undefined,
       );
-      send({ type: 'result', ok: true, result, error: null, ms: Date.now() - started, maxRssMb: maxRssMb() });
+      send({
+        type: 'result',
+        ok: true,
+        result,
+        error: null,
+        ms: Date.now() - started,
+        maxRssMb: peakRssMb(),
+      });
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       send({
@@ -62,11 +68,11 @@ async function main() {
         result: (error as { summary?: unknown }).summary ?? null,
         error: { name: err.name, message: err.message },
         ms: Date.now() - started,
-        maxRssMb: maxRssMb(),
+        maxRssMb: peakRssMb(),
       });
     }
   });
-  send({ type: 'ready', maxRssMb: maxRssMb() });
+  send({ type: 'ready', maxRssMb: peakRssMb() });
 }
 
 void main();
