@@ -1,4 +1,5 @@
 import type { Call, CallInsights } from './call';
+import type { EvaluatedCalls, EvaluatedEntry } from './evaluated-calls';
 import type { GroupState } from './groups/group';
 import type { HealthState } from './health/run-health';
 import type { RunRecord } from './health/run-log';
@@ -178,15 +179,21 @@ export interface CallProgressStore {
 
   /**
    * Calls recorded as fully evaluated by a record that overlaps the range (of end times): a
-   * superset of the evaluated calls that ended in it, calls outside it may be included.
+   * superset of the evaluated calls that ended in it (calls outside it may be included), with
+   * their end times, so a run can count how many of a range's calls it has already seen.
    */
-  getEvaluatedCalls(range: ReadRange): Promise<Set<string>>;
+  getEvaluatedCalls(range: ReadRange): Promise<EvaluatedCalls>;
   /**
    * Records that these calls, all of which ended within `span`, are fully evaluated: one
-   * compact record per batch (about 16 bytes a call), never an item per call, so the state
-   * table's writes grow with batches and alerts rather than with calls.
+   * compact record per batch (about 18 bytes a call: the id and the end time's offset in the
+   * span), never an item per call, so the state table's writes grow with batches and alerts
+   * rather than with calls.
    */
-  recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void>;
+  recordEvaluatedCalls(
+    span: ReadRange,
+    calls: readonly EvaluatedEntry[],
+    expiresAtSec: number,
+  ): Promise<void>;
 }
 
 /** The lease that keeps runs apart. */

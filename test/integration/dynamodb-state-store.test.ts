@@ -225,18 +225,32 @@ describe('evaluated calls', () => {
     const { store } = await setup();
     const uuids = Array.from({ length: 25_000 }, () => randomUUID());
     const span = { from: new Date(NOW_SEC * 1000 - 3_600_000), to: new Date(NOW_SEC * 1000 - 1_800_000) };
-    await store.recordEvaluatedCalls(span, uuids, NOW_SEC + DAY);
-    await store.recordEvaluatedCalls(span, ['old-one'], NOW_SEC - 1);
+    // Each call ended a second after the one before, from the span's start.
+    const entries = uuids.map((callUuid, i) => ({
+      callUuid,
+      endMs: span.from.getTime() + (i % 1800) * 1000,
+    }));
+    await store.recordEvaluatedCalls(span, entries, NOW_SEC + DAY);
+    await store.recordEvaluatedCalls(
+      span,
+      [{ callUuid: 'old-one', endMs: span.from.getTime() }],
+      NOW_SEC - 1,
+    );
 
     const found = await store.getEvaluatedCalls({
       from: new Date(span.to.getTime() - 60_000),
       to: new Date(NOW_SEC * 1000),
     });
     expect(found.size).toBe(25_000);
-    expect(found).toEqual(new Set(uuids));
+    expect(found.callUuids()).toEqual(new Set(uuids));
+    // Their end times came back with them: the span's first minute holds 60 distinct seconds.
+    const firstMinute = { from: span.from, to: new Date(span.from.getTime() + 60_000) };
+    const all = await store.getEvaluatedCalls(span);
+    expect(all.countIn(firstMinute)).toBe(uuids.filter((_, i) => i % 1800 < 60).length);
+    expect(all.countIn(span)).toBe(25_000);
     // Ranges after the span, or before it, do not see it.
-    expect(await store.getEvaluatedCalls({ from: span.to, to: new Date(NOW_SEC * 1000) })).toEqual(new Set());
-    expect(await store.getEvaluatedCalls({ from: new Date(0), to: span.from })).toEqual(new Set());
+    expect((await store.getEvaluatedCalls({ from: span.to, to: new Date(NOW_SEC * 1000) })).size).toBe(0);
+    expect((await store.getEvaluatedCalls({ from: new Date(0), to: span.from })).size).toBe(0);
   });
 });
 
