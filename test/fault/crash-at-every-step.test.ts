@@ -51,6 +51,13 @@ function traffic(): SandboxCall[] {
   );
   if (!early) throw new Error('no CDR-rule incident before the pre-run: change the seed');
   early.insightsReadyAt = new Date(T0.getTime() - 5 * MIN);
+  // A CDR Plivo writes late: the call ended before the pre-run's range closed, its CDR appears
+  // after it, so the crashed run finds it in the overlap (Plivo's count there grew) and lists it.
+  const late = out.find((c) => c.scenario === 'late-cdr');
+  if (!late) throw new Error('no late-cdr incident: change the seed');
+  late.endTime = new Date(PRE_RUN_AT.getTime() - 3 * MIN);
+  late.cdrReadyAt = new Date(PRE_RUN_AT.getTime() + 3 * MIN);
+  late.insightsReadyAt = new Date(PRE_RUN_AT.getTime() + 3 * MIN);
   return out;
 }
 
@@ -160,6 +167,8 @@ describe('a poll run killed at any step', () => {
     expect(referenceRun).toMatchObject({ status: 'completed', catchUpSummaries: 1 });
     const run = referenceRun as PollSummary;
     expect(run.pendingRetried).toBeGreaterThan(0);
+    // The late CDR was found in the overlap, listed with calls judged before (skipped).
+    expect(run.lateCalls).toBe(1);
     expect(run.callsAlreadyEvaluated).toBeGreaterThan(0);
     expect(run.duplicatesSuppressed).toBeGreaterThan(0);
     expect(reference.at(-1)).toBe('store.releaseLease');

@@ -210,7 +210,8 @@ describe('calls arriving at five times the budget', () => {
     plivo: { maxRequestsPer5s: 5, insightsConcurrency: 4 },
     notifications: { maxAlertsPerRun: 1000 },
     grouping: { enabled: true, groupBy: ['trunk_domain'], groupWaitSeconds: 0 },
-    poll: { firstRunLookbackMinutes: 5, overlapMinutes: 0 },
+    // CDRs here exist from their call's end: no settle time, so a run reads every call up to now.
+    poll: { firstRunLookbackMinutes: 5, overlapMinutes: 0, settleSeconds: 0 },
   };
 
   function overload(from: Date, to: Date, seed: number): SandboxCall[] {

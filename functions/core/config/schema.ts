@@ -27,8 +27,19 @@ const pollSchema = z.prefault(
   z.strictObject({
     /** How far back the very first run looks. Never the API's 30-day default. */
     firstRunLookbackMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 60),
-    /** Each run re-reads this much before the last watermark: CDRs can arrive late. */
+    /**
+     * Each run looks this far back before the last watermark for CDRs written late: Plivo's
+     * count of it (one request) is compared with the calls already judged there, and only the
+     * parts whose count grew are listed again.
+     */
     overlapMinutes: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(24 * 60)), 15),
+    /**
+     * A run reads calls that ended at least this long ago: Plivo may write a CDR a few seconds
+     * after the call ends, and one written before the next run is then read once instead of
+     * being looked for as a late CDR (a few count requests). Adds this much to the time to page.
+     * Later CDRs are still found, in the overlap.
+     */
+    settleSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(300)), 15),
     /** Longest window one run reads; a longer backlog is worked off over several runs. */
     maxWindowMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(7 * 24 * 60)), 6 * 60),
     /**
