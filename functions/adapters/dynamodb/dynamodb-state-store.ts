@@ -14,7 +14,9 @@
  *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
  *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, firstSeenAt, expiresAt
  *   evaluated calls  evaluated#<poller>   <to>#<from>#<id>  from, to (ISO end-time span), ids (binary: 16 bytes per
- *                                                        UUID), other (ids that are not UUIDs), expiresAt
+ *                                                        UUID), other (ids that are not UUIDs), ends (binary: 2
+ *                                                        bytes per call, its end in seconds after `from`, in the
+ *                                                        order of ids then other; absent in older records), expiresAt
  *   lease            lease                <poller>      owner, until (ms), acquiredAt (ms)
  *   health           health               <poller>      the HealthState fields, updatedAt
  *
