@@ -12,11 +12,9 @@ import type {
 import { isoRange, planReadRange } from '../plan-read-range';
 import { hotSpots, insightsShare, noMediaInsightsNeeded } from '../plan-work';
 import type { PollSummary } from '../run-context';
+import { runIntervalMs } from '../../schedule';
 import { countCalls } from './count-calls';
 import type { InsightsPlan } from './fetch-insights';
-
-/** Without a schedule interval from the deployment (local runs): the shipped 5 minutes. */
-const DEFAULT_SCHEDULE_INTERVAL_MS = 5 * 60_000;
 
 export interface PlanContext {
   source: CallSource;
@@ -76,7 +74,7 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
     newSpanMs: fresh.to.getTime() - fresh.from.getTime(),
     rereadCalls: overlapCount,
     usableMs: ctx.usableMs(),
-    intervalMs: ctx.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
+    intervalMs: runIntervalMs(ctx.scheduleIntervalMs),
   });
   summary.callsInRange = total;
   summary.newRange = fresh.to.getTime() > fresh.from.getTime();
