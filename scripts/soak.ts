@@ -122,7 +122,7 @@ export interface SoakReport {
   lostKeys: string[];
   /**
    * Insights findings of calls judged on the CDR alone because Plivo still answered 404 at the
-   * poller's last look (poll.insightsMaxAttempts reached; documented behaviour, only possible
+   * poller's last look (poll.insightsWaitMinutes reached; documented behaviour, only possible
    * when the insights-404 fault hits a call's last attempt).
    */
   judgedWithoutInsights: number;
@@ -629,7 +629,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       const uuid = key.slice(key.indexOf('#') + 1);
       const rule = key.slice('zentrunk-alerts:'.length, key.indexOf('#'));
       // Judged on the CDR alone because Plivo answered 404 to the last look the poller took
-      // (poll.insightsMaxAttempts reached), or refused the call's Insights for good: the
+      // (poll.insightsWaitMinutes reached), or refused the call's Insights for good: the
       // documented trade-off, counted apart. Given up after an outage, or never judged, it is lost.
       const lastLook = insightsOutcomes.get(uuid)?.at(-1);
       if (!CDR_RULES.has(rule) && (refusedCalls.has(uuid) || (givenUp.has(uuid) && lastLook === 'not-ready')))
@@ -665,7 +665,7 @@ export function formatReport(r: SoakReport): string {
     `dead letters              ${r.deadLetters} (SNS refused for good; ${r.findingsDeadLettered} finding(s) in them; ${r.opsDeadLetterMessages} operations message(s); ${r.deadLettersUnreported} unreported)`,
     `duplicates                ${r.duplicates} (${r.duplicatesExplained} crash after SNS accepted, ${r.duplicatesUnexplained} unexplained)`,
     `lost                      ${r.lost}${r.lost > 0 ? `: ${r.lostKeys.join(', ')}` : ''}`,
-    `judged on CDR alone       ${r.judgedWithoutInsights} (insights still 404 at poll.insightsMaxAttempts, or refused by Plivo for ${r.insightsRefusedCalls} call(s): by design)`,
+    `judged on CDR alone       ${r.judgedWithoutInsights} (insights still 404 at poll.insightsWaitMinutes, or refused by Plivo for ${r.insightsRefusedCalls} call(s): by design)`,
     `unexpected findings       ${r.unexpected}`,
     `max lag                   ${r.maxLagMinutes} min`,
     `wall time                 ${(r.wallTimeMs / 1000).toFixed(1)} s`,

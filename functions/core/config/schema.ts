@@ -65,11 +65,17 @@ const pollSchema = z.prefault(
     /** Longest window one run reads; a longer backlog is worked off over several runs. */
     maxWindowMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(7 * 24 * 60)), 6 * 60),
     /**
-     * Runs that look again for insights Plivo says are not ready (404), before judging the CDR
-     * alone: 12 at a 5-minute schedule is an hour. Failed requests (an Insights outage) have
-     * their own budget of four times this.
+     * How long the poller keeps looking again for insights Plivo says are not ready (404), or
+     * refuses, before judging the CDR alone: each run whose look found none counts its schedule
+     * interval (an hour is 12 looks at a 5-minute schedule, 60 at a 1-minute one; a run that
+     * had no time to look counts nothing). Failed requests (an Insights outage) are counted
+     * apart, with four times this, so an outage does not use up the wait.
      */
-    insightsMaxAttempts: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(100)), 12),
+    insightsWaitMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 60),
+    insightsMaxAttempts: replacedBy(
+      'poll.insightsWaitMinutes',
+      (old) => `"insightsWaitMinutes": ${runsAsMinutes(old, 12)}`,
+    ),
     /** A run stops starting new work this long before its time runs out, and saves progress. */
     safetyMarginSeconds: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(600)), 30),
   }),

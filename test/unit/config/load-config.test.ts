@@ -65,6 +65,13 @@ describe('config validation', () => {
     ]);
   });
 
+  it('rejects the runs that look again for insights, naming the minutes that replace them', () => {
+    expect(issuesOf({ poll: { insightsMaxAttempts: 12 } })).toEqual([
+      'poll.insightsMaxAttempts: counted runs, so what it meant changed with the schedule: use poll.insightsWaitMinutes (minutes) instead; at a 5-minute schedule this value is "insightsWaitMinutes": 60 (scale by deployment.scheduleMinutes / 5 at another)',
+    ]);
+    expect(parseConfig({}).poll.insightsWaitMinutes).toBe(60);
+  });
+
   it('checks flap control in minutes: breach minutes within the span', () => {
     expect(
       issuesOf({ windowedRules: { 'packet-loss-spike': { for: { breachMinutes: 20, withinMinutes: 15 } } } }),
