@@ -85,7 +85,7 @@ export interface SoakReport {
   runsSkippedLeaseHeld: number;
   /** How many runs had each fault switched on. */
   faultRuns: Record<string, number>;
-  /** Failure streaks long enough (operations.failuresBeforeAlert) that operations must be told. */
+  /** Failure streaks long enough (operations.failingAlertMinutes) that operations must be told. */
   failureStreaks: number;
   opsFailingMessages: number;
   opsRecoveredMessages: number;
@@ -494,6 +494,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
               now: clock.now,
               remainingTimeMs: () => Math.max(0, deadline - clock.nowMs()),
               runId: randomUUID(),
+              scheduleIntervalMs: RUN_INTERVAL_MS,
             }),
           logger,
         );
@@ -526,6 +527,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
             config,
             metrics,
             now: clock.now,
+            scheduleIntervalMs: RUN_INTERVAL_MS,
           },
           { summary, error: runError },
         );
@@ -543,7 +545,11 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
         }
         if (outcomeReported && !outcomeReported.ok) {
           streak += 1;
-          if (streak === config.operations.failuresBeforeAlert) report.failureStreaks += 1;
+          // Each failed run counts its schedule interval (functions/core/schedule.ts).
+          if (
+            streak === Math.max(1, Math.ceil((config.operations.failingAlertMinutes * MIN) / RUN_INTERVAL_MS))
+          )
+            report.failureStreaks += 1;
         } else if (outcomeReported) streak = 0;
         for (const m of ops.sent.slice(opsBefore)) {
           if (m.json.failure === 'alerts-dead-lettered') report.opsDeadLetterMessages += 1;

@@ -642,6 +642,8 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
       kind: str(item.kind) as HealthState['kind'],
       reason: str(item.reason),
       consecutiveFailures: typeof item.consecutiveFailures === 'number' ? item.consecutiveFailures : 0,
+      // Absent in a state saved before the time was kept: the core reads the count instead.
+      ...(typeof item.failingMs === 'number' ? { failingMs: item.failingMs } : {}),
       notified: item.notified === true,
     };
   }

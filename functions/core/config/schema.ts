@@ -223,8 +223,17 @@ const notificationsSchema = z.prefault(
 
 const operationsSchema = z.prefault(
   z.strictObject({
-    /** Consecutive failed runs before the operations alert goes out (1 = the first failure). */
-    failuresBeforeAlert: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 2),
+    /**
+     * Tell operations once runs have been failing for this long: each failed run in a row counts
+     * its schedule interval, so 10 is the second failed run at a 5-minute schedule and the
+     * tenth at a 1-minute one (a blip of a minute or two is not a page at either). At most
+     * one interval: the first failure.
+     */
+    failingAlertMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 10),
+    failuresBeforeAlert: replacedBy(
+      'operations.failingAlertMinutes',
+      (old) => `"failingAlertMinutes": ${runsAsMinutes(old, 2)}`,
+    ),
     /** Alert when the watermark falls this far behind now (catch-up taking too long). */
     lagAlertMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(7 * 24 * 60)), 60),
   }),

@@ -72,6 +72,13 @@ describe('config validation', () => {
     expect(parseConfig({}).poll.insightsWaitMinutes).toBe(60);
   });
 
+  it('rejects the failed runs before operations are told, naming the minutes that replace them', () => {
+    expect(issuesOf({ operations: { failuresBeforeAlert: 3 } })).toEqual([
+      'operations.failuresBeforeAlert: counted runs, so what it meant changed with the schedule: use operations.failingAlertMinutes (minutes) instead; at a 5-minute schedule this value is "failingAlertMinutes": 15 (scale by deployment.scheduleMinutes / 5 at another)',
+    ]);
+    expect(parseConfig({}).operations.failingAlertMinutes).toBe(10);
+  });
+
   it('checks flap control in minutes: breach minutes within the span', () => {
     expect(
       issuesOf({ windowedRules: { 'packet-loss-spike': { for: { breachMinutes: 20, withinMinutes: 15 } } } }),
