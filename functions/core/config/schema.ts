@@ -209,7 +209,10 @@ const notificationsSchema = z.prefault(
      * Runs in a row whose publish of the same message the channel refused for good (SNS
      * InvalidParameter) before that message is set aside as a dead letter: kept in the state
      * table with its reason, counted, and named in one operations message, so one bad message
-     * cannot fail every run forever.
+     * cannot fail every run forever. A count of refusals, not minutes, on purpose: SNS refuses
+     * a message for what it is (too long, a bad attribute), and waiting does not change that;
+     * the count only guards against setting aside a message on one misread answer, and each
+     * refusal fails a run. At any schedule the message is set aside at its third refusal.
      */
     deadLetterAfterRejections: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 3),
     /**
