@@ -57,6 +57,14 @@ export interface PendingInsightsItem {
    * an Insights outage must not use up the not-ready budget and drop the call's alerts.
    */
   errors?: number;
+  /**
+   * How long Plivo has said "not ready" (or refused): the schedule interval of each run whose
+   * look found no insights (see functions/core/schedule.ts), against poll.insightsWaitMinutes.
+   * Absent in an item written before the time was kept: read as `attempts` intervals.
+   */
+  waitedMs?: number;
+  /** The same for the runs whose request failed (`errors`): read as `errors` intervals when absent. */
+  failedMs?: number;
   firstSeenAt: string;
   /**
    * Its insights, when they were fetched and the call is owed for another reason (an alert

@@ -60,7 +60,7 @@ describe("one call's Insights refused for good", () => {
     const p = await pipelines.start({
       calls,
       start: T0,
-      config: { ...BASE, poll: { ...BASE.poll, insightsMaxAttempts: 2 } },
+      config: { ...BASE, poll: { ...BASE.poll, insightsWaitMinutes: 10 } },
       faults: { insightsStatusByCall: { [refused.callUuid]: 400 } },
     });
     const first = await p.run();

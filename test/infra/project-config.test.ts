@@ -205,6 +205,30 @@ describe('deployment config', () => {
     ).toEqual(['poll.safetyMarginSeconds: must be shorter than deployment.function.timeoutSeconds (60)']);
   });
 
+  it('checks the windowed rules that are on against the schedule interval', () => {
+    const deployment = { scheduleMinutes: 10, function: { timeoutSeconds: 240 } };
+    expect(
+      issuesOf({
+        windowedRules: {
+          'packet-loss-spike': { enabled: true, windowMinutes: 5 },
+          // On for one country only, by an override: checked too.
+          'answer-seizure-ratio': {
+            for: { breachMinutes: 5, withinMinutes: 5 },
+            overrides: [{ scope: { countries: ['GB'] }, enabled: true }],
+          },
+          // Off: its settings do not matter.
+          'low-quality-share': { windowMinutes: 5, for: { breachMinutes: 5, withinMinutes: 5 } },
+        },
+        deployment,
+      }),
+    ).toEqual([
+      'windowedRules.packet-loss-spike.windowMinutes: must be at least the schedule interval (deployment.scheduleMinutes 10): the calls that ended between two runs would never be counted',
+      'windowedRules.answer-seizure-ratio.for.withinMinutes: must be at least the schedule interval (deployment.scheduleMinutes 10): a shorter span holds no evaluation but the latest',
+    ]);
+    // The defaults (15 minutes) fit it.
+    expect(issuesOf({ windowedRules: { 'packet-loss-spike': { enabled: true } }, deployment })).toEqual([]);
+  });
+
   it('still validates the runtime part', () => {
     expect(issuesOf({ rules: { 'packet-loss': { thresholdPct: 0 } } })[0]).toMatch(
       /^rules\.packet-loss\.thresholdPct: /,

@@ -220,6 +220,36 @@ describe('pending insights', () => {
   });
 });
 
+describe('windows', () => {
+  it('reads a window item written before evaluations were timed, as it is: not unreadable', async () => {
+    const { store, documentClient, tableName } = await setup();
+    // As the previous code wrote it: the flap history as booleans, no `breaches`.
+    const body = {
+      id: 'window:packet-loss-spike:acme',
+      ruleId: 'packet-loss-spike',
+      labels: { trunk_domain: 'acme.zt.plivo.com' },
+      buckets: [{ minute: 29_000_000, calls: 3, hits: 1, sum: 2.5, values: [2.5, 0, 0] }],
+      baseline: null,
+      history: [false, true],
+      firing: false,
+      firingSince: null,
+      peak: null,
+      episode: 0,
+      notices: 0,
+      lastNotifiedAt: null,
+    };
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'window#poller', sk: body.id, body, version: 4, expiresAt: NOW_SEC + DAY },
+      }),
+    );
+    // The core reads the old history (windowed/window.ts breachesOf); the store passes it on.
+    expect(await store.listWindows()).toEqual([{ ...body, version: 4 }]);
+    expect(store.takeUnreadable()).toEqual([]);
+  });
+});
+
 describe('evaluated calls', () => {
   it('keeps 25,000 calls in three compact items, found again by the range they ended in; expired ones ignored', async () => {
     const { store } = await setup();
@@ -264,16 +294,22 @@ describe('health', () => {
       kind: 'plivo-unavailable',
       reason: 'Plivo answered 503',
       consecutiveFailures: 3,
+      failingMs: 15 * 60_000,
       notified: true,
     };
     await store.saveHealth(failing);
     expect(await store.getHealth()).toEqual(failing);
+    // Saved before the failing time was kept: read without it (the core reads the count).
+    const { failingMs: _kept, ...untimed } = failing;
+    await store.saveHealth(untimed);
+    expect(await store.getHealth()).toEqual(untimed);
     const healthy: HealthState = {
       status: 'healthy',
       since: null,
       kind: null,
       reason: null,
       consecutiveFailures: 0,
+      failingMs: 0,
       notified: false,
     };
     await store.saveHealth(healthy);

@@ -212,7 +212,7 @@ describe('poller handler', () => {
     'refuses an event it cannot read (%s), polls nothing, and reports it on the default account',
     async (_, event) => {
       const h = await harness({
-        config: { plivo: { maxRequestsPer5s: 300 }, operations: { failuresBeforeAlert: 1 } },
+        config: { plivo: { maxRequestsPer5s: 300 }, operations: { failingAlertMinutes: 5 } },
       });
       const before = sandbox.requests.length;
       const error = await h.invokeWith(event).catch((e: Error) => e);
@@ -335,7 +335,7 @@ describe('poller handler, several Plivo accounts', () => {
   });
 
   it('refuses an account the config does not list, and reports it where the default alarms look', async () => {
-    const h = await harness({ config: { ...CONFIG, operations: { failuresBeforeAlert: 2 } } });
+    const h = await harness({ config: { ...CONFIG, operations: { failingAlertMinutes: 10 } } });
     const before = sandbox.requests.length;
 
     await expect(h.invoke('initech')).rejects.toMatchObject({
@@ -398,7 +398,7 @@ describe('poller handler, several Plivo accounts', () => {
 
   it('an account without a credentials secret cannot start, and its health says so under its name', async () => {
     const h = await harness({
-      config: { ...CONFIG, operations: { failuresBeforeAlert: 1 } },
+      config: { ...CONFIG, operations: { failingAlertMinutes: 5 } },
       secretsOnly: true,
     });
 

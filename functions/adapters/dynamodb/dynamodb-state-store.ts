@@ -12,7 +12,8 @@
  *   outbox           outbox#<poller>      <dedupKey>    message (map), covers (list of dedup keys), expiresAt
  *   alert group      group#<poller>       <group id>    body (GroupState), version, expiresAt
  *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
- *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, firstSeenAt, expiresAt
+ *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, waitedMs, failedMs,
+ *                                                        firstSeenAt, expiresAt
  *   evaluated calls  evaluated#<poller>   <to>#<from>#<id>  from, to (ISO end-time span), ids (binary: 16 bytes per
  *                                                        UUID), other (ids that are not UUIDs), ends (binary: 2
  *                                                        bytes per call, its end in seconds after `from`, in the
@@ -526,6 +527,8 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
             call: item.call,
             attempts: item.attempts,
             errors: item.errors ?? 0,
+            ...(item.waitedMs !== undefined ? { waitedMs: item.waitedMs } : {}),
+            ...(item.failedMs !== undefined ? { failedMs: item.failedMs } : {}),
             firstSeenAt: item.firstSeenAt,
             ...(item.insights ? { insights: item.insights } : {}),
             [TTL]: expiresAtSec,
@@ -660,6 +663,8 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
       kind: str(item.kind) as HealthState['kind'],
       reason: str(item.reason),
       consecutiveFailures: typeof item.consecutiveFailures === 'number' ? item.consecutiveFailures : 0,
+      // Absent in a state saved before the time was kept: the core reads the count instead.
+      ...(typeof item.failingMs === 'number' ? { failingMs: item.failingMs } : {}),
       notified: item.notified === true,
     };
   }
@@ -796,6 +801,9 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
       call,
       attempts: typeof item.attempts === 'number' ? item.attempts : 0,
       errors: typeof item.errors === 'number' ? item.errors : 0,
+      // Absent in an item written before the time was kept: the core reads its counts instead.
+      ...(typeof item.waitedMs === 'number' ? { waitedMs: item.waitedMs } : {}),
+      ...(typeof item.failedMs === 'number' ? { failedMs: item.failedMs } : {}),
       firstSeenAt: typeof item.firstSeenAt === 'string' ? item.firstSeenAt : '',
       ...(isInsights(item.insights, call.callUuid) ? { insights: item.insights } : {}),
     };

@@ -13,12 +13,10 @@ import { isoRange, planReadRange } from '../plan-read-range';
 import { hotSpots, insightsShare, noMediaInsightsNeeded } from '../plan-work';
 import type { PollSummary } from '../run-context';
 import { endMsOf } from '../../evaluated-calls';
+import { runIntervalMs } from '../../schedule';
 import { countCalls } from './count-calls';
 import { findLateParts, type PlannedPart } from './late-calls';
 import type { InsightsPlan } from './fetch-insights';
-
-/** Without a schedule interval from the deployment (local runs): the shipped 5 minutes. */
-const DEFAULT_SCHEDULE_INTERVAL_MS = 5 * 60_000;
 
 export interface PlanContext {
   source: CallSource;
@@ -97,7 +95,7 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
     plan.freshFrom.getTime() > range.from.getTime() ? { from: range.from, to: plan.freshFrom } : null;
   const owed = await store.listPendingInsights();
   summary.pendingRetried = owed.length;
-  const intervalMs = ctx.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS;
+  const intervalMs = runIntervalMs(ctx.scheduleIntervalMs);
   const capacity = insightsShare({
     config,
     newCalls: null,

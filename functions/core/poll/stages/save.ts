@@ -62,6 +62,8 @@ function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string
       call: item.subject.call,
       attempts: item.attempts,
       errors: item.errors,
+      waitedMs: item.waitedMs,
+      failedMs: item.failedMs,
       firstSeenAt: item.subject.firstSeenAt,
     }));
   const pendingUuids = new Set(stillPending.map((p) => p.call.callUuid));
@@ -72,6 +74,8 @@ function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string
         call: item.subject.call,
         attempts: item.attempts,
         errors: item.errors,
+        waitedMs: item.waitedMs,
+        failedMs: item.failedMs,
         firstSeenAt: item.subject.firstSeenAt,
         ...(item.evaluated.insights ? { insights: item.evaluated.insights } : {}),
       });
