@@ -12,7 +12,10 @@
 
 export const MINUTE_MS = 60_000;
 
-/** Without a schedule interval from the deployment (local runs, the CLI): the shipped 5 minutes. */
+/**
+ * Without a schedule interval from the deployment (every deployed run is told it: local runs, the
+ * CLI and tests are not): 5 minutes, so that each of a demo's few runs stands for a few minutes.
+ */
 export const DEFAULT_SCHEDULE_INTERVAL_MS = 5 * MINUTE_MS;
 
 /** The interval a run stands for: the deployment's schedule, or the default when the run was not told. */

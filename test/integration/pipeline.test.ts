@@ -257,8 +257,8 @@ describe('time budget and catch-up', () => {
     const calls = incidentTraffic();
     pipeline = await pipelines.start({ calls, start: T0 });
     let asked = 0;
-    // Plenty of time for the first 40 checks, then inside the 30 s safety margin.
-    const remainingTimeMs = () => (++asked <= 40 ? 200_000 : 20_000);
+    // Plenty of time for the first 40 checks, then inside the 10 s safety margin.
+    const remainingTimeMs = () => (++asked <= 40 ? 200_000 : 8_000);
 
     const first = await pipeline.run({ remainingTimeMs });
 

@@ -36,7 +36,11 @@ function spikeConfig(rule: Record<string, unknown>) {
     poll: { firstRunLookbackMinutes: 10 },
     // Per-call packet-loss alerts off: this is about the windowed rule.
     rules: { 'packet-loss': { enabled: false } },
-    windowedRules: { 'packet-loss-spike': { enabled: true, ...rule } },
+    // Flap control 10 of the last 15 minutes unless the test says otherwise (the default is 2
+    // of 3, for the default 1-minute schedule): two runs of three at the 5 minutes these run at.
+    windowedRules: {
+      'packet-loss-spike': { enabled: true, for: { breachMinutes: 10, withinMinutes: 15 }, ...rule },
+    },
   };
 }
 

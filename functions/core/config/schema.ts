@@ -3,7 +3,6 @@ import { CALL_MATCHERS, GROUP_LABELS, MATCHER_LISTS, orList, WINDOW_LABELS } fro
 import { type RegisteredRule, RULES } from '../rules/registry';
 import { type RegisteredWindowedRule, WINDOWED_RULES } from '../windowed/registry';
 import { overrideScope, type Severity, severitySchema } from '../rules/rule-schema';
-import { DEFAULT_SCHEDULE_INTERVAL_MS, MINUTE_MS } from '../schedule';
 import '../zod-locale';
 
 /**
@@ -14,8 +13,11 @@ import '../zod-locale';
 
 export { severitySchema, type Severity, scopeSchema, type Scope } from '../rules/rule-schema';
 
-/** The shipped schedule, in minutes: what a replaced field's value is converted at in its message. */
-const SHIPPED_SCHEDULE_MINUTES = DEFAULT_SCHEDULE_INTERVAL_MS / MINUTE_MS;
+/**
+ * The schedule the run-counted fields were written for: 5 minutes, the shipped default while they
+ * existed (it is 1 minute now). A replaced field's value is converted at it in its message.
+ */
+const SHIPPED_SCHEDULE_MINUTES = 5;
 
 /**
  * A field that counted runs, replaced by one in minutes (see functions/core/schedule.ts). Given,
@@ -87,8 +89,12 @@ const pollSchema = z.prefault(
       'poll.insightsWaitMinutes',
       (old) => `"insightsWaitMinutes": ${runsAsMinutes(old, 12)}`,
     ),
-    /** A run stops starting new work this long before its time runs out, and saves progress. */
-    safetyMarginSeconds: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(600)), 30),
+    /**
+     * A run stops starting new work this long before its time runs out, and saves progress
+     * (findings already computed are still sent until half of it is left). 10 of the default
+     * 1-minute schedule's 50 s timeout leaves 40 s of work a minute.
+     */
+    safetyMarginSeconds: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(600)), 10),
   }),
   {},
 );
@@ -431,15 +437,16 @@ const windowed = {
   /**
    * Flap control, in minutes at any schedule: fire once the rule's evaluations (one per run)
    * breached for `breachMinutes` of the last `withinMinutes`, each breaching evaluation counting
-   * the schedule interval it ran in. 10 of 15 is 2 breaching runs of the last 3 at a 5-minute
-   * schedule, 10 of the last 15 at a 1-minute one. `withinMinutes` is at most 6 hours: the
-   * window's state keeps one entry per breaching run in it.
+   * the schedule interval it ran in. The default, 2 of 3, is 2 breaching runs of the last 3 at
+   * the default 1-minute schedule (pages within ~3 minutes of a spike); at a 5-minute schedule
+   * the first breaching run fires (it counts 5 minutes): set 10 of 15 there for 2 runs of 3.
+   * `withinMinutes` is at most 6 hours: the window's state keeps one entry per breaching run in it.
    */
   for: z
     .prefault(
       z.strictObject({
-        breachMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(6 * 60)), 10),
-        withinMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(6 * 60)), 15),
+        breachMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(6 * 60)), 2),
+        withinMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(6 * 60)), 3),
       }),
       {},
     )

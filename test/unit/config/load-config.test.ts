@@ -86,8 +86,8 @@ describe('config validation', () => {
       'windowedRules.packet-loss-spike.for.breachMinutes: must not exceed withinMinutes (15): a rule cannot breach for longer than it looks back',
     ]);
     expect(parseConfig({}).windowedRules['packet-loss-spike'].for).toEqual({
-      breachMinutes: 10,
-      withinMinutes: 15,
+      breachMinutes: 2,
+      withinMinutes: 3,
     });
   });
 

@@ -15,7 +15,11 @@ import { renderWindowAlert } from '../../../functions/core/windowed/window-messa
 import { windowRuleFor } from '../../../functions/core/windowed/window-rule';
 import { evaluated } from '../../support/calls';
 
-const config = parseConfig({ windowedRules: { 'post-dial-delay-p95': { minCalls: 5 } } });
+// Flap control 10 of the last 15 minutes (the default is 2 of 3): two runs of three at 5 minutes.
+const TEN_OF_FIFTEEN = { breachMinutes: 10, withinMinutes: 15 };
+const config = parseConfig({
+  windowedRules: { 'post-dial-delay-p95': { minCalls: 5 }, 'answer-seizure-ratio': { for: TEN_OF_FIFTEEN } },
+});
 const NOW = new Date('2024-01-15T14:40:00Z');
 const MIN = 60_000;
 
@@ -139,9 +143,11 @@ describe('windowed-rule overrides', () => {
 
 describe('flap control counted in minutes, not runs', () => {
   const T0 = Date.parse('2026-11-20T12:00:00Z');
-  const spikeRule = (f?: { breachMinutes: number; withinMinutes: number }) =>
+  const spikeRule = (f: { breachMinutes: number; withinMinutes: number } | 'default' = TEN_OF_FIFTEEN) =>
     windowRuleFor(
-      parseConfig({ windowedRules: { 'packet-loss-spike': { enabled: true, ...(f ? { for: f } : {}) } } }),
+      parseConfig({
+        windowedRules: { 'packet-loss-spike': { enabled: true, ...(f === 'default' ? {} : { for: f }) } },
+      }),
       'packet-loss-spike',
       { trunk_domain: 'acme.zt.plivo.com' },
     );
@@ -192,13 +198,25 @@ describe('flap control counted in minutes, not runs', () => {
     ['bad, fine, fine, bad: never 10 of 15', 'B..B..', null],
     ['fine for 20 minutes, then bad', '....BBBB', 30],
   ])('%s: fires at the same moment at a 1-minute and a 5-minute schedule', (_story, story, expected) => {
-    const rule = spikeRule(); // the default: 10 of the last 15 minutes
+    const rule = spikeRule(); // 10 of the last 15 minutes
     const bad = stretches(story);
     const minutes = story.length * 5;
     const everyMinute = firings(rule, 1, bad, minutes);
     const everyFive = firings(rule, 5, bad, minutes);
     expect(everyMinute[0] ?? null).toBe(expected);
     expect(everyFive[0] ?? null).toBe(expected);
+  });
+
+  it('by default (2 of the last 3 minutes) fires on the second breaching run at 1 minute, the first at 5', () => {
+    const rule = spikeRule('default');
+    expect(rule.for).toEqual({ breachMinutes: 2, withinMinutes: 3 });
+    const bad = stretches('BBBBBB');
+    // Bad from 12:00: the 12:01 run breaches (1 minute), the 12:02 run makes it 2.
+    expect(firings(rule, 1, bad, 30)[0]).toBe(2);
+    // One 5-minute run counts its 5 minutes.
+    expect(firings(rule, 5, bad, 30)[0]).toBe(5);
+    // A blip of one bad minute never pages at 1 minute.
+    expect(firings(rule, 1, (minute) => minute === 7, 30)).toEqual([]);
   });
 
   it('any story in 5-minute stretches first fires at the same moment at either schedule', () => {
