@@ -355,7 +355,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     const config = parseConfig(
       {
         plivo: { requestTimeoutMs: 250 },
-        notifications: { maxAlertsPerRun: 4 },
+        notifications: { alertBudget: { maxAlerts: 4 } },
         ...(mode === 'incident'
           ? {
               grouping: { enabled: true, groupBy: ['trunk_domain'], resolveAfterMinutes: 30, maxUpdates: 2 },

@@ -301,7 +301,7 @@ function printReport(
     for (const line of table(header, rows, align, '  ')) io.out(line);
     io.out(
       `  ${colors.bold(`${count(first.result.total)} notification${first.result.total === 1 ? '' : 's'}`)} in all` +
-        `${first.result.catchUpSummaries > 0 ? ` (${first.result.catchUpSummaries} of them catch-up summaries: findings past notifications.maxAlertsPerRun)` : ''}` +
+        `${first.result.catchUpSummaries > 0 ? ` (${first.result.catchUpSummaries} of them catch-up summaries: findings past notifications.alertBudget)` : ''}` +
         `${ids.some((id) => offIn(first, id) && (counts[id]?.callsMatched ?? 0) > 0) ? '; "(off)": the rule matched calls but is disabled in this config' : ''}`,
     );
   } else {

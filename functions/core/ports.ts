@@ -218,6 +218,8 @@ export interface HealthStore {
   saveHealth(health: HealthState): Promise<void>;
   /** Appends one run to the run log (`zentrunk-alerts status`). */
   recordRun(record: RunRecord): Promise<void>;
+  /** The latest runs of the run log, newest first (at most `limit`). */
+  listRuns(limit?: number): Promise<RunRecord[]>;
 }
 
 /** Incident state: alert groups and windowed rules. */

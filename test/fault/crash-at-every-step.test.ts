@@ -24,7 +24,7 @@ const RERUN_GAPS_MS = [6 * MIN, 18 * MIN];
  * crashed run goes down that path too. The whole request budget, so no run waits on its own
  * rate limiter (Plivo's 300 per 5 s is enforced by the sandbox all the same).
  */
-const CONFIG = { notifications: { maxAlertsPerRun: 5 }, plivo: { maxRequestsPer5s: 300 } };
+const CONFIG = { notifications: { alertBudget: { maxAlerts: 5 } }, plivo: { maxRequestsPer5s: 300 } };
 
 /**
  * ~38 minutes at 0.3 calls/minute plus every incident once: ~35 calls, 13 findings. Few healthy
@@ -174,7 +174,7 @@ describe('a poll run killed at any step', () => {
     expect(reference.at(-1)).toBe('store.releaseLease');
     // The crashed run alerts one by one up to its budget, then claims the rest for a summary.
     const count = (op: string) => reference.filter((o) => o === op).length;
-    expect(count('notifier.publish')).toBe(CONFIG.notifications.maxAlertsPerRun + 1);
+    expect(count('notifier.publish')).toBe(CONFIG.notifications.alertBudget.maxAlerts + 1);
     expect(count('store.claimAlert')).toBeGreaterThan(count('notifier.publish'));
   });
 

@@ -82,7 +82,10 @@ async function runSchedule(
 const hangupKey = (c: SandboxCall) => `zentrunk-alerts:zentrunk-hangup#${c.callUuid}`;
 
 describe('late CDRs, found by counting the overlap', () => {
-  const config = { poll: { firstRunLookbackMinutes: 5 }, notifications: { maxAlertsPerRun: 1000 } };
+  const config = {
+    poll: { firstRunLookbackMinutes: 5 },
+    notifications: { alertBudget: { maxAlerts: 1000 } },
+  };
 
   it.each([1, 5])(
     'alerts every CDR written 1-13 minutes late, once, at a %i-minute schedule',

@@ -233,7 +233,11 @@ describe('the alerting pipeline', () => {
 
   it('folds findings past the per-run budget into one catch-up summary', async () => {
     const calls = incidentTraffic();
-    pipeline = await pipelines.start({ calls, start: T0, config: { notifications: { maxAlertsPerRun: 3 } } });
+    pipeline = await pipelines.start({
+      calls,
+      start: T0,
+      config: { notifications: { alertBudget: { maxAlerts: 3 } } },
+    });
 
     const summary = await pipeline.run();
 
@@ -284,7 +288,7 @@ describe('time budget and catch-up', () => {
     pipeline = await pipelines.start({
       calls: [],
       start,
-      config: { poll: { maxWindowMinutes: 120 }, notifications: { maxAlertsPerRun: 2 } },
+      config: { poll: { maxWindowMinutes: 120 }, notifications: { alertBudget: { maxAlerts: 2 } } },
     });
     await pipeline.run(); // the poller was working at `start`...
     pipeline.clock.advance(6 * 60 * MIN); // ...then nothing ran for six hours
@@ -381,7 +385,7 @@ describe('silences and quiet periods', () => {
       calls,
       start: T0,
       config: {
-        notifications: { maxAlertsPerRun: 3 },
+        notifications: { alertBudget: { maxAlerts: 3 } },
         silences: {
           quietPeriods: [
             {

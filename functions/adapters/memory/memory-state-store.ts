@@ -356,7 +356,7 @@ export class MemoryStateStore implements StateStore {
     this.runs.unshift(copy(record));
   }
 
-  /** Not in the port: the runs recorded, newest first. */
+  /** The runs recorded, newest first. */
   async listRuns(limit = 20): Promise<RunRecord[]> {
     return this.runs.slice(0, limit).map(copy);
   }

@@ -213,10 +213,21 @@ const notificationsSchema = z.prefault(
     /** Replace all but the last 4 digits of phone numbers in notifications. */
     maskPhoneNumbers: z._default(z.boolean(), false),
     /**
-     * Alerts one run sends one by one; findings beyond it go out as a single catch-up summary
-     * (after an outage, or in a large incident) instead of flooding on-call.
+     * At most `maxAlerts` alerts go out one by one in any `perMinutes` (counted over the runs of
+     * that time, so the same at any schedule); findings beyond it go out as a single catch-up
+     * summary per run (after an outage, or in a large incident) instead of flooding on-call.
      */
-    maxAlertsPerRun: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1000)), 25),
+    alertBudget: z.prefault(
+      z.strictObject({
+        maxAlerts: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1000)), 25),
+        perMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(60)), 5),
+      }),
+      {},
+    ),
+    maxAlertsPerRun: replacedBy(
+      'alertBudget',
+      (old) => `"alertBudget": {"maxAlerts": ${typeof old === 'number' ? old : 25}, "perMinutes": 5}`,
+    ),
     /**
      * `amazon-q-chat` for a topic that feeds Slack/Teams through Amazon Q Developer in chat
      * applications: HTTPS and default bodies become its custom notifications (thread per alert).

@@ -93,7 +93,7 @@ export interface PollSummary {
   /** Windowed-rule notices sent (firing, reminders, resolutions; also in alertsPublished). */
   windowNotices: number;
   windowNoticesByKind: Record<string, number>;
-  /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
+  /** Findings past notifications.alertBudget, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
   /** Catch-up summaries built this run (numbers their ids when one run sends several). */
