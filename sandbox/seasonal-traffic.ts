@@ -559,7 +559,7 @@ export function seasonalDemo(now: Date, seed = 1): SeasonalTraffic {
 }
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const utcMinute = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** The events for people, one line each: when (UTC and the trunk's local time), what, and what is there. */
 export function describeSeasonalEvents(
@@ -567,12 +567,15 @@ export function describeSeasonalEvents(
   trunks: readonly SeasonalTrunk[] = SEASONAL_TRUNKS,
 ): string[] {
   return events.map((e) => {
+    const start = e.start.toISOString().replace('T', ' ').slice(0, 16);
+    const end = e.end.toISOString().replace('T', ' ').slice(0, 16);
+    const span = `${start} -> ${end.slice(0, 10) === start.slice(0, 10) ? end.slice(11) : end} UTC`;
     const trunk = trunks.find((t) => t.domain === e.trunkDomain);
     const local = trunk ? new Date(localMs(trunk, e.start.getTime())) : null;
     const when = local ? ` (${WEEKDAYS[local.getUTCDay()]} ${local.toISOString().slice(11, 16)} local)` : '';
     const seen = e.burst
-      ? `${e.burst.calls} calls to ${e.burst.country}, $${e.burst.totalAmount.toFixed(2)}`
-      : `${e.calls} calls where ${e.expectedCalls} were expected`;
-    return `${utcMinute(e.start)} -> ${utcMinute(e.end)} UTC${when} ${e.kind}: ${e.description}; ${seen}`;
+      ? `${count(e.burst.calls)} calls to ${e.burst.country}, $${e.burst.totalAmount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+      : `${count(e.calls)} calls, ${count(e.expectedCalls)} expected`;
+    return `${span}${when} ${e.kind}: ${e.description}; ${seen}`;
   });
 }

@@ -215,9 +215,12 @@ describe('seasonal traffic: the injected events', () => {
     ]);
     const lines = describeSeasonalEvents(demo.events);
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(
-      /^2026-11-27 14:30 -> 2026-11-27 15:00 UTC \(Fri 09:30 local\) trunk-stop: acme/,
+    expect(lines[0]).toBe(
+      '2026-11-27 14:30 -> 15:00 UTC (Fri 09:30 local) trunk-stop: acme.zt.plivo.com (both directions) ' +
+        'stops for 30 min: no call ends or starts; 0 calls, 210 expected',
     );
+    expect(lines[2]).toMatch(/^2026-11-30 18:30 -> 2026-12-01 18:30 UTC \(Tue 00:00 local\) slow-decline: /);
+    expect(lines[3]).toMatch(/; 130 calls to ST, \$1,061\.34$/);
     expect(JSON.parse(JSON.stringify(demo.events))).toHaveLength(4);
   });
 
