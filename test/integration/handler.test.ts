@@ -17,6 +17,7 @@ import { demoTraffic } from '../../sandbox/traffic';
 import { type Dynalite, makeTestTable, startDynalite, testDocumentClient } from '../support/dynalite';
 import { DOCUMENTED_SCHEDULED_EVENT, stackScheduleInput } from '../support/eventbridge';
 import { RecordingNotifier } from '../support/pipeline';
+import { completedRun } from '../support/run-record';
 import { tempDir } from '../support/temp-dir';
 
 const AUTH_ID = 'MAHANDLERTEST000000001';
@@ -136,24 +137,7 @@ describe('poller handler', () => {
     };
     const h = await harness({ config });
     // A run a minute ago (as at a 1-minute schedule) sent 3 of the 4.
-    const minuteAgo = new Date(Date.now() - 60_000).toISOString();
-    await h.store.recordRun({
-      runId: 'earlier',
-      startedAt: minuteAgo,
-      finishedAt: minuteAgo,
-      status: 'completed',
-      readRange: null,
-      callsSeen: 3,
-      findings: 3,
-      alertsPublished: 3,
-      alertsSilenced: 0,
-      incidentNotices: 0,
-      recordsSkipped: 0,
-      publishFailures: 0,
-      lagSeconds: 0,
-      durationMs: 100,
-      error: null,
-    });
+    await h.store.recordRun(completedRun(new Date(Date.now() - 60_000), 3));
 
     const summary = await h.invoke();
 

@@ -4,32 +4,14 @@
  */
 import { MemoryStateStore } from '../../../functions/adapters/memory/memory-state-store';
 import { parseConfig } from '../../../functions/core/config/load-config';
-import type { RunRecord } from '../../../functions/core/health/run-log';
 import { alertsAllowed } from '../../../functions/core/poll/stages/alert-budget';
+import { completedRun } from '../../support/run-record';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const MIN = 60_000;
 
-function run(finishedMinutesAgo: number, alertsPublished: number): RunRecord {
-  const finished = new Date(NOW - finishedMinutesAgo * MIN).toISOString();
-  return {
-    runId: `r${finishedMinutesAgo}`,
-    startedAt: finished,
-    finishedAt: finished,
-    status: 'completed',
-    readRange: null,
-    callsSeen: 0,
-    findings: alertsPublished,
-    alertsPublished,
-    alertsSilenced: 0,
-    incidentNotices: 0,
-    recordsSkipped: 0,
-    publishFailures: 0,
-    lagSeconds: 0,
-    durationMs: 100,
-    error: null,
-  };
-}
+const run = (finishedMinutesAgo: number, alertsPublished: number) =>
+  completedRun(new Date(NOW - finishedMinutesAgo * MIN), alertsPublished);
 
 describe('alertsAllowed', () => {
   const config = parseConfig({ notifications: { alertBudget: { maxAlerts: 25, perMinutes: 5 } } });
