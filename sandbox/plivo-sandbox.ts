@@ -150,11 +150,17 @@ export interface PlivoSandbox {
   baseUrl: string;
   faults: SandboxFaults;
   settings: { metaNext: MetaNextStyle };
+  /**
+   * The same API answered in-process, without a socket (for the client's `fetch` option): URLs
+   * under `baseUrl`, the same handler, faults, rate limit and latency. For simulations that make
+   * more requests than a loopback round trip each allows (bench section 7).
+   */
+  fetch: typeof fetch;
   /** Every request received, in order. */
   readonly requests: SandboxRequest[];
   /** Counters since start or the last resetRequests(). */
   stats(): SandboxStats;
-  /** Add (or replace, by call UUID) calls. */
+  /** Add (or replace, by call UUID) calls. A call's end time must not change once added: add it again. */
   addCalls(calls: readonly SandboxCall[]): void;
   /** Clears the request log and the stats, and restarts the fault counters and the rate-limit window. */
   resetRequests(): void;
@@ -386,6 +392,11 @@ interface ListQuery {
   limit: number;
   offset: number;
   predicates: Array<(c: SandboxCall) => boolean>;
+  /**
+   * End times (ms, inclusive) outside which no call can match: only narrows the calls the
+   * predicates are tried on (they alone decide), so a long history is not scanned on every page.
+   */
+  endSpan: { fromMs: number; toMs: number };
 }
 
 function parseListQuery(params: URLSearchParams, now: Date, endTimeSlackMs = 0): ListQuery {
@@ -479,10 +490,12 @@ function parseListQuery(params: URLSearchParams, now: Date, endTimeSlackMs = 0):
     });
 
   const endBounds = timeBounds('end_time');
+  let endSpan = { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY };
   if (endBounds.length === 0) {
     // Without an end_time filter Plivo searches the last 30 days.
     const since = now.getTime() - DEFAULT_WINDOW_MS;
     predicates.push((c) => c.endTime.getTime() >= since);
+    endSpan = { fromMs: since, toMs: Number.POSITIVE_INFINITY };
   } else {
     const lowers = endBounds.filter((b) => b.op === 'gt' || b.op === 'gte' || b.op === 'eq').map((b) => b.ms);
     const uppers = endBounds
@@ -498,6 +511,10 @@ function parseListQuery(params: URLSearchParams, now: Date, endTimeSlackMs = 0):
     if (upper - lower > MAX_RANGE_MS) {
       throw new BadRequest('the end_time range cannot exceed 90 days');
     }
+    endSpan = {
+      fromMs: lower - endTimeSlackMs,
+      toMs: uppers.length > 0 ? upper + endTimeSlackMs : Number.POSITIVE_INFINITY,
+    };
     for (const b of endBounds) {
       // The endTimeFilterSlackSeconds fault: lower bounds earlier, upper bounds later.
       const widened =
@@ -511,7 +528,7 @@ function parseListQuery(params: URLSearchParams, now: Date, endTimeSlackMs = 0):
     predicates.push((c) => matchesTime(c.initiationTime.getTime(), b));
   }
 
-  return { limit, offset, predicates };
+  return { limit, offset, predicates, endSpan };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -572,8 +589,36 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
+  /** Every call in list order (newest end_time first, ties by UUID); rebuilt after addCalls. */
+  let ordered: SandboxCall[] | null = null;
   const addCalls = (list: readonly SandboxCall[]) => {
     for (const call of list) calls.set(call.callUuid, call);
+    if (list.length > 0) ordered = null;
+  };
+  /** The calls in list order whose end time lies in [fromMs, toMs]: two binary searches. */
+  const endingIn = (fromMs: number, toMs: number): SandboxCall[] => {
+    ordered ??= [...calls.values()].sort(
+      (a, b) => b.endTime.getTime() - a.endTime.getTime() || a.callUuid.localeCompare(b.callUuid),
+    );
+    const all = ordered;
+    // First index whose end time is at or before `ms` (the list runs newest first).
+    const firstAtOrBefore = (ms: number) => {
+      let lo = 0;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((all[mid] as SandboxCall).endTime.getTime() > ms) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const start = toMs === Number.POSITIVE_INFINITY ? 0 : firstAtOrBefore(toMs);
+    let end = all.length;
+    if (fromMs !== Number.NEGATIVE_INFINITY) {
+      end = start;
+      while (end < all.length && (all[end] as SandboxCall).endTime.getTime() >= fromMs) end += 1;
+    }
+    return all.slice(start, end);
   };
   addCalls(options.calls ?? []);
 
@@ -634,9 +679,9 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
       throw e;
     }
     // Newest first (by end_time), ties by UUID so that pages never overlap or skip.
-    const matching = [...calls.values()]
-      .filter((c) => visible(c, at) && query.predicates.every((p) => p(c)))
-      .sort((a, b) => b.endTime.getTime() - a.endTime.getTime() || a.callUuid.localeCompare(b.callUuid));
+    const matching = endingIn(query.endSpan.fromMs, query.endSpan.toMs).filter(
+      (c) => visible(c, at) && query.predicates.every((p) => p(c)),
+    );
     const page = matching.slice(query.offset, query.offset + query.limit);
     const hasNext = query.offset + query.limit < matching.length;
     const hasPrevious = query.offset > 0;
@@ -797,16 +842,65 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
     send(reply, truncate);
   }
 
-  const server = createServer((req, res) => {
-    // Drain any request body so keep-alive connections stay usable.
-    req.resume();
+  const serve = (req: IncomingMessage, res: ServerResponse) =>
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent || closed) return;
       const body = JSON.stringify({ api_id: randomUUID(), error: `sandbox bug: ${(e as Error).message}` });
       res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(body);
     });
+  const server = createServer((req, res) => {
+    // Drain any request body so keep-alive connections stay usable.
+    req.resume();
+    void serve(req, res);
   });
+
+  /**
+   * The API without a socket: the request's URL, method and Authorization header are handed to
+   * the same handler the server uses, and what it writes becomes the Response. A hung request
+   * (the timeout fault) settles only when its signal aborts; after close() requests fail.
+   */
+  const fetchInProcess: typeof fetch = (input, init) => {
+    const request = input instanceof Request ? input : null;
+    const url = new URL(request ? request.url : String(input));
+    const headers = new Headers(init?.headers ?? request?.headers);
+    const signal = init?.signal ?? request?.signal ?? null;
+    return new Promise<Response>((resolve, reject) => {
+      if (closed) {
+        reject(new TypeError('fetch failed: the sandbox is closed'));
+        return;
+      }
+      if (signal?.aborted) {
+        reject(signal.reason as Error);
+        return;
+      }
+      const onAbort = () => reject(signal?.reason as Error);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let status = 200;
+      let responseHeaders: Record<string, string> = {};
+      const res = {
+        headersSent: false,
+        writableEnded: false,
+        writeHead(code: number, head: Record<string, string>) {
+          status = code;
+          responseHeaders = head;
+          res.headersSent = true;
+          return res;
+        },
+        end(body?: string) {
+          res.writableEnded = true;
+          signal?.removeEventListener('abort', onAbort);
+          resolve(new Response(body ?? '', { status, headers: responseHeaders }));
+        },
+      };
+      const req = {
+        url: `${url.pathname}${url.search}`,
+        method: init?.method ?? request?.method ?? 'GET',
+        headers: { authorization: headers.get('authorization') ?? undefined },
+      };
+      void serve(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    });
+  };
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -822,6 +916,7 @@ export async function startPlivoSandbox(options: PlivoSandboxOptions): Promise<P
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    fetch: fetchInProcess,
     faults,
     settings,
     requests,

@@ -653,3 +653,59 @@ describe('faults', () => {
     ]);
   });
 });
+
+describe('in-process fetch', () => {
+  /** Status and body without the per-answer api_id, as plain fetch or the in-process one sees them. */
+  async function answer(f: typeof fetch, path: string, auth: string | null = basic(AUTH_ID, AUTH_TOKEN)) {
+    const res = await f(`${sandbox.baseUrl}${path}`, { headers: auth ? { Authorization: auth } : {} });
+    const body = JSON.parse(await res.text()) as Record<string, unknown>;
+    delete body.api_id;
+    return { status: res.status, contentType: res.headers.get('content-type'), body };
+  }
+
+  it('answers as the server does: lists, pages, a call, its Insights, 404s and 401s', async () => {
+    const calls = filterTraffic();
+    const [someCall] = calls;
+    if (!someCall) throw new Error('fixture');
+    await start({ calls });
+    const range = `end_time__gte=${encodeURIComponent(plivoTime(minutesAgo(70)))}&end_time__lt=${encodeURIComponent(plivoTime(minutesAgo(40)))}`;
+    const paths = [
+      `${LIST}?${range}&limit=20&offset=0`,
+      `${LIST}?${range}&limit=20&offset=20`,
+      `${LIST}?${range}&limit=1&offset=0&hangup_source=zentrunk`,
+      `${LIST}?end_time=${encodeURIComponent(plivoTime(minutesAgo(50)).slice(0, 16))}`,
+      LIST,
+      `${LIST}${someCall.callUuid}/`,
+      `${LIST}${someCall.callUuid}/Insights/`,
+      `${LIST}no-such-call/Insights/`,
+      `${LIST}?limit=21`,
+    ];
+    for (const path of paths) {
+      expect(await answer(sandbox.fetch, path)).toEqual(await answer(fetch, path));
+    }
+    expect(await answer(sandbox.fetch, LIST, null)).toEqual(await answer(fetch, LIST, null));
+    expect((await answer(sandbox.fetch, `${LIST}?${range}`)).status).toBe(200);
+    // Counted like any request.
+    expect(sandbox.stats().received).toBe(2 * (paths.length + 1) + 1);
+  });
+
+  it('lists calls added later in their place, and fails once the sandbox is closed', async () => {
+    const calls = filterTraffic();
+    await start({ calls: calls.slice(0, 40) });
+    sandbox.addCalls(calls.slice(40));
+    const listed: string[] = [];
+    for (let offset = 0; ; offset += 20) {
+      const r = await answer(sandbox.fetch, `${LIST}?limit=20&offset=${offset}`);
+      const page = r.body.objects as Array<Record<string, unknown>>;
+      listed.push(...page.map((o) => o.call_uuid as string));
+      if (page.length < 20) break;
+    }
+    expect(listed).toEqual(
+      [...calls]
+        .sort((a, b) => b.endTime.getTime() - a.endTime.getTime() || a.callUuid.localeCompare(b.callUuid))
+        .map((c) => c.callUuid),
+    );
+    await sandbox.close();
+    await expect(sandbox.fetch(`${sandbox.baseUrl}${LIST}`)).rejects.toThrow(/closed/);
+  });
+});
