@@ -5,7 +5,7 @@
  *   config   --config FILE, else ALERT_CONFIG_FILE, else the config a running `npm start` uses,
  *            else the shipped config/dev.json
  *   Plivo    PLIVO_AUTH_ID + PLIVO_AUTH_TOKEN (PLIVO_API_BASE_URL), else a running `npm start`'s
- *            sandbox, else a sandbox of its own (seeded demo traffic)
+ *            sandbox, else a sandbox of its own (seeded demo traffic, or the seasonal demo)
  *   state    STATE_TABLE_NAME (AWS_ENDPOINT_URL_DYNAMODB or AWS credentials), else a running
  *            `npm start`'s embedded table
  *   alerts   ALERT_TOPIC_ARN (AWS credentials), else printed here
@@ -26,7 +26,8 @@ import type { AlertConfig } from '../functions/core/config/schema';
 import type { Logger, Notifier } from '../functions/core/ports';
 import { DEFAULT_PLIVO_API_BASE_URL, ENV } from '../functions/core/contract';
 import { checkPlivoBaseUrl } from '../functions/poller/runtime';
-import { demoHistory, DEMO_HISTORY_HOURS } from '../sandbox/demo-history';
+import { demoHistory, DEMO_HISTORY_HOURS, type DemoTrafficKind } from '../sandbox/demo-history';
+import { describeSeasonalEvents, SEASONAL_DEMO_DAYS, seasonalDemo } from '../sandbox/seasonal-traffic';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';
 import {
   LOCAL_RUN_FILE,
@@ -82,17 +83,21 @@ export interface PlivoAccess {
   where: string;
   /** The sandbox's own limit is not shared with anyone: the full 300 requests per 5 s may be used. */
   isSandbox: boolean;
+  /** A sandbox's injected events (seasonal traffic), one line each; [] otherwise. */
+  events: string[];
   close(): Promise<void>;
 }
 
 /**
  * A Plivo client for the account in the environment, else for a sandbox (npm start's, or one
- * of our own with `seed`'s demo traffic). `rate` overrides plivo.maxRequestsPer5s.
+ * of our own with `seed`'s demo traffic, or `traffic` 'seasonal': the seasonal demo's 14 days).
+ * `rate` overrides plivo.maxRequestsPer5s. A `traffic` that npm start's sandbox does not serve
+ * is a usage error.
  */
 export async function openPlivo(
   io: CliIo,
   config: AlertConfig,
-  options: { seed?: number; rate?: number } = {},
+  options: { seed?: number; rate?: number; traffic?: DemoTrafficKind } = {},
 ): Promise<PlivoAccess> {
   const env = io.env;
   const plivoConfig = (maxRequestsPer5s: number) => ({ ...config.plivo, maxRequestsPer5s });
@@ -122,6 +127,7 @@ export async function openPlivo(
       }),
       where: `Plivo API ${baseUrl}`,
       isSandbox: /^http:\/\/127\.0\.0\.1/.test(baseUrl),
+      events: [],
       close: async () => {},
     };
   }
@@ -142,23 +148,36 @@ export async function openPlivo(
     });
   const local = runningLocalRun(io);
   if (local?.plivo) {
+    const serves = local.traffic ?? 'demo';
+    if (options.traffic !== undefined && options.traffic !== serves) {
+      throw new CliUsageError(
+        `npm start (pid ${local.pid}) is running with ${serves} traffic, and the CLI uses its sandbox: ` +
+          `start it with \`npm start -- --traffic ${options.traffic}\`, or stop it for a sandbox of the CLI's own`,
+      );
+    }
     return {
       client: sandboxClient(local.plivo.baseUrl),
       where: `the Plivo sandbox of npm start (pid ${local.pid}) ${local.plivo.baseUrl}`,
       isSandbox: true,
+      events: local.events ?? [],
       close: async () => {},
     };
   }
   const seed = options.seed ?? 1;
+  const seasonal = options.traffic === 'seasonal' ? seasonalDemo(io.now(), seed) : null;
   const sandbox = await startPlivoSandbox({
     authId: SANDBOX_AUTH_ID,
     authToken: SANDBOX_AUTH_TOKEN,
-    calls: demoHistory(io.now(), seed),
+    calls: seasonal ? seasonal.calls : demoHistory(io.now(), seed),
   });
+  const traffic = seasonal
+    ? `seasonal demo traffic of the last ${SEASONAL_DEMO_DAYS} days`
+    : `demo traffic of the last ${DEMO_HISTORY_HOURS} h`;
   return {
     client: sandboxClient(sandbox.baseUrl),
-    where: `a Plivo sandbox (demo traffic of the last ${DEMO_HISTORY_HOURS} h, seed ${seed}; set ${ENV.plivoAuthId} and ${ENV.plivoAuthToken} for your account)`,
+    where: `a Plivo sandbox (${traffic}, seed ${seed}; set ${ENV.plivoAuthId} and ${ENV.plivoAuthToken} for your account)`,
     isSandbox: true,
+    events: seasonal ? describeSeasonalEvents(seasonal.events) : [],
     close: () => sandbox.close(),
   };
 }

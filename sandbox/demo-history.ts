@@ -1,5 +1,17 @@
 import { demoTraffic, type SandboxCall, seededTraffic } from './traffic';
 
+/**
+ * The traffic a demo sandbox serves: 'demo', calls with an incident for every per-call rule
+ * (npm start's two hours, the CLI's six), or 'seasonal', 14 days with a week's rhythm and four
+ * volume and spend events (seasonal-traffic.ts).
+ */
+export const DEMO_TRAFFIC_KINDS = ['demo', 'seasonal'] as const;
+export type DemoTrafficKind = (typeof DEMO_TRAFFIC_KINDS)[number];
+
+export function isDemoTrafficKind(value: string): value is DemoTrafficKind {
+  return (DEMO_TRAFFIC_KINDS as readonly string[]).includes(value);
+}
+
 /** How far back the CLI's own sandbox has calls. */
 export const DEMO_HISTORY_HOURS = 6;
 

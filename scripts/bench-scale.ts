@@ -307,6 +307,11 @@ async function runScenario(
     `    alerts published ${alerts.length} (${fmt(alerts.length / runs.length, 1)} per run); p95 lag call end → alert ${lags.length ? `${fmt(p95(lags) as number)} s` : 'n/a (no per-call alert)'}; ` +
       `DynamoDB ${fmt(((infra.wcu() - wcuBefore) / Math.max(1, seen)) * 1000, 1)} write units per 1,000 calls; peak RSS ${fmt(Math.max(...runs.map((r) => r.maxRssMb)))} MB`,
   );
+  // What a run costs whatever its calls: the schedule's share of the cost (docs/performance.md).
+  console.log(
+    `    per run: ${fmt(busyMs / runs.length)} ms of function time, ${fmt((infra.wcu() - wcuBefore) / runs.length, 1)} write units, ` +
+      `${fmt(requests / runs.length, 1)} Plivo requests`,
+  );
 }
 
 /** The naive client: list page by page, then ask for each call's Insights one at a time. */
@@ -415,6 +420,16 @@ export async function runScaleBench(options: {
       ticksMs: [5_000, 65_000, 125_000],
       timeoutMs: 50_000,
       config: at(300, { firstRunLookbackMinutes: 1, overlapMinutes: 1, safetyMarginSeconds: 5 }),
+      scheduleSeconds: 60,
+    });
+    // Runs with no call to read: what the schedule costs by itself (lease, cursor, health, run
+    // log, the counts), whatever the volume. The first run (no cursor yet) is left out of the mean.
+    scenarios.push({
+      name: 'idle: 7 runs with no calls (what a run costs by itself)',
+      calls: () => [],
+      ticksMs: [0, 3_000, 6_000, 9_000, 12_000, 15_000, 18_000],
+      timeoutMs: 50_000,
+      config: at(300, { firstRunLookbackMinutes: 5, settleSeconds: 0 }),
       scheduleSeconds: 60,
     });
     for (const scenario of scenarios) {

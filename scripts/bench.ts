@@ -287,7 +287,10 @@ async function wholeRun() {
     store: new DynamoDbStateStore({ tableName: 'bench', client: DynamoDBDocumentClient.from(low) }),
     notifier: new ConsoleNotifier({ format: 'jsonl', write: () => {} }),
     logger,
-    config: { ...runConfig, notifications: { ...runConfig.notifications, maxAlertsPerRun: 1000 } },
+    config: {
+      ...runConfig,
+      notifications: { ...runConfig.notifications, alertBudget: { maxAlerts: 1000, perMinutes: 5 } },
+    },
     now: () => now,
     remainingTimeMs: () => 900_000,
     runId: 'bench',

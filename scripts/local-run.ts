@@ -23,7 +23,14 @@ import { localLambdaContext } from '../functions/poller/local-context';
 import { POLLER_SERVICE_NAME } from '../functions/poller/runtime';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';
-import { demoTraffic, seededTraffic } from '../sandbox/traffic';
+import { type DemoTrafficKind, isDemoTrafficKind } from '../sandbox/demo-history';
+import {
+  describeSeasonalEvents,
+  SEASONAL_DEMO_DAYS,
+  seasonalDemo,
+  seasonalTraffic,
+} from '../sandbox/seasonal-traffic';
+import { demoTraffic, type SandboxCall, seededTraffic } from '../sandbox/traffic';
 import { exitQuietlyOnClosedPipe, reportScriptError, scriptArgs, UsageError } from './script-args';
 
 export const SANDBOX_AUTH_ID = 'MADEMO0000000000SANDBOX';
@@ -39,6 +46,10 @@ export const USAGE = `Usage: npm start -- [options]
   --interval <sec>     seconds between runs (default 60)
   --config <file>      alert config (default config/dev.json; ALERT_CONFIG_FILE also works)
   --seed <n>           demo traffic seed (default 1): the same seed gives the same calls every time
+  --traffic <name>     the sandbox's traffic: demo (default; an incident for every rule) or
+                       seasonal (${SEASONAL_DEMO_DAYS} days with a weekly rhythm per trunk and four volume and
+                       spend events, listed at the start: a stop, a drop, a decline, a burst of
+                       premium-rate calls)
   --json               print alerts as JSON lines instead of text (summaries go to stderr)
   --logs               also print the poller's structured JSON logs (stderr)
   --help               this text
@@ -52,6 +63,10 @@ export interface LocalRunAnnouncement {
   startedAt: string;
   configFile: string;
   seed: number;
+  /** The sandbox's traffic (absent: written before there was a choice, 'demo'). */
+  traffic?: DemoTrafficKind;
+  /** The injected events of seasonal traffic, one line each (describeSeasonalEvents). */
+  events?: string[];
   plivo: { baseUrl: string; authId: string; authToken: string } | null;
   dynamo: { endpoint: string; tableName: string } | null;
 }
@@ -107,6 +122,7 @@ function parse(argv: string[]) {
       interval: { type: 'string', default: '60' },
       config: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      traffic: { type: 'string', default: 'demo' },
       json: { type: 'boolean', default: false },
       logs: { type: 'boolean', default: false },
     },
@@ -119,7 +135,10 @@ function parse(argv: string[]) {
   if (!(runs >= 1)) throw new UsageError('--runs must be a number >= 1');
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number >= 0');
-  return { ...values, interval, runs, seed };
+  const traffic = values.traffic;
+  if (!isDemoTrafficKind(traffic))
+    throw new UsageError(`--traffic must be demo or seasonal (got "${traffic}")`);
+  return { ...values, interval, runs, seed, traffic };
 }
 
 /** One line, for --json (on stderr) and logs. */
@@ -216,6 +235,37 @@ function countdown(
   });
 }
 
+/** What the sandbox serves at the start: the calls, how to name them, and their events (lines). */
+export function sandboxTraffic(
+  kind: DemoTrafficKind,
+  now: Date,
+  seed: number,
+): { calls: SandboxCall[]; label: string; events: string[] } {
+  if (kind === 'demo') return { calls: demoTraffic(now, seed), label: 'demo traffic', events: [] };
+  const seasonal = seasonalDemo(now, seed);
+  return {
+    calls: seasonal.calls,
+    label: `seasonal demo traffic: ${SEASONAL_DEMO_DAYS} days, ${seasonal.calls.length.toLocaleString('en-US')} calls`,
+    events: describeSeasonalEvents(seasonal.events),
+  };
+}
+
+/**
+ * The calls that ended since the last run: demo traffic at 6 a minute with every incident, or
+ * the seasonal traffic's own (the same calls as if the first window had been longer).
+ */
+export function laterTraffic(
+  kind: DemoTrafficKind,
+  seed: number,
+  run: number,
+  from: Date,
+  to: Date,
+): SandboxCall[] {
+  return kind === 'demo'
+    ? seededTraffic({ seed: seed * 1000 + run, from, to, callsPerMinute: 6 })
+    : seasonalTraffic({ seed, from, to, events: 'none' }).calls;
+}
+
 export async function localRun(options: LocalRunOptions): Promise<LocalRunResult> {
   const args = parse(options.argv);
   const out = options.out ?? ((text: string) => process.stdout.write(`${text}\n`));
@@ -248,20 +298,31 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
     );
 
     let sandbox: Awaited<ReturnType<typeof startPlivoSandbox>> | undefined;
+    let events: string[] = [];
+    // The sandbox's calls end before this instant (whole seconds); later runs add those after it.
+    let lastTick = new Date(Math.floor(Date.now() / 1000) * 1000);
     if (parentEnv[ENV.plivoAuthId] && parentEnv[ENV.plivoAuthToken]) {
       describe.push(`Plivo API ${parentEnv[ENV.plivoApiBaseUrl] || 'https://api.plivo.com'} (your account)`);
     } else {
+      const traffic = sandboxTraffic(args.traffic, lastTick, args.seed);
+      events = traffic.events;
       sandbox = await startPlivoSandbox({
         authId: SANDBOX_AUTH_ID,
         authToken: SANDBOX_AUTH_TOKEN,
-        calls: demoTraffic(new Date(), args.seed),
+        calls: traffic.calls,
       });
       cleanups.push(() => sandbox?.close() ?? Promise.resolve());
       env[ENV.plivoApiBaseUrl] = sandbox.baseUrl;
       env[ENV.plivoAuthId] = SANDBOX_AUTH_ID;
       env[ENV.plivoAuthToken] = SANDBOX_AUTH_TOKEN;
       delete env[ENV.plivoCredentialsSecretArn];
-      describe.push(`Plivo sandbox ${sandbox.baseUrl} (demo traffic, seed ${args.seed})`);
+      describe.push(`Plivo sandbox ${sandbox.baseUrl} (${traffic.label}, seed ${args.seed})`);
+      if (events.length > 0) {
+        describe.push(
+          `  its events, for the volume and spend rules (\`npx zentrunk-alerts backtest --from … --to …\` replays one):`,
+          ...events.map((line) => `    ${line}`),
+        );
+      }
     }
 
     let localTable: { endpoint: string; tableName: string } | null = null;
@@ -294,6 +355,7 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
         startedAt: new Date().toISOString(),
         configFile,
         seed: args.seed,
+        ...(sandbox ? { traffic: args.traffic, events } : {}),
         plivo: sandbox
           ? { baseUrl: sandbox.baseUrl, authId: SANDBOX_AUTH_ID, authToken: SANDBOX_AUTH_TOKEN }
           : null,
@@ -321,7 +383,6 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
 
     const summaries: PollSummary[] = [];
     let failures = 0;
-    let lastTick = new Date();
     let run = 1;
     for (; run <= args.runs && !options.signal?.aborted; run += 1) {
       if (run > 1) {
@@ -337,9 +398,7 @@ export async function localRun(options: LocalRunOptions): Promise<LocalRunResult
         if (options.signal?.aborted) break;
         // The sandbox keeps taking calls, so later runs have new traffic to look at.
         const now = new Date();
-        sandbox?.addCalls(
-          seededTraffic({ seed: args.seed * 1000 + run, from: lastTick, to: now, callsPerMinute: 6 }),
-        );
+        sandbox?.addCalls(laterTraffic(args.traffic, args.seed, run, lastTick, now));
         lastTick = now;
       }
       const timeoutMs = 240_000;

@@ -85,7 +85,7 @@ export interface SoakReport {
   runsSkippedLeaseHeld: number;
   /** How many runs had each fault switched on. */
   faultRuns: Record<string, number>;
-  /** Failure streaks long enough (operations.failuresBeforeAlert) that operations must be told. */
+  /** Failure streaks long enough (operations.failingAlertMinutes) that operations must be told. */
   failureStreaks: number;
   opsFailingMessages: number;
   opsRecoveredMessages: number;
@@ -122,7 +122,7 @@ export interface SoakReport {
   lostKeys: string[];
   /**
    * Insights findings of calls judged on the CDR alone because Plivo still answered 404 at the
-   * poller's last look (poll.insightsMaxAttempts reached; documented behaviour, only possible
+   * poller's last look (poll.insightsWaitMinutes reached; documented behaviour, only possible
    * when the insights-404 fault hits a call's last attempt).
    */
   judgedWithoutInsights: number;
@@ -355,7 +355,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     const config = parseConfig(
       {
         plivo: { requestTimeoutMs: 250 },
-        notifications: { maxAlertsPerRun: 4 },
+        notifications: { alertBudget: { maxAlerts: 4 } },
         ...(mode === 'incident'
           ? {
               grouping: { enabled: true, groupBy: ['trunk_domain'], resolveAfterMinutes: 30, maxUpdates: 2 },
@@ -494,6 +494,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
               now: clock.now,
               remainingTimeMs: () => Math.max(0, deadline - clock.nowMs()),
               runId: randomUUID(),
+              scheduleIntervalMs: RUN_INTERVAL_MS,
             }),
           logger,
         );
@@ -526,6 +527,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
             config,
             metrics,
             now: clock.now,
+            scheduleIntervalMs: RUN_INTERVAL_MS,
           },
           { summary, error: runError },
         );
@@ -543,7 +545,11 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
         }
         if (outcomeReported && !outcomeReported.ok) {
           streak += 1;
-          if (streak === config.operations.failuresBeforeAlert) report.failureStreaks += 1;
+          // Each failed run counts its schedule interval (functions/core/schedule.ts).
+          if (
+            streak === Math.max(1, Math.ceil((config.operations.failingAlertMinutes * MIN) / RUN_INTERVAL_MS))
+          )
+            report.failureStreaks += 1;
         } else if (outcomeReported) streak = 0;
         for (const m of ops.sent.slice(opsBefore)) {
           if (m.json.failure === 'alerts-dead-lettered') report.opsDeadLetterMessages += 1;
@@ -629,7 +635,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       const uuid = key.slice(key.indexOf('#') + 1);
       const rule = key.slice('zentrunk-alerts:'.length, key.indexOf('#'));
       // Judged on the CDR alone because Plivo answered 404 to the last look the poller took
-      // (poll.insightsMaxAttempts reached), or refused the call's Insights for good: the
+      // (poll.insightsWaitMinutes reached), or refused the call's Insights for good: the
       // documented trade-off, counted apart. Given up after an outage, or never judged, it is lost.
       const lastLook = insightsOutcomes.get(uuid)?.at(-1);
       if (!CDR_RULES.has(rule) && (refusedCalls.has(uuid) || (givenUp.has(uuid) && lastLook === 'not-ready')))
@@ -665,7 +671,7 @@ export function formatReport(r: SoakReport): string {
     `dead letters              ${r.deadLetters} (SNS refused for good; ${r.findingsDeadLettered} finding(s) in them; ${r.opsDeadLetterMessages} operations message(s); ${r.deadLettersUnreported} unreported)`,
     `duplicates                ${r.duplicates} (${r.duplicatesExplained} crash after SNS accepted, ${r.duplicatesUnexplained} unexplained)`,
     `lost                      ${r.lost}${r.lost > 0 ? `: ${r.lostKeys.join(', ')}` : ''}`,
-    `judged on CDR alone       ${r.judgedWithoutInsights} (insights still 404 at poll.insightsMaxAttempts, or refused by Plivo for ${r.insightsRefusedCalls} call(s): by design)`,
+    `judged on CDR alone       ${r.judgedWithoutInsights} (insights still 404 at poll.insightsWaitMinutes, or refused by Plivo for ${r.insightsRefusedCalls} call(s): by design)`,
     `unexpected findings       ${r.unexpected}`,
     `max lag                   ${r.maxLagMinutes} min`,
     `wall time                 ${(r.wallTimeMs / 1000).toFixed(1)} s`,

@@ -149,6 +149,8 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
         now: () => new Date(at),
         remainingTimeMs: () => 240_000,
         runId: `backtest-${run}`,
+        // Settings in minutes count each run as the interval it ran in, as deployed.
+        scheduleIntervalMs: stepMs,
       }),
     );
     input.onRun?.(run, total);

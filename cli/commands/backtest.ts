@@ -11,7 +11,8 @@ import { type CliConfig, loadCliConfig, openPlivo, type PlivoAccess } from '../e
 import { CliError, CliUsageError, EXIT } from '../errors';
 import { count, duration, table, utc } from '../io';
 import { ProgressBar } from '../progress';
-import { DEMO_HISTORY_HOURS } from '../../sandbox/demo-history';
+import { DEMO_HISTORY_HOURS, isDemoTrafficKind } from '../../sandbox/demo-history';
+import { SEASONAL_DEMO_DAYS } from '../../sandbox/seasonal-traffic';
 import { describeConfig } from './validate-config';
 
 const DAY = 86_400_000;
@@ -35,6 +36,11 @@ marked, so a threshold can be set by eye.
   --rate <n>         Plivo requests per 5 s (default plivo.maxRequestsPer5s of the config;
                      Plivo allows 300 per account, shared with the running poller)
   --seed <n>         demo traffic of the sandbox (default 1)
+  --traffic <name>   the traffic of the CLI's own sandbox: demo (default: ${DEMO_HISTORY_HOURS} h with an
+                     incident for every rule) or seasonal (${SEASONAL_DEMO_DAYS} days with a weekly rhythm per
+                     trunk and four volume and spend events, listed before the replay: give
+                     --from and --to around one; every call's Insights are read: 3 h of a
+                     weekday afternoon, ~1,900 calls, take about 35 s, a weekday ~3 min)
 
 Calls come from Plivo (PLIVO_AUTH_ID + PLIVO_AUTH_TOKEN) or the sandbox, one Insights request
 per call, within the request budget: a progress bar shows how far it is (on a terminal).
@@ -125,6 +131,7 @@ export const backtestCommand: Command = {
     compare: { type: 'string' },
     rate: { type: 'string' },
     seed: { type: 'string' },
+    traffic: { type: 'string' },
   },
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new CliUsageError(`unexpected argument "${ctx.positionals[0]}"`);
@@ -135,10 +142,14 @@ export const backtestCommand: Command = {
     const rate = stringOption(ctx, 'rate')
       ? parseCount(stringOption(ctx, 'rate') as string, '--rate', 1, 300)
       : undefined;
+    const traffic = stringOption(ctx, 'traffic');
+    if (traffic !== undefined && !isDemoTrafficKind(traffic)) {
+      throw new CliUsageError(`--traffic must be demo or seasonal (got "${traffic}")`);
+    }
     const main = loadCliConfig(ctx.io, stringOption(ctx, 'config'));
     const other = stringOption(ctx, 'compare') ? loadCliConfig(ctx.io, stringOption(ctx, 'compare')) : null;
 
-    const plivo = await openPlivo(ctx.io, main.config, { seed, rate });
+    const plivo = await openPlivo(ctx.io, main.config, { seed, rate, traffic });
     try {
       const defaultFrom = plivo.isSandbox ? `${DEMO_HISTORY_HOURS}h` : '24h';
       const from = parseInstant(stringOption(ctx, 'from') ?? defaultFrom, '--from', now);
@@ -154,6 +165,12 @@ export const backtestCommand: Command = {
       }
 
       if (!ctx.json) {
+        if (plivo.events.length > 0) {
+          ctx.io.err(
+            `The sandbox's seasonal traffic has ${plivo.events.length} events for the volume and spend rules (--from and --to around one replay it):`,
+          );
+          for (const line of plivo.events) ctx.io.err(`  ${line}`);
+        }
         ctx.io.err(`Fetching calls ${utc(from)} -> ${utc(to)} from ${plivo.where}...`);
       }
       const fetched = await fetchCalls(ctx, plivo, from, to, main.config.plivo.insightsConcurrency);
@@ -182,6 +199,7 @@ export const backtestCommand: Command = {
         printJson(ctx, {
           window: { from: from.toISOString(), to: to.toISOString() },
           source: plivo.where,
+          ...(plivo.events.length > 0 ? { sandboxEvents: plivo.events } : {}),
           scheduleMinutes: main.scheduleMinutes,
           calls: {
             listed: fetched.calls.length,
@@ -301,7 +319,7 @@ function printReport(
     for (const line of table(header, rows, align, '  ')) io.out(line);
     io.out(
       `  ${colors.bold(`${count(first.result.total)} notification${first.result.total === 1 ? '' : 's'}`)} in all` +
-        `${first.result.catchUpSummaries > 0 ? ` (${first.result.catchUpSummaries} of them catch-up summaries: findings past notifications.maxAlertsPerRun)` : ''}` +
+        `${first.result.catchUpSummaries > 0 ? ` (${first.result.catchUpSummaries} of them catch-up summaries: findings past notifications.alertBudget)` : ''}` +
         `${ids.some((id) => offIn(first, id) && (counts[id]?.callsMatched ?? 0) > 0) ? '; "(off)": the rule matched calls but is disabled in this config' : ''}`,
     );
   } else {

@@ -18,6 +18,7 @@ import {
 } from '../../functions/core/windowed/observe';
 import type { WindowState } from '../../functions/core/windowed/window';
 import { evaluateWindow } from '../../functions/core/windowed/window';
+import { keptMs, MINUTE_MS } from '../../functions/core/schedule';
 import { windowRuleFor } from '../../functions/core/windowed/window-rule';
 import { type Command, printJson, stringOption } from '../command';
 import {
@@ -108,7 +109,7 @@ export const explainCommand: Command = {
     let groups: GroupState[] = [];
     let windows: WindowState[] = [];
     let evaluated = false;
-    let pending: { attempts: number; errors: number } | null = null;
+    let pending: { attempts: number; waitedMinutes: number } | null = null;
     const records = new Map<string, AlertRecord | null>();
     const verdictsFor = (cfg: typeof fileConfig) => explainRules(subject, cfg);
     let config = fileConfig;
@@ -129,7 +130,13 @@ export const explainCommand: Command = {
             uuid,
           );
         const p = (await state.store.listPendingInsights()).find((item) => item.call.callUuid === uuid);
-        pending = p ? { attempts: p.attempts, errors: p.errors ?? 0 } : null;
+        // The time waited so far, as the poller reads it (runs at the deployed schedule).
+        pending = p
+          ? {
+              attempts: p.attempts,
+              waitedMinutes: keptMs(p.waitedMs, p.attempts, cli.scheduleMinutes * MINUTE_MS) / MINUTE_MS,
+            }
+          : null;
         for (const v of verdicts) {
           if (v.finding) {
             const key = alertDedupKey(v.finding);
@@ -303,7 +310,7 @@ export const explainCommand: Command = {
           evaluated
             ? 'has judged this call'
             : pending
-              ? `is waiting for its insights (${pending.attempts} of ${config.poll.insightsMaxAttempts} "not ready" answers so far)`
+              ? `is waiting for its insights (${pending.attempts} "not ready" answer(s) so far: ${pending.waitedMinutes} of ${config.poll.insightsWaitMinutes} minutes)`
               : 'has not judged this call yet (not polled yet, or older than its first look-back)'
         } (${state.where})`,
       );

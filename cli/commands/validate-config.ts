@@ -12,7 +12,7 @@ export function describeConfig(config: AlertConfig): Record<string, unknown> {
   return {
     mode: config.grouping.enabled
       ? `incident mode: findings grouped by ${config.grouping.groupBy.join(', ')} (at most ${config.grouping.maxUpdates} update${config.grouping.maxUpdates === 1 ? '' : 's'} per incident)`
-      : `one alert per bad call (at most ${config.notifications.maxAlertsPerRun} per run, then a catch-up summary)`,
+      : `one alert per bad call (at most ${config.notifications.alertBudget.maxAlerts} every ${config.notifications.alertBudget.perMinutes} minutes, then a catch-up summary)`,
     rules: rulesOn,
     rulesOff: RULE_IDS.filter((id) => !rulesOn.includes(id)),
     windowedRules: windowsOn,

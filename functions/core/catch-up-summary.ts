@@ -42,7 +42,7 @@ export function renderCatchUpSummary(
   ];
   const overview = [
     `${findings.length} more findings in this run, beyond the ${options.alreadySent} alert(s) sent one by one.`,
-    'They are summarised here instead of paged one by one (notifications.maxAlertsPerRun);',
+    'They are summarised here instead of paged one by one (notifications.alertBudget);',
     'each is recorded as notified and will not be alerted again.',
     '',
     'By rule:',

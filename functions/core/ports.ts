@@ -1,4 +1,5 @@
 import type { Call, CallInsights } from './call';
+import type { EvaluatedCalls, EvaluatedEntry } from './evaluated-calls';
 import type { GroupState } from './groups/group';
 import type { HealthState } from './health/run-health';
 import type { RunRecord } from './health/run-log';
@@ -56,6 +57,14 @@ export interface PendingInsightsItem {
    * an Insights outage must not use up the not-ready budget and drop the call's alerts.
    */
   errors?: number;
+  /**
+   * How long Plivo has said "not ready" (or refused): the schedule interval of each run whose
+   * look found no insights (see functions/core/schedule.ts), against poll.insightsWaitMinutes.
+   * Absent in an item written before the time was kept: read as `attempts` intervals.
+   */
+  waitedMs?: number;
+  /** The same for the runs whose request failed (`errors`): read as `errors` intervals when absent. */
+  failedMs?: number;
   firstSeenAt: string;
   /**
    * Its insights, when they were fetched and the call is owed for another reason (an alert
@@ -178,15 +187,21 @@ export interface CallProgressStore {
 
   /**
    * Calls recorded as fully evaluated by a record that overlaps the range (of end times): a
-   * superset of the evaluated calls that ended in it, calls outside it may be included.
+   * superset of the evaluated calls that ended in it (calls outside it may be included), with
+   * their end times, so a run can count how many of a range's calls it has already seen.
    */
-  getEvaluatedCalls(range: ReadRange): Promise<Set<string>>;
+  getEvaluatedCalls(range: ReadRange): Promise<EvaluatedCalls>;
   /**
    * Records that these calls, all of which ended within `span`, are fully evaluated: one
-   * compact record per batch (about 16 bytes a call), never an item per call, so the state
-   * table's writes grow with batches and alerts rather than with calls.
+   * compact record per batch (about 18 bytes a call: the id and the end time's offset in the
+   * span), never an item per call, so the state table's writes grow with batches and alerts
+   * rather than with calls.
    */
-  recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void>;
+  recordEvaluatedCalls(
+    span: ReadRange,
+    calls: readonly EvaluatedEntry[],
+    expiresAtSec: number,
+  ): Promise<void>;
 }
 
 /** The lease that keeps runs apart. */
@@ -203,6 +218,8 @@ export interface HealthStore {
   saveHealth(health: HealthState): Promise<void>;
   /** Appends one run to the run log (`zentrunk-alerts status`). */
   recordRun(record: RunRecord): Promise<void>;
+  /** The latest runs of the run log, newest first (at most `limit`). */
+  listRuns(limit?: number): Promise<RunRecord[]>;
 }
 
 /** Incident state: alert groups and windowed rules. */

@@ -76,6 +76,7 @@ export function createPollHandler(overrides: RuntimeOverrides = {}) {
     scrub: (text) => logger.scrubText(text),
     now: () => new Date(),
     account: rt.account.name,
+    scheduleIntervalMs: scheduleIntervalMs(),
   });
 
   const run = async (parsed: ParsedResult<unknown, Invocation>, context: Context): Promise<PollSummary> => {
@@ -222,6 +223,7 @@ async function reportStartFailure(
       operations: config.operations,
       deploymentName: config.notifications.deploymentName,
       now: new Date(),
+      scheduleIntervalMs: scheduleIntervalMs(),
     },
     { ok: false, ...classifyFailure(error, (text) => logger.scrubText(text)) },
   );

@@ -24,6 +24,8 @@ export interface ReportRunDeps {
   now: () => Date;
   /** The Plivo account the run was for: its metrics' Account dimension (none for the default). */
   account?: string;
+  /** The deployment's schedule: how long a failed run counts towards operations.failingAlertMinutes. */
+  scheduleIntervalMs?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function reportRun(
     logger: deps.logger,
     deploymentName: deps.config.notifications.deploymentName,
     now: deps.now(),
+    scheduleIntervalMs: deps.scheduleIntervalMs,
   };
   await trackRunHealth({ ...common, operations: deps.config.operations }, outcome);
   await reportDeadLetters(common);

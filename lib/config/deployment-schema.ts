@@ -222,8 +222,11 @@ const functionSchema = z
       .int()
       .min(30)
       .max(900)
-      .default(240)
-      .describe('Lambda timeout; must be shorter than the schedule interval.'),
+      .optional()
+      .describe(
+        'Lambda timeout; must be shorter than the schedule interval. Default: the interval less 10 s, at most 240 ' +
+          '(50 at the default 1-minute schedule, 240 at 5 minutes).',
+      ),
     logRetentionDays: z.literal(LOG_RETENTION_DAYS).default(30).describe("Days the poller's logs are kept."),
     // Not WARN or ERROR: Lambda files a log line without a level (each metrics document) under
     // INFO, so above INFO it would drop the poller's metrics, and the alarms would fire.
@@ -319,7 +322,15 @@ export const deploymentConfigSchema = z
       .record(z.string().min(1).max(128), z.string().max(256))
       .default({})
       .describe('Tags for every resource of the stack.'),
-    scheduleMinutes: z.number().int().min(1).max(60).default(5).describe('How often the poller runs.'),
+    scheduleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .default(1)
+      .describe(
+        'How often the poller runs: every minute by default (alerts within about a minute and a half of the call; docs/performance.md, "Time to page").',
+      ),
     function: functionSchema,
     plivoApiBaseUrl: z
       .url({ protocol: /^https$/, error: 'must be an https:// URL' })
@@ -341,6 +352,7 @@ export const deploymentConfigSchema = z
   })
   .superRefine((deployment, ctx) => {
     const intervalSeconds = deployment.scheduleMinutes * 60;
+    if (deployment.function.timeoutSeconds === undefined) return checkAlarmSpan(deployment, ctx);
     // A run that could outlast the interval would overlap the next one of its account (the
     // reserved concurrency, one per account, would throttle it), so the timeout has to fit
     // inside the interval.
@@ -351,15 +363,38 @@ export const deploymentConfigSchema = z
         message: `must be shorter than the schedule interval (scheduleMinutes ${deployment.scheduleMinutes} = ${intervalSeconds} s)`,
       });
     }
-    // One missed run is normal jitter; the alarm needs at least two intervals to mean anything.
-    if (deployment.operations.noSuccessfulPollMinutes < 2 * deployment.scheduleMinutes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['operations', 'noSuccessfulPollMinutes'],
-        message: `must be at least two schedule intervals (${2 * deployment.scheduleMinutes} minutes)`,
-      });
-    }
-  });
+    checkAlarmSpan(deployment, ctx);
+  })
+  .transform((deployment) => ({
+    ...deployment,
+    function: {
+      ...deployment.function,
+      timeoutSeconds: deployment.function.timeoutSeconds ?? defaultTimeoutSeconds(deployment.scheduleMinutes),
+    },
+  }));
+
+/**
+ * The function's timeout when the config does not set one: the schedule interval less 10 s (the
+ * next run must find the last one over), at most 240 s (a run saves its progress slice by
+ * slice; the next one goes on).
+ */
+export function defaultTimeoutSeconds(scheduleMinutes: number): number {
+  return Math.min(240, scheduleMinutes * 60 - 10);
+}
+
+/** One missed run is normal jitter; the no-successful-poll alarm needs at least two intervals to mean anything. */
+function checkAlarmSpan(
+  deployment: { scheduleMinutes: number; operations: { noSuccessfulPollMinutes: number } },
+  ctx: z.RefinementCtx,
+): void {
+  if (deployment.operations.noSuccessfulPollMinutes < 2 * deployment.scheduleMinutes) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['operations', 'noSuccessfulPollMinutes'],
+      message: `must be at least two schedule intervals (${2 * deployment.scheduleMinutes} minutes)`,
+    });
+  }
+}
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;

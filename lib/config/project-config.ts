@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { type DeploymentConfig, deploymentConfigSchema } from './deployment-schema';
 import { DEFAULT_ACCOUNT } from '../../functions/core/accounts';
 import { parseConfig, parseWith, readConfigJson } from '../../functions/core/config/load-config';
-import { type AlertConfig, alertConfigSchema } from '../../functions/core/config/schema';
+import { type AlertConfig, alertConfigSchema, WINDOWED_RULE_IDS } from '../../functions/core/config/schema';
 
 /**
  * A `config/<stage>.json` file: the runtime alert config plus the `deployment` section the CDK
@@ -28,8 +28,35 @@ export const projectConfigSchema = z
         });
       }
       checkAccounts(config, ctx);
+      checkSchedule(config, ctx);
     }),
   );
+
+/**
+ * The setting in minutes that must hold at least one run of the schedule: a windowed rule's
+ * window (one shorter than the interval drops the calls that ended between two runs). Checked
+ * for a rule that is on, for every group or by an override: the defaults of a rule left off are
+ * no error. (A flap-control span shorter than the interval is no error: it holds the latest
+ * evaluation only, so the first breaching run fires; docs/configuration.md.)
+ */
+function checkSchedule(
+  config: z.infer<typeof alertConfigSchema> & { deployment: DeploymentConfig },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const every = config.deployment.scheduleMinutes;
+  const interval = `the schedule interval (deployment.scheduleMinutes ${every})`;
+  for (const id of WINDOWED_RULE_IDS) {
+    const rule = config.windowedRules[id];
+    if (!rule.enabled && !rule.overrides.some((o) => o.enabled === true)) continue;
+    if (rule.windowMinutes < every) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windowedRules', id, 'windowMinutes'],
+        message: `must be at least ${interval}: the calls that ended between two runs would never be counted`,
+      });
+    }
+  }
+}
 
 /**
  * The deployment side of `accounts` agrees with the runtime side: a secret for a listed account

@@ -60,7 +60,7 @@ describe("one call's Insights refused for good", () => {
     const p = await pipelines.start({
       calls,
       start: T0,
-      config: { ...BASE, poll: { ...BASE.poll, insightsMaxAttempts: 2 } },
+      config: { ...BASE, poll: { ...BASE.poll, insightsWaitMinutes: 10 } },
       faults: { insightsStatusByCall: { [refused.callUuid]: 400 } },
     });
     const first = await p.run();
@@ -208,7 +208,7 @@ describe('a run that dies after its catch-up summary went out', () => {
     const p = await pipelines.start({
       calls: incidents(),
       start: T0,
-      config: { ...BASE, notifications: { maxAlertsPerRun: 2 } },
+      config: { ...BASE, notifications: { alertBudget: { maxAlerts: 2 } } },
     });
     const delivered: AlertMessage[] = [];
     const dying = dyingAfterSummary(p.store, p.notifier, delivered);
@@ -237,7 +237,7 @@ describe('a run that dies after its catch-up summary went out', () => {
     const p = await pipelines.start({
       calls: incidents(),
       start: T0,
-      config: { ...BASE, notifications: { maxAlertsPerRun: 2 } },
+      config: { ...BASE, notifications: { alertBudget: { maxAlerts: 2 } } },
     });
     const delivered: AlertMessage[] = [];
     await expect(p.run(dyingAfterSummary(p.store, p.notifier, delivered))).rejects.toThrow(/died/);

@@ -26,7 +26,7 @@ function traffic(seed: number): SandboxCall[] {
 const CONFIG = {
   plivo: { maxRequestsPer5s: 300, insightsConcurrency: 8 },
   poll: { firstRunLookbackMinutes: 60 },
-  notifications: { maxAlertsPerRun: 500 },
+  notifications: { alertBudget: { maxAlerts: 500 } },
 };
 
 /** The dedup keys of the CDR-only rules' alerts these calls owe (they need no Insights). */

@@ -178,11 +178,11 @@ describe('Plivo faults: every finding still delivered once', () => {
     expect(tally(p, calls, readable)).toEqual(NOTHING_WRONG);
   });
 
-  it('insights 404 forever: judged on the CDR alone after poll.insightsMaxAttempts', async () => {
+  it('insights 404 forever: judged on the CDR alone after poll.insightsWaitMinutes', async () => {
     const calls = traffic();
     const p = await start(calls, {
       faults: { insightsNeverReady: true },
-      config: { poll: { insightsMaxAttempts: 3 } },
+      config: { poll: { insightsWaitMinutes: 15 } }, // three 5-minute runs
     });
     const results = await runSchedule(p, 3);
     const last = results.at(-1) as PollSummary;
@@ -267,14 +267,15 @@ describe('Plivo faults: every finding still delivered once', () => {
     expect(tally(p, calls)).toEqual(NOTHING_WRONG);
   });
 
-  it('Insights endpoint failing while the CDR list works, for poll.insightsMaxAttempts runs, loses nothing', async () => {
+  it('Insights endpoint failing while the CDR list works, for poll.insightsWaitMinutes, loses nothing', async () => {
     // The list succeeds, every Insights request then fails (HTTP 500) — e.g. Plivo's insights
     // service down for half an hour. Those calls' insights exist; an error is not a 404.
-    // FAILS TODAY (product bug): poll-use-case counts a failed Insights request as one of
-    // poll.insightsMaxAttempts exactly like a 404, so after six failing runs it judges the
-    // calls on their CDR alone and their insight findings are never alerted.
+    // (It once failed: a failed Insights request was counted like a 404, so after six failing
+    // runs the calls were judged on their CDR alone and their insight findings never alerted.)
     const calls = traffic({ callsPerMinute: 0 });
-    const p = await start(calls, { config: { plivo: { maxAttempts: 2 }, poll: { insightsMaxAttempts: 6 } } });
+    const p = await start(calls, {
+      config: { plivo: { maxAttempts: 2 }, poll: { insightsWaitMinutes: 30 } },
+    });
     const insightsDown: CallSource = {
       listCalls: async (window) => {
         p.sandbox.faults.status5xxEvery = 0;

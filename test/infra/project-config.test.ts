@@ -27,8 +27,8 @@ describe('deployment config', () => {
   it('applies defaults to an empty deployment section', () => {
     expect(parseProjectConfig({}).deployment).toEqual({
       tags: {},
-      scheduleMinutes: 5,
-      function: { memoryMb: 256, timeoutSeconds: 240, logRetentionDays: 30, logLevel: 'INFO' },
+      scheduleMinutes: 1,
+      function: { memoryMb: 256, timeoutSeconds: 50, logRetentionDays: 30, logLevel: 'INFO' },
       plivoApiBaseUrl: DEFAULT_PLIVO_API_BASE_URL,
       plivoCredentials: {},
       accounts: {},
@@ -57,8 +57,8 @@ describe('deployment config', () => {
       'deployment.function.timeoutSeconds: must be shorter than the schedule interval',
     ],
     [
-      'the default timeout with a 1-minute schedule',
-      { scheduleMinutes: 1, operations: { noSuccessfulPollMinutes: 10 } },
+      'a 5-minute function timeout with a 1-minute schedule',
+      { scheduleMinutes: 1, function: { timeoutSeconds: 240 } },
       'deployment.function.timeoutSeconds: must be shorter than the schedule interval (scheduleMinutes 1 = 60 s)',
     ],
     [
@@ -201,8 +201,47 @@ describe('deployment config', () => {
 
   it('checks the runtime safety margin against the deployed timeout', () => {
     expect(
-      issuesOf({ poll: { safetyMarginSeconds: 60 }, deployment: { function: { timeoutSeconds: 60 } } }),
+      issuesOf({
+        poll: { safetyMarginSeconds: 60 },
+        deployment: { scheduleMinutes: 5, function: { timeoutSeconds: 60 } },
+      }),
     ).toEqual(['poll.safetyMarginSeconds: must be shorter than deployment.function.timeoutSeconds (60)']);
+  });
+
+  it('sizes the default timeout to the schedule: the interval less 10 s, at most 240 s', () => {
+    const timeoutAt = (scheduleMinutes: number) =>
+      parseProjectConfig({ deployment: { scheduleMinutes } }).deployment.function.timeoutSeconds;
+    expect([1, 2, 5, 15].map(timeoutAt)).toEqual([50, 110, 240, 240]);
+    // Set, it is kept.
+    expect(
+      parseProjectConfig({ deployment: { scheduleMinutes: 5, function: { timeoutSeconds: 120 } } }).deployment
+        .function.timeoutSeconds,
+    ).toBe(120);
+  });
+
+  it('checks the windowed rules that are on against the schedule interval', () => {
+    const deployment = { scheduleMinutes: 10, function: { timeoutSeconds: 240 } };
+    expect(
+      issuesOf({
+        windowedRules: {
+          'packet-loss-spike': { enabled: true, windowMinutes: 5 },
+          // On for one country only, by an override: checked too.
+          'answer-seizure-ratio': {
+            windowMinutes: 5,
+            overrides: [{ scope: { countries: ['GB'] }, enabled: true }],
+          },
+          // Off: its settings do not matter.
+          'low-quality-share': { windowMinutes: 5, for: { breachMinutes: 5, withinMinutes: 5 } },
+        },
+        deployment,
+      }),
+    ).toEqual([
+      'windowedRules.packet-loss-spike.windowMinutes: must be at least the schedule interval (deployment.scheduleMinutes 10): the calls that ended between two runs would never be counted',
+      'windowedRules.answer-seizure-ratio.windowMinutes: must be at least the schedule interval (deployment.scheduleMinutes 10): the calls that ended between two runs would never be counted',
+    ]);
+    // The defaults (a 15-minute window; flap control 2 of 3 minutes, which at 10 minutes is the
+    // first breaching run) fit it.
+    expect(issuesOf({ windowedRules: { 'packet-loss-spike': { enabled: true } }, deployment })).toEqual([]);
   });
 
   it('still validates the runtime part', () => {

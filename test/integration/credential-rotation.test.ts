@@ -63,7 +63,7 @@ beforeAll(async () => {
       plivo: { maxRequestsPer5s: 300 },
       notifications: { deploymentName: 'it' },
       // Operations hear of the first failed run: each failure below is visible at once.
-      operations: { failuresBeforeAlert: 1 },
+      operations: { failingAlertMinutes: 5 },
     }),
   );
 });
@@ -283,7 +283,7 @@ describe('several Plivo accounts in one warm container', () => {
       JSON.stringify({
         plivo: { maxRequestsPer5s: 300 },
         notifications: { deploymentName: 'it' },
-        operations: { failuresBeforeAlert: 1 },
+        operations: { failingAlertMinutes: 5 },
         accounts: [{ name: 'default' }, { name: 'acme', maxRequestsPer5s: 100 }],
       }),
     );

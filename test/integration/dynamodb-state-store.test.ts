@@ -220,23 +220,67 @@ describe('pending insights', () => {
   });
 });
 
+describe('windows', () => {
+  it('reads a window item written before evaluations were timed, as it is: not unreadable', async () => {
+    const { store, documentClient, tableName } = await setup();
+    // As the previous code wrote it: the flap history as booleans, no `breaches`.
+    const body = {
+      id: 'window:packet-loss-spike:acme',
+      ruleId: 'packet-loss-spike',
+      labels: { trunk_domain: 'acme.zt.plivo.com' },
+      buckets: [{ minute: 29_000_000, calls: 3, hits: 1, sum: 2.5, values: [2.5, 0, 0] }],
+      baseline: null,
+      history: [false, true],
+      firing: false,
+      firingSince: null,
+      peak: null,
+      episode: 0,
+      notices: 0,
+      lastNotifiedAt: null,
+    };
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'window#poller', sk: body.id, body, version: 4, expiresAt: NOW_SEC + DAY },
+      }),
+    );
+    // The core reads the old history (windowed/window.ts breachesOf); the store passes it on.
+    expect(await store.listWindows()).toEqual([{ ...body, version: 4 }]);
+    expect(store.takeUnreadable()).toEqual([]);
+  });
+});
+
 describe('evaluated calls', () => {
   it('keeps 25,000 calls in three compact items, found again by the range they ended in; expired ones ignored', async () => {
     const { store } = await setup();
     const uuids = Array.from({ length: 25_000 }, () => randomUUID());
     const span = { from: new Date(NOW_SEC * 1000 - 3_600_000), to: new Date(NOW_SEC * 1000 - 1_800_000) };
-    await store.recordEvaluatedCalls(span, uuids, NOW_SEC + DAY);
-    await store.recordEvaluatedCalls(span, ['old-one'], NOW_SEC - 1);
+    // Each call ended a second after the one before, from the span's start.
+    const entries = uuids.map((callUuid, i) => ({
+      callUuid,
+      endMs: span.from.getTime() + (i % 1800) * 1000,
+    }));
+    await store.recordEvaluatedCalls(span, entries, NOW_SEC + DAY);
+    await store.recordEvaluatedCalls(
+      span,
+      [{ callUuid: 'old-one', endMs: span.from.getTime() }],
+      NOW_SEC - 1,
+    );
 
     const found = await store.getEvaluatedCalls({
       from: new Date(span.to.getTime() - 60_000),
       to: new Date(NOW_SEC * 1000),
     });
     expect(found.size).toBe(25_000);
-    expect(found).toEqual(new Set(uuids));
+    expect(found.callUuids()).toEqual(new Set(uuids));
+    // Their end times came back with them: the span's first minute holds 60 distinct seconds.
+    const firstMinute = { from: span.from, to: new Date(span.from.getTime() + 60_000) };
+    const all = await store.getEvaluatedCalls(span);
+    expect(all.countIn(firstMinute)).toBe(uuids.filter((_, i) => i % 1800 < 60).length);
+    expect(all.countIn(span)).toBe(25_000);
     // Ranges after the span, or before it, do not see it.
-    expect(await store.getEvaluatedCalls({ from: span.to, to: new Date(NOW_SEC * 1000) })).toEqual(new Set());
-    expect(await store.getEvaluatedCalls({ from: new Date(0), to: span.from })).toEqual(new Set());
+    expect((await store.getEvaluatedCalls({ from: span.to, to: new Date(NOW_SEC * 1000) })).size).toBe(0);
+    expect((await store.getEvaluatedCalls({ from: new Date(0), to: span.from })).size).toBe(0);
   });
 });
 
@@ -250,16 +294,22 @@ describe('health', () => {
       kind: 'plivo-unavailable',
       reason: 'Plivo answered 503',
       consecutiveFailures: 3,
+      failingMs: 15 * 60_000,
       notified: true,
     };
     await store.saveHealth(failing);
     expect(await store.getHealth()).toEqual(failing);
+    // Saved before the failing time was kept: read without it (the core reads the count).
+    const { failingMs: _kept, ...untimed } = failing;
+    await store.saveHealth(untimed);
+    expect(await store.getHealth()).toEqual(untimed);
     const healthy: HealthState = {
       status: 'healthy',
       since: null,
       kind: null,
       reason: null,
       consecutiveFailures: 0,
+      failingMs: 0,
       notified: false,
     };
     await store.saveHealth(healthy);

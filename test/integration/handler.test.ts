@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { JsonLogger } from '../../functions/adapters/logging/json-logger';
+import { parseConfig } from '../../functions/core/config/load-config';
+import { alertsAllowed } from '../../functions/core/poll/stages/alert-budget';
 import { createPollHandler } from '../../functions/poller/handler';
 import { localLambdaContext } from '../../functions/poller/local-context';
 import { type PlivoSandbox, startPlivoSandbox } from '../../sandbox/plivo-sandbox';
@@ -127,6 +129,43 @@ describe('poller handler', () => {
     expect(h.logs.join('\n')).not.toContain(AUTH_TOKEN);
   });
 
+  it('shares notifications.alertBudget with the runs of the last 5 minutes, read from the run log', async () => {
+    const config = {
+      plivo: { maxRequestsPer5s: 300 },
+      notifications: { deploymentName: 'it', alertBudget: { maxAlerts: 4, perMinutes: 5 } },
+    };
+    const h = await harness({ config });
+    // A run a minute ago (as at a 1-minute schedule) sent 3 of the 4.
+    const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+    await h.store.recordRun({
+      runId: 'earlier',
+      startedAt: minuteAgo,
+      finishedAt: minuteAgo,
+      status: 'completed',
+      readRange: null,
+      callsSeen: 3,
+      findings: 3,
+      alertsPublished: 3,
+      alertsSilenced: 0,
+      incidentNotices: 0,
+      recordsSkipped: 0,
+      publishFailures: 0,
+      lagSeconds: 0,
+      durationMs: 100,
+      error: null,
+    });
+
+    const summary = await h.invoke();
+
+    // One alert one by one, the rest in catch-up summaries.
+    expect(summary.findings).toBeGreaterThan(5);
+    expect(summary.catchUpSummaries).toBeGreaterThan(0);
+    const oneByOne = h.alerts.sent.filter((m) => m.json.kind !== 'catch-up-summary');
+    expect(oneByOne).toHaveLength(1);
+    // This run's own record now uses up the budget for the next run.
+    expect(await alertsAllowed(h.store, parseConfig(config), new Date())).toBe(0);
+  });
+
   it("runs the default account from EventBridge's own scheduled event, whose account is AWS's", async () => {
     const h = await harness();
     // AWS's documented event, as a rule without input delivers it (a stack deployed before
@@ -212,7 +251,7 @@ describe('poller handler', () => {
     'refuses an event it cannot read (%s), polls nothing, and reports it on the default account',
     async (_, event) => {
       const h = await harness({
-        config: { plivo: { maxRequestsPer5s: 300 }, operations: { failuresBeforeAlert: 1 } },
+        config: { plivo: { maxRequestsPer5s: 300 }, operations: { failingAlertMinutes: 5 } },
       });
       const before = sandbox.requests.length;
       const error = await h.invokeWith(event).catch((e: Error) => e);
@@ -335,7 +374,7 @@ describe('poller handler, several Plivo accounts', () => {
   });
 
   it('refuses an account the config does not list, and reports it where the default alarms look', async () => {
-    const h = await harness({ config: { ...CONFIG, operations: { failuresBeforeAlert: 2 } } });
+    const h = await harness({ config: { ...CONFIG, operations: { failingAlertMinutes: 10 } } });
     const before = sandbox.requests.length;
 
     await expect(h.invoke('initech')).rejects.toMatchObject({
@@ -398,7 +437,7 @@ describe('poller handler, several Plivo accounts', () => {
 
   it('an account without a credentials secret cannot start, and its health says so under its name', async () => {
     const h = await harness({
-      config: { ...CONFIG, operations: { failuresBeforeAlert: 1 } },
+      config: { ...CONFIG, operations: { failingAlertMinutes: 5 } },
       secretsOnly: true,
     });
 

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalRunAnnouncement, localRun } from '../../scripts/local-run';
+import { demoTraffic } from '../../sandbox/traffic';
+import { laterTraffic, type LocalRunAnnouncement, localRun, sandboxTraffic } from '../../scripts/local-run';
 import { SimulatedTime } from '../support/simulated-time';
 import { tempDir } from '../support/temp-dir';
 
@@ -203,9 +204,37 @@ describe('npm start', () => {
       name: 'UsageError',
       message: expect.stringMatching(/bogus/),
     });
+    await expect(localRun({ argv: ['--traffic', 'weekly'], env: noPlivoAccount })).rejects.toMatchObject({
+      name: 'UsageError',
+      message: '--traffic must be demo or seasonal (got "weekly")',
+    });
     const out: string[] = [];
     await localRun({ argv: ['--help'], env: noPlivoAccount, out: (t) => out.push(t) });
-    expect(out.join('\n')).toMatch(/^Usage: npm start -- \[options\][\s\S]*--seed <n>/);
+    expect(out.join('\n')).toMatch(
+      /^Usage: npm start -- \[options\][\s\S]*--seed <n>[\s\S]*--traffic <name>/,
+    );
+  });
+
+  it('--traffic seasonal serves the seasonal demo and names its events; later runs add its next calls', () => {
+    const now = new Date('2026-12-03T16:00:00Z');
+    const first = sandboxTraffic('seasonal', now, 1);
+    expect(first.label).toBe(
+      `seasonal demo traffic: 14 days, ${first.calls.length.toLocaleString('en-US')} calls`,
+    );
+    expect(first.events).toHaveLength(4);
+    expect(first.events[0]).toMatch(/ trunk-stop: acme\.zt\.plivo\.com /);
+    expect(first.calls.at(-1)?.endTime.getTime()).toBeLessThan(now.getTime());
+    // A Thursday at 11:00 in New York: the big trunk is busy.
+    const next = new Date(now.getTime() + 10 * 60_000);
+    const later = laterTraffic('seasonal', 1, 2, now, next);
+    expect(later.length).toBeGreaterThan(50);
+    expect(later.every((c) => c.endTime >= now && c.endTime < next && c.scenario === 'healthy')).toBe(true);
+    // The default is the demo traffic, as before.
+    expect(sandboxTraffic('demo', now, 1)).toEqual({
+      calls: demoTraffic(now, 1),
+      label: 'demo traffic',
+      events: [],
+    });
   });
 });
 

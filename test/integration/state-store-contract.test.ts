@@ -174,17 +174,36 @@ describe.each(makers)('StateStore contract: %s', (_name, make) => {
       to: new Date(NOW_MS + toMin * 60_000),
     });
     const u = (n: number) => `${String(n).padStart(8, '0')}-0000-4000-8000-000000000000`;
-    await store.recordEvaluatedCalls(span(-20, -10), [u(1), 'e1'], NOW_SEC + 10);
-    await store.recordEvaluatedCalls(span(-10, -5), [u(2)], NOW_SEC + 10);
+    const at = (min: number) => NOW_MS + min * 60_000;
+    await store.recordEvaluatedCalls(
+      span(-20, -10),
+      [
+        { callUuid: u(1), endMs: at(-19) },
+        { callUuid: 'e1', endMs: at(-11) },
+      ],
+      NOW_SEC + 10,
+    );
+    await store.recordEvaluatedCalls(span(-10, -5), [{ callUuid: u(2), endMs: null }], NOW_SEC + 10);
     await store.recordEvaluatedCalls(span(-10, -5), [], NOW_SEC + 10);
+    const ids = async (range: { from: Date; to: Date }) =>
+      [...(await store.getEvaluatedCalls(range)).callUuids()].sort();
     // Overlap decides: a record is seen by a range it overlaps, never by one before or after it.
-    expect([...(await store.getEvaluatedCalls(span(-15, 0)))].sort()).toEqual([u(1), u(2), 'e1'].sort());
-    expect([...(await store.getEvaluatedCalls(span(-7, -6)))]).toEqual([u(2)]);
-    expect(await store.getEvaluatedCalls(span(-5, 0))).toEqual(new Set());
-    expect(await store.getEvaluatedCalls(span(-30, -20))).toEqual(new Set());
+    expect(await ids(span(-15, 0))).toEqual([u(1), u(2), 'e1'].sort());
+    expect(await ids(span(-7, -6))).toEqual([u(2)]);
+    expect(await ids(span(-5, 0))).toEqual([]);
+    expect(await ids(span(-30, -20))).toEqual([]);
+    // Counting by end time: exact where the end is kept; a call without one counts only in a
+    // range holding its whole record's span, and makes a range cutting that span unknowable.
+    const all = await store.getEvaluatedCalls(span(-30, 0));
+    expect(all.countIn(span(-20, -15))).toBe(1);
+    expect(all.countIn(span(-15, -10))).toBe(1);
+    expect(all.countIn(span(-11, -10))).toBe(1);
+    expect(all.countIn(span(-10, -5))).toBe(1);
+    expect(all.countIn(span(-20, 0))).toBe(3);
+    expect(all.countIn(span(-8, -5))).toBeNull();
     clock.ms = (NOW_SEC + 60) * 1000;
     expect(await store.listPendingInsights()).toEqual([]);
-    expect(await store.getEvaluatedCalls(span(-30, 0))).toEqual(new Set());
+    expect(await ids(span(-30, 0))).toEqual([]);
   });
 
   it('lease: exclusive while live, re-entrant, taken over once expired', async () => {

@@ -59,7 +59,7 @@ describe('a backlog larger than one run', () => {
   const config = {
     poll: { firstRunLookbackMinutes: 70 },
     plivo: { maxRequestsPer5s: 20, insightsConcurrency: 4 },
-    notifications: { maxAlertsPerRun: 1000 },
+    notifications: { alertBudget: { maxAlerts: 1000 } },
   };
 
   it('is worked off slice by slice over several runs: every alert once, no Insights fetched twice', async () => {
@@ -157,7 +157,7 @@ describe('a backlog larger than one run', () => {
 describe('calls without media', () => {
   const noPdd = {
     rules: { 'high-post-dial-delay': { enabled: false } },
-    notifications: { maxAlertsPerRun: 1000 },
+    notifications: { alertBudget: { maxAlerts: 1000 } },
     plivo: { maxRequestsPer5s: 300, insightsConcurrency: 8 },
   };
 
@@ -208,9 +208,10 @@ describe('calls arriving at five times the budget', () => {
   const TRUNK = 'acme.zt.plivo.com';
   const config = {
     plivo: { maxRequestsPer5s: 5, insightsConcurrency: 4 },
-    notifications: { maxAlertsPerRun: 1000 },
+    notifications: { alertBudget: { maxAlerts: 1000 } },
     grouping: { enabled: true, groupBy: ['trunk_domain'], groupWaitSeconds: 0 },
-    poll: { firstRunLookbackMinutes: 5, overlapMinutes: 0 },
+    // CDRs here exist from their call's end: no settle time, so a run reads every call up to now.
+    poll: { firstRunLookbackMinutes: 5, overlapMinutes: 0, settleSeconds: 0 },
   };
 
   function overload(from: Date, to: Date, seed: number): SandboxCall[] {

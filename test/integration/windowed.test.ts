@@ -36,7 +36,11 @@ function spikeConfig(rule: Record<string, unknown>) {
     poll: { firstRunLookbackMinutes: 10 },
     // Per-call packet-loss alerts off: this is about the windowed rule.
     rules: { 'packet-loss': { enabled: false } },
-    windowedRules: { 'packet-loss-spike': { enabled: true, ...rule } },
+    // Flap control 10 of the last 15 minutes unless the test says otherwise (the default is 2
+    // of 3, for the default 1-minute schedule): two runs of three at the 5 minutes these run at.
+    windowedRules: {
+      'packet-loss-spike': { enabled: true, for: { breachMinutes: 10, withinMinutes: 15 }, ...rule },
+    },
   };
 }
 
@@ -101,13 +105,13 @@ describe('windowed packet-loss spike', () => {
     pipeline = await pipelines.start({
       calls: hovering(),
       start: T0,
-      config: spikeConfig({ forEvaluations: { m: 1, n: 1 }, recoveryThreshold: 0.2 }),
+      config: spikeConfig({ for: { breachMinutes: 5, withinMinutes: 5 }, recoveryThreshold: 0.2 }),
     });
     await runEvery5Minutes(pipeline, 120);
     expect(spikeNotices(pipeline, ACME).filter((n) => n === 'firing').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('does not flap with the default flap control (2 of 3 evaluations, clears below 10 %)', async () => {
+  it('does not flap with the default flap control (10 of 15 minutes, clears below 10 %)', async () => {
     pipeline = await pipelines.start({ calls: hovering(), start: T0, config: spikeConfig({}) });
 
     await runEvery5Minutes(pipeline, 120);
@@ -176,6 +180,56 @@ describe('windowed packet-loss spike', () => {
 
     expect(spikeNotices(pipeline, ACME)).toEqual(['firing']);
     expect(spikeNotices(pipeline, GLOBEX)).toEqual([]);
+  });
+
+  it('fires at the same moment whether the poller runs every minute or every 5 minutes', async () => {
+    // Acme's calls lose packets from 12:20 on (the first bad one in the first minute after it).
+    const lossyFrom = (calls: SandboxCall[]) => {
+      const first = calls.find((c) => c.endTime > at(20) && c.endTime <= at(21));
+      if (!first) throw new Error('no call ends in the first minute of the incident');
+      first.trunkDomain = ACME;
+      for (const c of calls) if (c.trunkDomain === ACME && c.endTime > at(20)) c.packetLossPct = 2.5;
+      return calls;
+    };
+    // Any lossy call in the window is a breach: the window breaches from 12:20 on, at either schedule.
+    const config = spikeConfig({ aggregate: 'count', threshold: 1, recoveryThreshold: 1, minCalls: 5 });
+    const firedAt = async (everyMinutes: number) => {
+      const p = await pipelines.start({ calls: lossyFrom(traffic(7, 0, 45, 8)), start: T0, config });
+      while (p.clock.now() < at(45)) {
+        p.clock.advance(everyMinutes * MIN);
+        await p.run({ scheduleIntervalMs: everyMinutes * MIN });
+        if (spikeNotices(p, ACME).includes('firing')) return p.clock.now();
+      }
+      return null;
+    };
+
+    // 10 breaching minutes of the last 15: ten 1-minute runs, or two 5-minute ones.
+    expect(await firedAt(1)).toEqual(at(30));
+    expect(await firedAt(5)).toEqual(at(30));
+  });
+
+  it('reads the flap history a window kept before evaluations were timed', async () => {
+    const calls = traffic(8, 0, 30, 8);
+    for (const c of calls) if (c.trunkDomain === ACME && c.endTime > at(10)) c.packetLossPct = 2.5;
+    pipeline = await pipelines.start({ calls, start: T0, config: spikeConfig({}) });
+    await runEvery5Minutes(pipeline, 10); // 12:05, 12:10: the window is not bad yet
+    const [window] = (await pipeline.store.listWindows()).filter((w) => w.labels.trunk_domain === ACME);
+    if (!window) throw new Error('no window for acme');
+    // As the previous code saved it: breach or not of the last runs, no times.
+    const { breaches: _timed, ...untimed } = window;
+    await pipeline.store.saveWindow({ ...untimed, history: [false, true] } as unknown as typeof window, 2e9);
+
+    pipeline.clock.advance(5 * MIN);
+    await pipeline.run();
+
+    // The run at 12:15 breaches: with the old run's breach, 10 of the last 15 minutes.
+    expect(spikeNotices(pipeline, ACME)).toEqual(['firing']);
+    const [saved] = (await pipeline.store.listWindows()).filter((w) => w.id === window.id);
+    expect(saved?.breaches).toEqual([
+      { atMs: at(10).getTime(), spanMs: 5 * MIN },
+      { atMs: at(15).getTime(), spanMs: 5 * MIN },
+    ]);
+    expect(saved).not.toHaveProperty('history');
   });
 
   it('writes nothing for a window that has no calls left and is not firing', async () => {

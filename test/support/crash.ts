@@ -127,6 +127,7 @@ export class CrashInjector {
       acquireLease: (owner, opts) => step('acquireLease', () => store.acquireLease(owner, opts)),
       releaseLease: (owner) => step('releaseLease', () => store.releaseLease(owner)),
       getHealth: () => step('getHealth', () => store.getHealth()),
+      listRuns: (limit) => step('listRuns', () => store.listRuns(limit)),
       saveHealth: (health) => step('saveHealth', () => store.saveHealth(health)),
       listGroups: () => step('listGroups', () => store.listGroups()),
       saveGroup: (group, expiresAtSec) => step('saveGroup', () => store.saveGroup(group, expiresAtSec)),

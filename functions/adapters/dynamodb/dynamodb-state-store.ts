@@ -12,9 +12,12 @@
  *   outbox           outbox#<poller>      <dedupKey>    message (map), covers (list of dedup keys), expiresAt
  *   alert group      group#<poller>       <group id>    body (GroupState), version, expiresAt
  *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
- *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, firstSeenAt, expiresAt
+ *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, waitedMs, failedMs,
+ *                                                        firstSeenAt, expiresAt
  *   evaluated calls  evaluated#<poller>   <to>#<from>#<id>  from, to (ISO end-time span), ids (binary: 16 bytes per
- *                                                        UUID), other (ids that are not UUIDs), expiresAt
+ *                                                        UUID), other (ids that are not UUIDs), ends (binary: 2
+ *                                                        bytes per call, its end in seconds after `from`, in the
+ *                                                        order of ids then other; absent in older records), expiresAt
  *   lease            lease                <poller>      owner, until (ms), acquiredAt (ms)
  *   health           health               <poller>      the HealthState fields, updatedAt
  *
@@ -38,6 +41,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Call, CallInsights } from '../../core/call';
+import { EvaluatedCalls, type EvaluatedEntry, type EvaluatedRecord } from '../../core/evaluated-calls';
 import type { GroupState } from '../../core/groups/group';
 import type { WindowState } from '../../core/windowed/window';
 import type { HealthState } from '../../core/health/run-health';
@@ -523,6 +527,8 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
             call: item.call,
             attempts: item.attempts,
             errors: item.errors ?? 0,
+            ...(item.waitedMs !== undefined ? { waitedMs: item.waitedMs } : {}),
+            ...(item.failedMs !== undefined ? { failedMs: item.failedMs } : {}),
             firstSeenAt: item.firstSeenAt,
             ...(item.insights ? { insights: item.insights } : {}),
             [TTL]: expiresAtSec,
@@ -546,34 +552,52 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
    * query for keys after the range's start finds them (and only the last few records: the
    * cursor never lags far behind them); those starting after the range are dropped here.
    */
-  async getEvaluatedCalls(range: ReadRange): Promise<Set<string>> {
+  async getEvaluatedCalls(range: ReadRange): Promise<EvaluatedCalls> {
     const items = await this.queryAll('getEvaluatedCalls', this.evaluatedPk(), {
       skAfter: range.from.toISOString(),
     });
-    const evaluated = new Set<string>();
+    const records: EvaluatedRecord[] = [];
     const fromIso = range.from.toISOString();
     const toIso = range.to.toISOString();
     for (const item of items) {
       if (typeof item.from !== 'string' || typeof item.to !== 'string') continue;
       if (item.from >= toIso || item.to <= fromIso) continue;
-      if (item.ids instanceof Uint8Array) for (const uuid of unpackUuids(item.ids)) evaluated.add(uuid);
-      if (Array.isArray(item.other))
-        for (const id of item.other) if (typeof id === 'string') evaluated.add(id);
+      const ids = [
+        ...(item.ids instanceof Uint8Array ? unpackUuids(item.ids) : []),
+        ...(Array.isArray(item.other) ? item.other.filter((id): id is string => typeof id === 'string') : []),
+      ];
+      const span = { from: new Date(item.from), to: new Date(item.to) };
+      const ends = item.ends instanceof Uint8Array ? unpackEnds(item.ends, span.from.getTime()) : [];
+      // Records written before end times were kept (no `ends`) give each call's span only.
+      records.push({ span, calls: ids.map((callUuid, i) => ({ callUuid, endMs: ends[i] ?? null })) });
     }
-    return evaluated;
+    return new EvaluatedCalls(records);
   }
 
-  async recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void> {
+  async recordEvaluatedCalls(
+    span: ReadRange,
+    calls: readonly EvaluatedEntry[],
+    expiresAtSec: number,
+  ): Promise<void> {
     const from = span.from.toISOString();
     const to = span.to.toISOString();
-    for (const chunk of evaluatedBatches(unique(callUuids))) {
-      const { packed, other } = packUuids(chunk);
+    for (const chunk of evaluatedBatches(uniqueEntries(calls))) {
+      const { packed, other } = packUuids(chunk.map((c) => c.callUuid));
+      // The ends in the order the ids are read back: packed UUIDs first, then the others.
+      const ordered = [
+        ...chunk.filter((c) => UUID_PATTERN.test(c.callUuid)),
+        ...chunk.filter((c) => !UUID_PATTERN.test(c.callUuid)),
+      ];
       const item: Item = {
         [PK]: this.evaluatedPk(),
         [SK]: `${to}#${from}#${randomUUID().slice(0, 8)}`,
         from,
         to,
         ids: packed,
+        ends: packEnds(
+          ordered.map((c) => c.endMs),
+          span.from.getTime(),
+        ),
         [TTL]: expiresAtSec,
       };
       if (other.length > 0) item.other = other;
@@ -639,6 +663,8 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
       kind: str(item.kind) as HealthState['kind'],
       reason: str(item.reason),
       consecutiveFailures: typeof item.consecutiveFailures === 'number' ? item.consecutiveFailures : 0,
+      // Absent in a state saved before the time was kept: the core reads the count instead.
+      ...(typeof item.failingMs === 'number' ? { failingMs: item.failingMs } : {}),
       notified: item.notified === true,
     };
   }
@@ -775,6 +801,9 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
       call,
       attempts: typeof item.attempts === 'number' ? item.attempts : 0,
       errors: typeof item.errors === 'number' ? item.errors : 0,
+      // Absent in an item written before the time was kept: the core reads its counts instead.
+      ...(typeof item.waitedMs === 'number' ? { waitedMs: item.waitedMs } : {}),
+      ...(typeof item.failedMs === 'number' ? { failedMs: item.failedMs } : {}),
       firstSeenAt: typeof item.firstSeenAt === 'string' ? item.firstSeenAt : '',
       ...(isInsights(item.insights, call.callUuid) ? { insights: item.insights } : {}),
     };
@@ -994,29 +1023,59 @@ export interface AlertRecord {
 }
 
 /**
- * Bytes of ids per evaluated-calls item, well inside DynamoDB's 400 KB: 10,000 UUIDs packed to
- * 16 bytes each, or fewer ids kept as text (anything that is not a lower-case UUID, up to 128
- * characters: isUsableCallUuid).
+ * Bytes of ids and end times per evaluated-calls item, well inside DynamoDB's 400 KB: 8,888
+ * UUIDs packed to 16 bytes each plus 2 for the end time, or fewer ids kept as text (anything
+ * that is not a lower-case UUID, up to 128 characters: isUsableCallUuid).
  */
 const EVALUATED_BYTES_PER_ITEM = 160_000;
 
-/** Ids in batches whose item stays under EVALUATED_BYTES_PER_ITEM. */
-function evaluatedBatches(ids: readonly string[]): string[][] {
-  const batches: string[][] = [];
-  let batch: string[] = [];
+/** Calls in batches whose item stays under EVALUATED_BYTES_PER_ITEM. */
+function evaluatedBatches(calls: readonly EvaluatedEntry[]): EvaluatedEntry[][] {
+  const batches: EvaluatedEntry[][] = [];
+  let batch: EvaluatedEntry[] = [];
   let bytes = 0;
-  for (const id of ids) {
-    const size = UUID_PATTERN.test(id) ? 16 : id.length + 3;
+  for (const call of calls) {
+    const size = (UUID_PATTERN.test(call.callUuid) ? 16 : call.callUuid.length + 3) + END_BYTES;
     if (bytes + size > EVALUATED_BYTES_PER_ITEM && batch.length > 0) {
       batches.push(batch);
       batch = [];
       bytes = 0;
     }
-    batch.push(id);
+    batch.push(call);
     bytes += size;
   }
   if (batch.length > 0) batches.push(batch);
   return batches;
+}
+
+function uniqueEntries(calls: readonly EvaluatedEntry[]): EvaluatedEntry[] {
+  const seen = new Set<string>();
+  return calls.filter((c) => (seen.has(c.callUuid) ? false : (seen.add(c.callUuid), true)));
+}
+
+/** Bytes per call of an evaluated record's `ends`: seconds after the span's start, big-endian. */
+const END_BYTES = 2;
+/** An end time not known, or too far after the span's start for two bytes (over ~18 hours). */
+const NO_END = 0xffff;
+
+/** End times as whole seconds after `fromMs` (the call's span start), two bytes each. */
+export function packEnds(ends: ReadonlyArray<number | null>, fromMs: number): Uint8Array {
+  const buf = Buffer.alloc(ends.length * END_BYTES);
+  ends.forEach((endMs, i) => {
+    const offset = endMs === null ? NO_END : Math.floor((endMs - fromMs) / 1000);
+    buf.writeUInt16BE(offset >= 0 && offset < NO_END ? offset : NO_END, i * END_BYTES);
+  });
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+export function unpackEnds(packed: Uint8Array, fromMs: number): Array<number | null> {
+  const buf = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  const out: Array<number | null> = [];
+  for (let i = 0; i + END_BYTES <= buf.length; i += END_BYTES) {
+    const offset = buf.readUInt16BE(i);
+    out.push(offset === NO_END ? null : fromMs + offset * 1000);
+  }
+  return out;
 }
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

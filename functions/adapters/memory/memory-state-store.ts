@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLLER } from '../../core/accounts';
+import { EvaluatedCalls, type EvaluatedEntry, type EvaluatedRecord } from '../../core/evaluated-calls';
 import type { GroupState } from '../../core/groups/group';
 import type { HealthState } from '../../core/health/run-health';
 import type { RunRecord } from '../../core/health/run-log';
@@ -54,7 +55,7 @@ interface PollerState {
   outbox: Map<string, Expiring<OutboxEntry>>;
   pending: Map<string, Expiring<PendingInsightsItem>>;
   /** Compact records of evaluated calls, as the DynamoDB store keeps them (one per batch). */
-  evaluated: Array<{ fromMs: number; toMs: number; callUuids: string[]; expiresAtSec: number }>;
+  evaluated: Array<{ fromMs: number; toMs: number; calls: EvaluatedEntry[]; expiresAtSec: number }>;
   lease: { owner: string; until: number } | null;
   health: HealthState | null;
   groups: Map<string, Expiring<GroupState>>;
@@ -279,23 +280,30 @@ export class MemoryStateStore implements StateStore {
     for (const uuid of callUuids) this.pending.delete(uuid);
   }
 
-  async getEvaluatedCalls(range: ReadRange): Promise<Set<string>> {
+  async getEvaluatedCalls(range: ReadRange): Promise<EvaluatedCalls> {
     const nowSec = this.nowSec();
-    const out = new Set<string>();
+    const records: EvaluatedRecord[] = [];
     for (const record of this.evaluated) {
       if (record.expiresAtSec < nowSec) continue;
       if (record.toMs <= range.from.getTime() || record.fromMs >= range.to.getTime()) continue;
-      for (const uuid of record.callUuids) out.add(uuid);
+      records.push({
+        span: { from: new Date(record.fromMs), to: new Date(record.toMs) },
+        calls: record.calls,
+      });
     }
-    return out;
+    return new EvaluatedCalls(records);
   }
 
-  async recordEvaluatedCalls(span: ReadRange, callUuids: string[], expiresAtSec: number): Promise<void> {
-    if (callUuids.length === 0) return;
+  async recordEvaluatedCalls(
+    span: ReadRange,
+    calls: readonly EvaluatedEntry[],
+    expiresAtSec: number,
+  ): Promise<void> {
+    if (calls.length === 0) return;
     this.evaluated.push({
       fromMs: span.from.getTime(),
       toMs: span.to.getTime(),
-      callUuids: [...callUuids],
+      calls: calls.map((c) => ({ ...c })),
       expiresAtSec,
     });
   }
@@ -348,7 +356,7 @@ export class MemoryStateStore implements StateStore {
     this.runs.unshift(copy(record));
   }
 
-  /** Not in the port: the runs recorded, newest first. */
+  /** The runs recorded, newest first. */
   async listRuns(limit = 20): Promise<RunRecord[]> {
     return this.runs.slice(0, limit).map(copy);
   }

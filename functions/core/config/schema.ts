@@ -13,6 +13,41 @@ import '../zod-locale';
 
 export { severitySchema, type Severity, scopeSchema, type Scope } from '../rules/rule-schema';
 
+/**
+ * The schedule the run-counted fields were written for: 5 minutes, the shipped default while they
+ * existed (it is 1 minute now). A replaced field's value is converted at it in its message.
+ */
+const SHIPPED_SCHEDULE_MINUTES = 5;
+
+/**
+ * A field that counted runs, replaced by one in minutes (see functions/core/schedule.ts). Given,
+ * it is rejected, naming the replacement and what its value was at the shipped schedule: it is
+ * not converted on load, because the conversion needs the schedule, which the function's config
+ * does not carry (it is `deployment.scheduleMinutes`, set aside before the function sees the
+ * config), and a value that meant one time at one schedule and another at the next is what the
+ * minutes are there to end. `convert` turns the old value (anything the file held) into the
+ * replacement's JSON at the shipped schedule.
+ */
+function replacedBy(replacement: string, convert: (old: unknown) => string) {
+  return z
+    .optional(
+      z.never({
+        error: (issue) =>
+          `counted runs, so what it meant changed with the schedule: use ${replacement} (minutes) instead; at a ${SHIPPED_SCHEDULE_MINUTES}-minute schedule this value is ${convert(issue.input)} (scale by deployment.scheduleMinutes / ${SHIPPED_SCHEDULE_MINUTES} at another)`,
+      }),
+    )
+    .register(z.globalRegistry, {
+      description: `Removed: it counted runs. Use ${replacement}, in minutes.`,
+      deprecated: true,
+    });
+}
+
+/** A count of runs as minutes at the shipped schedule (an unusable value: the field's default). */
+function runsAsMinutes(runs: unknown, fallback: number): number {
+  const n = typeof runs === 'number' && Number.isFinite(runs) && runs > 0 ? runs : fallback;
+  return Math.round(n * SHIPPED_SCHEDULE_MINUTES);
+}
+
 /** The per-call rules' settings, one entry per registered rule (functions/core/rules/registry.ts). */
 const rulesSchema = z.strictObject(
   Object.fromEntries(RULES.map((rule) => [rule.id, rule.schema])) as {
@@ -27,18 +62,39 @@ const pollSchema = z.prefault(
   z.strictObject({
     /** How far back the very first run looks. Never the API's 30-day default. */
     firstRunLookbackMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 60),
-    /** Each run re-reads this much before the last watermark: CDRs can arrive late. */
+    /**
+     * Each run looks this far back before the last watermark for CDRs written late: Plivo's
+     * count of it (one request) is compared with the calls already judged there, and only the
+     * parts whose count grew are listed again.
+     */
     overlapMinutes: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(24 * 60)), 15),
+    /**
+     * A run reads calls that ended at least this long ago: Plivo may write a CDR a few seconds
+     * after the call ends, and one written before the next run is then read once instead of
+     * being looked for as a late CDR (a few count requests). Adds this much to the time to page.
+     * Later CDRs are still found, in the overlap.
+     */
+    settleSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(300)), 15),
     /** Longest window one run reads; a longer backlog is worked off over several runs. */
     maxWindowMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(7 * 24 * 60)), 6 * 60),
     /**
-     * Runs that look again for insights Plivo says are not ready (404), before judging the CDR
-     * alone: 12 at a 5-minute schedule is an hour. Failed requests (an Insights outage) have
-     * their own budget of four times this.
+     * How long the poller keeps looking again for insights Plivo says are not ready (404), or
+     * refuses, before judging the CDR alone: each run whose look found none counts its schedule
+     * interval (an hour is 12 looks at a 5-minute schedule, 60 at a 1-minute one; a run that
+     * had no time to look counts nothing). Failed requests (an Insights outage) are counted
+     * apart, with four times this, so an outage does not use up the wait.
      */
-    insightsMaxAttempts: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(100)), 12),
-    /** A run stops starting new work this long before its time runs out, and saves progress. */
-    safetyMarginSeconds: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(600)), 30),
+    insightsWaitMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 60),
+    insightsMaxAttempts: replacedBy(
+      'poll.insightsWaitMinutes',
+      (old) => `"insightsWaitMinutes": ${runsAsMinutes(old, 12)}`,
+    ),
+    /**
+     * A run stops starting new work this long before its time runs out, and saves progress
+     * (findings already computed are still sent until half of it is left). 10 of the default
+     * 1-minute schedule's 50 s timeout leaves 40 s of work a minute.
+     */
+    safetyMarginSeconds: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(600)), 10),
   }),
   {},
 );
@@ -157,10 +213,21 @@ const notificationsSchema = z.prefault(
     /** Replace all but the last 4 digits of phone numbers in notifications. */
     maskPhoneNumbers: z._default(z.boolean(), false),
     /**
-     * Alerts one run sends one by one; findings beyond it go out as a single catch-up summary
-     * (after an outage, or in a large incident) instead of flooding on-call.
+     * At most `maxAlerts` alerts go out one by one in any `perMinutes` (counted over the runs of
+     * that time, so the same at any schedule); findings beyond it go out as a single catch-up
+     * summary per run (after an outage, or in a large incident) instead of flooding on-call.
      */
-    maxAlertsPerRun: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1000)), 25),
+    alertBudget: z.prefault(
+      z.strictObject({
+        maxAlerts: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1000)), 25),
+        perMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(60)), 5),
+      }),
+      {},
+    ),
+    maxAlertsPerRun: replacedBy(
+      'alertBudget',
+      (old) => `"alertBudget": {"maxAlerts": ${typeof old === 'number' ? old : 25}, "perMinutes": 5}`,
+    ),
     /**
      * `amazon-q-chat` for a topic that feeds Slack/Teams through Amazon Q Developer in chat
      * applications: HTTPS and default bodies become its custom notifications (thread per alert).
@@ -170,7 +237,10 @@ const notificationsSchema = z.prefault(
      * Runs in a row whose publish of the same message the channel refused for good (SNS
      * InvalidParameter) before that message is set aside as a dead letter: kept in the state
      * table with its reason, counted, and named in one operations message, so one bad message
-     * cannot fail every run forever.
+     * cannot fail every run forever. A count of refusals, not minutes, on purpose: SNS refuses
+     * a message for what it is (too long, a bad attribute), and waiting does not change that;
+     * the count only guards against setting aside a message on one misread answer, and each
+     * refusal fails a run. At any schedule the message is set aside at its third refusal.
      */
     deadLetterAfterRejections: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 3),
     /**
@@ -184,8 +254,17 @@ const notificationsSchema = z.prefault(
 
 const operationsSchema = z.prefault(
   z.strictObject({
-    /** Consecutive failed runs before the operations alert goes out (1 = the first failure). */
-    failuresBeforeAlert: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 2),
+    /**
+     * Tell operations once runs have been failing for this long: each failed run in a row counts
+     * its schedule interval, so 10 is the second failed run at a 5-minute schedule and the
+     * tenth at a 1-minute one (a blip of a minute or two is not a page at either). At most
+     * one interval: the first failure.
+     */
+    failingAlertMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 10),
+    failuresBeforeAlert: replacedBy(
+      'operations.failingAlertMinutes',
+      (old) => `"failingAlertMinutes": ${runsAsMinutes(old, 2)}`,
+    ),
     /** Alert when the watermark falls this far behind now (catch-up taking too long). */
     lagAlertMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(7 * 24 * 60)), 60),
   }),
@@ -366,25 +445,53 @@ const windowed = {
   windowMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(24 * 60)), 15),
   /** Below this many calls in the window the rule says nothing (one bad call at 3 a.m. is not a spike). */
   minCalls: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 20),
-  /** Fire when at least `m` of the last `n` evaluations breached. */
-  forEvaluations: z
+  /**
+   * Flap control, in minutes at any schedule: fire once the rule's evaluations (one per run)
+   * breached for `breachMinutes` of the last `withinMinutes`, each breaching evaluation counting
+   * the schedule interval it ran in. The default, 2 of 3, is 2 breaching runs of the last 3 at
+   * the default 1-minute schedule (pages within ~3 minutes of a spike); at a 5-minute schedule
+   * the first breaching run fires (it counts 5 minutes): set 10 of 15 there for 2 runs of 3.
+   * `withinMinutes` is at most 6 hours: the window's state keeps one entry per breaching run in it.
+   */
+  for: z
     .prefault(
       z.strictObject({
-        m: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 2),
-        n: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 3),
+        breachMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(6 * 60)), 2),
+        withinMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(6 * 60)), 3),
       }),
       {},
     )
-    .check(z.refine((f) => f.m <= f.n, { message: 'm must not exceed n', path: ['m'] })),
+    .check(
+      z.superRefine((f, ctx) => {
+        if (f.breachMinutes > f.withinMinutes) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['breachMinutes'],
+            message: `must not exceed withinMinutes (${f.withinMinutes}): a rule cannot breach for longer than it looks back`,
+          });
+        }
+      }),
+    ),
+  forEvaluations: replacedBy('for', (old) => {
+    const { m, n } = (typeof old === 'object' && old !== null ? old : {}) as { m?: unknown; n?: unknown };
+    return `"for": {"breachMinutes": ${runsAsMinutes(m, 2)}, "withinMinutes": ${runsAsMinutes(n, 3)}}`;
+  }),
   /**
    * Compare with this group's own history: fire only when the value is also `factor` times
-   * worse than an exponentially weighted average of earlier windows (weight `alpha`).
+   * worse than an exponentially weighted average of earlier windows, which forgets half of
+   * what it learnt in `halfLifeMinutes` (whatever the schedule: each evaluation weighs as much
+   * as the interval it ran in).
    */
   baseline: z.prefault(
     z.strictObject({
       enabled: z._default(z.boolean(), false),
       factor: z._default(z.number().check(z.gt(1), z.maximum(100)), 2),
-      alpha: z._default(z.number().check(z.gt(0), z.lte(1)), 0.2),
+      halfLifeMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(7 * 24 * 60)), 15),
+      alpha: replacedBy('baseline.halfLifeMinutes', (old) => {
+        const alpha = typeof old === 'number' && old > 0 && old < 1 ? old : 0.2;
+        // Runs until the weight of what was learnt halves: (1 - alpha)^runs = 1/2.
+        return `"halfLifeMinutes": ${Math.max(1, runsAsMinutes(Math.log(0.5) / Math.log(1 - alpha), 3))}`;
+      }),
     }),
     {},
   ),
@@ -419,6 +526,7 @@ function windowedRule<E extends z.core.$ZodLooseShape>(
       threshold: z._default(z.number().check(z.minimum(0)), defaults.threshold),
       /** Clears only once back past this (hysteresis), so a value hovering at the threshold does not flap. */
       recoveryThreshold: z._default(z.number().check(z.minimum(0)), defaults.recovery),
+      for: windowed.for,
       forEvaluations: windowed.forEvaluations,
       baseline: windowed.baseline,
     }),

@@ -1,4 +1,5 @@
 import type { AlertConfig } from '../config/schema';
+import { keptMs, reachesMinutes } from '../schedule';
 
 import type { FailureKind } from '../errors';
 
@@ -11,6 +12,12 @@ export interface HealthState {
   kind: FailureKind | null;
   reason: string | null;
   consecutiveFailures: number;
+  /**
+   * How long the streak has been failing: the schedule interval of each failed run in it (see
+   * functions/core/schedule.ts), against operations.failingAlertMinutes. Absent in a state
+   * saved before the time was kept: read as `consecutiveFailures` intervals.
+   */
+  failingMs?: number;
   /** The operations alert for this streak went out. */
   notified: boolean;
 }
@@ -21,7 +28,7 @@ export type RunOutcome =
       ok: false;
       kind: FailureKind;
       reason: string;
-      /** Tell operations with this run, not after operations.failuresBeforeAlert of them. */
+      /** Tell operations with this run, not once runs have failed for operations.failingAlertMinutes. */
       immediate?: boolean;
     };
 
@@ -37,12 +44,14 @@ const HEALTHY: HealthState = {
   kind: null,
   reason: null,
   consecutiveFailures: 0,
+  failingMs: 0,
   notified: false,
 };
 
 /**
- * Folds one run's outcome into the poller's health. A streak of failures alerts once, after
- * `failuresBeforeAlert` runs (one transient blip is not a page); the first good run after an
+ * Folds one run's outcome into the poller's health. A streak of failures alerts once, when it
+ * has been failing for `failingAlertMinutes`, each failed run counting its schedule interval
+ * (`intervalMs`; one transient blip is not a page, at any schedule); the first good run after an
  * alerted streak sends the recovery. Falling behind counts as a failure even when runs succeed.
  */
 export function nextHealth(
@@ -50,6 +59,7 @@ export function nextHealth(
   outcome: RunOutcome,
   now: Date,
   operations: AlertConfig['operations'],
+  intervalMs: number,
 ): HealthTransition {
   const prev = previous ?? HEALTHY;
   let failure: { kind: FailureKind; reason: string } | null = null;
@@ -64,12 +74,14 @@ export function nextHealth(
   if (failure === null) {
     return { next: HEALTHY, notify: prev.status === 'failing' && prev.notified ? 'recovered' : null };
   }
-  const consecutiveFailures = prev.status === 'failing' ? prev.consecutiveFailures + 1 : 1;
+  const failing = prev.status === 'failing';
+  const consecutiveFailures = failing ? prev.consecutiveFailures + 1 : 1;
+  const failingMs = (failing ? keptMs(prev.failingMs, prev.consecutiveFailures, intervalMs) : 0) + intervalMs;
   const immediate = !outcome.ok && outcome.immediate === true;
   // An outcome to tell at once is told even within a streak operations already heard of, when
   // that streak was about something else.
   const shouldNotify =
-    (!prev.notified && (immediate || consecutiveFailures >= operations.failuresBeforeAlert)) ||
+    (!prev.notified && (immediate || reachesMinutes(failingMs, operations.failingAlertMinutes))) ||
     (prev.notified && immediate && prev.kind !== failure.kind);
   return {
     next: {
@@ -78,6 +90,7 @@ export function nextHealth(
       kind: failure.kind,
       reason: failure.reason,
       consecutiveFailures,
+      failingMs,
       notified: prev.notified || shouldNotify,
     },
     notify: shouldNotify ? 'failing' : null,

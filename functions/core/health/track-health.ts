@@ -1,5 +1,6 @@
 import type { AlertConfig } from '../config/schema';
 import type { HealthStore, Logger, Notifier } from '../ports';
+import { runIntervalMs } from '../schedule';
 import { renderHealthMessage } from './ops-message';
 import { nextHealth, type RunOutcome } from './run-health';
 
@@ -11,6 +12,8 @@ export interface TrackHealthDeps {
   operations: AlertConfig['operations'];
   deploymentName: string;
   now: Date;
+  /** The deployment's schedule: how long each failed run counts for (5 minutes when not told). */
+  scheduleIntervalMs?: number;
 }
 
 /**
@@ -27,7 +30,13 @@ export async function trackRunHealth(
 ): Promise<'failing' | 'recovered' | null> {
   try {
     const previous = await deps.store.getHealth();
-    const transition = nextHealth(previous, outcome, deps.now, deps.operations);
+    const transition = nextHealth(
+      previous,
+      outcome,
+      deps.now,
+      deps.operations,
+      runIntervalMs(deps.scheduleIntervalMs),
+    );
     if (transition.notify) {
       const message = renderHealthMessage(transition.notify, transition.next, previous, {
         deploymentName: deps.deploymentName,

@@ -12,6 +12,7 @@ import {
   type WindowNotice,
   type WindowState,
 } from '../windowed/window';
+import { runIntervalMs } from '../schedule';
 import { renderWindowAlert } from '../windowed/window-message';
 import { type WindowRule, windowRuleFor } from '../windowed/window-rule';
 import { insightsCoverage } from './run-context';
@@ -29,6 +30,7 @@ export async function updateWindows(ctx: SendContext, finished: readonly Evaluat
   const enabled = WINDOWED_RULE_IDS.filter((id) => config.windowedRules[id].enabled);
   if (enabled.length === 0) return;
   const now = deps.now();
+  const intervalMs = runIntervalMs(deps.scheduleIntervalMs);
   const states = new Map((await store.listWindows()).map((w) => [w.id, w]));
   const observations = collectObservations(enabled, finished, config);
   const ids = new Set([
@@ -48,7 +50,11 @@ export async function updateWindows(ctx: SendContext, finished: readonly Evaluat
       rule,
     );
     const evaluation = evaluateWindow(state, rule);
-    const step = stepWindow(state, evaluation, rule, now, config.grouping.repeatIntervalMinutes);
+    const step = stepWindow(state, evaluation, rule, {
+      now,
+      intervalMs,
+      repeatIntervalMinutes: config.grouping.repeatIntervalMinutes,
+    });
     state = step.state;
     if (step.notice) {
       const sent = await sendWindowNotice(ctx, state, step.notice, rule, evaluation);
@@ -72,7 +78,7 @@ export async function updateWindows(ctx: SendContext, finished: readonly Evaluat
  * Adds finished calls to the windows of the enabled windowed rules and saves the windows that
  * got calls, without judging them: a run works in slices and saves each, so a call is in its
  * windows before it is recorded as evaluated; the run judges the windows once, at its end
- * (updateWindows), so "for N evaluations" still counts runs.
+ * (updateWindows): one evaluation per run, counting the run's schedule interval.
  */
 export async function observeWindows(ctx: SendContext, finished: readonly EvaluatedCall[]): Promise<void> {
   const { deps, expiresAtSec } = ctx;

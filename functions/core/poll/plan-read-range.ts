@@ -24,8 +24,9 @@ function floorToSecond(ms: number): Date {
 }
 
 /**
- * The next read range (of call end times). It starts `overlapMinutes` before the watermark (late CDRs exist;
- * dedup makes the overlap harmless) and ends now, or `maxWindowMinutes` after the watermark
+ * The next read range (of call end times). It starts `overlapMinutes` before the watermark (late
+ * CDRs exist: the run lists only the parts of the overlap whose count grew, and dedup makes a
+ * repeat harmless) and ends `settleSeconds` before now, or `maxWindowMinutes` after the watermark
  * when a backlog is being worked off. A first run looks back a bounded time, never Plivo's
  * default 30 days.
  */
@@ -48,7 +49,10 @@ export function planReadRange(cursor: Cursor | null, now: Date, poll: AlertConfi
     resumeMs = Math.max(resumeMs, oldestMs);
   }
   const from = floorToSecond(fromMs);
-  let to = floorToSecond(Math.min(nowMs, resumeMs + poll.maxWindowMinutes * MINUTE));
+  // The newest seconds wait for their CDRs to settle (poll.settleSeconds): a CDR Plivo writes a
+  // few seconds after the call ends is then read once, not found late by the next run.
+  const settledMs = nowMs - poll.settleSeconds * 1000;
+  let to = floorToSecond(Math.min(settledMs, resumeMs + poll.maxWindowMinutes * MINUTE));
   // Nothing new to read yet (no overlap, the watermark already at this second): an empty
   // range. Never a range reaching past now, which would move the cursor past calls still to end.
   if (to.getTime() < from.getTime()) to = from;

@@ -2,6 +2,7 @@ import { configWithStoredSilences } from '../stored-silences';
 import { updateWindows } from './notify-windows';
 import { emptySummary, type PollDeps, type PollSummary } from './run-context';
 import type { BatchPlan } from './stages/batch';
+import { alertsAllowed } from './stages/alert-budget';
 import { takeLease } from './stages/lease';
 import { workOwedCalls } from './stages/owed-calls';
 import { resendOutbox } from './stages/outbox';
@@ -32,7 +33,7 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
     try {
       // Silences added with the CLI (kept in the state table) join the config's from this run on.
       const config = await configWithStoredSilences(deps.config, deps.store, deps.now(), deps.logger);
-      const run = openRun({ ...deps, config }, summary);
+      const run = openRun({ ...deps, config }, summary, await alertsAllowed(deps.store, config, deps.now()));
       const ownedByOutbox = await resendOutbox(run);
       const plan = await planRun(run);
       const batches: BatchPlan = {

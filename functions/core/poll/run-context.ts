@@ -61,6 +61,14 @@ export interface PollSummary {
   countDistrusted: boolean;
   /** The read range had a part past the watermark (not only the overlap read again). */
   newRange: boolean;
+  /** The overlap was counted this run to look for late CDRs (every run, or every other at a 1-minute schedule). */
+  lateChecked: boolean;
+  /** Count requests spent finding late CDRs in the overlap (instead of listing it again). */
+  lateCountRequests: number;
+  /** Parts of the overlap listed again because Plivo counted more calls there than were seen. */
+  lateParts: number;
+  /** Calls found in those parts that no earlier run had seen (late CDRs). */
+  lateCalls: number;
   findings: number;
   findingsByRule: Record<string, number>;
   alertsPublished: number;
@@ -85,7 +93,7 @@ export interface PollSummary {
   /** Windowed-rule notices sent (firing, reminders, resolutions; also in alertsPublished). */
   windowNotices: number;
   windowNoticesByKind: Record<string, number>;
-  /** Findings past notifications.maxAlertsPerRun, sent inside a catch-up summary. */
+  /** Findings past notifications.alertBudget, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
   /** Catch-up summaries built this run (numbers their ids when one run sends several). */
@@ -107,6 +115,10 @@ export function emptySummary(runId: string): PollSummary {
     callsInRange: null,
     callsSeen: 0,
     callsAlreadyEvaluated: 0,
+    lateChecked: false,
+    lateCountRequests: 0,
+    lateParts: 0,
+    lateCalls: 0,
     slices: 0,
     slicesLeft: 0,
     insightsShare: 1,

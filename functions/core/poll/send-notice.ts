@@ -129,7 +129,7 @@ export async function sendNotice(ctx: SendContext, notice: Notice): Promise<Send
   // failure. It fails the run, and the next run repeats at most this one message.
   await complete(ctx, notice, messageId);
   if (notice.kind === 'catch-up-summary') {
-    // Counted apart from alertsPublished, which is what maxAlertsPerRun limits.
+    // Counted apart from alertsPublished, which is what the alert budget limits.
     summary.catchUpSummaries += 1;
     summary.findingsSummarized += notice.covers?.length ?? 0;
   } else {

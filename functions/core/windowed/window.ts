@@ -1,21 +1,16 @@
 import type { WindowedRuleId, WindowedRulesConfig } from '../config/schema';
+import { MINUTE_MS, reachesMinutes } from '../schedule';
 import { FIRES_BELOW, type Observation } from './observe';
 
 /** What the state machine reads of a rule (the rule's settings, overrides already applied). */
 type RuleConfig = Pick<
   WindowedRulesConfig[WindowedRuleId],
-  | 'windowMinutes'
-  | 'minCalls'
-  | 'aggregate'
-  | 'threshold'
-  | 'recoveryThreshold'
-  | 'forEvaluations'
-  | 'baseline'
+  'windowMinutes' | 'minCalls' | 'aggregate' | 'threshold' | 'recoveryThreshold' | 'for' | 'baseline'
 >;
 
 /** Values kept per one-minute bucket for p95: enough for a tail estimate, bounded in size. */
 const VALUES_PER_BUCKET = 200;
-const MINUTE = 60_000;
+const MINUTE = MINUTE_MS;
 
 export interface WindowBucket {
   minute: number;
@@ -23,6 +18,12 @@ export interface WindowBucket {
   hits: number;
   sum: number;
   values: number[];
+}
+
+/** An evaluation that breached: when (epoch ms), and the schedule interval it counts for (ms). */
+export interface WindowBreach {
+  atMs: number;
+  spanMs: number;
 }
 
 /** A windowed rule's state for one group of calls (one trunk, one destination country...). */
@@ -33,8 +34,18 @@ export interface WindowState {
   buckets: WindowBucket[];
   /** EWMA of earlier, non-breaching windows; null until learnt. */
   baseline: number | null;
-  /** Breach (true) or not of the last evaluations, newest last. */
-  history: boolean[];
+  /**
+   * The evaluations that breached and still count for flap control (those in the last
+   * `for.withinMinutes`), oldest first. Only breaches are kept: an evaluation that did not
+   * breach adds no time, and a run that did not evaluate (none, or an idle window not saved)
+   * is no different from one that did not breach.
+   */
+  breaches: WindowBreach[];
+  /**
+   * Breach (true) or not of the last evaluations, newest last, as a state written before
+   * evaluations were timed holds it. Read once (see breachesOf) and not written again.
+   */
+  history?: boolean[];
   firing: boolean;
   firingSince: string | null;
   /** The value that fired (or the worst since), for the notices. */
@@ -64,7 +75,7 @@ export function emptyWindow(id: string, ruleId: WindowedRuleId, labels: Record<s
     labels,
     buckets: [],
     baseline: null,
-    history: [],
+    breaches: [],
     firing: false,
     firingSince: null,
     peak: null,
@@ -134,30 +145,78 @@ export function evaluateWindow(state: WindowState, rule: RuleConfig): WindowEval
 }
 
 /**
- * One evaluation: flap control (fire when m of the last n evaluations breached), hysteresis
- * (clear only past the recovery threshold, or when too few calls are left to judge), and the
- * baseline (an EWMA of the windows seen while not firing).
+ * The window's breaching evaluations, oldest first, as kept; for a state written before they
+ * were timed (`history`, breach or not per run, newest last), its evaluations read as the runs
+ * before this one, one schedule interval apart: what they were, unless the schedule changed in
+ * the same deployment as the code (then they count the new interval, once). Entries that cannot
+ * be read are left out.
+ */
+export function breachesOf(state: WindowState, nowMs: number, intervalMs: number): WindowBreach[] {
+  if (Array.isArray(state.breaches)) {
+    return state.breaches.filter(
+      (b) =>
+        typeof b === 'object' &&
+        b !== null &&
+        Number.isFinite(b.atMs) &&
+        Number.isFinite(b.spanMs) &&
+        b.spanMs > 0,
+    );
+  }
+  const history = Array.isArray(state.history) ? state.history : [];
+  return history.flatMap((breach, i) =>
+    breach === true ? [{ atMs: nowMs - (history.length - i) * intervalMs, spanMs: intervalMs }] : [],
+  );
+}
+
+/**
+ * Whether a breaching evaluation falls in the last `withinMinutes`: when most of the interval
+ * it counts for does (its middle is inside), so a run a few seconds early or late neither adds
+ * nor loses one at the far end; the evaluation of `nowMs` always does.
+ */
+function inSpan(breach: WindowBreach, nowMs: number, withinMinutes: number): boolean {
+  return breach.atMs >= nowMs || breach.atMs - breach.spanMs / 2 > nowMs - withinMinutes * MINUTE;
+}
+
+/** Time the rule breached in the last `withinMinutes`: the intervals of its breaching evaluations in them. */
+export function breachedMs(breaches: readonly WindowBreach[], nowMs: number, withinMinutes: number): number {
+  return breaches.filter((b) => inSpan(b, nowMs, withinMinutes)).reduce((ms, b) => ms + b.spanMs, 0);
+}
+
+/**
+ * One evaluation: flap control (fire, on a breach, once the evaluations breached for
+ * `for.breachMinutes` of the last `for.withinMinutes`, each counting the schedule interval it
+ * ran in: `intervalMs` for this one), hysteresis (clear only past the recovery threshold, or
+ * when too few calls are left to judge), and the baseline (an EWMA of the windows seen while
+ * not firing, each weighing as much as its interval, so its half-life is the same at any
+ * schedule).
  */
 export function stepWindow(
   state: WindowState,
   evaluation: WindowEvaluation,
   rule: RuleConfig,
-  now: Date,
-  repeatIntervalMinutes: number,
+  at: { now: Date; intervalMs: number; repeatIntervalMinutes: number },
 ): { state: WindowState; notice: WindowNotice | null } {
+  const { now, intervalMs, repeatIntervalMinutes } = at;
+  const nowMs = now.getTime();
   const below = FIRES_BELOW.has(state.ruleId);
-  const history = [...state.history, evaluation.breach].slice(-rule.forEvaluations.n);
-  let next: WindowState = { ...state, history };
+  const breaches = [
+    ...breachesOf(state, nowMs, intervalMs),
+    ...(evaluation.breach ? [{ atMs: nowMs, spanMs: intervalMs }] : []),
+  ].filter((b) => inSpan(b, nowMs, rule.for.withinMinutes));
+  const { history: _timedNow, ...rest } = state;
+  let next: WindowState = { ...rest, breaches };
   const { value } = evaluation;
   // Learnt while not firing, frozen during an incident so that the incident never becomes normal.
   if (!state.firing && value !== null) {
-    next.baseline =
-      state.baseline === null
-        ? value
-        : rule.baseline.alpha * value + (1 - rule.baseline.alpha) * state.baseline;
+    const weight = 1 - 0.5 ** (intervalMs / (rule.baseline.halfLifeMinutes * MINUTE));
+    next.baseline = state.baseline === null ? value : weight * value + (1 - weight) * state.baseline;
   }
   if (!state.firing) {
-    if (history.filter(Boolean).length >= rule.forEvaluations.m) {
+    // Only on a breach: never on a run whose own window is fine (or empty).
+    const fires =
+      evaluation.breach &&
+      reachesMinutes(breachedMs(breaches, nowMs, rule.for.withinMinutes), rule.for.breachMinutes);
+    if (fires) {
       next = {
         ...next,
         firing: true,

@@ -54,6 +54,43 @@ describe('config validation', () => {
     ]);
   });
 
+  it('rejects the flap control counted in runs, naming its replacement in minutes', () => {
+    expect(issuesOf({ windowedRules: { 'packet-loss-spike': { forEvaluations: { m: 3, n: 4 } } } })).toEqual([
+      'windowedRules.packet-loss-spike.forEvaluations: counted runs, so what it meant changed with the schedule: use for (minutes) instead; at a 5-minute schedule this value is "for": {"breachMinutes": 15, "withinMinutes": 20} (scale by deployment.scheduleMinutes / 5 at another)',
+    ]);
+    expect(issuesOf({ windowedRules: { 'answer-seizure-ratio': { baseline: { alpha: 0.2 } } } })).toEqual([
+      expect.stringMatching(
+        /^windowedRules\.answer-seizure-ratio\.baseline\.alpha: counted runs.*use baseline\.halfLifeMinutes \(minutes\).*"halfLifeMinutes": 16/,
+      ),
+    ]);
+  });
+
+  it('rejects the runs that look again for insights, naming the minutes that replace them', () => {
+    expect(issuesOf({ poll: { insightsMaxAttempts: 12 } })).toEqual([
+      'poll.insightsMaxAttempts: counted runs, so what it meant changed with the schedule: use poll.insightsWaitMinutes (minutes) instead; at a 5-minute schedule this value is "insightsWaitMinutes": 60 (scale by deployment.scheduleMinutes / 5 at another)',
+    ]);
+    expect(parseConfig({}).poll.insightsWaitMinutes).toBe(60);
+  });
+
+  it('rejects the failed runs before operations are told, naming the minutes that replace them', () => {
+    expect(issuesOf({ operations: { failuresBeforeAlert: 3 } })).toEqual([
+      'operations.failuresBeforeAlert: counted runs, so what it meant changed with the schedule: use operations.failingAlertMinutes (minutes) instead; at a 5-minute schedule this value is "failingAlertMinutes": 15 (scale by deployment.scheduleMinutes / 5 at another)',
+    ]);
+    expect(parseConfig({}).operations.failingAlertMinutes).toBe(10);
+  });
+
+  it('checks flap control in minutes: breach minutes within the span', () => {
+    expect(
+      issuesOf({ windowedRules: { 'packet-loss-spike': { for: { breachMinutes: 20, withinMinutes: 15 } } } }),
+    ).toEqual([
+      'windowedRules.packet-loss-spike.for.breachMinutes: must not exceed withinMinutes (15): a rule cannot breach for longer than it looks back',
+    ]);
+    expect(parseConfig({}).windowedRules['packet-loss-spike'].for).toEqual({
+      breachMinutes: 2,
+      withinMinutes: 3,
+    });
+  });
+
   it('reports an unreadable or non-JSON file with its path', () => {
     const dir = tempDir('zta-config-');
     const file = join(dir, 'broken.json');

@@ -12,8 +12,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
   DynamoDbStateStore,
+  packEnds,
   packUuids,
   StateStoreError,
+  unpackEnds,
   unpackUuids,
 } from '../../../functions/adapters/dynamodb/dynamodb-state-store';
 import { makeCall } from '../../support/calls';
@@ -371,10 +373,13 @@ describe('batch writes', () => {
 describe('evaluated calls', () => {
   const uuid = (i: number) => `0000${i.toString(16).padStart(4, '0')}-aaaa-4bbb-8ccc-${'d'.repeat(12)}`;
 
-  it('writes one compact item per batch: 16 bytes per UUID, other ids as text', async () => {
+  const at = (ids: string[]) =>
+    ids.map((callUuid, i) => ({ callUuid, endMs: RANGE.from.getTime() + i * 1000 }));
+
+  it('writes one compact item per batch: 16 bytes per UUID and 2 per end time, other ids as text', async () => {
     ddb.on(PutCommand).resolves({});
     const ids = [...Array.from({ length: 1000 }, (_, i) => uuid(i)), 'not-a-uuid'];
-    await makeStore().recordEvaluatedCalls(RANGE, ids, NOW_SEC + 10);
+    await makeStore().recordEvaluatedCalls(RANGE, at(['not-a-uuid', ...ids.slice(0, 1000)]), NOW_SEC + 10);
 
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
     const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, unknown>;
@@ -387,14 +392,20 @@ describe('evaluated calls', () => {
     });
     expect(String(item.sk).startsWith(`${RANGE.to.toISOString()}#${RANGE.from.toISOString()}#`)).toBe(true);
     expect((item.ids as Uint8Array).byteLength).toBe(16_000);
-    // DynamoDB's item size: attribute names plus values. Under 17 KB: 17 write units for
+    // The end times in the order the ids are read back (UUIDs, then the others): seconds after
+    // the span's start; 'not-a-uuid' ended first.
+    const ends = unpackEnds(item.ends as Uint8Array, RANGE.from.getTime());
+    expect(ends).toHaveLength(1001);
+    expect(ends[0]).toBe(RANGE.from.getTime() + 1000);
+    expect(ends[1000]).toBe(RANGE.from.getTime());
+    // DynamoDB's item size: attribute names plus values. Under 19 KB: 19 write units for
     // 1,000 calls, where an item per call cost 1,000.
     const size = Object.entries(item).reduce(
       (sum, [name, value]) =>
         sum + name.length + (value instanceof Uint8Array ? value.byteLength : JSON.stringify(value).length),
       0,
     );
-    expect(size).toBeLessThan(17_000);
+    expect(size).toBeLessThan(19_000);
   });
 
   it('keeps ids that are not UUIDs in items of their own, each far below 400 KB', async () => {
@@ -402,7 +413,7 @@ describe('evaluated calls', () => {
     const long = (i: number) => `CALL-${String(i).padStart(6, '0')}-${'X'.repeat(116)}`;
     await makeStore().recordEvaluatedCalls(
       RANGE,
-      [...Array.from({ length: 4_500 }, (_, i) => long(i)), uuid(1)],
+      at([...Array.from({ length: 4_500 }, (_, i) => long(i)), uuid(1)]),
       NOW_SEC,
     );
     const items = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item as { other?: string[] });
@@ -411,11 +422,11 @@ describe('evaluated calls', () => {
     expect(items.flatMap((i) => i.other ?? [])).toHaveLength(4_500);
   });
 
-  it('splits a batch of more than 10,000 ids over several items', async () => {
+  it('splits a batch of more than 8,888 ids over several items', async () => {
     ddb.on(PutCommand).resolves({});
     await makeStore().recordEvaluatedCalls(
       RANGE,
-      Array.from({ length: 10_001 }, (_, i) => uuid(i)),
+      at(Array.from({ length: 8_889 }, (_, i) => uuid(i))),
       NOW_SEC,
     );
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
@@ -453,12 +464,29 @@ describe('evaluated calls', () => {
         },
       ],
     });
-    await expect(makeStore().getEvaluatedCalls(RANGE)).resolves.toEqual(new Set([...ids, 'x1']));
+    const found = await makeStore().getEvaluatedCalls(RANGE);
+    expect(found.callUuids()).toEqual(new Set([...ids, 'x1']));
+    // Written before end times were kept: the calls count only for a range holding the span.
+    expect(found.countIn(RANGE)).toBe(3);
+    expect(found.countIn({ from: RANGE.from, to: new Date(RANGE.from.getTime() + 1000) })).toBeNull();
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       KeyConditionExpression: '#pk = :pk AND #sk > :after',
       ExpressionAttributeValues: { ':pk': 'evaluated#poller', ':after': RANGE.from.toISOString() },
       ConsistentRead: true,
     });
+  });
+
+  it('packs end times as seconds after the span start; unknown or beyond two bytes read back as unknown', () => {
+    const from = RANGE.from.getTime();
+    const ends = [from, from + 1_500, from + 65_534_000, from + 65_535_000, from - 1000, null];
+    expect(unpackEnds(packEnds(ends, from), from)).toEqual([
+      from,
+      from + 1000,
+      from + 65_534_000,
+      null,
+      null,
+      null,
+    ]);
   });
 
   it('packs and unpacks UUIDs losslessly', () => {

@@ -30,7 +30,7 @@ it('splits a backlog of 1,200 findings into summaries of at most 500, each cover
     notifier: { publish: async (m) => (sent.push(m), { messageId: `m${sent.length}` }) },
     logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     config: parseConfig(
-      { notifications: { maxAlertsPerRun: 2 }, poll: { firstRunLookbackMinutes: 60 } },
+      { notifications: { alertBudget: { maxAlerts: 2 } }, poll: { firstRunLookbackMinutes: 60 } },
       'test',
     ),
     now: () => NOW,
@@ -66,7 +66,7 @@ it('splits a backlog of 1,200 findings into summaries of at most 500, each cover
     store,
     notifier: { publish: async (m) => (sent.push(m), { messageId: 'x' }) },
     logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    config: parseConfig({ notifications: { maxAlertsPerRun: 2 } }, 'test'),
+    config: parseConfig({ notifications: { alertBudget: { maxAlerts: 2 } } }, 'test'),
     now: () => new Date(NOW.getTime() + 5 * 60_000),
     remainingTimeMs: () => 240_000,
     runId: 'run-2',

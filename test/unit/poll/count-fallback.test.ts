@@ -38,7 +38,7 @@ async function run(error: Error) {
     store,
     notifier: { publish: async (m) => (sent.push(m), { messageId: `m${sent.length}` }) },
     logger: { debug: () => {}, info: () => {}, warn: (m) => void warnings.push(m), error: () => {} },
-    config: parseConfig({ notifications: { maxAlertsPerRun: 100 } }, 'test'),
+    config: parseConfig({ notifications: { alertBudget: { maxAlerts: 100 } } }, 'test'),
     now: () => NOW,
     remainingTimeMs: () => 240_000,
     runId: 'run-1',

@@ -9,14 +9,26 @@ describe('planReadRange', () => {
   it('looks back a bounded time on the first run, never 30 days', () => {
     const plan = planReadRange(null, now, poll);
     expect(plan.firstRun).toBe(true);
-    expect(plan.range.to.toISOString()).toBe('2026-11-22T12:00:00.000Z');
+    expect(plan.range.to.toISOString()).toBe('2026-11-22T11:59:45.000Z');
     expect(plan.range.from.toISOString()).toBe('2026-11-22T11:00:00.000Z');
   });
 
-  it('starts the overlap before the watermark and ends now', () => {
+  it('starts the overlap before the watermark and ends settleSeconds (15 by default) before now', () => {
     const plan = planReadRange({ watermark: '2026-11-22T11:55:00.000Z', version: 3 }, now, poll);
     expect(plan.range.from.toISOString()).toBe('2026-11-22T11:40:00.000Z');
-    expect(plan.range.to.toISOString()).toBe('2026-11-22T12:00:00.000Z');
+    expect(plan.range.to.toISOString()).toBe('2026-11-22T11:59:45.000Z');
+    expect(plan.freshFrom.toISOString()).toBe('2026-11-22T11:55:00.000Z');
+    const unsettled = planReadRange({ watermark: '2026-11-22T11:55:00.000Z', version: 3 }, now, {
+      ...poll,
+      settleSeconds: 0,
+    });
+    expect(unsettled.range.to.toISOString()).toBe('2026-11-22T12:00:00.000Z');
+  });
+
+  it('reads no new part while the watermark is within the settle time of now; never moves back', () => {
+    const plan = planReadRange({ watermark: '2026-11-22T11:59:50.000Z', version: 3 }, now, poll);
+    expect(plan.range.to.toISOString()).toBe('2026-11-22T11:59:45.000Z');
+    expect(plan.freshFrom.toISOString()).toBe('2026-11-22T11:59:45.000Z');
   });
 
   it('works off a backlog one bounded window at a time', () => {

@@ -21,7 +21,7 @@ function deps(format: 'standard' | 'amazon-q-chat') {
       store: new MemoryStateStore(),
       opsNotifier: { publish: async (m: AlertMessage) => (sent.push(m), { messageId: 'ops' }) },
       logger: silent,
-      config: parseConfig({ notifications: { format }, operations: { failuresBeforeAlert: 1 } }, 'test'),
+      config: parseConfig({ notifications: { format }, operations: { failingAlertMinutes: 5 } }, 'test'),
       metrics: powertools,
       now: () => new Date('2026-11-20T12:00:00Z'),
     },

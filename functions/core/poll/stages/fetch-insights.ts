@@ -5,9 +5,10 @@ import type { CallSource, Logger } from '../../ports';
 import { mapConcurrent } from '../map-concurrent';
 import { carriedNoMedia, type HotSpots, isHot, samplePoint } from '../plan-work';
 import type { PollSummary } from '../run-context';
+import { reachesMinutes, runIntervalMs } from '../../schedule';
 import type { JudgedCall, Subject } from './subject';
 
-/** Failed insights requests tolerated per call, as a multiple of poll.insightsMaxAttempts. */
+/** How long insights requests may fail for a call, as a multiple of poll.insightsWaitMinutes. */
 const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
 /**
  * Insights requests failing in a row (each after the client's own retries) after which the run
@@ -30,6 +31,8 @@ export interface InsightsContext {
   summary: PollSummary;
   outOfTime: () => boolean;
   insightsOutage: InsightsOutage;
+  /** The deployment's schedule: the time each look that found no insights counts. */
+  scheduleIntervalMs?: number;
 }
 
 /** Which calls of a batch get an Insights request (see chooseInsights). */
@@ -143,12 +146,17 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
   const { logger, config, summary } = ctx;
   let attempts = subject.priorAttempts;
   let errors = subject.priorErrors;
+  let waitedMs = subject.priorWaitedMs;
+  let failedMs = subject.priorFailedMs;
+  const intervalMs = runIntervalMs(ctx.scheduleIntervalMs);
   const keep = (done: boolean, insights: CallInsights | null, gaveUp: boolean): JudgedCall => ({
     subject,
     evaluated: { call: subject.call, insights, insightsGaveUp: gaveUp },
     done,
     attempts,
     errors,
+    waitedMs,
+    failedMs,
   });
   if (outcome.kind === 'ready') {
     if (!outcome.known) summary.insightsFetched += 1;
@@ -181,6 +189,7 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     // so the insight-based alerts of its calls are not dropped after half an hour of 5xx.
     summary.insightsErrors += 1;
     errors += 1;
+    failedMs += intervalMs;
     logger.warn('Insights request failed; will look again next run', {
       callUuid: subject.call.callUuid,
       error: outcome.error.message,
@@ -191,6 +200,7 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     // it, so it uses the not-ready budget, and its CDR-only rules are judged right away.
     summary.insightsRefused += 1;
     attempts += 1;
+    waitedMs += intervalMs;
     logger.warn("Plivo refused this call's Insights; judging its CDR meanwhile", {
       callUuid: subject.call.callUuid,
       error: outcome.error.message,
@@ -199,15 +209,20 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
   } else {
     summary.insightsNotReady += 1;
     attempts += 1;
+    waitedMs += intervalMs;
   }
-  const maxErrors = config.poll.insightsMaxAttempts * INSIGHTS_ERROR_BUDGET_FACTOR;
-  const gaveUp = attempts >= config.poll.insightsMaxAttempts || errors >= maxErrors;
+  const waitMinutes = config.poll.insightsWaitMinutes;
+  const gaveUp =
+    reachesMinutes(waitedMs, waitMinutes) ||
+    reachesMinutes(failedMs, waitMinutes * INSIGHTS_ERROR_BUDGET_FACTOR);
   if (gaveUp) {
     summary.insightsGaveUp += 1;
     logger.warn('Insights never became available; judging the call on its CDR alone', {
       callUuid: subject.call.callUuid,
       notReadyAnswers: attempts,
       failedRequests: errors,
+      waitedMinutes: waitedMs / 60_000,
+      failingMinutes: failedMs / 60_000,
     });
   }
   return keep(gaveUp, null, gaveUp);

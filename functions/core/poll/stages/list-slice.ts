@@ -38,7 +38,15 @@ export async function listSlice(
       summary.callsAlreadyEvaluated += 1;
       continue;
     }
-    subjects.push({ call, priorAttempts: 0, priorErrors: 0, firstSeenAt: nowIso, wasPending: false });
+    subjects.push({
+      call,
+      priorAttempts: 0,
+      priorErrors: 0,
+      priorWaitedMs: 0,
+      priorFailedMs: 0,
+      firstSeenAt: nowIso,
+      wasPending: false,
+    });
   }
   return subjects;
 }

@@ -25,6 +25,8 @@ export interface NotifyContext {
   runId: string;
   /** Only when the run must stop now: findings already computed are sent even past its plan. */
   mustStop: () => boolean;
+  /** Alerts this run may send one by one (see alert-budget.ts); beyond: a catch-up summary. */
+  alertsAllowed: number;
   send: SendContext;
 }
 
@@ -59,7 +61,7 @@ export async function notifyFindings(
       continue;
     }
     // Silenced findings are settled before grouping and the budget: they are never sent,
-    // so they neither count into a group, use up maxAlertsPerRun nor land in a summary.
+    // so they neither count into a group, use up the alert budget nor land in a summary.
     if (plan.ownedByOutbox.has(alertDedupKey(finding))) {
       // Carried by a summary still in the outbox: it is retried as that summary.
       summary.alertsInProgressElsewhere += 1;
@@ -67,7 +69,7 @@ export async function notifyFindings(
       continue;
     }
     const silenced = activeSilenceFor(finding, send.silencedAt, config.silences) !== null;
-    const overBudget = summary.alertsPublished >= config.notifications.maxAlertsPerRun;
+    const overBudget = summary.alertsPublished >= ctx.alertsAllowed;
     let result: SendResult | 'claimed';
     if (!silenced && config.grouping.enabled) {
       result = await claimWithoutSending(send, finding, grouped);
@@ -95,7 +97,7 @@ export async function notifyFindings(
     } else if (result === 'published') {
       ctx.logger.warn('Findings past the alert budget went out as one catch-up summary', {
         findings: chunk.length,
-        maxAlertsPerRun: config.notifications.maxAlertsPerRun,
+        alertBudget: config.notifications.alertBudget,
       });
     }
   }

@@ -1,4 +1,5 @@
 import type { PendingInsightsItem } from '../../ports';
+import { keptMs, runIntervalMs } from '../../schedule';
 import { requestsPerSecond } from '../plan-work';
 import { type BatchContext, type BatchPlan, workBatch } from './batch';
 
@@ -47,6 +48,7 @@ export async function workOwedCalls(
       retriedNow: now.length,
     });
   }
+  const intervalMs = runIntervalMs(ctx.scheduleIntervalMs);
   await workBatch(
     owedCtx,
     plan,
@@ -54,6 +56,8 @@ export async function workOwedCalls(
       call: p.call,
       priorAttempts: p.attempts,
       priorErrors: p.errors ?? 0,
+      priorWaitedMs: keptMs(p.waitedMs, p.attempts, intervalMs),
+      priorFailedMs: keptMs(p.failedMs, p.errors ?? 0, intervalMs),
       firstSeenAt: p.firstSeenAt,
       wasPending: true,
       knownInsights: p.insights,

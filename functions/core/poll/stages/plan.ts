@@ -12,16 +12,16 @@ import type {
 import { isoRange, planReadRange } from '../plan-read-range';
 import { hotSpots, insightsShare, noMediaInsightsNeeded } from '../plan-work';
 import type { PollSummary } from '../run-context';
+import { endMsOf } from '../../evaluated-calls';
+import { runIntervalMs } from '../../schedule';
 import { countCalls } from './count-calls';
+import { findLateParts, type PlannedPart } from './late-calls';
 import type { InsightsPlan } from './fetch-insights';
-
-/** Without a schedule interval from the deployment (local runs): the shipped 5 minutes. */
-const DEFAULT_SCHEDULE_INTERVAL_MS = 5 * 60_000;
 
 export interface PlanContext {
   source: CallSource;
   store: Pick<CursorStore, 'getCursor'> &
-    Pick<CallProgressStore, 'listPendingInsights'> &
+    Pick<CallProgressStore, 'listPendingInsights' | 'getEvaluatedCalls'> &
     Pick<IncidentStore, 'listGroups' | 'listWindows'>;
   logger: Logger;
   config: AlertConfig;
@@ -37,18 +37,45 @@ export interface RunPlan {
   cursor: Cursor | null;
   /** The read range: from the watermark less the overlap to now (or the end of a backlog's range). */
   range: ReadRange;
-  /** Calls Plivo counted in the range (null: it did not say). */
+  /** The part of the range past the watermark: calls not read before. */
+  fresh: ReadRange;
+  /** Calls Plivo counted in the fresh part (null: not counted, or it did not say). */
   total: number | null;
+  /** Parts of the overlap to list again: Plivo counts more calls there than were seen (late CDRs). */
+  late: PlannedPart[];
   /** Calls owed from earlier runs (their Insights were not ready, or an alert failed). */
   owed: PendingInsightsItem[];
   insights: InsightsPlan;
 }
 
 /**
- * Sizes the work before doing any: the read range, how many calls it holds (the part read
- * before, the overlap, and the new part counted apart), the share of calls the Plivo budget can
- * fetch Insights for, and the calls owed from earlier runs. A Plivo outage or rejected
- * credentials end the run here, with no state touched.
+ * A fresh part no longer than this many schedule intervals, whose calls (judged by the overlap's
+ * rate) would use under FRESH_COUNT_SKIP_LOAD of what the budget can fetch Insights for, is not
+ * counted: that count would change nothing, and at a 1-minute schedule it is a request per run.
+ */
+const FRESH_COUNT_SKIP_INTERVALS = 2;
+const FRESH_COUNT_SKIP_LOAD = 0.25;
+
+/**
+ * Late CDRs are looked for (the overlap counted) at most once per this time: on every run at a
+ * schedule of 2 minutes or more, on every other run at a 1-minute schedule. A CDR written late
+ * is then found at most 2 minutes after it appears, and at 1 call/s a 1-minute schedule spends
+ * a request every other minute on it, not every minute (~0.008 requests per call).
+ */
+export const LATE_CHECK_EVERY_MS = 2 * 60_000;
+
+/** True when this run is the first of its LATE_CHECK_EVERY_MS slot (the run before was in another). */
+export function lateCheckDue(nowMs: number, intervalMs: number): boolean {
+  const slot = (ms: number) => Math.floor(ms / LATE_CHECK_EVERY_MS);
+  return intervalMs >= LATE_CHECK_EVERY_MS || slot(nowMs) !== slot(nowMs - intervalMs);
+}
+
+/**
+ * Sizes the work before doing any: the read range; the overlap counted (one request) and compared
+ * with the calls already judged or owed there, to find the parts holding late CDRs; the fresh
+ * part counted (unless the overlap's rate shows it is far within the budget); the share of calls
+ * the Plivo budget can fetch Insights for; the calls owed from earlier runs. A Plivo outage or
+ * rejected credentials end the run here, with no state touched.
  */
 export async function planRun(ctx: PlanContext): Promise<RunPlan> {
   const { store, logger, config, summary } = ctx;
@@ -66,20 +93,60 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
   const fresh: ReadRange = { from: plan.freshFrom, to: range.to };
   const overlap: ReadRange | null =
     plan.freshFrom.getTime() > range.from.getTime() ? { from: range.from, to: plan.freshFrom } : null;
+  const owed = await store.listPendingInsights();
+  summary.pendingRetried = owed.length;
+  const intervalMs = runIntervalMs(ctx.scheduleIntervalMs);
+  const capacity = insightsShare({
+    config,
+    newCalls: null,
+    newSpanMs: 0,
+    usableMs: ctx.usableMs(),
+    intervalMs,
+  });
+
   // One after the other: rejected credentials are then one refused request, not two.
-  const freshCount = await countCalls(ctx, fresh);
-  const overlapCount = overlap ? await countCalls(ctx, overlap) : 0;
-  const total = overlapCount === null || freshCount === null ? null : overlapCount + freshCount;
+  let late: PlannedPart[] = [];
+  let overlapCount: number | null = null;
+  let overlapRate: number | null = null;
+  if (overlap) {
+    const seen = await store.getEvaluatedCalls(overlap);
+    const owedEnds = owed.map((p) => endMsOf(p.call)).filter((ms): ms is number => ms !== null);
+    const known = (part: ReadRange) => {
+      const finished = seen.countIn(part);
+      if (finished === null) return null;
+      const from = part.from.getTime();
+      const to = part.to.getTime();
+      return finished + owedEnds.filter((ms) => ms >= from && ms < to).length;
+    };
+    if (lateCheckDue(ctx.now().getTime(), intervalMs)) {
+      overlapCount = await countCalls(ctx, overlap);
+      late = await findLateParts(ctx, overlap, overlapCount, known);
+    }
+    const seenCount = overlapCount ?? known(overlap);
+    const overlapSpanMs = overlap.to.getTime() - overlap.from.getTime();
+    if (seenCount !== null && overlapSpanMs > 0) overlapRate = seenCount / (overlapSpanMs / 1000);
+  }
+  const freshSpanMs = fresh.to.getTime() - fresh.from.getTime();
+  // The overlap's rate (counted, or the calls seen there) says whether counting the new part
+  // could change the plan.
+  const quietEnough =
+    overlapRate !== null &&
+    !summary.countDistrusted &&
+    freshSpanMs <= FRESH_COUNT_SKIP_INTERVALS * intervalMs &&
+    overlapRate <= FRESH_COUNT_SKIP_LOAD * capacity.capacityPerSecond;
+  const freshCount =
+    freshSpanMs <= 0 ? 0 : quietEnough || summary.countDistrusted ? null : await countCalls(ctx, fresh);
   const share = insightsShare({
     config,
     newCalls: freshCount,
-    newSpanMs: fresh.to.getTime() - fresh.from.getTime(),
-    rereadCalls: overlapCount,
+    newSpanMs: freshSpanMs,
+    rereadCalls: late.reduce((sum, part) => sum + (part.count ?? 0), 0),
     usableMs: ctx.usableMs(),
-    intervalMs: ctx.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
+    intervalMs,
   });
-  summary.callsInRange = total;
-  summary.newRange = fresh.to.getTime() > fresh.from.getTime();
+  summary.callsInRange = overlapCount === null || freshCount === null ? null : overlapCount + freshCount;
+  summary.lateChecked = overlap !== null && overlapCount !== null;
+  summary.newRange = freshSpanMs > 0;
   summary.insightsShare = share.share;
   if (share.share < 1) {
     logger.warn('Calls arrive faster than the Plivo budget can fetch Insights for: sampling', {
@@ -90,12 +157,12 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
     });
   }
 
-  const owed = await store.listPendingInsights();
-  summary.pendingRetried = owed.length;
   return {
     cursor,
     range,
-    total,
+    fresh,
+    total: freshCount,
+    late,
     owed,
     insights: {
       share: share.share,

@@ -26,6 +26,8 @@ export interface Run extends Pick<
    * alerts that need nothing more (an Insights outage once ate every run's time this way).
    */
   mustStop: () => boolean;
+  /** Alerts this run may send one by one (notifications.alertBudget less what recent runs sent). */
+  alertsAllowed: number;
   /** Plivo's Insights this run: after a few failures in a row it stops asking (see fetch-insights). */
   insightsOutage: InsightsOutage;
   /** Handed to sendNotice: the run's ports and summary, its silences instant and record expiry. */
@@ -33,7 +35,7 @@ export interface Run extends Pick<
 }
 
 /** Opens the run on `deps`, whose config already holds the stored silences. */
-export function openRun(deps: PollDeps, summary: PollSummary): Run {
+export function openRun(deps: PollDeps, summary: PollSummary, alertsAllowed: number): Run {
   const { config } = deps;
   const safetyMs = config.poll.safetyMarginSeconds * 1000;
   const usableMs = () => deps.remainingTimeMs() - safetyMs;
@@ -49,6 +51,7 @@ export function openRun(deps: PollDeps, summary: PollSummary): Run {
     usableMs,
     outOfTime: () => usableMs() < 0,
     mustStop: () => deps.remainingTimeMs() < safetyMs / 2,
+    alertsAllowed,
     insightsOutage: { consecutiveFailures: 0, open: false },
     scheduleIntervalMs: deps.scheduleIntervalMs,
     send: {

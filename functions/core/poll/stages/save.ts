@@ -1,4 +1,5 @@
 import type { Call } from '../../call';
+import { endMsOf } from '../../evaluated-calls';
 import type { CallProgressStore, PendingInsightsItem, ReadRange } from '../../ports';
 import { observeWindows } from '../notify-windows';
 import type { PollSummary } from '../run-context';
@@ -38,7 +39,7 @@ export async function saveBatch(
   if (finished.length > 0) {
     await store.recordEvaluatedCalls(
       span ?? spanOf(finished.map((item) => item.subject.call)),
-      finished.map((item) => item.subject.call.callUuid),
+      finished.map((item) => ({ callUuid: item.subject.call.callUuid, endMs: endMsOf(item.subject.call) })),
       expiresAtSec,
     );
   }
@@ -61,6 +62,8 @@ function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string
       call: item.subject.call,
       attempts: item.attempts,
       errors: item.errors,
+      waitedMs: item.waitedMs,
+      failedMs: item.failedMs,
       firstSeenAt: item.subject.firstSeenAt,
     }));
   const pendingUuids = new Set(stillPending.map((p) => p.call.callUuid));
@@ -71,6 +74,8 @@ function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string
         call: item.subject.call,
         attempts: item.attempts,
         errors: item.errors,
+        waitedMs: item.waitedMs,
+        failedMs: item.failedMs,
         firstSeenAt: item.subject.firstSeenAt,
         ...(item.evaluated.insights ? { insights: item.evaluated.insights } : {}),
       });
@@ -85,8 +90,8 @@ function spanOf(calls: readonly Call[]): ReadRange {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (const call of calls) {
-    const ms = call.endTime === null ? Number.NaN : Date.parse(call.endTime);
-    if (Number.isNaN(ms)) continue;
+    const ms = endMsOf(call);
+    if (ms === null) continue;
     min = Math.min(min, ms);
     max = Math.max(max, ms);
   }

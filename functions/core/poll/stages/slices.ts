@@ -31,6 +31,8 @@ export type SlicesContext = ListContext &
 interface PlannedSlice {
   range: ReadRange;
   count: number | null | undefined;
+  /** A part of the overlap listed again for late CDRs. */
+  late?: boolean;
 }
 
 /**
@@ -41,15 +43,19 @@ interface PlannedSlice {
  */
 export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunPlan): Promise<void> {
   const { config, summary } = ctx;
-  const { range, total, cursor } = run;
+  const { fresh, total, cursor } = run;
   const owedUuids = new Set(run.owed.map((p) => p.call.callUuid));
   const target = sliceTarget(config, ctx.usableMs(), batch.insights.share);
-  const queue: PlannedSlice[] =
-    total === null
-      ? splitUncounted(range).map((r) => ({ range: r, count: null }))
-      : tooBig(range, total, target)
-        ? splitRange(range, Math.ceil(total / target)).map((r) => ({ range: r, count: undefined }))
-        : [{ range, count: total }];
+  // The parts of the overlap holding late CDRs first (the oldest calls), then the new part.
+  const freshSlices: PlannedSlice[] =
+    fresh.to.getTime() <= fresh.from.getTime()
+      ? []
+      : total === null
+        ? splitUncounted(fresh).map((r) => ({ range: r, count: null }))
+        : tooBig(fresh, total, target)
+          ? splitRange(fresh, Math.ceil(total / target)).map((r) => ({ range: r, count: undefined }))
+          : [{ range: fresh, count: total }];
+  const queue: PlannedSlice[] = [...run.late.map((part) => ({ ...part, late: true })), ...freshSlices];
   let trusted = true;
   let version = cursor?.version ?? null;
   // A watermark in the future (clock skew; the plan read up to now instead) is no watermark to
@@ -71,12 +77,12 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
         : slice.count;
     if (tooBig(slice.range, count, target)) {
       const parts = splitRange(slice.range, Math.ceil((count as number) / target));
-      queue.unshift(...parts.map((r) => ({ range: r, count: undefined })));
+      queue.unshift(...parts.map((r) => ({ range: r, count: undefined, late: slice.late })));
       continue;
     }
     if (count === null && spanMs(slice.range) > MAX_UNCOUNTED_SLICE_MS) {
       // No count to size it by (Plivo gave none, or the run stopped trusting them): by time.
-      queue.unshift(...splitUncounted(slice.range).map((r) => ({ range: r, count: null })));
+      queue.unshift(...splitUncounted(slice.range).map((r) => ({ range: r, count: null, late: slice.late })));
       continue;
     }
     if (summary.cursorAdvanced) {
@@ -91,6 +97,7 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
     const seenBefore = summary.callsSeen;
     const subjects = await listSlice(ctx, slice.range, owedUuids);
     const listed = summary.callsSeen - seenBefore;
+    if (slice.late) summary.lateCalls += subjects.length;
     if (trusted && countDisproved(count, listed)) {
       // The slice held far fewer (or far more) calls than Plivo counted: plan the rest of the
       // run by time, not by counts.

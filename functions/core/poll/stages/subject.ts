@@ -7,6 +7,9 @@ export interface Subject {
   priorAttempts: number;
   /** Earlier failed insights requests. */
   priorErrors: number;
+  /** Time waited for its insights so far, and time its requests failed (see PendingInsightsItem). */
+  priorWaitedMs: number;
+  priorFailedMs: number;
   firstSeenAt: string;
   wasPending: boolean;
   /** Insights fetched by an earlier run (kept with the pending call). */
@@ -22,4 +25,6 @@ export interface JudgedCall {
   /** Counters to record if the call has to be looked at again. */
   attempts: number;
   errors: number;
+  waitedMs: number;
+  failedMs: number;
 }

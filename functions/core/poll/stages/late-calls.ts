@@ -1,0 +1,114 @@
+import type { CallSource, Logger, ReadRange } from '../../ports';
+import { LIST_REQUESTS_PER_CALL, splitUncounted } from '../plan-work';
+import { isoRange } from '../plan-read-range';
+import type { PollSummary } from '../run-context';
+import { countCalls } from './count-calls';
+
+/**
+ * Late CDRs without listing the overlap again.
+ *
+ * Calls that ended before the watermark can still appear (Plivo writes some CDRs late): that is
+ * why each run looks `poll.overlapMinutes` back. Listing the whole overlap every run costs a list
+ * request per 20 calls of it, every run (at a 1-minute schedule, 15 minutes of calls re-listed each
+ * minute: ~1.75 requests per call instead of ~1.05). Instead, Plivo's count of the overlap (one
+ * `limit=1` request) is compared with the calls this poller already finished or still owes there;
+ * only a part whose count grew is listed, found by halving it and counting one half (the other's
+ * count follows by subtraction) until a part is cheaper to list than to split.
+ */
+
+/** A part of the read range to list, with Plivo's count of it (null: not counted, or not trusted). */
+export interface PlannedPart {
+  range: ReadRange;
+  count: number | null;
+}
+
+/** Count requests one run may spend looking for late CDRs before it lists what is left. */
+export const MAX_LATE_COUNT_REQUESTS = 24;
+
+export interface LateCallsContext {
+  source: CallSource;
+  logger: Logger;
+  summary: PollSummary;
+}
+
+/**
+ * The parts of the overlap (`counted`: Plivo's count of it) that hold calls not seen before,
+ * oldest first. `known(range)` is how many calls that ended in a range this poller finished or
+ * owes (null: it cannot tell, so the part is listed).
+ *
+ * Plivo's count is an estimate, and it can lie: a count of the overlap below the calls already
+ * finished there proves it wrong, and then the whole overlap is listed as before (no late CDR is
+ * missed because a count was low); a count too high costs a few requests and a listing that
+ * finds nothing new.
+ */
+export async function findLateParts(
+  ctx: LateCallsContext,
+  overlap: ReadRange,
+  counted: number | null,
+  known: (range: ReadRange) => number | null,
+): Promise<PlannedPart[]> {
+  const everything = () => splitUncounted(overlap).map((range) => ({ range, count: null }));
+  if (counted === null) return everything();
+  const knownOverlap = known(overlap);
+  if (knownOverlap !== null && counted < knownOverlap) {
+    ctx.summary.countDistrusted = true;
+    ctx.logger.warn(
+      "Plivo counts fewer calls in the overlap than were already judged there: listing it again in full, not trusting Plivo's counts this run",
+      { range: isoRange(overlap), counted, alreadySeen: knownOverlap },
+    );
+    return everything();
+  }
+  const out: PlannedPart[] = [];
+  const queue: PlannedPart[] = [{ range: overlap, count: counted }];
+  let requests = 0;
+  while (queue.length > 0) {
+    const part = queue.shift() as PlannedPart & { count: number };
+    const seen = known(part.range);
+    if (seen !== null && part.count <= seen) continue;
+    const halves = halve(part.range);
+    if (
+      halves === null ||
+      requests >= MAX_LATE_COUNT_REQUESTS ||
+      cheaperToList(part.count, seen === null ? null : part.count - seen)
+    ) {
+      out.push(part);
+      continue;
+    }
+    const [first, second] = halves;
+    requests += 1;
+    const firstCount = await countCalls(ctx, first);
+    if (firstCount === null || firstCount > part.count) {
+      // No count, or one that contradicts the count of the whole: list the part.
+      out.push(part);
+      continue;
+    }
+    queue.unshift({ range: first, count: firstCount }, { range: second, count: part.count - firstCount });
+  }
+  ctx.summary.lateCountRequests += requests;
+  ctx.summary.lateParts += out.length;
+  return out;
+}
+
+/**
+ * True when listing a part costs no more than finding its new calls by halving: each halving is
+ * one request, about log2(calls / 20) of them for each new call in the part (they may be far
+ * apart), and the listing is a request per 20 calls.
+ */
+function cheaperToList(calls: number, unseen: number | null): boolean {
+  const listRequests = Math.max(1, Math.ceil(calls * LIST_REQUESTS_PER_CALL));
+  if (listRequests <= 2 || unseen === null) return true;
+  const depth = Math.log2(calls * LIST_REQUESTS_PER_CALL);
+  return listRequests <= Math.min(unseen, 4) * depth + 2;
+}
+
+/** The range in two halves of whole seconds, or null when it is a second or less. */
+function halve(range: ReadRange): [ReadRange, ReadRange] | null {
+  const fromSec = Math.floor(range.from.getTime() / 1000);
+  const toSec = Math.floor(range.to.getTime() / 1000);
+  if (toSec - fromSec < 2) return null;
+  const mid = new Date((fromSec + Math.floor((toSec - fromSec) / 2)) * 1000);
+  return [
+    { from: range.from, to: mid },
+    { from: mid, to: range.to },
+  ];
+}

@@ -1,0 +1,111 @@
+import { emptySummary } from '../../../functions/core/poll/run-context';
+import { lateCheckDue } from '../../../functions/core/poll/stages/plan';
+import { findLateParts, MAX_LATE_COUNT_REQUESTS } from '../../../functions/core/poll/stages/late-calls';
+import type { CallSource, Logger, ReadRange } from '../../../functions/core/ports';
+
+const T0 = Date.parse('2026-11-20T12:00:00Z');
+const OVERLAP: ReadRange = { from: new Date(T0), to: new Date(T0 + 15 * 60_000) };
+
+/** Plivo's view: one call per second of the overlap (900), some of them written late. */
+function world(lateSeconds: number[], lie: (range: ReadRange, truth: number) => number = (_r, t) => t) {
+  const ends = Array.from({ length: 900 }, (_, i) => T0 + i * 1000);
+  const late = new Set(lateSeconds.map((s) => T0 + s * 1000));
+  const inRange = (r: ReadRange, ms: number) => ms >= r.from.getTime() && ms < r.to.getTime();
+  const counts: ReadRange[] = [];
+  const source = {
+    countCalls: async (r: ReadRange) => {
+      counts.push(r);
+      return lie(r, ends.filter((ms) => inRange(r, ms)).length);
+    },
+  } as unknown as CallSource;
+  // What the poller saw before: every call but the late ones.
+  const known = (r: ReadRange) => ends.filter((ms) => inRange(r, ms) && !late.has(ms)).length;
+  const logger = { warn: () => undefined } as unknown as Logger;
+  return { source, known, counts, ctx: { source, logger, summary: emptySummary('t') } };
+}
+
+const seconds = (r: ReadRange) => [(r.from.getTime() - T0) / 1000, (r.to.getTime() - T0) / 1000];
+
+describe('findLateParts', () => {
+  it('lists nothing, and asks nothing more, when Plivo counts no call it has not seen', async () => {
+    const w = world([]);
+    expect(await findLateParts(w.ctx, OVERLAP, 900, w.known)).toEqual([]);
+    expect(w.counts).toHaveLength(0);
+  });
+
+  it('finds one late CDR among 900 calls with a few counts and one small part to list', async () => {
+    const w = world([613]);
+    // Plivo counts 900 in the overlap; 899 were seen.
+    const parts = await findLateParts(w.ctx, OVERLAP, 900, w.known);
+    expect(parts).toHaveLength(1);
+    const [from, to] = seconds(parts[0]!.range);
+    expect(from).toBeLessThanOrEqual(613);
+    expect(to).toBeGreaterThan(613);
+    // Listing 900 calls is 45 requests; finding it took a few counts and a part of three pages.
+    expect(parts[0]!.count).toBeLessThanOrEqual(60);
+    expect(w.counts.length + Math.ceil(parts[0]!.count! / 20)).toBeLessThanOrEqual(9);
+    expect(w.ctx.summary.lateCountRequests).toBe(w.counts.length);
+  });
+
+  it('finds late CDRs far apart, each in its own part', async () => {
+    const w = world([12, 450, 899]);
+    const parts = await findLateParts(w.ctx, OVERLAP, 900, w.known);
+    for (const s of [12, 450, 899]) {
+      expect(parts.some((p) => seconds(p.range)[0]! <= s && s < seconds(p.range)[1]!)).toBe(true);
+    }
+    const listed = parts.reduce((n, p) => n + (p.count ?? 0), 0);
+    expect(listed).toBeLessThan(200);
+  });
+
+  it('lists the whole overlap, uncounted, when the count is below what was already seen (a lie)', async () => {
+    const w = world([]);
+    const parts = await findLateParts(w.ctx, OVERLAP, 850, w.known);
+    expect(parts.map((p) => p.count)).toEqual(parts.map(() => null));
+    expect(parts[0]!.range.from).toEqual(OVERLAP.from);
+    expect(parts.at(-1)!.range.to).toEqual(OVERLAP.to);
+    expect(w.ctx.summary.countDistrusted).toBe(true);
+  });
+
+  it('lists the overlap when Plivo gives no count', async () => {
+    const w = world([]);
+    const parts = await findLateParts(w.ctx, OVERLAP, null, w.known);
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts[0]!.range.from).toEqual(OVERLAP.from);
+  });
+
+  it('spends at most MAX_LATE_COUNT_REQUESTS counts on a count too high, then lists what is left', async () => {
+    const w = world([], (_r, truth) => truth + 500_000);
+    const parts = await findLateParts(w.ctx, OVERLAP, 500_900, w.known);
+    expect(w.counts.length).toBeLessThanOrEqual(MAX_LATE_COUNT_REQUESTS);
+    expect(parts.length).toBeGreaterThan(0);
+  });
+
+  it('lists a part whose half counts more than the whole (counts that disagree)', async () => {
+    const w = world([300], (r, truth) =>
+      r.to.getTime() - r.from.getTime() < 15 * 60_000 ? truth + 5000 : truth,
+    );
+    const parts = await findLateParts(w.ctx, OVERLAP, 900, w.known);
+    expect(parts).toEqual([{ range: OVERLAP, count: 900 }]);
+  });
+
+  it('lists a part it cannot count as seen (known: null)', async () => {
+    const w = world([]);
+    const parts = await findLateParts(w.ctx, OVERLAP, 900, () => null);
+    expect(parts).toEqual([{ range: OVERLAP, count: 900 }]);
+  });
+});
+
+describe('lateCheckDue', () => {
+  it('is due every run at a schedule of 2 minutes or more, every other run at 1 minute', () => {
+    const minute = (n: number) => T0 + n * 60_000 + 3_000;
+    expect([0, 1, 2, 3, 4, 5].map((n) => lateCheckDue(minute(n), 60_000))).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect([0, 1, 2].map((n) => lateCheckDue(minute(n * 5), 5 * 60_000))).toEqual([true, true, true]);
+  });
+});
