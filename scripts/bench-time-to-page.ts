@@ -35,7 +35,8 @@ import {
   stepWindow,
 } from '../functions/core/windowed/window';
 import { windowRuleFor } from '../functions/core/windowed/window-rule';
-import { loadProjectConfig, runtimeConfigOf } from '../lib/config/project-config';
+import { readConfigJson } from '../functions/core/config/load-config';
+import { parseProjectConfig, runtimeConfigOf } from '../lib/config/project-config';
 import { startPlivoSandbox } from '../sandbox/plivo-sandbox';
 import {
   CDR_RULES,
@@ -533,13 +534,11 @@ function instantRuns(
     }
     const now = new Date(tick);
     state = addObservations(state, fresh, now, rule);
-    const step = stepWindow(
-      state,
-      evaluateWindow(state, rule),
-      rule,
+    const step = stepWindow(state, evaluateWindow(state, rule), rule, {
       now,
-      config.grouping.repeatIntervalMinutes,
-    );
+      intervalMs,
+      repeatIntervalMinutes: config.grouping.repeatIntervalMinutes,
+    });
     state = step.state;
     if (step.notice) {
       if (step.notice === 'firing') fired.push(tick);
@@ -616,22 +615,33 @@ function lowerBound(sorted: readonly number[], value: number): number {
 interface Shipped {
   config: AlertConfig;
   scheduleMinutes: number;
-  timeoutSeconds: number;
+  /** The Lambda timeout (ms) config/prod.json gives the function at a schedule of so many minutes. */
+  timeoutMsAt: (minutes: number) => number;
 }
 
 /** config/prod.json: its runtime config with grouping off (every bad call pages on its own). */
 function shipped(): Shipped {
-  const project = loadProjectConfig(PROD_CONFIG);
+  const raw = readConfigJson(PROD_CONFIG) as { deployment?: Record<string, unknown> };
+  const project = parseProjectConfig(raw, PROD_CONFIG);
   const runtime = runtimeConfigOf(project);
   return {
     config: { ...runtime, grouping: { ...runtime.grouping, enabled: false } },
     scheduleMinutes: project.deployment.scheduleMinutes,
-    timeoutSeconds: project.deployment.function.timeoutSeconds,
+    // The deployment's own rule at another schedule: its timeout, or the default for that
+    // interval; one set longer than the interval is cut to fit (the schema would refuse it).
+    timeoutMsAt: (minutes) => {
+      try {
+        const at = parseProjectConfig(
+          { ...raw, deployment: { ...raw.deployment, scheduleMinutes: minutes } },
+          PROD_CONFIG,
+        );
+        return at.deployment.function.timeoutSeconds * 1000;
+      } catch {
+        return Math.min(project.deployment.function.timeoutSeconds, minutes * 60 - 10) * 1000;
+      }
+    },
   };
 }
-
-/** The Lambda timeout at a schedule: the shipped one, cut to fit inside the interval (the deployment schema's rule). */
-const timeoutAt = (s: Shipped, minutes: number) => Math.min(s.timeoutSeconds, minutes * 60 - 1) * 1000;
 
 const LATE_CDR_SHARE = 0.02;
 /** Prose for the terminal: words wrapped at `width`, each line indented as the section's. */
@@ -657,9 +667,9 @@ const cell = (spread: Spread) => `${minutesSeconds(spread.p50)} / ${minutesSecon
 type Cell = PageTimes & { runMs: Spread; skipped: number; errors: number; overran: number };
 
 /**
- * Packet-loss spikes long enough for a poller at this schedule to page (it needs m evaluations,
- * one per run, after the window crossed), then quiet long enough for the window to clear and
- * resolve (the window, a run, a margin) before the trunk's next spike.
+ * Packet-loss spikes long enough for a poller at this schedule to page (flap control may need a
+ * second breaching run after the window crossed), then quiet long enough for the window to clear
+ * and resolve (the window, a run, a margin) before the trunk's next spike.
  */
 function spikesAt(minutes: number): NonNullable<TrafficSpec['spikes']> {
   return {
@@ -673,7 +683,9 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
   const s = shipped();
   const schedules = [...new Set([1, 5, 15, s.scheduleMinutes])].sort((a, b) => a - b);
   const label = (m: number) => `every ${m} min${m === s.scheduleMinutes ? ' (shipped)' : ''}`;
-  const forEvaluations = s.config.windowedRules[SPIKE_RULE].forEvaluations;
+  const flap = s.config.windowedRules[SPIKE_RULE].for;
+  const budget = s.config.notifications.alertBudget;
+  const timeouts = schedules.map((m) => `${s.timeoutMsAt(m) / 1000} s`).join(', ');
   const started = performance.now();
   console.log(
     `\n7. Time to page and Plivo requests per call (the poll use case at every schedule tick, simulated time)`,
@@ -684,8 +696,8 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         `${s.scheduleMinutes} min. A run lasts what it does: Plivo round trips of ${LATENCY.minMs}–${LATENCY.maxMs} ms through the ` +
         `client's rate limiter (maxRequestsPer5s ${s.config.plivo.maxRequestsPer5s}, ${s.config.plivo.insightsConcurrency} Insights in flight), ` +
         `${STORE_MS} ms a DynamoDB request and ${PUBLISH_MS} ms an SNS publish (both assumed). It starts on its tick ` +
-        `(EventBridge's delay and cold starts not included), with the Lambda timeout of ${s.timeoutSeconds} s, 59 s at a ` +
-        `1-minute schedule (the timeout must be shorter than the interval). CDRs appear ` +
+        `(EventBridge's delay and cold starts not included), with the Lambda timeout the deployment gives it at each ` +
+        `schedule (${timeouts}). CDRs appear ` +
         `${options.cdrDelaySec[0]}–${options.cdrDelaySec[1]} s after the call ends (--cdr-delay), ${LATE_CDR_SHARE * 100} % of them ` +
         `${LATE_CDR_MINUTES[0]}–${LATE_CDR_MINUTES[1]} minutes late (inside the ${s.config.poll.overlapMinutes}-minute overlap).`,
     ),
@@ -705,11 +717,12 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         `${trunks.length} trunks for ${schedules.map((m) => hoursText(trafficMsAt(m))).join(', ')} of simulated time, measured from ` +
         `minute 20: ${BAD_SHARE.cdr * 100} % of calls bad for a CDR-only rule (Zentrunk hangup, STIR not verified), ` +
         `${BAD_SHARE.insights * 100} % for an Insights rule (quality < 3, jitter >= 30 ms), and packet-loss spikes on each trunk in ` +
-        `turn (half its answered calls at 1.2–6 % loss) for ${SPIKE_RULE}, which fires after ${forEvaluations.m} of ` +
-        `${forEvaluations.n} evaluations, one per run. A spike is timed from the end of the call after which its trunk's ` +
+        `turn (half its answered calls at 1.2–6 % loss) for ${SPIKE_RULE}, which fires once its window has breached for ` +
+        `${flap.breachMinutes} of the last ${flap.withinMinutes} minutes (judged once a run, each breaching run counting for its interval). ` +
+        `A spike is timed from the end of the call after which its trunk's ` +
         `window first crossed the threshold. "instant": the same pages if runs took no time, at the same ticks (a ` +
         `call at the first tick after its data appeared; a spike by the same window code stepped at each tick). "in ` +
-        `summaries": paged in a catch-up summary (over maxAlertsPerRun, ${s.config.notifications.maxAlertsPerRun} findings a run).`,
+        `summaries": paged in a catch-up summary (past notifications.alertBudget, ${budget.maxAlerts} alerts per ${budget.perMinutes} minutes).`,
     )}`,
   );
   for (const insightsDelayMs of [0, 2 * MIN]) {
@@ -734,7 +747,7 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         calls,
         config: s.config,
         intervalMs,
-        timeoutMs: timeoutAt(s, minutes),
+        timeoutMs: s.timeoutMsAt(minutes),
         startMs: START,
         endMs,
         seed: minutes,
@@ -754,7 +767,7 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         ...times,
         runMs: spreadOf(sim.runs.map((r) => r.endMs - r.startMs)),
         skipped: sim.skipped,
-        overran: sim.runs.filter((r) => r.endMs - r.startMs > timeoutAt(s, minutes)).length,
+        overran: sim.runs.filter((r) => r.endMs - r.startMs > s.timeoutMsAt(minutes)).length,
         errors: sim.runs.filter((r) => r.error !== null).length,
       });
     }
@@ -804,7 +817,7 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         calls,
         config: s.config,
         intervalMs: minutes * MIN,
-        timeoutMs: timeoutAt(s, minutes),
+        timeoutMs: s.timeoutMsAt(minutes),
         startMs: START,
         endMs: START + warmMs + measureMs,
         seed: 100 + minutes,
