@@ -28,7 +28,7 @@
  *      Insights ready at once and 2 minutes late, next to the same pages if runs took no time;
  *      then Plivo requests per call in steady state at 1 and 4 calls/s, next to a poller that
  *      lists its whole overlap every run and one that lists each CDR once. --cdr-delay sets when
- *      CDRs appear (default 5-30 s). 5-7 minutes (--quick, fewer simulated hours: ~2.5-3).
+ *      CDRs appear (default 5-30 s). ~3 minutes (--quick, fewer simulated hours: ~1.5).
  *
  * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
  * 50000 for 1 and 2), --rate-calls N (default 2000: calls at 300 / 5 s in 4, fewer at smaller
