@@ -20,6 +20,15 @@
  *      processes vs the DynamoDB and SNS SDK clients alone bundled the same way (with the SDK's
  *      default credential chain, and with the Lambda-only one the handler uses); sizes, times,
  *      what --enable-source-maps adds, and the bundle's largest inputs. ~40 s.
+ *   7. Time to page and Plivo requests per call (scripts/bench-time-to-page.ts): the poll use
+ *      case run at every schedule tick on a simulated clock, against the sandbox answering
+ *      in-process with Plivo's latency, under the client's own rate limit. p50 / p95 from a
+ *      call's end to its page, per rule class (CDR-only, Insights, windowed), at schedules of 1,
+ *      5 and 15 minutes and the shipped one (config/prod.json deployment.scheduleMinutes), with
+ *      Insights ready at once and 2 minutes late, next to the same pages if runs took no time;
+ *      then Plivo requests per call in steady state at 1 and 4 calls/s, next to a poller that
+ *      lists its whole overlap every run and one that lists each CDR once. --cdr-delay sets when
+ *      CDRs appear (default 5-30 s). ~3 minutes (--quick, fewer simulated hours: ~1.5).
  *
  * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
  * 50000 for 1 and 2), --rate-calls N (default 2000: calls at 300 / 5 s in 4, fewer at smaller
@@ -45,12 +54,14 @@ import { renderCdr, renderInsights, startPlivoSandbox } from '../sandbox/plivo-s
 import { generateTraffic } from '../sandbox/traffic';
 import { runColdStartBench } from './bench-cold-start';
 import { runScaleBench } from './bench-scale';
+import { runTimeToPageBench } from './bench-time-to-page';
 import { reportScriptError, scriptArgs, UsageError } from './script-args';
 
 const USAGE = `Usage: npm run bench -- [--section S] [--calls N] [--records N] [--rate-calls N]
 
-  --section <s>     which sections to run: all (default), or some of 1,2,3,4,5,6 (e.g. --section 4)
-  --quick           section 5 without its 20,000-call scenario
+  --section <s>     which sections to run: all (default), or some of 1,2,3,4,5,6,7 (e.g. --section 4)
+  --quick           section 5 without its 20,000-call scenario; section 7 over fewer simulated hours
+  --cdr-delay <a-b> section 7: CDRs appear a to b seconds after the call ends (default 5-30)
   --heap-mb <n>     section 5: cap the handler process's V8 heap as the stack does
                     (--max-old-space-size=n --max-semi-space-size=4; 64 for 256 MB)
   --calls <n>       calls in the whole-run benchmark (default 2000)
@@ -66,8 +77,10 @@ let values: {
   'rate-calls'?: string;
   quick?: boolean;
   'heap-mb'?: string;
+  'cdr-delay'?: string;
   help?: boolean;
 } = {};
+let CDR_DELAY: [number, number] = [5, 30];
 let SECTIONS = new Set<number>();
 try {
   values = scriptArgs({
@@ -77,14 +90,22 @@ try {
     'rate-calls': { type: 'string', default: '2000' },
     quick: { type: 'boolean', default: false },
     'heap-mb': { type: 'string' },
+    'cdr-delay': { type: 'string', default: '5-30' },
   });
   const section = values.section ?? 'all';
   SECTIONS = new Set(
-    section === 'all' ? [1, 2, 3, 4, 5, 6] : section.split(',').map((p) => Number(p.trim())),
+    section === 'all' ? [1, 2, 3, 4, 5, 6, 7] : section.split(',').map((p) => Number(p.trim())),
   );
-  if ([...SECTIONS].some((n) => ![1, 2, 3, 4, 5, 6].includes(n))) {
-    throw new UsageError(`--section: all, or some of 1,2,3,4,5,6 separated by commas, got '${section}'`);
+  if ([...SECTIONS].some((n) => ![1, 2, 3, 4, 5, 6, 7].includes(n))) {
+    throw new UsageError(`--section: all, or some of 1,2,3,4,5,6,7 separated by commas, got '${section}'`);
   }
+  const delay = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(values['cdr-delay'] ?? '');
+  if (!delay || Number(delay[1]) > Number(delay[2]) || Number(delay[2]) > 600) {
+    throw new UsageError(
+      `--cdr-delay: seconds as min-max, at most 600 (e.g. 5-30), got '${values['cdr-delay']}'`,
+    );
+  }
+  CDR_DELAY = [Number(delay[1]), Number(delay[2])];
   for (const name of ['calls', 'records', 'rate-calls'] as const) {
     const n = Number(values[name]);
     if (!Number.isSafeInteger(n) || n < 1)
@@ -142,6 +163,7 @@ async function main() {
     });
   }
   if (SECTIONS.has(6)) await runColdStartBench();
+  if (SECTIONS.has(7)) await runTimeToPageBench({ quick: values.quick === true, cdrDelaySec: CDR_DELAY });
 }
 
 /** Sections 1 and 2 (2 needs the normalised records of 1, which it then makes silently). */

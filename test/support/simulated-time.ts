@@ -2,6 +2,7 @@
  * Timers on a clock that moves only when a test says so (`advance`), for code that takes its
  * clock as a parameter (e.g. `npm start`'s progress line and countdown): what happens "after a
  * second" happens when the test lets a second pass, however fast or slow the machine is.
+ * Bench section 7 drives whole poll runs on it, from one timer to the next (`nextDue`).
  */
 export class SimulatedTime {
   private nowMs: number;
@@ -30,6 +31,13 @@ export class SimulatedTime {
   /** Timers not yet fired (intervals count until cleared). */
   get pending(): number {
     return this.timers.size;
+  }
+
+  /** When the next timer falls due (on this clock), or null when none is pending. */
+  nextDue(): number | null {
+    let next: number | null = null;
+    for (const timer of this.timers.values()) if (next === null || timer.at < next) next = timer.at;
+    return next;
   }
 
   /** Moves the clock `ms` on, firing every timer that falls due on the way, in time order. */
