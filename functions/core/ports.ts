@@ -26,6 +26,8 @@ export interface ListCallsResult {
   calls: Call[];
   skipped: SkippedRecord[];
   pages: number;
+  /** The count the source gave with the list (Plivo's first page's total_count), if any. */
+  reportedTotal?: number | null;
 }
 
 /** Where calls come from (Plivo's Zentrunk Calls API, or its local sandbox). */

@@ -257,6 +257,23 @@ describe('the alerting pipeline', () => {
 });
 
 describe('time budget and catch-up', () => {
+  it('a run that fails after sending alerts says what it sent (its run record counts them against the alert budget)', async () => {
+    const calls = incidentTraffic();
+    pipeline = await pipelines.start({ calls, start: T0 });
+    // The state table fails when the first slice is saved, after its alerts went out.
+    const store = Object.create(pipeline.store) as typeof pipeline.store;
+    store.saveCursor = async () => {
+      throw new Error('DynamoDB throttled (test)');
+    };
+    const failure = await pipeline.run({ store }).then(
+      () => null,
+      (error: unknown) => error as { summary?: { alertsPublished: number } },
+    );
+    expect(failure).not.toBeNull();
+    expect(pipeline.notifier.sent.length).toBeGreaterThan(0);
+    expect(failure?.summary?.alertsPublished).toBe(pipeline.notifier.sent.length);
+  });
+
   it('stops starting work before the Lambda timeout, saves progress, and the next run finishes', async () => {
     const calls = incidentTraffic();
     pipeline = await pipelines.start({ calls, start: T0 });

@@ -271,4 +271,33 @@ describe('calls arriving at five times the budget', () => {
     expect(loss?.text).toMatch(/Insights: +fetched for [\d.]+ % of this run's calls/);
     expect(loss?.json.insightsCoverage).toBeLessThan(1);
   });
+
+  it('samples a burst that follows a quiet overlap, though the quiet overlap let the run skip counting it', async () => {
+    // 2 calls a minute for 20 minutes, then 3,000 calls ending within one minute (~50/s, above
+    // what 60 requests / 5 s serves), at a 1-minute schedule.
+    const quiet = ready(
+      generateTraffic({ seed: 97, from: at(-20), to: at(0), callsPerMinute: 2, incidents: 'none' }),
+    );
+    const burst = ready(
+      generateTraffic({ seed: 98, from: at(0), to: at(1), callsPerMinute: 3000, incidents: 'none' }),
+    );
+    const p = await pipelines.start({
+      calls: [...quiet, ...burst],
+      start: at(-19),
+      config: { plivo: { maxRequestsPer5s: 60 }, poll: { firstRunLookbackMinutes: 2, settleSeconds: 0 } },
+      realTimeDivisor: 1000,
+    });
+    for (let minute = -19; minute <= 0; minute += 1) {
+      p.clock.advance(at(minute).getTime() - p.clock.now().getTime());
+      await p.run({ remainingTimeMs: deadline(p, 50_000), scheduleIntervalMs: MIN });
+    }
+    p.clock.advance(at(1).getTime() - p.clock.now().getTime());
+    const run = await p.run({ remainingTimeMs: deadline(p, 50_000), scheduleIntervalMs: MIN });
+    // Not counted (the overlap said the account is quiet), sampled all the same.
+    expect(run.callsInRange).toBeNull();
+    expect(run.callsSeen).toBeGreaterThan(2500);
+    expect(run.insightsShare).toBeLessThan(0.5);
+    expect(run.insightsSampledOut).toBeGreaterThan(1000);
+    expect(run.cursorAdvanced).toBe(true);
+  });
 });

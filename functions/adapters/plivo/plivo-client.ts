@@ -409,6 +409,8 @@ export class PlivoClient implements CallSource {
     const skipped: SkippedRecord[] = [];
     let duplicates = 0;
     let pages = 0;
+    /** The first page's total_count: set beside what the listing found, it shows a count that lies. */
+    let reportedTotal: number | null = null;
     let offset = 0;
     let pagesWithoutProgress = 0;
     let pagesWithProgress = 0;
@@ -486,6 +488,7 @@ export class PlivoClient implements CallSource {
           page = await fetchPage(offset);
         }
         pages += 1;
+        if (pages === 1) reportedTotal = page.totalCount;
 
         // Records not met on an earlier page: what tells paging that it is getting somewhere.
         let fresh = 0;
@@ -591,7 +594,7 @@ export class PlivoClient implements CallSource {
       duplicates,
       pagesDiscarded,
     });
-    return { calls: [...calls.values()], skipped, pages };
+    return { calls: [...calls.values()], skipped, pages, reportedTotal };
   }
 
   /** Plivo's total_count for the range (one request for a single record), or null when absent. */

@@ -46,6 +46,14 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
       // Windowed rules are judged once per run, on every call the run finished.
       await updateWindows(run.send, []);
       reportProgress(run, plan);
+    } catch (error) {
+      // A run that fails after sending alerts says what it sent: its run record counts them
+      // against the alert budget of the runs after it (stages/alert-budget.ts).
+      if (error !== null && typeof error === 'object' && !('summary' in error)) {
+        summary.durationMs = deps.now().getTime() - startedMs;
+        Object.assign(error, { summary });
+      }
+      throw error;
     } finally {
       await lease.release();
     }

@@ -61,8 +61,6 @@ export interface PollSummary {
   countDistrusted: boolean;
   /** The read range had a part past the watermark (not only the overlap read again). */
   newRange: boolean;
-  /** The overlap was counted this run to look for late CDRs (every run, or every other at a 1-minute schedule). */
-  lateChecked: boolean;
   /** Count requests spent finding late CDRs in the overlap (instead of listing it again). */
   lateCountRequests: number;
   /** Parts of the overlap listed again because Plivo counted more calls there than were seen. */
@@ -115,7 +113,6 @@ export function emptySummary(runId: string): PollSummary {
     callsInRange: null,
     callsSeen: 0,
     callsAlreadyEvaluated: 0,
-    lateChecked: false,
     lateCountRequests: 0,
     lateParts: 0,
     lateCalls: 0,

@@ -38,6 +38,14 @@ describe('alertsAllowed', () => {
     expect(await alertsAllowed(store, config, new Date(NOW))).toBe(0);
   });
 
+  it('ignores a record dated in the future, or without a count: neither holds the budget at 0 nor turns it off', async () => {
+    const store = new MemoryStateStore(() => NOW);
+    await store.recordRun(run(-7 * 24 * 60, 25)); // a week ahead (a skewed clock)
+    await store.recordRun({ ...run(1, 0), alertsPublished: Number.NaN });
+    await store.recordRun(run(2, 5));
+    expect(await alertsAllowed(store, config, new Date(NOW))).toBe(20);
+  });
+
   it('rejects the run-counted maxAlertsPerRun, naming its replacement', () => {
     expect(() => parseConfig({ notifications: { maxAlertsPerRun: 10 } })).toThrow(
       /notifications\.maxAlertsPerRun: .*use alertBudget \(minutes\) instead.*"alertBudget": \{"maxAlerts": 10, "perMinutes": 5\}/,

@@ -3,6 +3,8 @@ import type { HealthStore } from '../../ports';
 
 /** Runs of the run log read back to find those of the budget's time (many more than a minute's). */
 const RUNS_READ = 60;
+/** A run record this far in the future still counts (clocks of two containers differ a little). */
+const CLOCK_SKEW_MS = 30_000;
 
 /**
  * Alerts this run may send one by one: `notifications.alertBudget.maxAlerts` less those the runs
@@ -18,8 +20,14 @@ export async function alertsAllowed(
   const { maxAlerts, perMinutes } = config.notifications.alertBudget;
   const sinceMs = now.getTime() - perMinutes * 60_000;
   const runs = await store.listRuns(RUNS_READ);
+  // A record from the future (a skewed clock) or without a count says nothing about the last
+  // minutes: it neither holds the budget at 0 until its time comes nor turns it off.
+  const latestMs = now.getTime() + CLOCK_SKEW_MS;
   const sent = runs
-    .filter((run) => Date.parse(run.finishedAt) > sinceMs)
-    .reduce((n, run) => n + Math.max(0, run.alertsPublished), 0);
+    .filter((run) => {
+      const finishedMs = Date.parse(run.finishedAt);
+      return finishedMs > sinceMs && finishedMs <= latestMs;
+    })
+    .reduce((n, run) => n + (Number.isFinite(run.alertsPublished) ? Math.max(0, run.alertsPublished) : 0), 0);
   return Math.max(0, maxAlerts - sent);
 }

@@ -12,8 +12,9 @@ import { countCalls } from './count-calls';
  * request per 20 calls of it, every run (at a 1-minute schedule, 15 minutes of calls re-listed each
  * minute: ~1.75 requests per call instead of ~1.05). Instead, Plivo's count of the overlap (one
  * `limit=1` request) is compared with the calls this poller already finished or still owes there;
- * only a part whose count grew is listed, found by halving it and counting one half (the other's
- * count follows by subtraction) until a part is cheaper to list than to split.
+ * only a part whose count grew is listed, found by halving it and counting both halves (they must
+ * add up to the whole, and neither may fall below the calls judged in it) until a part is cheaper
+ * to list than to split.
  */
 
 /** A part of the read range to list, with Plivo's count of it (null: not counted, or not trusted). */
@@ -68,21 +69,35 @@ export async function findLateParts(
     const halves = halve(part.range);
     if (
       halves === null ||
-      requests >= MAX_LATE_COUNT_REQUESTS ||
+      requests + 2 > MAX_LATE_COUNT_REQUESTS ||
       cheaperToList(part.count, seen === null ? null : part.count - seen)
     ) {
       out.push(part);
       continue;
     }
     const [first, second] = halves;
-    requests += 1;
+    // Both halves counted, never one derived from the other: a count off by one at a bound
+    // (an inclusive end) would otherwise make the derived half one low and hide its late CDR.
+    requests += 2;
     const firstCount = await countCalls(ctx, first);
-    if (firstCount === null || firstCount > part.count) {
-      // No count, or one that contradicts the count of the whole: list the part.
+    const secondCount = firstCount === null ? null : await countCalls(ctx, second);
+    const below = (range: ReadRange, count: number) => {
+      const judged = known(range);
+      return judged !== null && count < judged;
+    };
+    if (
+      firstCount === null ||
+      secondCount === null ||
+      firstCount + secondCount !== part.count ||
+      below(first, firstCount) ||
+      below(second, secondCount)
+    ) {
+      // No count, halves that do not add up to the whole, or a half counted below the calls
+      // already judged in it: the counts cannot find the late CDRs here. List the part.
       out.push(part);
       continue;
     }
-    queue.unshift({ range: first, count: firstCount }, { range: second, count: part.count - firstCount });
+    queue.unshift({ range: first, count: firstCount }, { range: second, count: secondCount });
   }
   ctx.summary.lateCountRequests += requests;
   ctx.summary.lateParts += out.length;
@@ -90,15 +105,14 @@ export async function findLateParts(
 }
 
 /**
- * True when listing a part costs no more than finding its new calls by halving: each halving is
- * one request, about log2(calls / 20) of them for each new call in the part (they may be far
- * apart), and the listing is a request per 20 calls.
+ * True when a part is listed rather than halved: it fits in two pages, or the calls already judged
+ * in it cannot be told (a record without end times straddles it). Otherwise halving is cheaper or
+ * no dearer: late CDRs cluster just before the watermark (written a little after their range was
+ * read), where a few halvings find them, and scattered ones cost at most MAX_LATE_COUNT_REQUESTS
+ * counts before what is left is listed.
  */
 function cheaperToList(calls: number, unseen: number | null): boolean {
-  const listRequests = Math.max(1, Math.ceil(calls * LIST_REQUESTS_PER_CALL));
-  if (listRequests <= 2 || unseen === null) return true;
-  const depth = Math.log2(calls * LIST_REQUESTS_PER_CALL);
-  return listRequests <= Math.min(unseen, 4) * depth + 2;
+  return unseen === null || Math.ceil(calls * LIST_REQUESTS_PER_CALL) <= 2;
 }
 
 /** The range in two halves of whole seconds, or null when it is a second or less. */

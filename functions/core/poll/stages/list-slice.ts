@@ -10,6 +10,16 @@ export interface ListContext {
   now: () => Date;
 }
 
+/** A listed slice: the calls to work on, and whether the source's own count was below what it listed. */
+export interface ListedSlice {
+  subjects: Subject[];
+  /**
+   * The count that came with the list was below the records it returned: Plivo's counts are
+   * low, so a count of the overlap that matches the calls seen there proves nothing.
+   */
+  countBelowListing: boolean;
+}
+
 /**
  * Lists one slice and keeps the calls in it that no earlier run finished and that are not owed
  * already (`owedUuids`: those were worked on first).
@@ -18,7 +28,7 @@ export async function listSlice(
   ctx: ListContext,
   range: ReadRange,
   owedUuids: ReadonlySet<string>,
-): Promise<Subject[]> {
+): Promise<ListedSlice> {
   const { source, store, logger, summary } = ctx;
   const listed = await source.listCalls(range);
   summary.recordsSkipped += listed.skipped.length;
@@ -48,5 +58,8 @@ export async function listSlice(
       wasPending: false,
     });
   }
-  return subjects;
+  const records = listed.calls.length + listed.skipped.length;
+  const countBelowListing =
+    listed.reportedTotal !== undefined && listed.reportedTotal !== null && listed.reportedTotal < records;
+  return { subjects, countBelowListing };
 }

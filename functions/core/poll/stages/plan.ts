@@ -39,6 +39,8 @@ export interface RunPlan {
   range: ReadRange;
   /** The part of the range past the watermark: calls not read before. */
   fresh: ReadRange;
+  /** The part read before (for late CDRs), null on a first run or without an overlap. */
+  overlap: ReadRange | null;
   /** Calls Plivo counted in the fresh part (null: not counted, or it did not say). */
   total: number | null;
   /** Parts of the overlap to list again: Plivo counts more calls there than were seen (late CDRs). */
@@ -55,20 +57,6 @@ export interface RunPlan {
  */
 const FRESH_COUNT_SKIP_INTERVALS = 2;
 const FRESH_COUNT_SKIP_LOAD = 0.25;
-
-/**
- * Late CDRs are looked for (the overlap counted) at most once per this time: on every run at a
- * schedule of 2 minutes or more, on every other run at a 1-minute schedule. A CDR written late
- * is then found at most 2 minutes after it appears, and at 1 call/s a 1-minute schedule spends
- * a request every other minute on it, not every minute (~0.008 requests per call).
- */
-export const LATE_CHECK_EVERY_MS = 2 * 60_000;
-
-/** True when this run is the first of its LATE_CHECK_EVERY_MS slot (the run before was in another). */
-export function lateCheckDue(nowMs: number, intervalMs: number): boolean {
-  const slot = (ms: number) => Math.floor(ms / LATE_CHECK_EVERY_MS);
-  return intervalMs >= LATE_CHECK_EVERY_MS || slot(nowMs) !== slot(nowMs - intervalMs);
-}
 
 /**
  * Sizes the work before doing any: the read range; the overlap counted (one request) and compared
@@ -118,10 +106,8 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
       const to = part.to.getTime();
       return finished + owedEnds.filter((ms) => ms >= from && ms < to).length;
     };
-    if (lateCheckDue(ctx.now().getTime(), intervalMs)) {
-      overlapCount = await countCalls(ctx, overlap);
-      late = await findLateParts(ctx, overlap, overlapCount, known);
-    }
+    overlapCount = await countCalls(ctx, overlap);
+    late = await findLateParts(ctx, overlap, overlapCount, known);
     const seenCount = overlapCount ?? known(overlap);
     const overlapSpanMs = overlap.to.getTime() - overlap.from.getTime();
     if (seenCount !== null && overlapSpanMs > 0) overlapRate = seenCount / (overlapSpanMs / 1000);
@@ -145,7 +131,6 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
     intervalMs,
   });
   summary.callsInRange = overlapCount === null || freshCount === null ? null : overlapCount + freshCount;
-  summary.lateChecked = overlap !== null && overlapCount !== null;
   summary.newRange = freshSpanMs > 0;
   summary.insightsShare = share.share;
   if (share.share < 1) {
@@ -161,6 +146,7 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
     cursor,
     range,
     fresh,
+    overlap,
     total: freshCount,
     late,
     owed,

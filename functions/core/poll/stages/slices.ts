@@ -57,6 +57,8 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
           : [{ range: fresh, count: total }];
   const queue: PlannedSlice[] = [...run.late.map((part) => ({ ...part, late: true })), ...freshSlices];
   let trusted = true;
+  // The overlap is listed in full at most once a run (when Plivo's counts prove low).
+  let overlapRelisted = run.late.some((part) => part.count === null);
   let version = cursor?.version ?? null;
   // A watermark in the future (clock skew; the plan read up to now instead) is no watermark to
   // keep: the slices read now replace it, or no run would save one until real time passed it.
@@ -95,8 +97,20 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
       }
     }
     const seenBefore = summary.callsSeen;
-    const subjects = await listSlice(ctx, slice.range, owedUuids);
+    const { subjects, countBelowListing } = await listSlice(ctx, slice.range, owedUuids);
     const listed = summary.callsSeen - seenBefore;
+    if (countBelowListing && !overlapRelisted && run.overlap) {
+      // Plivo counted fewer calls than it listed: its count of the overlap cannot be trusted to
+      // show late CDRs there either. List the whole overlap this run, as before counting it.
+      overlapRelisted = true;
+      trusted = false;
+      summary.countDistrusted = true;
+      ctx.logger.warn(
+        "Plivo's count is below the calls it listed: listing the overlap again in full for late CDRs",
+        { range: isoRange(slice.range), listed },
+      );
+      queue.unshift(...splitUncounted(run.overlap).map((r) => ({ range: r, count: null, late: true })));
+    }
     if (slice.late) summary.lateCalls += subjects.length;
     if (trusted && countDisproved(count, listed)) {
       // The slice held far fewer (or far more) calls than Plivo counted: plan the rest of the
@@ -113,7 +127,9 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
       );
       for (const waiting of queue) waiting.count = null;
     }
-    await workBatch(ctx, batchFor(batch, slice.range, listed), subjects, slice.range);
+    const sliceBatch = batchFor(batch, slice.range, listed);
+    summary.insightsShare = Math.min(summary.insightsShare, sliceBatch.insights.share);
+    await workBatch(ctx, sliceBatch, subjects, slice.range);
     summary.slices += 1;
     // Every call of the slice is now either finished or on the pending list. A slice of the
     // overlap (read again for late CDRs) ends before the watermark: the cursor never goes back.
@@ -131,13 +147,21 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
 /**
  * The plan for one slice's batch. A share of calls below 1 (a count said they arrive faster than
  * the budget can fetch Insights for) holds only where the listing bears it out: a slice whose
- * calls arrived no faster than the budget's capacity gets every call's Insights.
+ * calls arrived no faster than the budget's capacity gets every call's Insights. And a slice
+ * whose listing shows calls arriving faster than that is sampled even when no count said so.
  */
 function batchFor(batch: BatchPlan, range: ReadRange, listed: number): BatchPlan {
   const capacity = batch.insights.capacityPerSecond;
-  if (batch.insights.share >= 1 || capacity === undefined || spanMs(range) <= 0) return batch;
+  if (capacity === undefined || spanMs(range) <= 0) return batch;
   const arrival = listed / (spanMs(range) / 1000);
-  return arrival <= capacity ? { ...batch, insights: { ...batch.insights, share: 1 } } : batch;
+  if (batch.insights.share < 1) {
+    return arrival <= capacity ? { ...batch, insights: { ...batch.insights, share: 1 } } : batch;
+  }
+  // Planned without a count (none asked for, or none given) and the listing shows calls arriving
+  // faster than the budget serves: sample, as a count would have made the plan do.
+  return arrival > capacity
+    ? { ...batch, insights: { ...batch.insights, share: capacity / arrival } }
+    : batch;
 }
 
 const spanMs = (range: ReadRange) => range.to.getTime() - range.from.getTime();
