@@ -658,6 +658,15 @@ const DEFAULT_VARIANT_WEIGHTS: ReadonlyArray<readonly [PayloadVariant, number]> 
   ['legacy', 1],
 ];
 
+/** The calls with their CDR and Insights there the moment each call ends (no late data). */
+export function readyAtEnd(calls: SandboxCall[]): SandboxCall[] {
+  for (const c of calls) {
+    c.cdrReadyAt = c.endTime;
+    c.insightsReadyAt = c.endTime;
+  }
+  return calls;
+}
+
 /**
  * The incidents that draw from the window's one stream, shuffled and evenly spaced, as the
  * demo's first incidents always have (so their calls, and what was measured on them, stay put):

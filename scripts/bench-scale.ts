@@ -31,7 +31,7 @@ import { loadRuntimeConfigFile } from '../lib/config/project-config';
 import { pollerEsbuildOptions } from '../lib/poller-bundling';
 import { startLocalDynamoDb } from '../sandbox/local-dynamodb';
 import { startPlivoSandbox, type PlivoSandbox } from '../sandbox/plivo-sandbox';
-import { generateTraffic, type SandboxCall } from '../sandbox/traffic';
+import { generateTraffic, readyAtEnd, type SandboxCall } from '../sandbox/traffic';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AUTH_ID = 'MABENCHSCALE0000000001';
@@ -383,11 +383,7 @@ export async function runScaleBench(options: {
         callsPerMinute: perMinute,
         incidents: 'none',
       });
-      for (const c of calls) {
-        c.cdrReadyAt = c.endTime;
-        c.insightsReadyAt = c.endTime;
-      }
-      return calls;
+      return readyAtEnd(calls);
     };
     const MIN = 60_000;
 

@@ -9,7 +9,7 @@
  * high) never hides a late CDR or stops the cursor.
  */
 import type { PollSummary } from '../../functions/core/poll/poll-use-case';
-import { mulberry32, generateTraffic, type SandboxCall } from '../../sandbox/traffic';
+import { mulberry32, generateTraffic, readyAtEnd, type SandboxCall } from '../../sandbox/traffic';
 import { type Pipeline, pipelinesForEachTest } from '../support/pipeline';
 
 const MIN = 60_000;
@@ -27,11 +27,7 @@ function steadyTraffic(seed: number, perMinute: number, minutes: number): Sandbo
     callsPerMinute: perMinute,
     incidents: 'none',
   });
-  for (const c of calls) {
-    c.cdrReadyAt = c.endTime;
-    c.insightsReadyAt = c.endTime;
-  }
-  return calls;
+  return readyAtEnd(calls);
 }
 
 /**
