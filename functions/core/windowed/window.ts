@@ -186,7 +186,7 @@ export function breachedMs(breaches: readonly WindowBreach[], nowMs: number, wit
  * One evaluation: flap control (fire, on a breach, once the evaluations breached for
  * `for.breachMinutes` of the last `for.withinMinutes`, each counting the schedule interval it
  * ran in: `intervalMs` for this one), hysteresis (clear only past the recovery threshold, or
- * when too few calls are left to judge), and the baseline (an EWMA of the windows seen while
+ * once the window holds no call at all; too few calls to judge holds it as it is), and the baseline (an EWMA of the windows seen while
  * not firing, each weighing as much as its interval, so its half-life is the same at any
  * schedule).
  */
@@ -229,6 +229,10 @@ export function stepWindow(
     }
     return { state: next, notice: null };
   }
+  // Too few calls to judge is no recovery while the window still holds calls: a quiet trunk
+  // whose window dips under minCalls mid-incident would resolve and fire again (seen at a
+  // 1-minute schedule). Once its window is empty (its calls stopped), it resolves.
+  if (value === null && evaluation.calls > 0) return { state: next, notice: null };
   const recovered =
     value === null || (below ? value > rule.recoveryThreshold : value < rule.recoveryThreshold);
   if (recovered) return { state: { ...next, firing: false }, notice: next.notices > 0 ? 'resolved' : null };

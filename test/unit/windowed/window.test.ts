@@ -207,6 +207,33 @@ describe('flap control counted in minutes, not runs', () => {
     expect(everyFive[0] ?? null).toBe(expected);
   });
 
+  it('holds an incident while its window has too few calls to judge; resolves once the window is empty', () => {
+    const rule = spikeRule('default');
+    const at = (minute: number) => ({
+      now: new Date(T0 + minute * MIN),
+      intervalMs: MIN,
+      repeatIntervalMinutes: 240,
+    });
+    let state = emptyWindow('w', 'packet-loss-spike', { trunk_domain: 'acme.zt.plivo.com' });
+    state = stepWindow(state, evaluationOf(true), rule, at(1)).state;
+    let step = stepWindow(state, evaluationOf(true), rule, at(2));
+    expect(step.notice).toBe('firing');
+    state = { ...step.state, notices: 1 };
+    // A quiet minute: 6 calls left in the window, under minCalls: no verdict, no resolution.
+    const tooFew: WindowEvaluation = { calls: 6, hits: 3, value: null, threshold: 0.2, breach: false };
+    step = stepWindow(state, tooFew, rule, at(3));
+    expect(step.notice).toBeNull();
+    expect(step.state.firing).toBe(true);
+    // Calls come back, still lossy: no second firing.
+    step = stepWindow(step.state, evaluationOf(true), rule, at(4));
+    expect(step.notice).toBeNull();
+    expect(step.state.firing).toBe(true);
+    // The trunk's calls stop: once its window is empty the incident resolves.
+    const empty: WindowEvaluation = { calls: 0, hits: 0, value: null, threshold: 0.2, breach: false };
+    step = stepWindow(step.state, empty, rule, at(20));
+    expect(step.notice).toBe('resolved');
+  });
+
   it('by default (2 of the last 3 minutes) fires on the second breaching run at 1 minute, the first at 5', () => {
     const rule = spikeRule('default');
     expect(rule.for).toEqual({ breachMinutes: 2, withinMinutes: 3 });
