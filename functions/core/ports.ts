@@ -67,6 +67,12 @@ export interface PendingInsightsItem {
   waitedMs?: number;
   /** The same for the runs whose request failed (`errors`): read as `errors` intervals when absent. */
   failedMs?: number;
+  /**
+   * When a run last asked for its Insights and did not get them (ISO). The next ask waits half
+   * the call's age then (at least a schedule interval, at most LOOK_AGAIN_MAX_MS): absent in
+   * items written before, which are asked at once.
+   */
+  lastLookedAt?: string;
   firstSeenAt: string;
   /**
    * Its insights, when they were fetched and the call is owed for another reason (an alert

@@ -163,6 +163,33 @@ describe('the alerting pipeline', () => {
     expect(await gaveUpAt(5)).toEqual({ minute: 15, left: 0 });
   });
 
+  it('asks again for Insights that do not come less and less often, and still gives up on time', async () => {
+    pipeline = await pipelines.start({
+      calls: incidentTraffic(),
+      start: T0,
+      faults: { insightsNeverReady: true },
+    });
+    let gaveUpAt: number | null = null;
+    while (pipeline.clock.now().getTime() < T0.getTime() + 70 * MIN) {
+      pipeline.clock.advance(MIN);
+      const summary = await pipeline.run({ scheduleIntervalMs: MIN });
+      if (summary.insightsGaveUp > 0 && gaveUpAt === null) {
+        gaveUpAt = (pipeline.clock.now().getTime() - T0.getTime()) / MIN;
+      }
+    }
+    // poll.insightsWaitMinutes (60): the first ask, at minute 1, counts its interval.
+    expect(gaveUpAt).toBe(60);
+    expect(await pipeline.store.listPendingInsights()).toEqual([]);
+    // Each call asked ~16 times in that hour, where asking every run would be 60.
+    const asks = new Map<string, number>();
+    for (const r of pipeline.sandbox.requests) {
+      const uuid = /\/Call\/([^/]+)\/Insights\/$/.exec(r.path)?.[1];
+      if (uuid) asks.set(uuid, (asks.get(uuid) ?? 0) + 1);
+    }
+    expect(asks.size).toBeGreaterThan(10);
+    expect(Math.max(...asks.values())).toBeLessThanOrEqual(20);
+  });
+
   it('reads the wait of a pending call saved before the time was kept as its count of runs', async () => {
     pipeline = await pipelines.start({
       calls: incidentTraffic(),

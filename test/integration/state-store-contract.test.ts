@@ -151,9 +151,14 @@ describe.each(makers)('StateStore contract: %s', (_name, make) => {
       ],
       NOW_SEC + 100,
     );
+    const lastLookedAt = new Date(NOW_MS - 60_000).toISOString();
     await store.putPendingInsights(
-      [{ call: makeCall({ callUuid: 'p1' }), attempts: 2, firstSeenAt: 'x' }],
+      [{ call: makeCall({ callUuid: 'p1' }), attempts: 2, firstSeenAt: 'x', lastLookedAt }],
       NOW_SEC + 50,
+    );
+    // When it was last asked for its Insights comes back with it (the next ask is spaced from it).
+    expect((await store.listPendingInsights()).find((p) => p.call.callUuid === 'p1')?.lastLookedAt).toBe(
+      lastLookedAt,
     );
     await store.deletePendingInsights(['p2']);
     // Insights already fetched ride along, so a call owed for another reason is not asked for twice.

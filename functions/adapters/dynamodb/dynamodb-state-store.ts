@@ -12,7 +12,7 @@
  *   outbox           outbox#<poller>      <dedupKey>    message (map), covers (list of dedup keys), expiresAt
  *   alert group      group#<poller>       <group id>    body (GroupState), version, expiresAt
  *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
- *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, waitedMs, failedMs,
+ *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, waitedMs, failedMs, lastLookedAt,
  *                                                        firstSeenAt, expiresAt
  *   evaluated calls  evaluated#<poller>   <to>#<from>#<id>  from, to (ISO end-time span), ids (binary: 16 bytes per
  *                                                        UUID), other (ids that are not UUIDs), ends (binary: 2
@@ -529,6 +529,7 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
             errors: item.errors ?? 0,
             ...(item.waitedMs !== undefined ? { waitedMs: item.waitedMs } : {}),
             ...(item.failedMs !== undefined ? { failedMs: item.failedMs } : {}),
+            ...(item.lastLookedAt !== undefined ? { lastLookedAt: item.lastLookedAt } : {}),
             firstSeenAt: item.firstSeenAt,
             ...(item.insights ? { insights: item.insights } : {}),
             [TTL]: expiresAtSec,
@@ -804,6 +805,9 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
       // Absent in an item written before the time was kept: the core reads its counts instead.
       ...(typeof item.waitedMs === 'number' ? { waitedMs: item.waitedMs } : {}),
       ...(typeof item.failedMs === 'number' ? { failedMs: item.failedMs } : {}),
+      ...(typeof item.lastLookedAt === 'string' && !Number.isNaN(Date.parse(item.lastLookedAt))
+        ? { lastLookedAt: item.lastLookedAt }
+        : {}),
       firstSeenAt: typeof item.firstSeenAt === 'string' ? item.firstSeenAt : '',
       ...(isInsights(item.insights, call.callUuid) ? { insights: item.insights } : {}),
     };

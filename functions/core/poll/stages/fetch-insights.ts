@@ -31,8 +31,9 @@ export interface InsightsContext {
   summary: PollSummary;
   outOfTime: () => boolean;
   insightsOutage: InsightsOutage;
-  /** The deployment's schedule: the time each look that found no insights counts. */
+  /** The deployment's schedule: the time each look that found no insights counts at least. */
   scheduleIntervalMs?: number;
+  now: () => Date;
 }
 
 /** Which calls of a batch get an Insights request (see chooseInsights). */
@@ -148,7 +149,13 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
   let errors = subject.priorErrors;
   let waitedMs = subject.priorWaitedMs;
   let failedMs = subject.priorFailedMs;
+  let lastLookedAt = subject.priorLastLookedAt;
   const intervalMs = runIntervalMs(ctx.scheduleIntervalMs);
+  // A look that found no Insights counts the time since the one before it (looks are spaced out
+  // as the call ages: owed-calls.ts), at least a schedule interval.
+  const nowMs = ctx.now().getTime();
+  const sinceLastLook =
+    lastLookedAt === undefined ? intervalMs : Math.max(intervalMs, nowMs - Date.parse(lastLookedAt) || 0);
   const keep = (done: boolean, insights: CallInsights | null, gaveUp: boolean): JudgedCall => ({
     subject,
     evaluated: { call: subject.call, insights, insightsGaveUp: gaveUp },
@@ -157,6 +164,7 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     errors,
     waitedMs,
     failedMs,
+    ...(lastLookedAt !== undefined ? { lastLookedAt } : {}),
   });
   if (outcome.kind === 'ready') {
     if (!outcome.known) summary.insightsFetched += 1;
@@ -189,7 +197,8 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     // so the insight-based alerts of its calls are not dropped after half an hour of 5xx.
     summary.insightsErrors += 1;
     errors += 1;
-    failedMs += intervalMs;
+    failedMs += sinceLastLook;
+    lastLookedAt = ctx.now().toISOString();
     logger.warn('Insights request failed; will look again next run', {
       callUuid: subject.call.callUuid,
       error: outcome.error.message,
@@ -200,7 +209,8 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     // it, so it uses the not-ready budget, and its CDR-only rules are judged right away.
     summary.insightsRefused += 1;
     attempts += 1;
-    waitedMs += intervalMs;
+    waitedMs += sinceLastLook;
+    lastLookedAt = ctx.now().toISOString();
     logger.warn("Plivo refused this call's Insights; judging its CDR meanwhile", {
       callUuid: subject.call.callUuid,
       error: outcome.error.message,
@@ -209,7 +219,8 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
   } else {
     summary.insightsNotReady += 1;
     attempts += 1;
-    waitedMs += intervalMs;
+    waitedMs += sinceLastLook;
+    lastLookedAt = ctx.now().toISOString();
   }
   const waitMinutes = config.poll.insightsWaitMinutes;
   const gaveUp =

@@ -13,6 +13,33 @@ const MIN_OWED_PER_RUN = 20;
 
 export type OwedContext = BatchContext & { usableMs: () => number; summary: BatchContext['summary'] };
 
+/** The longest wait between two asks for a call's Insights (see lookAgainDue). */
+export const LOOK_AGAIN_MAX_MS = 4 * 60_000;
+
+/**
+ * Whether an owed call is asked for its Insights again this run. Insights that did not exist at
+ * the last ask are asked again once the call has aged by half its age then, at least a schedule
+ * interval later and at most LOOK_AGAIN_MAX_MS (half a run early counts as on time): Insights a
+ * minute or two late are asked every run as before, while a call whose Insights take long or
+ * never come is asked ~16 times in an hour at a 1-minute schedule, not 60. The last ask falls
+ * when its wait is up (`waitLeftMs`: poll.insightsWaitMinutes less the time waited), so it is
+ * judged on its CDR alone on time. A call owed for an alert that could not be sent, or asked
+ * before the last ask was kept, is always due.
+ */
+export function lookAgainDue(
+  item: PendingInsightsItem,
+  nowMs: number,
+  intervalMs: number,
+  waitLeftMs: number,
+): boolean {
+  if (item.insights || item.lastLookedAt === undefined) return true;
+  const lastMs = Date.parse(item.lastLookedAt);
+  const endMs = item.call.endTime === null ? Number.NaN : Date.parse(item.call.endTime);
+  if (Number.isNaN(lastMs) || Number.isNaN(endMs)) return true;
+  const gap = Math.min(LOOK_AGAIN_MAX_MS, waitLeftMs, Math.max(intervalMs, (lastMs - endMs) / 2));
+  return nowMs - lastMs >= gap - intervalMs / 2;
+}
+
 /** How many owed calls one run retries: its share of the run's time at the Plivo budget. */
 export function owedCallsPerRun(ctx: OwedContext): number {
   const seconds = (Math.max(0, ctx.usableMs()) / 1000) * OWED_SHARE_OF_RUN;
@@ -31,7 +58,17 @@ export async function workOwedCalls(
   owed: readonly PendingInsightsItem[],
 ): Promise<void> {
   if (owed.length === 0) return;
-  const oldestFirst = [...owed].sort(
+  const intervalMs = runIntervalMs(ctx.scheduleIntervalMs);
+  const nowMs = ctx.now().getTime();
+  const waitMs = ctx.config.poll.insightsWaitMinutes * 60_000;
+  const due = owed.filter((p) =>
+    lookAgainDue(p, nowMs, intervalMs, waitMs - keptMs(p.waitedMs, p.attempts, intervalMs)),
+  );
+  if (due.length === 0) {
+    ctx.summary.pendingRetried = 0;
+    return;
+  }
+  const oldestFirst = [...due].sort(
     (a, b) =>
       a.firstSeenAt.localeCompare(b.firstSeenAt) ||
       (a.call.endTime ?? '').localeCompare(b.call.endTime ?? ''),
@@ -42,13 +79,13 @@ export async function workOwedCalls(
   const usableAtStart = ctx.usableMs();
   const owedDeadline = usableAtStart * (1 - OWED_SHARE_OF_RUN);
   const owedCtx: OwedContext = { ...ctx, outOfTime: () => ctx.outOfTime() || ctx.usableMs() < owedDeadline };
-  if (now.length < owed.length) {
+  if (now.length < due.length) {
     ctx.logger.info("Owed calls past this run's share wait for the next run", {
       owed: owed.length,
+      due: due.length,
       retriedNow: now.length,
     });
   }
-  const intervalMs = runIntervalMs(ctx.scheduleIntervalMs);
   await workBatch(
     owedCtx,
     plan,
@@ -58,6 +95,7 @@ export async function workOwedCalls(
       priorErrors: p.errors ?? 0,
       priorWaitedMs: keptMs(p.waitedMs, p.attempts, intervalMs),
       priorFailedMs: keptMs(p.failedMs, p.errors ?? 0, intervalMs),
+      ...(p.lastLookedAt !== undefined ? { priorLastLookedAt: p.lastLookedAt } : {}),
       firstSeenAt: p.firstSeenAt,
       wasPending: true,
       knownInsights: p.insights,

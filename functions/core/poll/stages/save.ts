@@ -64,6 +64,7 @@ function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string
       errors: item.errors,
       waitedMs: item.waitedMs,
       failedMs: item.failedMs,
+      ...(item.lastLookedAt !== undefined ? { lastLookedAt: item.lastLookedAt } : {}),
       firstSeenAt: item.subject.firstSeenAt,
     }));
   const pendingUuids = new Set(stillPending.map((p) => p.call.callUuid));
@@ -76,6 +77,7 @@ function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string
         errors: item.errors,
         waitedMs: item.waitedMs,
         failedMs: item.failedMs,
+        ...(item.lastLookedAt !== undefined ? { lastLookedAt: item.lastLookedAt } : {}),
         firstSeenAt: item.subject.firstSeenAt,
         ...(item.evaluated.insights ? { insights: item.evaluated.insights } : {}),
       });

@@ -10,6 +10,8 @@ export interface Subject {
   /** Time waited for its insights so far, and time its requests failed (see PendingInsightsItem). */
   priorWaitedMs: number;
   priorFailedMs: number;
+  /** When a run last asked for its Insights and did not get them (see PendingInsightsItem). */
+  priorLastLookedAt?: string;
   firstSeenAt: string;
   wasPending: boolean;
   /** Insights fetched by an earlier run (kept with the pending call). */
@@ -27,4 +29,5 @@ export interface JudgedCall {
   errors: number;
   waitedMs: number;
   failedMs: number;
+  lastLookedAt?: string;
 }
