@@ -21,6 +21,7 @@ import { JsonLogger } from '../functions/adapters/logging/json-logger';
 import { PlivoClient } from '../functions/adapters/plivo/plivo-client';
 import { SnsNotifier } from '../functions/adapters/sns/sns-notifier';
 import { readConfigJson } from '../functions/core/config/load-config';
+import { DEFAULT_SCHEDULE_MINUTES } from '../lib/config/deployment-schema';
 import { loadRuntimeConfigFile } from '../lib/config/project-config';
 import type { AlertConfig } from '../functions/core/config/schema';
 import type { Logger, Notifier } from '../functions/core/ports';
@@ -59,7 +60,7 @@ export function runningLocalRun(io: CliIo): LocalRunAnnouncement | null {
 export interface CliConfig {
   file: string;
   config: AlertConfig;
-  /** deployment.scheduleMinutes of a stage file (5 otherwise): how often the poller runs. */
+  /** deployment.scheduleMinutes of a stage file (its default otherwise): how often the poller runs. */
   scheduleMinutes: number;
 }
 
@@ -72,7 +73,11 @@ export function loadCliConfig(io: CliIo, file: string | undefined): CliConfig {
   const config = loadRuntimeConfigFile(path);
   const raw = readConfigJson(path) as { deployment?: { scheduleMinutes?: unknown } };
   const schedule = raw?.deployment?.scheduleMinutes;
-  return { file: path, config, scheduleMinutes: typeof schedule === 'number' ? schedule : 5 };
+  return {
+    file: path,
+    config,
+    scheduleMinutes: typeof schedule === 'number' ? schedule : DEFAULT_SCHEDULE_MINUTES,
+  };
 }
 
 const quietLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

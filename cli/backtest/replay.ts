@@ -12,6 +12,7 @@ import type { PollSummary } from '../../functions/core/poll/run-context';
 import type { Logger } from '../../functions/core/ports';
 import { evaluateRules } from '../../functions/core/rules/evaluate-rules';
 import { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
+import { runRecordOf } from '../../functions/core/health/run-log';
 import { CountingNotifier, MemoryCallSource, type WouldSend } from './memory-adapters';
 
 const MIN = 60_000;
@@ -139,18 +140,27 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   for (let run = 1; run <= total; run += 1) {
     nowMs = Math.min(input.from.getTime() + run * stepMs, endMs);
     const at = nowMs;
-    summaries.push(
-      await poll({
-        source,
-        store,
-        notifier,
-        logger: silent,
-        config,
-        now: () => new Date(at),
-        remainingTimeMs: () => 240_000,
-        runId: `backtest-${run}`,
-        // Settings in minutes count each run as the interval it ran in, as deployed.
-        scheduleIntervalMs: stepMs,
+    const summary = await poll({
+      source,
+      store,
+      notifier,
+      logger: silent,
+      config,
+      now: () => new Date(at),
+      remainingTimeMs: () => 240_000,
+      runId: `backtest-${run}`,
+      // Settings in minutes count each run as the interval it ran in, as deployed.
+      scheduleIntervalMs: stepMs,
+    });
+    summaries.push(summary);
+    // The run log, as the deployed handler keeps it: the alert budget of the next runs reads it.
+    await store.recordRun(
+      runRecordOf({
+        runId: summary.runId,
+        startedAt: new Date(at),
+        finishedAt: new Date(at),
+        summary,
+        failure: null,
       }),
     );
     input.onRun?.(run, total);

@@ -311,6 +311,9 @@ const stateTableSchema = z
   })
   .prefault({});
 
+/** How often the poller runs when the config does not say (`scheduleMinutes`). */
+export const DEFAULT_SCHEDULE_MINUTES = 1;
+
 export const deploymentConfigSchema = z
   .strictObject({
     stackName: z
@@ -327,7 +330,7 @@ export const deploymentConfigSchema = z
       .int()
       .min(1)
       .max(60)
-      .default(1)
+      .default(DEFAULT_SCHEDULE_MINUTES)
       .describe(
         'How often the poller runs: every minute by default (alerts within about a minute and a half of the call; docs/performance.md, "Time to page").',
       ),

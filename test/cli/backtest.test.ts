@@ -60,7 +60,7 @@ describe('backtest', () => {
   it('replays the window through the shipped config: the incident is one conversation; histograms mark the thresholds', async () => {
     const { code, stdout, stderr, stderrRaw } = await backtest(['--config', SHIPPED], { stderrIsTTY: true });
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Backtest .* UTC -> .* UTC \(1 h 15 min\), a poll every 5 min as deployed$/m);
+    expect(stdout).toMatch(/^Backtest .* UTC -> .* UTC \(1 h 15 min\), a poll every 1 min as deployed$/m);
     expect(stdout).toMatch(new RegExp(`calls {4}\\d+ from Plivo API ${sandbox.baseUrl}; \\d+ with insights`));
     expect(stdout).toContain('incident mode: findings grouped by trunk_domain');
     // Per rule: calls matched, fired / updated / resolved, busiest groups.

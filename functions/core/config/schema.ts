@@ -79,9 +79,10 @@ const pollSchema = z.prefault(
     maxWindowMinutes: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(7 * 24 * 60)), 6 * 60),
     /**
      * How long the poller keeps looking again for insights Plivo says are not ready (404), or
-     * refuses, before judging the CDR alone: each run whose look found none counts its schedule
-     * interval (an hour is 12 looks at a 5-minute schedule, 60 at a 1-minute one; a run that
-     * had no time to look counts nothing). Failed requests (an Insights outage) are counted
+     * refuses, before judging the CDR alone: each look that found none counts the time since the
+     * look before (at least a schedule interval). Looks are spaced as the call ages (half its
+     * age, at most 4 minutes; stages/owed-calls.ts): an hour is 12 looks at a 5-minute
+     * schedule, ~16 at a 1-minute one; a run that had no time to look counts nothing. Failed requests (an Insights outage) are counted
      * apart, with four times this, so an outage does not use up the wait.
      */
     insightsWaitMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 60),
