@@ -198,8 +198,7 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     summary.insightsErrors += 1;
     errors += 1;
     failedMs += sinceLastLook;
-    lastLookedAt = ctx.now().toISOString();
-    logger.warn('Insights request failed; will look again next run', {
+    logger.warn('Insights request failed; will look again in a later run', {
       callUuid: subject.call.callUuid,
       error: outcome.error.message,
       errors,
@@ -210,7 +209,6 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     summary.insightsRefused += 1;
     attempts += 1;
     waitedMs += sinceLastLook;
-    lastLookedAt = ctx.now().toISOString();
     logger.warn("Plivo refused this call's Insights; judging its CDR meanwhile", {
       callUuid: subject.call.callUuid,
       error: outcome.error.message,
@@ -220,8 +218,9 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
     summary.insightsNotReady += 1;
     attempts += 1;
     waitedMs += sinceLastLook;
-    lastLookedAt = ctx.now().toISOString();
   }
+  // Asked, and no Insights: the next ask is spaced from now.
+  lastLookedAt = new Date(nowMs).toISOString();
   const waitMinutes = config.poll.insightsWaitMinutes;
   const gaveUp =
     reachesMinutes(waitedMs, waitMinutes) ||

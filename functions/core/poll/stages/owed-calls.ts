@@ -1,3 +1,4 @@
+import { endMsOf } from '../../evaluated-calls';
 import type { PendingInsightsItem } from '../../ports';
 import { keptMs, runIntervalMs } from '../../schedule';
 import { requestsPerSecond } from '../plan-work';
@@ -34,8 +35,8 @@ export function lookAgainDue(
 ): boolean {
   if (item.insights || item.lastLookedAt === undefined) return true;
   const lastMs = Date.parse(item.lastLookedAt);
-  const endMs = item.call.endTime === null ? Number.NaN : Date.parse(item.call.endTime);
-  if (Number.isNaN(lastMs) || Number.isNaN(endMs)) return true;
+  const endMs = endMsOf(item.call);
+  if (Number.isNaN(lastMs) || endMs === null) return true;
   const gap = Math.min(LOOK_AGAIN_MAX_MS, waitLeftMs, Math.max(intervalMs, (lastMs - endMs) / 2));
   return nowMs - lastMs >= gap - intervalMs / 2;
 }

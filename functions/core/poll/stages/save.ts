@@ -56,35 +56,30 @@ export async function saveBatch(
  * unchanged, so the watermark can move on while the call is retried.
  */
 function owedCalls(calls: readonly JudgedCall[], failedCalls: ReadonlySet<string>): PendingInsightsItem[] {
-  const stillPending: PendingInsightsItem[] = calls
-    .filter((item) => !item.done)
-    .map((item) => ({
-      call: item.subject.call,
-      attempts: item.attempts,
-      errors: item.errors,
-      waitedMs: item.waitedMs,
-      failedMs: item.failedMs,
-      ...(item.lastLookedAt !== undefined ? { lastLookedAt: item.lastLookedAt } : {}),
-      firstSeenAt: item.subject.firstSeenAt,
-    }));
+  const stillPending = calls.filter((item) => !item.done).map((item) => pendingItem(item, false));
   const pendingUuids = new Set(stillPending.map((p) => p.call.callUuid));
   for (const item of calls) {
     const uuid = item.subject.call.callUuid;
     if (failedCalls.has(uuid) && !pendingUuids.has(uuid)) {
-      stillPending.push({
-        call: item.subject.call,
-        attempts: item.attempts,
-        errors: item.errors,
-        waitedMs: item.waitedMs,
-        failedMs: item.failedMs,
-        ...(item.lastLookedAt !== undefined ? { lastLookedAt: item.lastLookedAt } : {}),
-        firstSeenAt: item.subject.firstSeenAt,
-        ...(item.evaluated.insights ? { insights: item.evaluated.insights } : {}),
-      });
+      stillPending.push(pendingItem(item, true));
       pendingUuids.add(uuid);
     }
   }
   return stillPending;
+}
+
+/** A judged call as a pending item: its counters, and (`withInsights`) the Insights it already has. */
+function pendingItem(item: JudgedCall, withInsights: boolean): PendingInsightsItem {
+  return {
+    call: item.subject.call,
+    attempts: item.attempts,
+    errors: item.errors,
+    waitedMs: item.waitedMs,
+    failedMs: item.failedMs,
+    ...(item.lastLookedAt !== undefined ? { lastLookedAt: item.lastLookedAt } : {}),
+    firstSeenAt: item.subject.firstSeenAt,
+    ...(withInsights && item.evaluated.insights ? { insights: item.evaluated.insights } : {}),
+  };
 }
 
 /** The end times a set of calls spans, [earliest, latest + 1 s). */
