@@ -36,7 +36,9 @@ export function lookAgainDue(
   if (item.insights || item.lastLookedAt === undefined) return true;
   const lastMs = Date.parse(item.lastLookedAt);
   const endMs = endMsOf(item.call);
-  if (Number.isNaN(lastMs) || endMs === null) return true;
+  // An ask in the future (a skewed or corrupt time) would hold the call until then, maybe
+  // forever, never judged: it is due now.
+  if (Number.isNaN(lastMs) || lastMs > nowMs || endMs === null) return true;
   const gap = Math.min(LOOK_AGAIN_MAX_MS, waitLeftMs, Math.max(intervalMs, (lastMs - endMs) / 2));
   return nowMs - lastMs >= gap - intervalMs / 2;
 }
