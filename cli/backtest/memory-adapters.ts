@@ -65,6 +65,9 @@ export interface WouldSend {
   kind: string;
   dedupKey: string;
   labels: Record<string, string>;
+  subject: string;
+  /** When it would have gone out (the replay's clock, ISO). */
+  at: string;
   /** Findings a catch-up summary carried, by rule. */
   carried?: Record<string, number>;
 }
@@ -72,6 +75,7 @@ export interface WouldSend {
 /** Counts what would have been sent, by rule and notice; sends nothing. */
 export class CountingNotifier implements Notifier {
   readonly messages: WouldSend[] = [];
+  constructor(private readonly clock: () => number = Date.now) {}
   async publish(message: AlertMessage): Promise<{ messageId: string }> {
     const json = message.json as Record<string, unknown>;
     const kind = String(json.kind ?? 'unknown');
@@ -89,6 +93,8 @@ export class CountingNotifier implements Notifier {
       kind,
       dedupKey: message.dedupKey,
       labels: (json.labels as Record<string, string>) ?? {},
+      subject: message.subject,
+      at: new Date(this.clock()).toISOString(),
       ...(carried ? { carried } : {}),
     });
     return { messageId: `backtest-${this.messages.length}` };

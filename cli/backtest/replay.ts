@@ -129,7 +129,7 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   // The poller's own store semantics in memory, on the replay's clock (dedup records expire
   // with their retention, as they would over the same span).
   const store = new MemoryStateStore(() => nowMs);
-  const notifier = new CountingNotifier();
+  const notifier = new CountingNotifier(() => nowMs);
   // Everything before `from` counts as done: the first run reads from there.
   await store.saveCursor(input.from.toISOString(), null);
   const tailMinutes = tailMinutesFor(config, scheduleMinutes);

@@ -4,6 +4,7 @@ import type { GroupState } from './groups/group';
 import type { HealthState } from './health/run-health';
 import type { RunRecord } from './health/run-log';
 import type { StoredSilence } from './stored-silences';
+import type { StoredTraffic } from './traffic/traffic-state';
 import type { WindowState } from './windowed/window';
 
 /**
@@ -240,6 +241,11 @@ export interface IncidentStore {
   /** Windowed-rule states (sliding windows, baselines, flap history), one per rule and group. */
   listWindows(): Promise<WindowState[]>;
   saveWindow(window: WindowState, expiresAtSec: number): Promise<number>;
+
+  /** The traffic baseline and the traffic rules' incidents: two items per trunk and the account (functions/core/traffic). */
+  listTraffic(): Promise<StoredTraffic[]>;
+  /** Saves a traffic item if its stored version is still `item.version`; returns the new version. */
+  saveTraffic(item: StoredTraffic, expiresAtSec: number): Promise<number>;
 }
 
 /** Silences stored by the CLI. */

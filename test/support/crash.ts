@@ -133,6 +133,8 @@ export class CrashInjector {
       saveGroup: (group, expiresAtSec) => step('saveGroup', () => store.saveGroup(group, expiresAtSec)),
       listWindows: () => step('listWindows', () => store.listWindows()),
       saveWindow: (window, expiresAtSec) => step('saveWindow', () => store.saveWindow(window, expiresAtSec)),
+      listTraffic: () => step('listTraffic', () => store.listTraffic()),
+      saveTraffic: (item, expiresAtSec) => step('saveTraffic', () => store.saveTraffic(item, expiresAtSec)),
       listSilences: () => step('listSilences', () => store.listSilences()),
       recordRun: (record) => step('recordRun', () => store.recordRun(record)),
     };

@@ -12,6 +12,8 @@
  *   outbox           outbox#<poller>      <dedupKey>    message (map), covers (list of dedup keys), expiresAt
  *   alert group      group#<poller>       <group id>    body (GroupState), version, expiresAt
  *   windowed rule    window#<poller>      <window id>   body (WindowState), version, expiresAt
+ *   traffic baseline traffic#<poller>     hot:<trunk> / profile:<trunk>  body (StoredTraffic: buckets,
+ *                                                        incidents / weekly averages, countries), version, expiresAt
  *   pending insights pending#<poller>     <callUuid>    call (map), attempts, errors, waitedMs, failedMs, lastLookedAt,
  *                                                        firstSeenAt, expiresAt
  *   evaluated calls  evaluated#<poller>   <to>#<from>#<id>  from, to (ISO end-time span), ids (binary: 16 bytes per
@@ -43,6 +45,7 @@ import { randomUUID } from 'node:crypto';
 import type { Call, CallInsights } from '../../core/call';
 import { EvaluatedCalls, type EvaluatedEntry, type EvaluatedRecord } from '../../core/evaluated-calls';
 import type { GroupState } from '../../core/groups/group';
+import type { StoredTraffic } from '../../core/traffic/traffic-state';
 import type { WindowState } from '../../core/windowed/window';
 import type { HealthState } from '../../core/health/run-health';
 import type {
@@ -716,6 +719,14 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
 
   async saveWindow(window: WindowState, expiresAtSec: number): Promise<number> {
     return this.saveVersioned('window', 'saveWindow', window, expiresAtSec);
+  }
+
+  async listTraffic(): Promise<StoredTraffic[]> {
+    return this.listVersioned<StoredTraffic>('traffic', 'listTraffic');
+  }
+
+  async saveTraffic(item: StoredTraffic, expiresAtSec: number): Promise<number> {
+    return this.saveVersioned('traffic', 'saveTraffic', item, expiresAtSec);
   }
 
   /** Items of one kind (`<kind>#<poller>`), each an object with an id and an optimistic version. */

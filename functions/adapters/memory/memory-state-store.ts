@@ -26,6 +26,7 @@ import type {
   StateStore,
 } from '../../core/ports';
 import type { StoredSilence } from '../../core/stored-silences';
+import type { StoredTraffic } from '../../core/traffic/traffic-state';
 import type { WindowState } from '../../core/windowed/window';
 
 type AlertStatus = 'IN_PROGRESS' | 'COMPLETED' | 'REJECTED' | 'DEAD_LETTER';
@@ -60,6 +61,7 @@ interface PollerState {
   health: HealthState | null;
   groups: Map<string, Expiring<GroupState>>;
   windows: Map<string, Expiring<WindowState>>;
+  traffic: Map<string, Expiring<StoredTraffic>>;
   silences: Map<string, StoredSilence>;
   runs: RunRecord[];
 }
@@ -86,6 +88,7 @@ export class MemoryStateTable {
         health: null,
         groups: new Map(),
         windows: new Map(),
+        traffic: new Map(),
         silences: new Map(),
         runs: [],
       };
@@ -341,6 +344,14 @@ export class MemoryStateStore implements StateStore {
 
   async saveWindow(window: WindowState, expiresAtSec: number): Promise<number> {
     return this.saveVersioned(this.windows, 'window', window, expiresAtSec);
+  }
+
+  async listTraffic(): Promise<StoredTraffic[]> {
+    return this.listVersioned(this.state.traffic);
+  }
+
+  async saveTraffic(item: StoredTraffic, expiresAtSec: number): Promise<number> {
+    return this.saveVersioned(this.state.traffic, 'traffic', item, expiresAtSec);
   }
 
   async listSilences(): Promise<StoredSilence[]> {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { CALL_MATCHERS, GROUP_LABELS, MATCHER_LISTS, orList, WINDOW_LABELS } from '../dimensions';
 import { type RegisteredRule, RULES } from '../rules/registry';
+import { trafficRulesSchema } from '../traffic/traffic-config';
 import { type RegisteredWindowedRule, WINDOWED_RULES } from '../windowed/registry';
 import { overrideScope, type Severity, severitySchema } from '../rules/rule-schema';
 import '../zod-locale';
@@ -561,6 +562,7 @@ export const alertConfigSchema = z.strictObject({
   operations: operationsSchema,
   grouping: groupingSchema,
   windowedRules: windowedRulesSchema,
+  trafficRules: trafficRulesSchema,
   silences: silencesSchema,
 });
 

@@ -1,4 +1,5 @@
 import { configWithStoredSilences } from '../stored-silences';
+import { updateTraffic } from './notify-traffic';
 import { updateWindows } from './notify-windows';
 import { emptySummary, type PollDeps, type PollSummary } from './run-context';
 import type { BatchPlan } from './stages/batch';
@@ -23,7 +24,7 @@ export { PollIncompleteError } from './stages/report';
  * the redo harmless.
  *
  * The stages, in order (functions/core/poll/stages/): lease → outbox → plan → owed calls →
- * slices (each: list → insights → rules → notify → save) → windows → report.
+ * slices (each: list → insights → rules → notify → save) → windows → traffic → report.
  */
 export async function poll(deps: PollDeps): Promise<PollSummary> {
   const startedMs = deps.now().getTime();
@@ -45,6 +46,8 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
       await workSlices(run, batches, plan);
       // Windowed rules are judged once per run, on every call the run finished.
       await updateWindows(run.send, []);
+      // Traffic rules judge every trunk the baseline knows, once per run, new calls or none.
+      await updateTraffic(run.send);
       reportProgress(run, plan);
     } catch (error) {
       // A run that fails after sending alerts says what it sent: its run record counts them

@@ -91,6 +91,14 @@ export interface PollSummary {
   /** Windowed-rule notices sent (firing, reminders, resolutions; also in alertsPublished). */
   windowNotices: number;
   windowNoticesByKind: Record<string, number>;
+  /** Traffic-rule notices sent (firing, update, resolved; also in alertsPublished). */
+  trafficNotices: number;
+  trafficNoticesByKind: Record<string, number>;
+  /** Trunk judgements of the traffic rules this run (the account counted as one), and traffic items written. */
+  trafficJudged: number;
+  trafficWrites: number;
+  /** The settle time the traffic rules used (seconds; null: not judged this run). */
+  trafficSettleSeconds: number | null;
   /** Findings past notifications.alertBudget, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
@@ -149,6 +157,11 @@ export function emptySummary(runId: string): PollSummary {
     groupNoticesByKind: {},
     windowNotices: 0,
     windowNoticesByKind: {},
+    trafficNotices: 0,
+    trafficNoticesByKind: {},
+    trafficJudged: 0,
+    trafficWrites: 0,
+    trafficSettleSeconds: null,
     findingsSummarized: 0,
     catchUpSummaries: 0,
     catchUpParts: 0,

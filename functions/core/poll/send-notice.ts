@@ -6,7 +6,7 @@ import { type ActiveSilence, activeSilenceFor, type SilenceSubject } from '../si
 import { claimForRun, forChannel, increment, type PollDeps, type PollSummary } from './run-context';
 
 /** What a notice is, for the run's counters. */
-export type NoticeKind = 'alert' | 'catch-up-summary' | 'group' | 'window';
+export type NoticeKind = 'alert' | 'catch-up-summary' | 'group' | 'window' | 'traffic';
 
 /**
  * One notification a run wants to send exactly once: a per-call alert, a catch-up summary, or
@@ -142,6 +142,9 @@ export async function sendNotice(ctx: SendContext, notice: Notice): Promise<Send
   } else if (notice.kind === 'window' && notice.stage) {
     summary.windowNotices += 1;
     increment(summary.windowNoticesByKind, notice.stage);
+  } else if (notice.kind === 'traffic' && notice.stage) {
+    summary.trafficNotices += 1;
+    increment(summary.trafficNoticesByKind, notice.stage);
   }
   logger.info('Notice published', { ...fields, stage: notice.stage, messageId });
   return 'published';

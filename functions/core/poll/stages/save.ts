@@ -1,6 +1,7 @@
 import type { Call } from '../../call';
 import { endMsOf } from '../../evaluated-calls';
 import type { CallProgressStore, PendingInsightsItem, ReadRange } from '../../ports';
+import { countTraffic } from '../notify-traffic';
 import { observeWindows } from '../notify-windows';
 import type { PollSummary } from '../run-context';
 import type { SendContext } from '../send-notice';
@@ -29,6 +30,12 @@ export async function saveBatch(
   const { expiresAtSec } = send;
   const stillPending = owedCalls(calls, failedCalls);
   if (stillPending.length > 0) await store.putPendingInsights(stillPending, expiresAtSec);
+  // Traffic rules count each call once, when it is first listed (finished or now owed): volume
+  // needs no Insights, and a call owed for an hour must not be missing from its bucket.
+  await countTraffic(
+    send,
+    calls.filter((item) => !item.subject.wasPending).map((item) => item.subject.call),
+  );
   const finished = calls.filter((item) => item.done && !failedCalls.has(item.subject.call.callUuid));
   // Windowed rules see each call once, when it is finished (a call waiting for insights would
   // otherwise be counted on every run that looks at it).

@@ -1,0 +1,294 @@
+import type { Call } from '../call';
+import { maskNumber } from '../alert-message';
+import type { AlertConfig } from '../config/schema';
+import { labelsMatch } from '../dimensions';
+import { MINUTE_MS, runIntervalMs } from '../schedule';
+import type { SilenceSubject } from '../silences';
+import type { Judgement, TrafficRuleDescriptor } from '../traffic/define-traffic-rule';
+import { afterNotice, quietIncident, stepIncident, type TrafficNotice } from '../traffic/incident';
+import { TRAFFIC_RULES } from '../traffic/registry';
+import type { TrafficRuleId, TrafficRulesConfig } from '../traffic/traffic-config';
+import { renderTrafficAlert } from '../traffic/traffic-message';
+import {
+  ACCOUNT_KEY,
+  BUCKET_MS,
+  countInto,
+  DAY_MS,
+  emptyHot,
+  emptyProfile,
+  fold,
+  fromStored,
+  HOUR_MS,
+  observeLateness,
+  prune,
+  type Settle,
+  settleOf,
+  toStored,
+  METRICS,
+  type TrafficHot,
+  type TrafficMetric,
+  type TrafficProfile,
+  trunkKeyOf,
+} from '../traffic/traffic-state';
+import { isSettled, type SendContext, sendNotice } from './send-notice';
+
+/**
+ * The traffic rules (traffic-drop, traffic-surge, spend, new-destination) in a run: every call
+ * the run lists for the first time is counted into its trunk's and the account's buckets as it
+ * is saved (countTraffic, per slice, before the call is recorded as evaluated), and once a run,
+ * at its end, the settled hours are folded into the baseline and each trunk the baseline knows
+ * is judged, with or without new calls (updateTraffic).
+ */
+
+const enabledRules = (config: AlertConfig) =>
+  TRAFFIC_RULES.filter(
+    (r) =>
+      config.trafficRules[r.id].enabled ||
+      config.trafficRules[r.id].overrides.some((o) => o.enabled === true),
+  );
+
+/** Traffic items live for the lookback of new destinations, and at least five weeks (the weekly averages). */
+export const trafficExpiresAtSec = (config: AlertConfig, nowMs: number) =>
+  Math.floor(nowMs / 1000) + Math.max(35, config.trafficRules['new-destination'].lookbackDays + 1) * 86_400;
+
+interface Loaded {
+  hot: Map<string, TrafficHot>;
+  profiles: Map<string, TrafficProfile>;
+  /** The stored form as read, to write only what changed. */
+  stored: Map<string, string>;
+}
+
+async function load(ctx: SendContext): Promise<Loaded> {
+  const out: Loaded = { hot: new Map(), profiles: new Map(), stored: new Map() };
+  for (const item of await ctx.deps.store.listTraffic()) {
+    const decoded = fromStored(item);
+    if (decoded === null) {
+      ctx.deps.logger.warn('A traffic item could not be read: skipped (its trunk starts learning again)', {
+        item: item.id,
+      });
+      continue;
+    }
+    out.stored.set(decoded.id, JSON.stringify(toStored(decoded)));
+    if (decoded.kind === 'hot') out.hot.set(decoded.key, decoded);
+    else out.profiles.set(decoded.key, decoded);
+  }
+  return out;
+}
+
+async function save(ctx: SendContext, loaded: Loaded, item: TrafficHot | TrafficProfile): Promise<void> {
+  const stored = toStored(item);
+  const json = JSON.stringify(stored);
+  if (loaded.stored.get(item.id) === json) return;
+  const config = ctx.deps.config;
+  const version = await ctx.deps.store.saveTraffic(
+    stored,
+    trafficExpiresAtSec(config, ctx.deps.now().getTime()),
+  );
+  loaded.stored.set(item.id, JSON.stringify({ ...stored, version }));
+  if (item.kind === 'hot') loaded.hot.set(item.key, { ...item, version });
+  else loaded.profiles.set(item.key, { ...item, version });
+  ctx.summary.trafficWrites += 1;
+}
+
+/**
+ * Counts calls this run listed for the first time (a call is counted once: the run that lists it
+ * again finds it evaluated or owed and does not pass it here) into their trunk's and the account's
+ * buckets, and notes how old each was when listed (the settle time is measured from it).
+ */
+export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[]): Promise<void> {
+  const { config } = ctx.deps;
+  if (firstSeen.length === 0 || enabledRules(config).length === 0) return;
+  const nowMs = ctx.deps.now().getTime();
+  const loaded = await load(ctx);
+  const byKey = new Map<string, Call[]>();
+  for (const call of firstSeen) {
+    const key = trunkKeyOf(call);
+    byKey.set(key, [...(byKey.get(key) ?? []), call]);
+  }
+  byKey.set(ACCOUNT_KEY, [...firstSeen]);
+  const lookbackMs = config.trafficRules['new-destination'].lookbackDays * DAY_MS;
+  // Ages past the overlap and two intervals are a backlog being worked off, not late CDRs.
+  const interval = runIntervalMs(ctx.deps.scheduleIntervalMs);
+  const maxAge = config.poll.overlapMinutes * MINUTE_MS + 2 * interval + config.poll.settleSeconds * 1000;
+  for (const [key, calls] of byKey) {
+    const profile = loaded.profiles.get(key);
+    let hot = countInto(loaded.hot.get(key) ?? emptyHot(key), calls, profile?.known ?? {}, lookbackMs);
+    if (key === ACCOUNT_KEY) {
+      const ages = calls
+        .map((c) => nowMs - Date.parse(c.endTime ?? ''))
+        .filter((age) => Number.isFinite(age) && age >= 0 && age <= maxAge);
+      hot = observeLateness(hot, ages, nowMs);
+    }
+    if (!profile) {
+      // History starts at the first whole hour after the first call counted: a partial hour
+      // would teach the baseline a low count.
+      const firstEnd = Math.min(...calls.map((c) => Date.parse(c.endTime ?? '')).filter(Number.isFinite));
+      if (Number.isFinite(firstEnd))
+        await save(ctx, loaded, emptyProfile(key, Math.ceil(firstEnd / HOUR_MS) * HOUR_MS));
+    }
+    await save(ctx, loaded, hot);
+  }
+}
+
+/** A traffic rule's settings for one trunk: its own, changed by the first override whose scope matches. */
+export function trafficRuleFor<Id extends TrafficRuleId>(
+  config: AlertConfig,
+  id: Id,
+  labels: Record<string, string>,
+): TrafficRulesConfig[Id] & { override: boolean } {
+  const rule = config.trafficRules[id];
+  const match = rule.overrides.find((o) => labelsMatch(labels, o.scope));
+  if (!match) return { ...rule, override: false };
+  const { scope: _scope, ...changes } = match as typeof match & { scope: unknown };
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  return { ...rule, ...defined, override: true };
+}
+
+export interface TrafficView {
+  key: string;
+  settle: Settle;
+  readToMs: number;
+  settledToMs: number;
+  historyFromMs: number | null;
+  judgements: Array<{ ruleId: TrafficRuleId; judgement: Judgement; firing: boolean }>;
+}
+
+/** Where the rules stand, as of `nowMs` and a watermark: settle time and the edges it gives. */
+export function trafficEdges(
+  config: AlertConfig,
+  account: TrafficHot | undefined,
+  nowMs: number,
+  watermarkMs: number,
+) {
+  const settle = settleOf(account, config.trafficRules.settle);
+  const readToMs = Math.min(nowMs, watermarkMs);
+  const settledToMs = Math.floor(Math.min(readToMs, nowMs - settle.ms) / BUCKET_MS) * BUCKET_MS;
+  return { settle, readToMs, settledToMs };
+}
+
+/** Judges one trunk (or the account) by every enabled rule that applies to it: no state changes. */
+export function judgeTraffic(
+  config: AlertConfig,
+  key: string,
+  hot: TrafficHot,
+  profile: TrafficProfile | undefined,
+  edges: ReturnType<typeof trafficEdges>,
+  nowMs: number,
+): Array<{ rule: TrafficRuleDescriptor; settings: ReturnType<typeof trafficRuleFor>; judgement: Judgement }> {
+  const out: Array<{
+    rule: TrafficRuleDescriptor;
+    settings: ReturnType<typeof trafficRuleFor>;
+    judgement: Judgement;
+  }> = [];
+  for (const rule of TRAFFIC_RULES as readonly TrafficRuleDescriptor[]) {
+    if (key === ACCOUNT_KEY && rule.keys === 'trunks') continue;
+    const settings = trafficRuleFor(config, rule.id, hot.labels);
+    if (!settings.enabled) continue;
+    const judgement = rule.judge({
+      key,
+      hot,
+      profile,
+      rule: settings as never,
+      nowMs,
+      ...edges,
+      firing: hot.incidents[rule.id]?.firing === true,
+      showNumber: (n) => (config.notifications.maskPhoneNumbers ? maskNumber(n) : n),
+    });
+    out.push({ rule, settings, judgement });
+  }
+  return out;
+}
+
+/**
+ * Once a run, at its end: folds the settled hours into each trunk's baseline and judges every
+ * trunk the baseline knows (absence is the signal: a trunk with no call is judged too), and the
+ * account; sends each incident's firing, its one update and its resolution once.
+ */
+export async function updateTraffic(ctx: SendContext): Promise<void> {
+  const { deps, summary } = ctx;
+  const { config, store } = deps;
+  if (enabledRules(config).length === 0) return;
+  const cursor = await store.getCursor();
+  if (!cursor) return;
+  const now = deps.now();
+  const nowMs = now.getTime();
+  const watermarkMs = Date.parse(cursor.watermark);
+  if (!Number.isFinite(watermarkMs)) return;
+  const loaded = await load(ctx);
+  const edges = trafficEdges(config, loaded.hot.get(ACCOUNT_KEY), nowMs, watermarkMs);
+  summary.trafficSettleSeconds = Math.round(edges.settle.ms / 1000);
+  const keys = new Set([...loaded.hot.keys(), ...loaded.profiles.keys()]);
+  const keepNovelMs =
+    config.trafficRules['new-destination'].windowMinutes * MINUTE_MS +
+    config.trafficRules.settle.maxMinutes * MINUTE_MS;
+  for (const key of keys) {
+    let hot = loaded.hot.get(key) ?? emptyHot(key);
+    let profile = loaded.profiles.get(key);
+    if (profile) {
+      const firing = (id: TrafficRuleId) => hot.incidents[id]?.firing === true;
+      const learn = new Set<TrafficMetric>(
+        METRICS.filter(
+          (m) =>
+            !(firing('traffic-drop') && m !== 'spend') &&
+            !(firing('traffic-surge') && m === 'outbound') &&
+            !(firing('spend') && m === 'spend'),
+        ),
+      );
+      const folded = fold(hot, profile, Math.min(edges.readToMs, nowMs - edges.settle.ms), learn);
+      hot = folded.hot;
+      profile = folded.profile;
+      if (folded.changed) await save(ctx, loaded, profile);
+    }
+    for (const { rule, settings, judgement } of judgeTraffic(config, key, hot, profile, edges, nowMs)) {
+      summary.trafficJudged += judgement.state === 'unjudged' ? 0 : 1;
+      const step = stepIncident(
+        hot.incidents[rule.id] ?? quietIncident(),
+        judgement,
+        now,
+        rule.worse,
+        settings.forMinutes,
+      );
+      let incident = step.incident;
+      if (step.notice) {
+        const sent = await sendTrafficNotice(ctx, {
+          ruleId: rule.id,
+          key,
+          labels: hot.labels,
+          incident,
+          notice: step.notice,
+          judgement,
+          severity: settings.severity,
+        });
+        if (sent) incident = afterNotice(incident, step.notice, now);
+        else if (step.notice === 'resolved') incident = { ...incident, firing: true };
+      }
+      hot = { ...hot, incidents: { ...hot.incidents, [rule.id]: incident } };
+    }
+    hot = prune(hot, profile, nowMs, keepNovelMs);
+    await save(ctx, loaded, hot);
+  }
+}
+
+async function sendTrafficNotice(
+  ctx: SendContext,
+  input: Parameters<typeof renderTrafficAlert>[0] & { notice: TrafficNotice },
+): Promise<boolean> {
+  const { config } = ctx.deps;
+  const now = ctx.deps.now();
+  const subject: SilenceSubject = {
+    ruleId: input.ruleId,
+    severity: input.severity as SilenceSubject['severity'],
+    labels: { ...input.labels, ...input.judgement.labels },
+  };
+  const result = await sendNotice(ctx, {
+    key: `zentrunk-alerts:traffic:${input.ruleId}:${input.key}#${input.incident.episode}#${input.incident.notices + 1}`,
+    kind: 'traffic',
+    stage: input.notice,
+    ruleId: input.ruleId,
+    silenceSubject: subject,
+    whenSilenced: 'hold',
+    render: () => renderTrafficAlert(input, config, now),
+    logFields: { trunk: input.key },
+  });
+  return isSettled(result);
+}

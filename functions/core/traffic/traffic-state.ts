@@ -1,0 +1,536 @@
+import type { Call } from '../call';
+import { labelsOf } from '../dimensions';
+import type { TrafficRuleId } from './traffic-config';
+
+/**
+ * The traffic baseline: what a trunk (and the whole account) normally does, learnt from the
+ * calls the poller lists anyway (no Plivo request of its own), by call END time, so that a
+ * backlog worked off late, a backtest and live runs count the same call in the same bucket.
+ *
+ * Two items per trunk in the state table, so that the one written every run stays small:
+ *  - hot (written by the runs that count calls or change an incident, < 1 KB): 5-minute buckets
+ *    of the last two hours (inbound calls, outbound calls, outbound spend), the countries called
+ *    since the last fold, destinations new to the trunk, the rules' incidents, and (account item
+ *    only) how late calls are listed;
+ *  - profile (written once an hour, ~3 KB): per hour of the week, an average over the weeks seen
+ *    of each count (weekly seasonality); a short-term average of the last hours (used before a
+ *    week exists); the countries called in the last days.
+ */
+
+export const BUCKET_MS = 5 * 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+const WEEK_HOURS = 168;
+/** Buckets kept behind what was folded: the longest window a rule reads (6 h) is bounded by it. */
+export const KEEP_MS = 6 * HOUR_MS;
+/** The key of the account-wide item (a trunk's is its domain, or id when Plivo sends no domain). */
+export const ACCOUNT_KEY = '*';
+/** Hours of history before the short-term average is used. */
+export const MIN_RECENT_HOURS = 3;
+/** How fast the short-term average forgets: half of it in this many hours. */
+const RECENT_HALF_LIFE_HOURS = 2;
+/** How fast an hour of the week's average follows new weeks: at least this weight for the newest. */
+const WEEKLY_MIN_WEIGHT = 0.25;
+
+export type TrafficMetric = 'inbound' | 'outbound' | 'spend';
+export const METRICS: readonly TrafficMetric[] = ['inbound', 'outbound', 'spend'];
+
+export interface TrafficBucket {
+  startMs: number;
+  inbound: number;
+  outbound: number;
+  /** USD of the outbound calls (total_amount). */
+  spend: number;
+}
+
+/** Outbound calls to a country the trunk had not called within the lookback. */
+export interface NovelDestination {
+  calls: number;
+  spend: number;
+  firstMs: number;
+  lastMs: number;
+  /** Up to 3 numbers called, for the alert (masked when it is rendered, as configured). */
+  numbers: string[];
+}
+
+/** A traffic rule's incident for one trunk: firing, at most one update, resolved. */
+export interface TrafficIncident {
+  firing: boolean;
+  since: string | null;
+  episode: number;
+  /** Notices sent in this episode (the firing, the update). */
+  notices: number;
+  updates: number;
+  /** When the rule began to breach without a break (ISO; null: it does not), for forMinutes. */
+  breachSince?: string | null;
+  /** The value that fired, or the worst since (what an update is judged against). */
+  peak: number | null;
+  lastNotifiedAt: string | null;
+}
+
+export interface TrafficHot {
+  kind: 'hot';
+  id: string;
+  key: string;
+  labels: Record<string, string>;
+  buckets: TrafficBucket[];
+  /** Outbound countries called since the last fold: country -> latest end time (ms). */
+  seen: Record<string, number>;
+  novel: Record<string, NovelDestination>;
+  /** The latest end time counted (ms). */
+  lastCallMs: number | null;
+  /** Account item: how old calls were when first listed (decaying counts per LATENESS_EDGES_S bin). */
+  lateness?: number[];
+  latenessAtMs?: number;
+  incidents: Partial<Record<TrafficRuleId, TrafficIncident>>;
+  version: number;
+}
+
+export interface TrafficProfile {
+  kind: 'profile';
+  id: string;
+  key: string;
+  /** History starts here (a whole hour: the first hour counted whole). */
+  firstMs: number;
+  /** Every hour before this is folded into the averages. */
+  foldedToMs: number;
+  /** Per hour of the week (0 = Sunday 00:00 UTC), the average count of the weeks seen. */
+  weekly: Record<TrafficMetric, number[]>;
+  weeks: number[];
+  /** Short-term average of the last hours' counts, per hour. */
+  recent: Record<TrafficMetric, number>;
+  recentHours: number;
+  /** Countries the trunk called: country -> the latest day (ms, UTC midnight). */
+  known: Record<string, number>;
+  version: number;
+}
+
+/** How a traffic item is kept in the state table: the numbers packed into strings (compact). */
+export type StoredTraffic = { id: string; version: number; kind: 'hot' | 'profile' } & Record<
+  string,
+  unknown
+>;
+
+export const hotId = (key: string) => `hot:${key}`;
+export const profileId = (key: string) => `profile:${key}`;
+
+/** The trunk key of a call (its domain, or its id when Plivo sends no domain). */
+export function trunkKeyOf(call: Call): string {
+  return labelsOf(call, null, ['trunk_domain']).trunk_domain as string;
+}
+
+export const labelsOfKey = (key: string): Record<string, string> =>
+  key === ACCOUNT_KEY ? {} : { trunk_domain: key };
+
+export function emptyHot(key: string): TrafficHot {
+  return {
+    kind: 'hot',
+    id: hotId(key),
+    key,
+    labels: labelsOfKey(key),
+    buckets: [],
+    seen: {},
+    novel: {},
+    lastCallMs: null,
+    incidents: {},
+    version: 0,
+  };
+}
+
+export function emptyProfile(key: string, firstMs: number): TrafficProfile {
+  const zeros = () => new Array<number>(WEEK_HOURS).fill(0);
+  return {
+    kind: 'profile',
+    id: profileId(key),
+    key,
+    firstMs,
+    foldedToMs: firstMs,
+    weekly: { inbound: zeros(), outbound: zeros(), spend: zeros() },
+    weeks: zeros(),
+    recent: { inbound: 0, outbound: 0, spend: 0 },
+    recentHours: 0,
+    known: {},
+    version: 0,
+  };
+}
+
+const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
+const round = (n: number, decimals: number) => Number(n.toFixed(decimals));
+
+/**
+ * Counts calls (first listed by this run) into a trunk's or the account's buckets. For a trunk,
+ * outbound countries are noted, and calls to a country not called within `lookbackMs` (known
+ * from the profile) are kept as new destinations.
+ */
+export function countInto(
+  hot: TrafficHot,
+  calls: readonly Call[],
+  known: Readonly<Record<string, number>>,
+  lookbackMs: number,
+): TrafficHot {
+  const buckets = new Map(hot.buckets.map((b) => [b.startMs, { ...b }]));
+  const seen = { ...hot.seen };
+  const novel = Object.fromEntries(
+    Object.entries(hot.novel).map(([c, n]) => [c, { ...n, numbers: [...n.numbers] }]),
+  );
+  let lastCallMs = hot.lastCallMs;
+  for (const call of calls) {
+    const endMs = call.endTime === null ? Number.NaN : Date.parse(call.endTime);
+    if (!Number.isFinite(endMs)) continue;
+    const startMs = floorTo(endMs, BUCKET_MS);
+    const bucket = buckets.get(startMs) ?? { startMs, inbound: 0, outbound: 0, spend: 0 };
+    lastCallMs = lastCallMs === null ? endMs : Math.max(lastCallMs, endMs);
+    if (call.direction === 'inbound') bucket.inbound += 1;
+    else if (call.direction === 'outbound') {
+      bucket.outbound += 1;
+      const amount = call.totalAmount !== null && Number.isFinite(call.totalAmount) ? call.totalAmount : 0;
+      bucket.spend += Math.max(0, amount);
+      const country = call.toCountry;
+      if (hot.key !== ACCOUNT_KEY && country) {
+        seen[country] = Math.max(seen[country] ?? 0, endMs);
+        const lastKnown = known[country];
+        if (lastKnown === undefined || lastKnown < endMs - lookbackMs) {
+          const n = novel[country] ?? { calls: 0, spend: 0, firstMs: endMs, lastMs: endMs, numbers: [] };
+          n.calls += 1;
+          n.spend += Math.max(0, amount);
+          n.firstMs = Math.min(n.firstMs, endMs);
+          n.lastMs = Math.max(n.lastMs, endMs);
+          if (call.toNumber && n.numbers.length < 3 && !n.numbers.includes(call.toNumber)) {
+            n.numbers.push(call.toNumber);
+          }
+          novel[country] = n;
+        }
+      }
+    } else continue;
+    buckets.set(startMs, bucket);
+  }
+  return {
+    ...hot,
+    buckets: [...buckets.values()].sort((a, b) => a.startMs - b.startMs),
+    seen,
+    novel,
+    lastCallMs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// How late calls are listed, and the settle time it gives
+
+/** Bins of a call's age when first listed (seconds, upper edges); the last bin is open. */
+export const LATENESS_EDGES_S = [30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1800, 3600];
+/** The ages forget half their weight in a day. */
+const LATENESS_HALF_LIFE_MS = DAY_MS;
+/** Calls needed before the settle time is measured rather than taken at its maximum. */
+export const MIN_LATENESS_SAMPLES = 100;
+
+/** Adds the ages (ms since the call ended, when this run first listed it) to the account item. */
+export function observeLateness(hot: TrafficHot, agesMs: readonly number[], nowMs: number): TrafficHot {
+  if (agesMs.length === 0) return hot;
+  const decay =
+    hot.latenessAtMs === undefined
+      ? 1
+      : 0.5 ** (Math.max(0, nowMs - hot.latenessAtMs) / LATENESS_HALF_LIFE_MS);
+  const bins = Array.from(
+    { length: LATENESS_EDGES_S.length + 1 },
+    (_, i) => (hot.lateness?.[i] ?? 0) * decay,
+  );
+  for (const age of agesMs) {
+    const sec = Math.max(0, age / 1000);
+    const i = LATENESS_EDGES_S.findIndex((edge) => sec <= edge);
+    const bin = i === -1 ? LATENESS_EDGES_S.length : i;
+    bins[bin] = (bins[bin] ?? 0) + 1;
+  }
+  return { ...hot, lateness: bins.map((n) => round(n, 2)), latenessAtMs: nowMs };
+}
+
+export interface Settle {
+  ms: number;
+  /** Measured from the calls' ages (false: too few calls yet, the maximum is used). */
+  measured: boolean;
+  samples: number;
+}
+
+/**
+ * The settle time: the age by which 99 % of recent calls had been listed (the upper edge of
+ * that bin), within [minMinutes, maxMinutes]; the maximum until MIN_LATENESS_SAMPLES were seen.
+ */
+export function settleOf(
+  account: TrafficHot | undefined,
+  bounds: { minMinutes: number; maxMinutes: number },
+): Settle {
+  const bins = account?.lateness ?? [];
+  const samples = bins.reduce((s, n) => s + n, 0);
+  const clamp = (ms: number) =>
+    Math.min(bounds.maxMinutes * 60_000, Math.max(bounds.minMinutes * 60_000, ms));
+  if (samples < MIN_LATENESS_SAMPLES) return { ms: bounds.maxMinutes * 60_000, measured: false, samples };
+  let cumulative = 0;
+  for (const [i, n] of bins.entries()) {
+    cumulative += n;
+    if (cumulative >= 0.99 * samples) {
+      const edge = LATENESS_EDGES_S[i];
+      return {
+        ms: clamp(edge === undefined ? Number.POSITIVE_INFINITY : edge * 1000),
+        measured: true,
+        samples,
+      };
+    }
+  }
+  return { ms: bounds.maxMinutes * 60_000, measured: true, samples };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Folding settled hours into the averages
+
+/** Hour of the week, 0 = Sunday 00:00–01:00 UTC. */
+export const hourOfWeek = (ms: number) => {
+  const d = new Date(ms);
+  return d.getUTCDay() * 24 + d.getUTCHours();
+};
+
+/** A trunk's counts in [fromMs, toMs), from its buckets (whole buckets whose start lies in it). */
+export function countsIn(hot: TrafficHot, fromMs: number, toMs: number): Record<TrafficMetric, number> {
+  const out = { inbound: 0, outbound: 0, spend: 0 };
+  for (const b of hot.buckets) {
+    if (b.startMs < fromMs || b.startMs >= toMs) continue;
+    out.inbound += b.inbound;
+    out.outbound += b.outbound;
+    out.spend += b.spend;
+  }
+  return out;
+}
+
+/**
+ * Folds every whole hour before `edgeMs` (settled and read) not folded yet into the averages,
+ * and the countries called into `known`. A metric not in `learn` (an incident about it is
+ * firing on the trunk) is passed over, so that an outage or a fraud never becomes normal. Returns the profile, and whether it changed.
+ */
+export function fold(
+  hot: TrafficHot,
+  profile: TrafficProfile,
+  edgeMs: number,
+  learn: ReadonlySet<TrafficMetric> = new Set(METRICS),
+): { hot: TrafficHot; profile: TrafficProfile; changed: boolean } {
+  const until = floorTo(edgeMs, HOUR_MS);
+  if (until <= profile.foldedToMs) return { hot, profile, changed: false };
+  const next: TrafficProfile = {
+    ...profile,
+    weekly: {
+      inbound: [...profile.weekly.inbound],
+      outbound: [...profile.weekly.outbound],
+      spend: [...profile.weekly.spend],
+    },
+    weeks: [...profile.weeks],
+    recent: { ...profile.recent },
+    known: { ...profile.known },
+  };
+  // A long gap (a poller down for days) folds at most a week of hours: older ones are gone.
+  const start = Math.max(profile.foldedToMs, until - WEEK_HOURS * HOUR_MS);
+  const recentWeight = 1 - 0.5 ** (1 / RECENT_HALF_LIFE_HOURS);
+  for (let h = start; h < until; h += HOUR_MS) {
+    const counts = countsIn(hot, h, h + HOUR_MS);
+    const slot = hourOfWeek(h);
+    const weeks = next.weeks[slot] ?? 0;
+    const w = weeks === 0 ? 1 : Math.max(WEEKLY_MIN_WEIGHT, 1 / (weeks + 1));
+    for (const m of METRICS) {
+      if (!learn.has(m)) continue;
+      const old = next.weekly[m][slot] ?? 0;
+      next.weekly[m][slot] = round(w * counts[m] + (1 - w) * old, m === 'spend' ? 4 : 2);
+      next.recent[m] =
+        next.recentHours === 0
+          ? counts[m]
+          : round(recentWeight * counts[m] + (1 - recentWeight) * next.recent[m], 4);
+    }
+    next.weeks[slot] = Math.min(52, weeks + 1);
+    next.recentHours = Math.min(10_000, next.recentHours + 1);
+  }
+  next.foldedToMs = until;
+  const seen: Record<string, number> = {};
+  for (const [country, lastMs] of Object.entries(hot.seen)) {
+    if (lastMs < until) next.known[country] = Math.max(next.known[country] ?? 0, floorTo(lastMs, DAY_MS));
+    else seen[country] = lastMs;
+  }
+  return { hot: { ...hot, seen }, profile: next, changed: true };
+}
+
+/** Drops buckets no rule reads any more, and new destinations folded into what is known and quiet. */
+export function prune(
+  hot: TrafficHot,
+  profile: TrafficProfile | undefined,
+  nowMs: number,
+  keepNovelMs: number,
+): TrafficHot {
+  const keepFrom = Math.min(profile?.foldedToMs ?? Number.POSITIVE_INFINITY, nowMs) - KEEP_MS;
+  const novel = Object.fromEntries(
+    Object.entries(hot.novel).filter(([, n]) => n.lastMs >= nowMs - keepNovelMs),
+  );
+  return { ...hot, buckets: hot.buckets.filter((b) => b.startMs >= keepFrom), novel };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the baseline expects
+
+export type Basis = 'weekly' | 'recent';
+
+export interface Expected {
+  value: number;
+  basis: Basis;
+}
+
+/** The rate (per hour) an hour of the week's average gives at `ms`, interpolated between hour middles. */
+function weeklyRate(profile: TrafficProfile, metric: TrafficMetric, ms: number): number | null {
+  const slot = hourOfWeek(ms);
+  if ((profile.weeks[slot] ?? 0) < 1) return null;
+  const own = profile.weekly[metric][slot] ?? 0;
+  const intoHour = (ms % HOUR_MS) / HOUR_MS; // 0..1
+  const neighbourMs = intoHour < 0.5 ? ms - HOUR_MS : ms + HOUR_MS;
+  const other = hourOfWeek(neighbourMs);
+  if ((profile.weeks[other] ?? 0) < 1) return own;
+  const otherValue = profile.weekly[metric][other] ?? 0;
+  const distance = Math.abs(intoHour - 0.5); // 0 at the middle, 0.5 at the edge
+  return own + (otherValue - own) * distance;
+}
+
+/**
+ * What the baseline expects in [fromMs, toMs): the weekly averages once every hour of it was seen
+ * in a week before ('weekly'). Before that, with `early`, the lower of the short-term average
+ * (once MIN_RECENT_HOURS were folded) and the same hours the day before ('recent'): the average
+ * of the last hours lags a day's ramps (it still expects the afternoon in the evening), the day
+ * before does not know weekends (it expects Friday on Saturday); the lower of the two expects
+ * neither, so a drop judged on it is a real one. Else null: nothing learnt, the rules stay quiet.
+ */
+export function expectedIn(
+  profile: TrafficProfile | undefined,
+  metric: TrafficMetric,
+  fromMs: number,
+  toMs: number,
+  early = false,
+): Expected | null {
+  if (!profile || toMs <= fromMs) return null;
+  let weekly = 0;
+  let complete = true;
+  for (let t = fromMs; t < toMs; t += BUCKET_MS) {
+    const span = Math.min(BUCKET_MS, toMs - t);
+    const rate = weeklyRate(profile, metric, t + span / 2);
+    if (rate === null) {
+      complete = false;
+      break;
+    }
+    weekly += (rate * span) / HOUR_MS;
+  }
+  if (complete) return { value: weekly, basis: 'weekly' };
+  if (!early || profile.recentHours < MIN_RECENT_HOURS) return null;
+  let yesterday = 0;
+  for (let t = fromMs; t < toMs; t += BUCKET_MS) {
+    const span = Math.min(BUCKET_MS, toMs - t);
+    const rate = weeklyRate(profile, metric, t + span / 2 - DAY_MS);
+    if (rate === null) return null;
+    yesterday += (rate * span) / HOUR_MS;
+  }
+  const average = (profile.recent[metric] * (toMs - fromMs)) / HOUR_MS;
+  return { value: Math.min(average, yesterday), basis: 'recent' };
+}
+
+/** Whole days of history (hours folded) the profile holds. */
+export const historyDays = (profile: TrafficProfile | undefined) =>
+  profile ? Math.max(0, (profile.foldedToMs - profile.firstMs) / DAY_MS) : 0;
+
+// ---------------------------------------------------------------------------------------------
+// Stored form
+
+const packNumbers = (values: readonly number[]) => values.map((n) => (n === 0 ? '' : String(n))).join(',');
+const unpackNumbers = (text: unknown, length: number): number[] => {
+  const parts = typeof text === 'string' ? text.split(',') : [];
+  return Array.from({ length }, (_, i) => {
+    const n = Number(parts[i] ?? 0);
+    return Number.isFinite(n) ? n : 0;
+  });
+};
+
+/** The stored form: buckets as "start:in:out:spend" (start in minutes), averages as comma lists. */
+export function toStored(item: TrafficHot | TrafficProfile): StoredTraffic {
+  if (item.kind === 'hot') {
+    const { buckets, ...rest } = item;
+    return {
+      ...rest,
+      buckets: buckets
+        .map((b) => `${b.startMs / 60_000}:${b.inbound}:${b.outbound}:${round(b.spend, 4)}`)
+        .join(';'),
+    };
+  }
+  const { weekly, weeks, ...rest } = item;
+  return {
+    ...rest,
+    weekly: {
+      inbound: packNumbers(weekly.inbound),
+      outbound: packNumbers(weekly.outbound),
+      spend: packNumbers(weekly.spend),
+    },
+    weeks: packNumbers(weeks),
+  };
+}
+
+const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+const record = (v: unknown) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** Reads a stored item back; null when it is not one (the caller counts it as unreadable). */
+export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile | null {
+  const key = typeof stored.key === 'string' ? stored.key : null;
+  if (key === null) return null;
+  if (stored.kind === 'hot') {
+    const buckets: TrafficBucket[] = [];
+    if (typeof stored.buckets === 'string' && stored.buckets !== '') {
+      for (const part of stored.buckets.split(';')) {
+        const [s, i, o, p] = part.split(':').map(Number);
+        if ([s, i, o, p].every((n) => n !== undefined && Number.isFinite(n))) {
+          buckets.push({
+            startMs: (s as number) * 60_000,
+            inbound: i as number,
+            outbound: o as number,
+            spend: p as number,
+          });
+        }
+      }
+    }
+    return {
+      ...emptyHot(key),
+      buckets,
+      seen: Object.fromEntries(
+        Object.entries(record(stored.seen)).filter(([, v]) => typeof v === 'number'),
+      ) as Record<string, number>,
+      novel: record(stored.novel) as unknown as Record<string, NovelDestination>,
+      lastCallMs: typeof stored.lastCallMs === 'number' ? stored.lastCallMs : null,
+      ...(Array.isArray(stored.lateness) ? { lateness: stored.lateness.map((n) => num(n, 0)) } : {}),
+      ...(typeof stored.latenessAtMs === 'number' ? { latenessAtMs: stored.latenessAtMs } : {}),
+      incidents: record(stored.incidents) as TrafficHot['incidents'],
+      version: stored.version,
+    };
+  }
+  if (stored.kind === 'profile') {
+    const firstMs = num(stored.firstMs, Number.NaN);
+    if (!Number.isFinite(firstMs)) return null;
+    const weekly = record(stored.weekly);
+    const recent = record(stored.recent);
+    return {
+      ...emptyProfile(key, firstMs),
+      foldedToMs: num(stored.foldedToMs, firstMs),
+      weekly: {
+        inbound: unpackNumbers(weekly.inbound, WEEK_HOURS),
+        outbound: unpackNumbers(weekly.outbound, WEEK_HOURS),
+        spend: unpackNumbers(weekly.spend, WEEK_HOURS),
+      },
+      weeks: unpackNumbers(stored.weeks, WEEK_HOURS),
+      recent: {
+        inbound: num(recent.inbound, 0),
+        outbound: num(recent.outbound, 0),
+        spend: num(recent.spend, 0),
+      },
+      recentHours: num(stored.recentHours, 0),
+      known: Object.fromEntries(
+        Object.entries(record(stored.known)).filter(([, v]) => typeof v === 'number'),
+      ) as Record<string, number>,
+      version: stored.version,
+    };
+  }
+  return null;
+}
