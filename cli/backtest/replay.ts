@@ -9,7 +9,7 @@ import type { Finding } from '../../functions/core/finding';
 import { groupLabels } from '../../functions/core/groups/group';
 import { poll } from '../../functions/core/poll/poll-use-case';
 import type { PollSummary } from '../../functions/core/poll/run-context';
-import type { Logger } from '../../functions/core/ports';
+import type { CallSource, Logger } from '../../functions/core/ports';
 import { evaluateRules } from '../../functions/core/rules/evaluate-rules';
 import { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
 import { runRecordOf } from '../../functions/core/health/run-log';
@@ -25,6 +25,8 @@ export interface ReplayInput {
   from: Date;
   to: Date;
   scheduleMinutes: number;
+  /** Wraps the replay's call source (to count what a run asks of Plivo). */
+  wrapSource?: (source: CallSource) => CallSource;
   /** Called after each simulated run (for a progress bar). */
   onRun?: (done: number, total: number) => void;
 }
@@ -124,7 +126,8 @@ function matchedByRule(
 /** Replays [from, to) through the poll use case every scheduleMinutes; nothing is sent. */
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const { config, scheduleMinutes } = input;
-  const source = new MemoryCallSource(input.calls, input.insights);
+  const memory = new MemoryCallSource(input.calls, input.insights);
+  const source = input.wrapSource ? input.wrapSource(memory) : memory;
   let nowMs = input.from.getTime();
   // The poller's own store semantics in memory, on the replay's clock (dedup records expire
   // with their retention, as they would over the same span).

@@ -1,3 +1,4 @@
+import { TRAFFIC_RULE_IDS } from '../../functions/core/traffic/traffic-config';
 import * as z from 'zod';
 import { DEFAULT_PLIVO_API_BASE_URL } from '../../functions/core/contract';
 import {
@@ -59,7 +60,9 @@ const filterPolicySchema = z
   .strictObject({
     severity: z.array(severitySchema).min(1).optional(),
     rule: z
-      .array(z.enum([...RULE_IDS, ...WINDOWED_RULE_IDS, 'catch-up-summary', 'poller-health']))
+      .array(
+        z.enum([...RULE_IDS, ...WINDOWED_RULE_IDS, ...TRAFFIC_RULE_IDS, 'catch-up-summary', 'poller-health']),
+      )
       .min(1)
       .optional(),
     trunk_domain: z.array(z.string().min(1)).min(1).optional(),

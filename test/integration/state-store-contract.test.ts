@@ -8,6 +8,14 @@ import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-s
 import { MemoryStateStore, MemoryStateTable } from '../../functions/adapters/memory/memory-state-store';
 import type { GroupState } from '../../functions/core/groups/group';
 import type { AlertMessage, StateStore } from '../../functions/core/ports';
+import { quietIncident } from '../../functions/core/traffic/incident';
+import {
+  countInto,
+  emptyHot,
+  emptyProfile,
+  fromStored,
+  toStored,
+} from '../../functions/core/traffic/traffic-state';
 import { makeCall, makeInsights } from '../support/calls';
 import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
 
@@ -228,6 +236,29 @@ describe.each(makers)('StateStore contract: %s', (_name, make) => {
     await expect(store.saveGroup(group, NOW_SEC + DAY)).rejects.toThrow(/changed by another run/);
     expect(await store.saveGroup({ ...group, version: 1 }, NOW_SEC + DAY)).toBe(2);
     expect((await store.listGroups()).map((g) => [g.id, g.version])).toEqual([['g1', 2]]);
+  });
+
+  it('traffic items: the stored form round-trips whole, with optimistic versions and expiry', async () => {
+    let hot = countInto(
+      emptyHot('acme.zt.plivo.com'),
+      [makeCall({ trunkDomain: 'acme.zt.plivo.com', toCountry: 'ST', toNumber: '+23990000001' })],
+      {},
+      30 * DAY * 1000,
+    );
+    hot = { ...hot, incidents: { 'new-destination': { ...quietIncident(), firing: true, episode: 1 } } };
+    const profile = emptyProfile('acme.zt.plivo.com', NOW_MS - 3_600_000);
+    expect(await store.saveTraffic(toStored(hot), NOW_SEC + DAY)).toBe(1);
+    expect(await store.saveTraffic(toStored(profile), NOW_SEC + 60)).toBe(1);
+    await expect(store.saveTraffic(toStored(hot), NOW_SEC + DAY)).rejects.toThrow(/changed by another run/);
+    const read = (await store.listTraffic()).map((item) => fromStored(item));
+    expect(read).toEqual(
+      expect.arrayContaining([
+        { ...hot, version: 1 },
+        { ...profile, version: 1 },
+      ]),
+    );
+    clock.ms += 120_000; // the profile's expiry passed (TTL deletion is not relied on)
+    expect((await store.listTraffic()).map((item) => item.id)).toEqual(['hot:acme.zt.plivo.com']);
   });
 
   it('accounts on one table: stores of one poller share its state (the premise of the next case)', async () => {

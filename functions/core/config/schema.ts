@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { CALL_MATCHERS, GROUP_LABELS, MATCHER_LISTS, orList, WINDOW_LABELS } from '../dimensions';
 import { type RegisteredRule, RULES } from '../rules/registry';
-import { trafficRulesSchema } from '../traffic/traffic-config';
+import { TRAFFIC_RULE_IDS, trafficRulesSchema } from '../traffic/traffic-config';
 import { type RegisteredWindowedRule, WINDOWED_RULES } from '../windowed/registry';
 import { overrideScope, type Severity, severitySchema } from '../rules/rule-schema';
 import '../zod-locale';
@@ -294,7 +294,11 @@ function isKnownTimeZone(zone: string): boolean {
  */
 const silenceMatchersSchema = z
   .strictObject({
-    rule: z.optional(z.array(z.enum(RULE_IDS)).check(z.minLength(1))),
+    rule: z.optional(
+      z
+        .array(z.enum([...RULE_IDS, ...WINDOWED_RULES.map((r) => r.id), ...TRAFFIC_RULE_IDS]))
+        .check(z.minLength(1)),
+    ),
     severity: z.optional(z.array(severitySchema).check(z.minLength(1))),
     ...MATCHER_LISTS,
   })

@@ -1,0 +1,189 @@
+/**
+ * The traffic rules end to end, as `backtest` replays them: the poll use case itself on a
+ * simulated clock every 5 minutes, over the sandbox's 14 days of seasonal demo traffic with its
+ * injected events (a trunk that stops, a 70 % drop, a slow decline, a night-time premium-rate
+ * burst), on the shipped default config, the baseline built from the replayed history alone.
+ * The same replay, at the shipped 1-minute schedule, makes the README's table (bench section 8).
+ */
+import { replay, type ReplayResult } from '../../cli/backtest/replay';
+import type { WouldSend } from '../../cli/backtest/memory-adapters';
+import type { CallInsights } from '../../functions/core/call';
+import { alertConfigSchema, type AlertConfigInput } from '../../functions/core/config/schema';
+import type { CallSource } from '../../functions/core/ports';
+import { type SeasonalEvent, type SeasonalTraffic, seasonalTraffic } from '../../sandbox/seasonal-traffic';
+import { toEvaluated } from '../../sandbox/traffic';
+
+const MIN = 60_000;
+const TO = new Date('2026-12-03T00:00:00.000Z');
+const FROM = new Date(TO.getTime() - 14 * 24 * 60 * MIN);
+const TRAFFIC_RULES = new Set(['traffic-drop', 'traffic-surge', 'spend', 'new-destination']);
+
+let traffic: SeasonalTraffic;
+let calls: ReturnType<typeof toEvaluated>['call'][];
+let insights: Map<string, CallInsights>;
+let result: ReplayResult;
+let event: (kind: SeasonalEvent['kind']) => SeasonalEvent;
+/** A silence of the spend rule over the burst's first 20 minutes: its page is held, then sent. */
+let spendSilence: { startsAt: string; endsAt: string };
+
+const trafficPages = (r: ReplayResult) => r.messages.filter((m) => TRAFFIC_RULES.has(m.rule));
+const trunkOf = (m: WouldSend) => m.labels.trunk_domain ?? 'account';
+const at = (m: WouldSend) => Date.parse(m.at);
+
+beforeAll(async () => {
+  traffic = seasonalTraffic({ seed: 1, from: FROM, to: TO });
+  const evaluated = traffic.calls.map(toEvaluated);
+  calls = evaluated.map((e) => e.call);
+  insights = new Map(evaluated.flatMap((e) => (e.insights ? [[e.call.callUuid, e.insights] as const] : [])));
+  event = (kind) => traffic.events.find((e) => e.kind === kind) as SeasonalEvent;
+  const burst = event('premium-rate-burst');
+  spendSilence = {
+    startsAt: burst.start.toISOString(),
+    endsAt: new Date(burst.start.getTime() + 20 * MIN).toISOString(),
+  };
+  const input: AlertConfigInput = {
+    silences: {
+      rules: [
+        {
+          id: 'burst-spend',
+          matchers: { rule: ['spend'] },
+          ...spendSilence,
+          comment: 'test: held, then sent',
+        },
+      ],
+    },
+  };
+  result = await replay({
+    calls,
+    insights,
+    config: alertConfigSchema.parse(input),
+    from: FROM,
+    to: TO,
+    scheduleMinutes: 5,
+  });
+}, 120_000);
+
+describe('traffic rules on 14 days of seasonal traffic (5-minute schedule, shipped defaults)', () => {
+  it('pages the trunk that stops, within two schedule intervals of its window settling', () => {
+    const stop = event('trunk-stop');
+    const page = trafficPages(result).find(
+      (m) => m.rule === 'traffic-drop' && m.notice === 'firing' && trunkOf(m) === stop.trunkDomain,
+    );
+    expect(page).toBeDefined();
+    // The first 15-minute window wholly inside the stop ends 15 minutes in; it settles after
+    // the settle time (2 minutes here: CDRs are on time) and 5 minutes of forMinutes.
+    const delay = (at(page as WouldSend) - stop.start.getTime()) / MIN;
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThanOrEqual(15 + 2 + 5 + 2 * 5);
+  });
+
+  it('pages the 70 % drop, and a stop or drop resolves once the calls are back', () => {
+    const drop = event('traffic-drop');
+    const pages = trafficPages(result).filter(
+      (m) => m.rule === 'traffic-drop' && trunkOf(m) === drop.trunkDomain,
+    );
+    const firing = pages.find((m) => m.notice === 'firing');
+    expect(firing).toBeDefined();
+    expect(at(firing as WouldSend)).toBeGreaterThan(drop.start.getTime());
+    expect(at(firing as WouldSend)).toBeLessThan(drop.end.getTime());
+    const resolved = pages.find((m) => m.notice === 'resolved');
+    expect(resolved).toBeDefined();
+    expect(at(resolved as WouldSend)).toBeGreaterThan(drop.end.getTime());
+    expect(at(resolved as WouldSend) - drop.end.getTime()).toBeLessThan(60 * MIN);
+  });
+
+  it('pages the premium-rate burst as a new destination and a surge within minutes; spend waits for its silence', () => {
+    const burst = event('premium-rate-burst');
+    const firsts = new Map<string, WouldSend>();
+    for (const m of trafficPages(result)) {
+      if (m.notice === 'firing' && trunkOf(m) === burst.trunkDomain && !firsts.has(m.rule)) {
+        if (at(m) >= burst.start.getTime() && at(m) < burst.end.getTime()) firsts.set(m.rule, m);
+      }
+    }
+    const delay = (rule: string) => (at(firsts.get(rule) as WouldSend) - burst.start.getTime()) / MIN;
+    expect([...firsts.keys()].sort()).toEqual(['new-destination', 'spend', 'traffic-surge']);
+    expect(delay('new-destination')).toBeLessThanOrEqual(10);
+    expect(delay('traffic-surge')).toBeLessThanOrEqual(15);
+    // Held while the silence lasted, sent on the first run after it ended.
+    expect(at(firsts.get('spend') as WouldSend)).toBe(Date.parse(spendSilence.endsAt));
+    expect(firsts.get('new-destination')?.subject).toContain('ST (');
+    expect(firsts.get('new-destination')?.labels.to_country).toBe('ST');
+  });
+
+  it('sends nothing else: no page on nights, weekends, the first week, or the slow-decline day', () => {
+    const windows = traffic.events.map((e) => ({
+      e,
+      from: e.start.getTime(),
+      to: e.end.getTime() + 60 * MIN,
+    }));
+    const unexplained = trafficPages(result).filter((m) => {
+      if (m.notice !== 'firing') return false;
+      const explained = windows.some(
+        ({ e, from, to }) =>
+          e.kind !== 'slow-decline' &&
+          at(m) >= from &&
+          at(m) <= to &&
+          (trunkOf(m) === e.trunkDomain || trunkOf(m) === 'account'),
+      );
+      return !explained;
+    });
+    expect(unexplained.map((m) => `${m.at} ${m.subject}`)).toEqual([]);
+  });
+
+  it('keeps each incident to one firing, at most one update, and its resolution', () => {
+    const byIncident = new Map<string, string[]>();
+    for (const m of trafficPages(result)) {
+      byIncident.set(m.dedupKey, [...(byIncident.get(m.dedupKey) ?? []), m.notice]);
+    }
+    expect(byIncident.size).toBeGreaterThanOrEqual(5);
+    for (const [key, notices] of byIncident) {
+      // Episodes of one key follow each other: firing, (update), resolved, firing...
+      const episodes = notices
+        .join(' ')
+        .split(/(?=firing)/)
+        .map((s) => s.trim());
+      for (const episode of episodes) {
+        expect({ key, episode }).toEqual({
+          key,
+          episode: expect.stringMatching(/^firing( update)?( resolved)?$/),
+        });
+      }
+    }
+  });
+});
+
+describe('no extra Plivo request', () => {
+  it('asks Plivo exactly the same with the traffic rules on and off (a day of seasonal traffic)', async () => {
+    const day = { from: new Date(TO.getTime() - 24 * 60 * MIN), to: TO };
+    const dayCalls = calls.filter((c) => Date.parse(c.endTime as string) >= day.from.getTime());
+    const requests = async (on: boolean) => {
+      const counts = { list: 0, count: 0, insights: 0 };
+      const off = { enabled: false };
+      const config = alertConfigSchema.parse(
+        on
+          ? {}
+          : {
+              trafficRules: { 'traffic-drop': off, 'traffic-surge': off, spend: off, 'new-destination': off },
+            },
+      );
+      const r = await replay({
+        calls: dayCalls,
+        insights,
+        config,
+        ...day,
+        scheduleMinutes: 5,
+        wrapSource: (source: CallSource): CallSource => ({
+          listCalls: (range) => ((counts.list += 1), source.listCalls(range)),
+          countCalls: (range) => ((counts.count += 1), source.countCalls(range)),
+          getInsights: (id) => ((counts.insights += 1), source.getInsights(id)),
+        }),
+      });
+      return { counts, trafficPages: trafficPages(r).length };
+    };
+    const on = await requests(true);
+    const off = await requests(false);
+    expect(on.counts).toEqual(off.counts);
+    expect(on.counts.insights).toBeGreaterThan(dayCalls.length * 0.9);
+    expect(off.trafficPages).toBe(0);
+  }, 60_000);
+});
