@@ -29,6 +29,10 @@
  *      then Plivo requests per call in steady state at 1 and 4 calls/s, next to a poller that
  *      lists its whole overlap every run and one that lists each CDR once. --cdr-delay sets when
  *      CDRs appear (default 5-30 s). ~3 minutes (--quick, fewer simulated hours: ~1.5).
+ *   8. Traffic rules (scripts/bench-traffic.ts): the 14-day seasonal demo with its injected
+ *      events replayed as backtest does, at the shipped schedule: each event's detection delay,
+ *      false pages, the baseline's state in bytes and its writes, the replay with the rules off
+ *      as the baseline; then the writes at 54 calls/s. ~3 minutes.
  *
  * Options: --section (default all), --calls N (default 2000 for the run), --records N (default
  * 50000 for 1 and 2), --rate-calls N (default 2000: calls at 300 / 5 s in 4, fewer at smaller
@@ -55,11 +59,12 @@ import { generateTraffic } from '../sandbox/traffic';
 import { runColdStartBench } from './bench-cold-start';
 import { runScaleBench } from './bench-scale';
 import { runTimeToPageBench } from './bench-time-to-page';
+import { runTrafficBench } from './bench-traffic';
 import { reportScriptError, scriptArgs, UsageError } from './script-args';
 
 const USAGE = `Usage: npm run bench -- [--section S] [--calls N] [--records N] [--rate-calls N]
 
-  --section <s>     which sections to run: all (default), or some of 1,2,3,4,5,6,7 (e.g. --section 4)
+  --section <s>     which sections to run: all (default), or some of 1,2,3,4,5,6,7,8 (e.g. --section 4)
   --quick           section 5 without its 20,000-call scenario; section 7 over fewer simulated hours
   --cdr-delay <a-b> section 7: CDRs appear a to b seconds after the call ends (default 5-30)
   --heap-mb <n>     section 5: cap the handler process's V8 heap as the stack does
@@ -94,10 +99,10 @@ try {
   });
   const section = values.section ?? 'all';
   SECTIONS = new Set(
-    section === 'all' ? [1, 2, 3, 4, 5, 6, 7] : section.split(',').map((p) => Number(p.trim())),
+    section === 'all' ? [1, 2, 3, 4, 5, 6, 7, 8] : section.split(',').map((p) => Number(p.trim())),
   );
-  if ([...SECTIONS].some((n) => ![1, 2, 3, 4, 5, 6, 7].includes(n))) {
-    throw new UsageError(`--section: all, or some of 1,2,3,4,5,6,7 separated by commas, got '${section}'`);
+  if ([...SECTIONS].some((n) => ![1, 2, 3, 4, 5, 6, 7, 8].includes(n))) {
+    throw new UsageError(`--section: all, or some of 1,2,3,4,5,6,7,8 separated by commas, got '${section}'`);
   }
   const delay = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(values['cdr-delay'] ?? '');
   if (!delay || Number(delay[1]) > Number(delay[2]) || Number(delay[2]) > 600) {
@@ -164,6 +169,7 @@ async function main() {
   }
   if (SECTIONS.has(6)) await runColdStartBench();
   if (SECTIONS.has(7)) await runTimeToPageBench({ quick: values.quick === true, cdrDelaySec: CDR_DELAY });
+  if (SECTIONS.has(8)) await runTrafficBench();
 }
 
 /** Sections 1 and 2 (2 needs the normalised records of 1, which it then makes silently). */

@@ -1,5 +1,7 @@
 import { CALL_LABELS, CALL_MATCHERS } from '../functions/core/dimensions';
+import { alertConfigSchema } from '../functions/core/config/schema';
 import { RULES } from '../functions/core/rules/registry';
+import { TRAFFIC_RULES } from '../functions/core/traffic/registry';
 
 /**
  * docs/rules.md, generated from the rule registry and the table of call dimensions: what each
@@ -22,6 +24,21 @@ export function renderRulesDoc(): string {
         `${rule.severity}${rule.escalates ? ' / critical' : ''}`,
         rule.needsInsights ? 'Insights' : 'CDR',
         rule.windowed ? `\`${rule.windowed}\`` : '—',
+      ];
+    }),
+  );
+  const defaults = alertConfigSchema.parse({}).trafficRules;
+  const shown = (value: unknown) => (Array.isArray(value) ? value.join(', ') : String(value));
+  const traffic = table(
+    ['id', 'fires when', 'default', 'severity', 'can fire after'],
+    TRAFFIC_RULES.map((rule) => {
+      const { enabled, severity, overrides: _o, ...fields } = defaults[rule.id] as Record<string, unknown>;
+      return [
+        `\`${rule.id}\``,
+        rule.summary,
+        [...(enabled ? [] : ['off']), ...Object.entries(fields).map(([k, v]) => `\`${k}\` ${shown(v)}`)].join(', '),
+        String(severity),
+        rule.needs,
       ];
     }),
   );
@@ -50,6 +67,14 @@ export function renderRulesDoc(): string {
     'A rule judged on the CDR alone alerts without waiting for Insights; the others are asked once',
     "the call's Insights are known. The windowed rule in the last column judges the same thing per",
     'group of calls over a sliding window (`windowedRules.<id>`).',
+    '',
+    '## Traffic rules',
+    '',
+    'Judged per trunk (and, but for new-destination, for the whole account) against a baseline',
+    'learnt from the calls the poller lists (`trafficRules.<id>`; docs/traffic-rules.md). They make',
+    'no Plivo request of their own.',
+    '',
+    ...traffic,
     '',
     '## Call dimensions',
     '',

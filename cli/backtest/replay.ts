@@ -9,7 +9,7 @@ import type { Finding } from '../../functions/core/finding';
 import { groupLabels } from '../../functions/core/groups/group';
 import { poll } from '../../functions/core/poll/poll-use-case';
 import type { PollSummary } from '../../functions/core/poll/run-context';
-import type { CallSource, Logger } from '../../functions/core/ports';
+import type { CallSource, Logger, StateStore } from '../../functions/core/ports';
 import { evaluateRules } from '../../functions/core/rules/evaluate-rules';
 import { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
 import { runRecordOf } from '../../functions/core/health/run-log';
@@ -25,6 +25,8 @@ export interface ReplayInput {
   from: Date;
   to: Date;
   scheduleMinutes: number;
+  /** Wraps the replay's state store (to measure what a run writes); it must keep the replay's clock. */
+  wrapStore?: (store: MemoryStateStore) => StateStore;
   /** Wraps the replay's call source (to count what a run asks of Plivo). */
   wrapSource?: (source: CallSource) => CallSource;
   /** Called after each simulated run (for a progress bar). */
@@ -131,7 +133,8 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   let nowMs = input.from.getTime();
   // The poller's own store semantics in memory, on the replay's clock (dedup records expire
   // with their retention, as they would over the same span).
-  const store = new MemoryStateStore(() => nowMs);
+  const memoryStore = new MemoryStateStore(() => nowMs);
+  const store = input.wrapStore ? input.wrapStore(memoryStore) : memoryStore;
   const notifier = new CountingNotifier(() => nowMs);
   // Everything before `from` counts as done: the first run reads from there.
   await store.saveCursor(input.from.toISOString(), null);

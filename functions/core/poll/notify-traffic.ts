@@ -51,14 +51,17 @@ const enabledRules = (config: AlertConfig) =>
 export const trafficExpiresAtSec = (config: AlertConfig, nowMs: number) =>
   Math.floor(nowMs / 1000) + Math.max(35, config.trafficRules['new-destination'].lookbackDays + 1) * 86_400;
 
-interface Loaded {
+/** A run's traffic items, read once and written once (at the run's end, or when it fails). */
+export interface Loaded {
   hot: Map<string, TrafficHot>;
   profiles: Map<string, TrafficProfile>;
   /** The stored form as read, to write only what changed. */
   stored: Map<string, string>;
 }
 
+/** The run's traffic items: read at its first use, then kept in memory until written. */
 async function load(ctx: SendContext): Promise<Loaded> {
+  if (ctx.traffic) return ctx.traffic;
   const out: Loaded = { hot: new Map(), profiles: new Map(), stored: new Map() };
   for (const item of await ctx.deps.store.listTraffic()) {
     const decoded = fromStored(item);
@@ -72,6 +75,7 @@ async function load(ctx: SendContext): Promise<Loaded> {
     if (decoded.kind === 'hot') out.hot.set(decoded.key, decoded);
     else out.profiles.set(decoded.key, decoded);
   }
+  ctx.traffic = out;
   return out;
 }
 
@@ -123,11 +127,37 @@ export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[])
       // History starts at the first whole hour after the first call counted: a partial hour
       // would teach the baseline a low count.
       const firstEnd = Math.min(...calls.map((c) => Date.parse(c.endTime ?? '')).filter(Number.isFinite));
-      if (Number.isFinite(firstEnd))
-        await save(ctx, loaded, emptyProfile(key, Math.ceil(firstEnd / HOUR_MS) * HOUR_MS));
+      if (Number.isFinite(firstEnd)) {
+        loaded.profiles.set(key, emptyProfile(key, Math.ceil(firstEnd / HOUR_MS) * HOUR_MS));
+      }
     }
-    await save(ctx, loaded, hot);
+    loaded.hot.set(key, hot);
   }
+}
+
+/**
+ * Writes the run's traffic items that changed. The counts of a run are written once, at its end
+ * (updateTraffic), not per slice: a run that dies without getting here (a Lambda timeout) loses
+ * its own calls' counts, at most a run's worth, well under what a drop needs (half a window);
+ * a run that fails with an error writes them on its way out (poll-use-case.ts).
+ */
+export async function flushTraffic(ctx: SendContext): Promise<void> {
+  const loaded = ctx.traffic;
+  if (!loaded) return;
+  for (const item of [...loaded.profiles.values(), ...loaded.hot.values()]) await save(ctx, loaded, item);
+}
+
+/**
+ * How long a trunk's buckets are kept: the longest window a rule reads (the hourly caps read 60
+ * minutes) behind the settle time; new destinations: new-destination's window and the settle time.
+ */
+export function keptFor(config: AlertConfig): { keepMs: number; keepNovelMs: number } {
+  const t = config.trafficRules;
+  const longest = Math.max(60, ...TRAFFIC_RULES.map((r) => t[r.id].windowMinutes));
+  return {
+    keepMs: (longest + t.settle.maxMinutes) * MINUTE_MS + BUCKET_MS,
+    keepNovelMs: (t['new-destination'].windowMinutes + t.settle.maxMinutes) * MINUTE_MS,
+  };
 }
 
 /** A traffic rule's settings for one trunk: its own, changed by the first override whose scope matches. */
@@ -205,6 +235,15 @@ export function judgeTraffic(
  * account; sends each incident's firing, its one update and its resolution once.
  */
 export async function updateTraffic(ctx: SendContext): Promise<void> {
+  try {
+    await judgeAll(ctx);
+  } finally {
+    // The run's counts and what its judgements changed, written once.
+    await flushTraffic(ctx);
+  }
+}
+
+async function judgeAll(ctx: SendContext): Promise<void> {
   const { deps, summary } = ctx;
   const { config, store } = deps;
   if (enabledRules(config).length === 0) return;
@@ -218,9 +257,7 @@ export async function updateTraffic(ctx: SendContext): Promise<void> {
   const edges = trafficEdges(config, loaded.hot.get(ACCOUNT_KEY), nowMs, watermarkMs);
   summary.trafficSettleSeconds = Math.round(edges.settle.ms / 1000);
   const keys = new Set([...loaded.hot.keys(), ...loaded.profiles.keys()]);
-  const keepNovelMs =
-    config.trafficRules['new-destination'].windowMinutes * MINUTE_MS +
-    config.trafficRules.settle.maxMinutes * MINUTE_MS;
+  const keep = keptFor(config);
   for (const key of keys) {
     let hot = loaded.hot.get(key) ?? emptyHot(key);
     let profile = loaded.profiles.get(key);
@@ -237,7 +274,7 @@ export async function updateTraffic(ctx: SendContext): Promise<void> {
       const folded = fold(hot, profile, Math.min(edges.readToMs, nowMs - edges.settle.ms), learn);
       hot = folded.hot;
       profile = folded.profile;
-      if (folded.changed) await save(ctx, loaded, profile);
+      loaded.profiles.set(key, profile);
     }
     for (const { rule, settings, judgement } of judgeTraffic(config, key, hot, profile, edges, nowMs)) {
       summary.trafficJudged += judgement.state === 'unjudged' ? 0 : 1;
@@ -264,8 +301,7 @@ export async function updateTraffic(ctx: SendContext): Promise<void> {
       }
       hot = { ...hot, incidents: { ...hot.incidents, [rule.id]: incident } };
     }
-    hot = prune(hot, profile, nowMs, keepNovelMs);
-    await save(ctx, loaded, hot);
+    loaded.hot.set(key, prune(hot, profile, nowMs, keep));
   }
 }
 

@@ -1,7 +1,8 @@
 import { configWithStoredSilences } from '../stored-silences';
-import { updateTraffic } from './notify-traffic';
+import { flushTraffic, updateTraffic } from './notify-traffic';
 import { updateWindows } from './notify-windows';
 import { emptySummary, type PollDeps, type PollSummary } from './run-context';
+import type { SendContext } from './send-notice';
 import type { BatchPlan } from './stages/batch';
 import { alertsAllowed } from './stages/alert-budget';
 import { takeLease } from './stages/lease';
@@ -31,10 +32,12 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
   const summary = emptySummary(deps.runId);
   const lease = await takeLease(deps, startedMs, summary);
   if (lease) {
+    let send: SendContext | undefined;
     try {
       // Silences added with the CLI (kept in the state table) join the config's from this run on.
       const config = await configWithStoredSilences(deps.config, deps.store, deps.now(), deps.logger);
       const run = openRun({ ...deps, config }, summary, await alertsAllowed(deps.store, config, deps.now()));
+      send = run.send;
       const ownedByOutbox = await resendOutbox(run);
       const plan = await planRun(run);
       const batches: BatchPlan = {
@@ -50,6 +53,9 @@ export async function poll(deps: PollDeps): Promise<PollSummary> {
       await updateTraffic(run.send);
       reportProgress(run, plan);
     } catch (error) {
+      // The traffic counts of the calls this run recorded as evaluated are written even so
+      // (best effort: the error in hand is the one to report).
+      if (send) await flushTraffic(send).catch(() => undefined);
       // A run that fails after sending alerts says what it sent: its run record counts them
       // against the alert budget of the runs after it (stages/alert-budget.ts).
       if (error !== null && typeof error === 'object' && !('summary' in error)) {

@@ -1,4 +1,5 @@
 import { alertDedupKey } from '../alert-message';
+import type { Loaded } from './notify-traffic';
 import { NotificationRejectedError } from '../errors';
 import type { Finding } from '../finding';
 import type { AlertMessage } from '../ports';
@@ -62,6 +63,8 @@ export interface SendContext {
   /** One instant for the whole run, so every notice of it sees the same silences. */
   silencedAt: Date;
   expiresAtSec: number;
+  /** The run's traffic items, read once and written at its end (notify-traffic.ts). */
+  traffic?: Loaded;
 }
 
 /**

@@ -21,8 +21,6 @@ export const BUCKET_MS = 5 * 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 const WEEK_HOURS = 168;
-/** Buckets kept behind what was folded: the longest window a rule reads (6 h) is bounded by it. */
-export const KEEP_MS = 6 * HOUR_MS;
 /** The key of the account-wide item (a trunk's is its domain, or id when Plivo sends no domain). */
 export const ACCOUNT_KEY = '*';
 /** Hours of history before the short-term average is used. */
@@ -352,14 +350,18 @@ export function fold(
   return { hot: { ...hot, seen }, profile: next, changed: true };
 }
 
-/** Drops buckets no rule reads any more, and new destinations folded into what is known and quiet. */
+/**
+ * Drops buckets no rule reads any more (older than `keepMs`, the longest window a rule reads,
+ * once folded), and new destinations quiet for longer than `keepNovelMs`.
+ */
 export function prune(
   hot: TrafficHot,
   profile: TrafficProfile | undefined,
   nowMs: number,
-  keepNovelMs: number,
+  keep: { keepMs: number; keepNovelMs: number },
 ): TrafficHot {
-  const keepFrom = Math.min(profile?.foldedToMs ?? Number.POSITIVE_INFINITY, nowMs) - KEEP_MS;
+  const { keepMs, keepNovelMs } = keep;
+  const keepFrom = Math.min(profile?.foldedToMs ?? Number.POSITIVE_INFINITY, nowMs - keepMs);
   const novel = Object.fromEntries(
     Object.entries(hot.novel).filter(([, n]) => n.lastMs >= nowMs - keepNovelMs),
   );
@@ -449,9 +451,19 @@ const unpackNumbers = (text: unknown, length: number): number[] => {
 /** The stored form: buckets as "start:in:out:spend" (start in minutes), averages as comma lists. */
 export function toStored(item: TrafficHot | TrafficProfile): StoredTraffic {
   if (item.kind === 'hot') {
-    const { buckets, ...rest } = item;
+    const { buckets, incidents, ...rest } = item;
     return {
       ...rest,
+      // Only what an incident holds beyond a quiet one that never fired: most rules, most runs, none.
+      incidents: Object.fromEntries(
+        Object.entries(incidents).flatMap(([id, incident]) => {
+          if (!incident) return [];
+          const set = Object.entries(incident).filter(
+            ([, v]) => v !== null && v !== undefined && v !== false && v !== 0,
+          );
+          return set.length === 0 ? [] : [[id, Object.fromEntries(set)]];
+        }),
+      ),
       buckets: buckets
         .map((b) => `${b.startMs / 60_000}:${b.inbound}:${b.outbound}:${round(b.spend, 4)}`)
         .join(';'),
@@ -502,7 +514,21 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
       lastCallMs: typeof stored.lastCallMs === 'number' ? stored.lastCallMs : null,
       ...(Array.isArray(stored.lateness) ? { lateness: stored.lateness.map((n) => num(n, 0)) } : {}),
       ...(typeof stored.latenessAtMs === 'number' ? { latenessAtMs: stored.latenessAtMs } : {}),
-      incidents: record(stored.incidents) as TrafficHot['incidents'],
+      incidents: Object.fromEntries(
+        Object.entries(record(stored.incidents)).map(([id, incident]) => [
+          id,
+          {
+            firing: false,
+            since: null,
+            episode: 0,
+            notices: 0,
+            updates: 0,
+            peak: null,
+            lastNotifiedAt: null,
+            ...record(incident),
+          },
+        ]),
+      ) as TrafficHot['incidents'],
       version: stored.version,
     };
   }

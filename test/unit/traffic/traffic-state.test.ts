@@ -4,7 +4,7 @@
  * late calls are listed, and the compact stored form.
  */
 import { alertConfigSchema } from '../../../functions/core/config/schema';
-import { judgeTraffic, trafficEdges } from '../../../functions/core/poll/notify-traffic';
+import { judgeTraffic, keptFor, trafficEdges } from '../../../functions/core/poll/notify-traffic';
 import {
   ACCOUNT_KEY,
   countInto,
@@ -19,6 +19,7 @@ import {
   hourOfWeek,
   MIN_LATENESS_SAMPLES,
   observeLateness,
+  prune,
   settleOf,
   toStored,
   type TrafficHot,
@@ -226,10 +227,10 @@ describe('stored form', () => {
       const stored = toStored(item);
       expect(fromStored(JSON.parse(JSON.stringify(stored)))).toEqual(item);
     }
-    const pruned = {
-      ...withNovel,
-      buckets: withNovel.buckets.filter((b) => b.startMs >= T0 + 8 * DAY_MS - 6 * HOUR_MS),
-    };
+    // As a run leaves it: buckets of the longest window a rule reads behind what was folded.
+    const nowMs = T0 + 8 * DAY_MS;
+    const pruned = prune(withNovel, profile, nowMs, keptFor(alertConfigSchema.parse({})));
+    expect(pruned.buckets.length).toBeLessThanOrEqual(17);
     expect(Buffer.byteLength(JSON.stringify(toStored(pruned)))).toBeLessThan(1024);
     expect(Buffer.byteLength(JSON.stringify(toStored(profile)))).toBeLessThan(4096);
     expect(countsIn(pruned, 0, Number.POSITIVE_INFINITY).inbound).toBeGreaterThan(0);

@@ -30,12 +30,6 @@ export async function saveBatch(
   const { expiresAtSec } = send;
   const stillPending = owedCalls(calls, failedCalls);
   if (stillPending.length > 0) await store.putPendingInsights(stillPending, expiresAtSec);
-  // Traffic rules count each call once, when it is first listed (finished or now owed): volume
-  // needs no Insights, and a call owed for an hour must not be missing from its bucket.
-  await countTraffic(
-    send,
-    calls.filter((item) => !item.subject.wasPending).map((item) => item.subject.call),
-  );
   const finished = calls.filter((item) => item.done && !failedCalls.has(item.subject.call.callUuid));
   // Windowed rules see each call once, when it is finished (a call waiting for insights would
   // otherwise be counted on every run that looks at it).
@@ -54,6 +48,14 @@ export async function saveBatch(
     .filter((item) => item.subject.wasPending)
     .map((item) => item.subject.call.callUuid);
   if (pendingResolved.length > 0) await store.deletePendingInsights(pendingResolved);
+  // Traffic rules count each call once, when it is first listed (finished or now owed: volume
+  // needs no Insights, and a call owed for an hour must not be missing from its bucket), in
+  // memory, once the writes above recorded it: a batch that failed before is redone whole by
+  // the next run, uncounted. The run writes the counts once, at its end.
+  await countTraffic(
+    send,
+    calls.filter((item) => !item.subject.wasPending).map((item) => item.subject.call),
+  );
   if (failedCalls.size > 0) summary.status = 'partial';
 }
 
