@@ -159,6 +159,6 @@ export async function runTrafficBench(options: { scheduleMinutes?: number } = {}
   });
   const perThousand = (busyWrites.units / busy.length) * 1000;
   console.log(
-    `  At 54 calls/s for 30 min (${busy.length.toLocaleString('en-US')} calls, ${scheduleMinutes}-min runs): traffic items ${busyWrites.units} write units = ${perThousand.toFixed(2)} per 1,000 calls (+${((perThousand / 20.1) * 100).toFixed(1)} % of section 5's 20.1 for the rest of a run's writes)`,
+    `  At 54 calls/s for 30 min (${busy.length.toLocaleString('en-US')} calls on ${new Set(busy.map((e) => e.call.trunkDomain)).size} trunks, ${scheduleMinutes}-min runs, from a first run): traffic items ${busyWrites.units} write units = ${perThousand.toFixed(2)} per 1,000 calls (+${((perThousand / 20.1) * 100).toFixed(1)} % of section 5's 20.1 for the rest of a run's writes)`,
   );
 }

@@ -18,6 +18,8 @@ export class MemoryCallSource implements CallSource {
   constructor(
     calls: readonly Call[],
     private readonly insights: ReadonlyMap<string, CallInsights>,
+    /** Answer every call with Insights without figures (they were never fetched). */
+    private readonly blankInsights = false,
   ) {
     this.calls = [...calls]
       .filter((c) => c.endTime !== null)
@@ -42,7 +44,21 @@ export class MemoryCallSource implements CallSource {
   }
 
   async getInsights(callUuid: string): Promise<CallInsights | null> {
-    return this.insights.get(callUuid) ?? null;
+    const found = this.insights.get(callUuid);
+    if (found || !this.blankInsights) return found ?? null;
+    const party = { carrier: null, number: null, region: null };
+    return {
+      callUuid,
+      from: party,
+      to: party,
+      hangupCause: null,
+      hangupSource: null,
+      rttMs: null,
+      jitterMs: null,
+      packetLossPct: null,
+      postDialDelayMs: null,
+      qualityScore: null,
+    };
   }
 
   private firstAtOrAfter(iso: string): number {

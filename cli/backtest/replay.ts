@@ -25,6 +25,12 @@ export interface ReplayInput {
   from: Date;
   to: Date;
   scheduleMinutes: number;
+  /**
+   * Insights were not fetched (`backtest --no-insights`): each call is judged on its CDR at once,
+   * as if its Insights had no figures (rules that read Insights find nothing; the traffic rules
+   * and CDR rules judge as deployed).
+   */
+  insightsNeverAsked?: boolean;
   /** Wraps the replay's state store (to measure what a run writes); it must keep the replay's clock. */
   wrapStore?: (store: MemoryStateStore) => StateStore;
   /** Wraps the replay's call source (to count what a run asks of Plivo). */
@@ -128,7 +134,7 @@ function matchedByRule(
 /** Replays [from, to) through the poll use case every scheduleMinutes; nothing is sent. */
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const { config, scheduleMinutes } = input;
-  const memory = new MemoryCallSource(input.calls, input.insights);
+  const memory = new MemoryCallSource(input.calls, input.insights, input.insightsNeverAsked === true);
   const source = input.wrapSource ? input.wrapSource(memory) : memory;
   let nowMs = input.from.getTime();
   // The poller's own store semantics in memory, on the replay's clock (dedup records expire

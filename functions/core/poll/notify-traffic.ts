@@ -18,6 +18,7 @@ import {
   emptyProfile,
   fold,
   fromStored,
+  historyDays,
   HOUR_MS,
   observeLateness,
   prune,
@@ -116,7 +117,15 @@ export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[])
   const maxAge = config.poll.overlapMinutes * MINUTE_MS + 2 * interval + config.poll.settleSeconds * 1000;
   for (const [key, calls] of byKey) {
     const profile = loaded.profiles.get(key);
-    let hot = countInto(loaded.hot.get(key) ?? emptyHot(key), calls, profile?.known ?? {}, lookbackMs);
+    // Before minHistoryDays no country can be new (the countries called are still being learnt):
+    // none is kept as one, so the item stays small.
+    const learning = historyDays(profile) < config.trafficRules['new-destination'].minHistoryDays;
+    let hot = countInto(
+      loaded.hot.get(key) ?? emptyHot(key),
+      calls,
+      learning ? null : (profile?.known ?? {}),
+      lookbackMs,
+    );
     if (key === ACCOUNT_KEY) {
       const ages = calls
         .map((c) => nowMs - Date.parse(c.endTime ?? ''))

@@ -17,16 +17,27 @@ export function judgeSurge(
   },
 ): Judgement {
   const { hot, profile, rule, readToMs, firing } = ctx;
+  // The window's whole buckets and the one in progress: its span is a little longer than the
+  // window, and the counts are read as rates over it, so that a bucket starting (nearly empty)
+  // while the oldest leaves does not make a surge look a quarter smaller and clear, then fire.
   const lastBucket = Math.floor((readToMs - 1) / BUCKET_MS) * BUCKET_MS;
-  const fromMs = lastBucket + BUCKET_MS - rule.windowMinutes * 60_000;
+  const windowMs = rule.windowMinutes * 60_000;
+  const fromMs = lastBucket - windowMs;
   const observed = countsIn(hot, fromMs, Number.POSITIVE_INFINITY)[opts.metric];
-  const lastHour = countsIn(hot, lastBucket + BUCKET_MS - HOUR_MS, Number.POSITIVE_INFINITY)[opts.metric];
+  const perWindow = (observed * windowMs) / (readToMs - fromMs);
+  const hourFromMs = lastBucket - HOUR_MS;
+  const lastHour =
+    (countsIn(hot, hourFromMs, Number.POSITIVE_INFINITY)[opts.metric] * HOUR_MS) / (readToMs - hourFromMs);
   const expected = expectedIn(profile, opts.metric, fromMs, readToMs);
   if (expected === null && opts.cap === undefined)
     return unjudged('learning: less than a week of history for this hour (no hourly cap set)');
-  const threshold = expected === null ? null : Math.max(opts.floor, rule.multiple * expected.value);
-  const overBaseline = threshold !== null && observed >= threshold;
+  const overBaseline =
+    expected !== null && observed >= rule.multiple * expected.value && perWindow >= opts.floor;
   const overCap = opts.cap !== undefined && lastHour >= opts.cap;
+  const threshold =
+    expected === null
+      ? null
+      : Math.max(opts.floor, (rule.multiple * expected.value * windowMs) / (readToMs - fromMs));
   const value = expected !== null && expected.value > 0 ? observed / expected.value : observed;
   const newest = Object.entries(hot.novel)
     .filter(([, n]) => n.lastMs >= fromMs)
@@ -61,8 +72,9 @@ export function judgeSurge(
     cap: opts.cap ?? null,
     newDestinations: newest.map(([c]) => c),
   };
-  const headline = `${opts.show(observed)} in ${rule.windowMinutes} min${expected ? `, ${opts.show(expected.value)} expected` : ''}${overCap ? `, ${opts.show(lastHour)}/h over the cap` : ''}`;
-  const note = `${opts.show(observed)} in the last ${rule.windowMinutes} minutes${expected ? `, ${opts.show(expected.value)} expected (${expected.basis === 'weekly' ? 'weekly baseline' : 'short-term average'})` : ', no baseline yet'}`;
+  const spanMinutes = Math.round((readToMs - fromMs) / 60_000);
+  const headline = `${opts.show(observed)} in ${spanMinutes} min${expected ? `, ${opts.show(expected.value)} expected` : ''}${overCap ? `, ${opts.show(lastHour)}/h over the cap` : ''}`;
+  const note = `${opts.show(observed)} in the last ${spanMinutes} minutes${expected ? `, ${opts.show(expected.value)} expected (${expected.basis === 'weekly' ? 'weekly baseline' : 'short-term average'})` : ', no baseline yet'}`;
   const labels =
     newest.length > 0
       ? {
@@ -77,7 +89,7 @@ export function judgeSurge(
   if (!firing) return { state: 'ok', ...base };
   // Clears a quarter below where it fires, so a rate at the threshold does not flap.
   const clear =
-    (threshold === null || observed < 0.75 * threshold) &&
+    (threshold === null || perWindow < 0.75 * threshold) &&
     (opts.cap === undefined || lastHour < 0.75 * opts.cap);
   return { state: clear ? 'ok' : 'hold', ...base };
 }

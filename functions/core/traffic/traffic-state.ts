@@ -158,12 +158,13 @@ const round = (n: number, decimals: number) => Number(n.toFixed(decimals));
 /**
  * Counts calls (first listed by this run) into a trunk's or the account's buckets. For a trunk,
  * outbound countries are noted, and calls to a country not called within `lookbackMs` (known
- * from the profile) are kept as new destinations.
+ * from the profile; `known` null: too little history for any country to be new) are kept as
+ * new destinations.
  */
 export function countInto(
   hot: TrafficHot,
   calls: readonly Call[],
-  known: Readonly<Record<string, number>>,
+  known: Readonly<Record<string, number>> | null,
   lookbackMs: number,
 ): TrafficHot {
   const buckets = new Map(hot.buckets.map((b) => [b.startMs, { ...b }]));
@@ -186,8 +187,8 @@ export function countInto(
       const country = call.toCountry;
       if (hot.key !== ACCOUNT_KEY && country) {
         seen[country] = Math.max(seen[country] ?? 0, endMs);
-        const lastKnown = known[country];
-        if (lastKnown === undefined || lastKnown < endMs - lookbackMs) {
+        const lastKnown = known?.[country];
+        if (known !== null && (lastKnown === undefined || lastKnown < endMs - lookbackMs)) {
           const n = novel[country] ?? { calls: 0, spend: 0, firstMs: endMs, lastMs: endMs, numbers: [] };
           n.calls += 1;
           n.spend += Math.max(0, amount);
@@ -458,7 +459,11 @@ export function toStored(item: TrafficHot | TrafficProfile): StoredTraffic {
       incidents: Object.fromEntries(
         Object.entries(incidents).flatMap(([id, incident]) => {
           if (!incident) return [];
-          const set = Object.entries(incident).filter(
+          // A quiet incident needs only its episode (the next one's number) and a breach in progress.
+          const kept = incident.firing
+            ? incident
+            : { episode: incident.episode, breachSince: incident.breachSince ?? null };
+          const set = Object.entries(kept).filter(
             ([, v]) => v !== null && v !== undefined && v !== false && v !== 0,
           );
           return set.length === 0 ? [] : [[id, Object.fromEntries(set)]];
