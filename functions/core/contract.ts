@@ -42,7 +42,7 @@ export const METRICS = {
   duplicatesSuppressed: 'DuplicatesSuppressed',
   /** Findings recorded but not sent because a silence or quiet period covered them. */
   alertsSilenced: 'AlertsSilenced',
-  /** Notices about incidents: alert groups and windowed rules (firing, updates, reminders, resolutions). */
+  /** Notices about incidents: alert groups, windowed rules and traffic rules (firing, updates, reminders, resolutions). */
   incidentNotices: 'IncidentNotices',
   recordsSkipped: 'RecordsSkipped',
   /**

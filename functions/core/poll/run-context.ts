@@ -182,6 +182,11 @@ export function insightsCoverage(summary: PollSummary): number {
   return needed === 0 ? 1 : summary.insightsSampled / needed;
 }
 
+/** Notices about incidents (alert groups, windowed rules, traffic rules): also counted in alertsPublished. */
+export function incidentNoticesOf(summary: PollSummary): number {
+  return summary.groupNotices + summary.windowNotices + summary.trafficNotices;
+}
+
 export function increment(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }

@@ -32,6 +32,7 @@ const summary = {
   alertsSilenced: 3,
   groupNotices: 2,
   windowNotices: 1,
+  trafficNotices: 2,
   lagSeconds: 42,
   alertsPublishedByRule: { 'packet-loss': 4, 'zentrunk-hangup': 1 },
 };
@@ -59,7 +60,8 @@ describe('run metrics (Powertools Metrics, CloudWatch EMF)', () => {
       PollFailed: 0,
       CallsPolled: 120,
       AlertsSilenced: 3,
-      IncidentNotices: 3,
+      // Alert groups, windowed rules and traffic rules alike.
+      IncidentNotices: 5,
       InsightsCoverage: 75,
       PollLagSeconds: 42,
     });
