@@ -120,6 +120,16 @@ export function addRunMetrics(metrics: PollerMetrics, run: RunMetrics): void {
     if (summary.lagSeconds !== null) {
       metrics.addMetric(METRICS.pollLagSeconds, MetricUnit.Seconds, summary.lagSeconds);
     }
+    // The account's traffic against its baseline (the dashboard); an expected value only once learnt.
+    const traffic = summary.trafficAccount;
+    if (traffic) {
+      count(METRICS.trafficCalls, traffic.calls);
+      if (traffic.expectedCalls !== null) count(METRICS.trafficExpectedCalls, traffic.expectedCalls);
+      metrics.addMetric(METRICS.trafficSpend, MetricUnit.NoUnit, traffic.spend);
+      if (traffic.expectedSpend !== null) {
+        metrics.addMetric(METRICS.trafficExpectedSpend, MetricUnit.NoUnit, traffic.expectedSpend);
+      }
+    }
   }
   if (plivo) {
     count(METRICS.plivoThrottled, plivo.throttled);

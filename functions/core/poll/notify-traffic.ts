@@ -13,9 +13,11 @@ import {
   ACCOUNT_KEY,
   BUCKET_MS,
   countInto,
+  countsIn,
   DAY_MS,
   emptyHot,
   emptyProfile,
+  expectedIn,
   fold,
   fromStored,
   HOUR_MS,
@@ -30,6 +32,7 @@ import {
   type TrafficProfile,
   trunkKeyOf,
 } from '../traffic/traffic-state';
+import type { PollSummary } from './run-context';
 import { isSettled, type SendContext, sendNotice } from './send-notice';
 
 /**
@@ -200,6 +203,37 @@ export function judgeTraffic(
 }
 
 /**
+ * The account's last settled traffic-drop window, for the dashboard: its calls (as traffic-drop
+ * counted them) and outbound spend, and what the baseline expects in the same window (null:
+ * nothing learnt for it yet). The window is traffic-drop's even when the rule does not judge.
+ */
+export function accountTraffic(
+  config: AlertConfig,
+  hot: TrafficHot,
+  profile: TrafficProfile | undefined,
+  edges: ReturnType<typeof trafficEdges>,
+  judged: ReadonlyArray<{ rule: TrafficRuleDescriptor; judgement: Judgement }>,
+): NonNullable<PollSummary['trafficAccount']> {
+  const detail = judged.find((j) => j.rule.id === 'traffic-drop')?.judgement.detail ?? {};
+  const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const toMs = number(detail.toMs) ?? edges.settledToMs;
+  const fromMs =
+    number(detail.fromMs) ??
+    toMs - trafficRuleFor(config, 'traffic-drop', hot.labels).windowMinutes * MINUTE_MS;
+  const counts = countsIn(hot, fromMs, toMs);
+  const expectedSpend = expectedIn(profile, 'spend', fromMs, toMs, true);
+  const cents = (n: number) => Math.round(n * 100) / 100;
+  return {
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    calls: number(detail.observed) ?? counts.inbound + counts.outbound,
+    expectedCalls: number(detail.expected),
+    spend: cents(counts.spend),
+    expectedSpend: expectedSpend === null ? null : cents(expectedSpend.value),
+  };
+}
+
+/**
  * Once a run, at its end: folds the settled hours into each trunk's baseline and judges every
  * trunk the baseline knows (absence is the signal: a trunk with no call is judged too), and the
  * account; sends each incident's firing, its one update and its resolution once.
@@ -239,7 +273,9 @@ export async function updateTraffic(ctx: SendContext): Promise<void> {
       profile = folded.profile;
       if (folded.changed) await save(ctx, loaded, profile);
     }
-    for (const { rule, settings, judgement } of judgeTraffic(config, key, hot, profile, edges, nowMs)) {
+    const judged = judgeTraffic(config, key, hot, profile, edges, nowMs);
+    if (key === ACCOUNT_KEY) summary.trafficAccount = accountTraffic(config, hot, profile, edges, judged);
+    for (const { rule, settings, judgement } of judged) {
       summary.trafficJudged += judgement.state === 'unjudged' ? 0 : 1;
       const step = stepIncident(
         hot.incidents[rule.id] ?? quietIncident(),

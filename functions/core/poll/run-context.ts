@@ -99,6 +99,19 @@ export interface PollSummary {
   trafficWrites: number;
   /** The settle time the traffic rules used (seconds; null: not judged this run). */
   trafficSettleSeconds: number | null;
+  /**
+   * The account's calls and outbound spend (USD) in its last settled traffic-drop window, and
+   * what the baseline expects there (null: nothing learnt for it yet): the dashboard's traffic
+   * graphs, for the account only (a metric per trunk would be one per trunk). Null: not judged.
+   */
+  trafficAccount: {
+    from: string;
+    to: string;
+    calls: number;
+    expectedCalls: number | null;
+    spend: number;
+    expectedSpend: number | null;
+  } | null;
   /** Findings past notifications.alertBudget, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
@@ -162,6 +175,7 @@ export function emptySummary(runId: string): PollSummary {
     trafficJudged: 0,
     trafficWrites: 0,
     trafficSettleSeconds: null,
+    trafficAccount: null,
     findingsSummarized: 0,
     catchUpSummaries: 0,
     catchUpParts: 0,
