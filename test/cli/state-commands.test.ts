@@ -10,11 +10,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { startPlivoSandbox } from '../../sandbox/plivo-sandbox';
+import {
+  ACCOUNT_KEY,
+  DAY_MS,
+  HOUR_MS,
+  observeLateness,
+  toStored,
+} from '../../functions/core/traffic/traffic-state';
 import { demoTraffic } from '../../sandbox/traffic';
 import { localRun } from '../../scripts/local-run';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
 import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
 import { tempDir } from '../support/temp-dir';
+import { learntTraffic } from '../support/traffic';
 
 const dir = tempDir('zentrunk-cli-state-');
 // One alert per bad call (schema defaults) and the whole request budget, so runs are quick.
@@ -135,6 +143,32 @@ describe('silence, status and explain against the state table', () => {
     expect(status.stdout).toContain('Last errors\n  none in the last 1 run(s)');
     const json = JSON.parse((await cli(['status', '--json', '--config', config])).stdout);
     expect(json).toMatchObject({ healthy: true, runs: [{ status: 'completed', alertsSilenced: 2 }] });
+    // The run counted every call into its trunk and the account: the traffic rules are learning.
+    expect(status.stdout).toMatch(
+      /^Traffic {2}settle time 15 min \(trafficRules\.settle\.maxMinutes: 100 calls are needed to measure it, \d+ recent ones seen\)\n {2}WHERE +HISTORY +TRAFFIC-DROP \(LAST SETTLED WINDOW\) +FIRING, OR NOT JUDGED YET$/m,
+    );
+    expect(status.stdout).toMatch(
+      /^ {2}account +(under 1 h|1 h) +learning: less than a day of history +traffic-surge, spend: learning: less than a week of history for this hour \(no hourly cap set\)$/m,
+    );
+    expect(status.stdout).toMatch(
+      /^ {2}acme\.zt\.plivo\.com +(under 1 h|1 h) +learning: less than a day of history +traffic-surge, spend: .*; new-destination: learning the countries called: 0\.0 of 7 days of history$/m,
+    );
+    expect(json.traffic).toMatchObject({ settle: { seconds: 900, measured: false } });
+    expect(json.traffic.trunks[0]).toMatchObject({
+      key: '*',
+      account: true,
+      rules: [
+        {
+          rule: 'traffic-drop',
+          state: 'unjudged',
+          note: 'learning: less than a day of history',
+          firing: false,
+        },
+        { rule: 'traffic-surge', state: 'unjudged' },
+        { rule: 'spend', state: 'unjudged' },
+      ],
+    });
+    expect(json.traffic.trunks.map((t: { key: string }) => t.key)).toContain('acme.zt.plivo.com');
 
     // explain: the verdict, the silence in force, and the dedup record the run left.
     const explained = await cli(['explain', hangupCall(), '--config', config]);
@@ -288,6 +322,119 @@ describe('silence, status and explain against the state table', () => {
     expect(json.deadLetters).toEqual([
       expect.objectContaining({ key: 'zentrunk-alerts:high-rtt#c1', rejections: 3, reported: false }),
     ]);
+  });
+
+  it("status shows where each trunk's traffic baseline stands: history, the last settled window, rules firing or learning", async () => {
+    const env = await tableEnv();
+    const table = new DynamoDbStateStore({
+      tableName: env.STATE_TABLE_NAME as string,
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: dynamo.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+        { marshallOptions: { removeUndefinedValues: true } },
+      ),
+    });
+    // Monday 10:32 UTC after a week of 120 calls an hour; the call's trunk has had none since
+    // 10:00 and its traffic-drop fired at 10:20; another trunk was first seen 5 hours ago.
+    const T0 = Date.parse('2026-11-02T00:00:00.000Z');
+    const nowMs = T0 + 7 * DAY_MS + 10 * HOUR_MS + 32 * 60_000;
+    const call = demoTraffic(new Date(nowMs)).find((c) => c.scenario === 'zentrunk-hangup');
+    const trunk = call?.trunkDomain as string;
+    const acme = learntTraffic(trunk, T0, T0 + 7 * DAY_MS + 10 * HOUR_MS, 120);
+    const account = learntTraffic(ACCOUNT_KEY, T0, T0 + 7 * DAY_MS + 10 * HOUR_MS, 120);
+    const young = learntTraffic(
+      'globex.zt.plivo.com',
+      nowMs - 5 * HOUR_MS - 32 * 60_000,
+      nowMs - 32 * 60_000,
+      10,
+    );
+    const since = new Date(nowMs - 12 * 60_000).toISOString();
+    const items = [
+      {
+        ...acme.hot,
+        incidents: {
+          'traffic-drop': {
+            firing: true,
+            since,
+            episode: 1,
+            notices: 1,
+            updates: 0,
+            peak: 0,
+            lastNotifiedAt: since,
+          },
+        },
+      },
+      acme.profile,
+      // Calls listed a minute after they ended: a settle time of 2 minutes (its minimum).
+      observeLateness(account.hot, new Array(150).fill(60_000), nowMs),
+      account.profile,
+      young.hot,
+      young.profile,
+    ];
+    for (const item of items)
+      await table.saveTraffic(toStored(item), Math.floor(Date.now() / 1000) + 400 * 86_400);
+    await table.saveCursor(new Date(nowMs - 15_000).toISOString(), null);
+    const cli = (argv: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
+      runCommand([...argv, '--config', config], { env: options.env ?? env, now: () => new Date(nowMs) });
+
+    const status = await cli(['status']);
+    expect(status.code).toBe(0);
+    const traffic = status.stdout.slice(
+      status.stdout.indexOf('\nTraffic '),
+      status.stdout.indexOf('\nActive silences'),
+    );
+    expect(traffic.split('\n').filter((line) => line !== '')).toEqual([
+      'Traffic  settle time 2 min, measured from how late 150 recent calls were listed',
+      expect.stringMatching(
+        /^ {2}WHERE +HISTORY +TRAFFIC-DROP \(LAST SETTLED WINDOW\) +FIRING, OR NOT JUDGED YET$/,
+      ),
+      expect.stringMatching(
+        /^ {2}account +7\.4 d +0 calls in the settled 15 minutes to 10:30 UTC, 30 expected \(weekly baseline\) +traffic-drop breaching, not firing yet$/,
+      ),
+      expect.stringMatching(
+        /^ {2}acme\.zt\.plivo\.com +7\.4 d +0 calls in the settled 15 minutes to 10:30 UTC, 30 expected \(weekly baseline\) +traffic-drop FIRING since 2026-11-09 10:20:00 UTC$/,
+      ),
+      expect.stringMatching(
+        /^ {2}globex\.zt\.plivo\.com +5 h +learning: less than a day of history +traffic-surge, spend: learning: less than a week of history for this hour \(no hourly cap set\); new-destination: learning the countries called: 0\.2 of 7 days of history$/,
+      ),
+    ]);
+    // The firing incident is one of the incidents firing, with its figures.
+    expect(status.stdout).toMatch(
+      /Firing incidents.*\n {2}RULE +WHERE +SEVERITY +SIZE +SINCE +NOTICES\n {2}traffic-drop +trunk_domain=acme\.zt\.plivo\.com +critical +0 calls, 30 calls expected +2026-11-09 10:20:00 UTC +1, last 2026-11-09 10:20:00 UTC$/m,
+    );
+    const json = JSON.parse((await cli(['status', '--json'])).stdout);
+    expect(json.firingTraffic).toEqual([
+      {
+        rule: 'traffic-drop',
+        trunk,
+        labels: { trunk_domain: trunk },
+        severity: 'critical',
+        since,
+        headline: '0 calls, 30 calls expected',
+        notices: 1,
+        lastNotifiedAt: since,
+      },
+    ]);
+    expect(json.traffic).toMatchObject({
+      settle: { seconds: 120, measured: true, samples: 150 },
+      settledTo: new Date(T0 + 7 * DAY_MS + 10 * HOUR_MS + 30 * 60_000).toISOString(),
+    });
+    expect(json.traffic.trunks[1]).toMatchObject({
+      key: trunk,
+      historyDays: 7.42,
+      rules: expect.arrayContaining([
+        expect.objectContaining({
+          rule: 'traffic-drop',
+          state: 'breach',
+          firing: true,
+          since,
+          detail: expect.objectContaining({ observed: 0, expected: 30, basis: 'weekly' }),
+        }),
+      ]),
+    });
   });
 
   it("--account: status, silence and explain read (and write) that account's state only", async () => {

@@ -4,7 +4,7 @@
  */
 import { MemoryStateStore } from '../../../functions/adapters/memory/memory-state-store';
 import { parseConfig } from '../../../functions/core/config/load-config';
-import { updateTraffic } from '../../../functions/core/poll/notify-traffic';
+import { updateTraffic, viewTraffic } from '../../../functions/core/poll/notify-traffic';
 import { emptySummary, type PollDeps } from '../../../functions/core/poll/run-context';
 import type { SendContext } from '../../../functions/core/poll/send-notice';
 import type { AlertMessage } from '../../../functions/core/ports';
@@ -12,49 +12,22 @@ import {
   ACCOUNT_KEY,
   countInto,
   DAY_MS,
-  emptyHot,
-  emptyProfile,
-  fold,
   HOUR_MS,
   observeLateness,
   toStored,
   type TrafficHot,
   type TrafficProfile,
 } from '../../../functions/core/traffic/traffic-state';
-import { makeCall } from '../../support/calls';
+import { learntTraffic, trafficCalls } from '../../support/traffic';
 
 const MIN = 60_000;
 // A Monday, 00:00 UTC.
 const T0 = Date.parse('2026-11-02T00:00:00.000Z');
-const TRUNK = 'acme.zt.plivo.com';
 
-/** `perHour` calls each hour of [fromMs, toMs), evenly spread, directions alternating, 1 cent each outbound. */
-function callsAt(fromMs: number, toMs: number, perHour: number) {
-  const out = [];
-  for (let h = fromMs; h < toMs; h += HOUR_MS) {
-    for (let i = 0; i < perHour; i += 1) {
-      out.push(
-        makeCall({
-          trunkDomain: TRUNK,
-          endTime: new Date(h + Math.floor((i * HOUR_MS) / perHour)).toISOString(),
-          direction: i % 2 === 0 ? 'outbound' : 'inbound',
-          totalAmount: 0.01,
-        }),
-      );
-    }
-  }
-  return out;
-}
-
-/** The account's items after calls from T0 to `toMs` at `perHour`, folded hour by hour as runs would. */
-function learnt(toMs: number, perHour: number, nowMs: number): { hot: TrafficHot; profile: TrafficProfile } {
-  let hot = emptyHot(ACCOUNT_KEY);
-  let profile = emptyProfile(ACCOUNT_KEY, T0);
-  for (let h = T0; h < toMs; h += HOUR_MS) {
-    hot = countInto(hot, callsAt(h, h + HOUR_MS, perHour), profile.known, 30 * DAY_MS);
-    ({ hot, profile } = fold(hot, profile, h + HOUR_MS));
-  }
-  // Calls listed a minute after they ended: a settle time of 2 minutes (its minimum).
+/** The account's items after 120 calls an hour from T0 to `toMs`; calls listed a minute after they ended. */
+function learnt(toMs: number, nowMs: number): { hot: TrafficHot; profile: TrafficProfile } {
+  const { hot, profile } = learntTraffic(ACCOUNT_KEY, T0, toMs, 120);
+  // A settle time of 2 minutes (its minimum).
   return { hot: observeLateness(hot, new Array(200).fill(MIN), nowMs), profile };
 }
 
@@ -100,7 +73,7 @@ describe("the account's traffic in the run summary (the dashboard's graphs)", ()
   it("reports the calls and spend of the account's last settled traffic-drop window, and what the baseline expects there", async () => {
     // A week of 120 calls an hour (60 outbound, 1 cent each), then nothing from Monday 10:00.
     const nowMs = T0 + 7 * DAY_MS + 10 * HOUR_MS + 32 * MIN;
-    const { hot, profile } = learnt(T0 + 7 * DAY_MS + 10 * HOUR_MS, 120, nowMs);
+    const { hot, profile } = learnt(T0 + 7 * DAY_MS + 10 * HOUR_MS, nowMs);
     const { summary } = await runAt(nowMs, [hot, profile]);
     // Settled to 10:30 (2 minutes of settle time); the window is traffic-drop's 15 minutes.
     expect(summary.trafficAccount).toEqual({
@@ -117,10 +90,10 @@ describe("the account's traffic in the run summary (the dashboard's graphs)", ()
   it('counts the calls of a window as the baseline learns them; expects nothing before it has a day of history', async () => {
     // The first ten hours, then calls up to 10:30 counted and not folded yet.
     const nowMs = T0 + 10 * HOUR_MS + 32 * MIN;
-    const first = learnt(T0 + 10 * HOUR_MS, 120, nowMs);
+    const first = learnt(T0 + 10 * HOUR_MS, nowMs);
     const hot = countInto(
       first.hot,
-      callsAt(T0 + 10 * HOUR_MS, T0 + 11 * HOUR_MS, 120).slice(0, 60),
+      trafficCalls(ACCOUNT_KEY, T0 + 10 * HOUR_MS, T0 + 11 * HOUR_MS, 120).slice(0, 60),
       {},
       DAY_MS,
     );
@@ -137,11 +110,92 @@ describe("the account's traffic in the run summary (the dashboard's graphs)", ()
 
   it('reports nothing when no traffic rule is on, or the account has no traffic counted yet', async () => {
     const nowMs = T0 + 7 * DAY_MS + 10 * HOUR_MS + 32 * MIN;
-    const { hot, profile } = learnt(T0 + 7 * DAY_MS + 10 * HOUR_MS, 120, nowMs);
+    const { hot, profile } = learnt(T0 + 7 * DAY_MS + 10 * HOUR_MS, nowMs);
     const off = Object.fromEntries(
       ['traffic-drop', 'traffic-surge', 'spend', 'new-destination'].map((id) => [id, { enabled: false }]),
     );
     expect((await runAt(nowMs, [hot, profile], { trafficRules: off })).summary.trafficAccount).toBeNull();
     expect((await runAt(nowMs, [])).summary.trafficAccount).toBeNull();
+  });
+});
+
+describe('the traffic rules as status and explain show them (viewTraffic)', () => {
+  const TRUNK = 'acme.zt.plivo.com';
+  const nowMs = T0 + 7 * DAY_MS + 10 * HOUR_MS + 32 * MIN;
+  const config = parseConfig({}, 'test');
+
+  it('judges the account first, then each trunk, as the next run would, from the stored items', () => {
+    const account = learnt(T0 + 7 * DAY_MS + 10 * HOUR_MS, nowMs);
+    const acme = learntTraffic(TRUNK, T0, T0 + 7 * DAY_MS + 10 * HOUR_MS, 120);
+    const firing = {
+      ...acme.hot,
+      incidents: {
+        'traffic-drop': {
+          firing: true,
+          since: new Date(nowMs - 10 * MIN).toISOString(),
+          episode: 1,
+          notices: 1,
+          updates: 0,
+          peak: 0,
+          lastNotifiedAt: new Date(nowMs - 10 * MIN).toISOString(),
+        },
+      },
+    };
+    // A trunk first seen 5 hours ago, and an item that cannot be read.
+    const young = learntTraffic('globex.zt.plivo.com', nowMs - 5 * HOUR_MS - 32 * MIN, nowMs - 32 * MIN, 10);
+    const items = [firing, acme.profile, young.hot, young.profile, account.hot, account.profile].map(
+      toStored,
+    );
+    const view = viewTraffic(
+      config,
+      [...items, { id: 'hot:x', version: 1, kind: 'hot' }],
+      nowMs,
+      nowMs - 15_000,
+    );
+
+    expect(view.unreadable).toBe(1);
+    expect(view.edges.settle).toMatchObject({ ms: 2 * MIN, measured: true, samples: 200 });
+    expect(view.keys.map((k) => k.key)).toEqual([ACCOUNT_KEY, TRUNK, 'globex.zt.plivo.com']);
+    const [star, trunk, globex] = view.keys;
+    // The account: the rules of trunks and the account only; traffic-drop breaching, not firing.
+    expect(star?.judgements.map((j) => j.ruleId)).toEqual(['traffic-drop', 'traffic-surge', 'spend']);
+    expect(star?.judgements[0]).toMatchObject({
+      judgement: {
+        state: 'breach',
+        note: '0 calls in the settled 15 minutes to 10:30 UTC, 30 expected (weekly baseline)',
+      },
+      incident: null,
+    });
+    expect(trunk?.historyDays).toBeCloseTo(7 + 10 / 24);
+    expect(trunk?.judgements.find((j) => j.ruleId === 'traffic-drop')).toMatchObject({
+      severity: 'critical',
+      incident: { firing: true, since: new Date(nowMs - 10 * MIN).toISOString() },
+    });
+    expect(globex?.historyDays).toBeCloseTo(5 / 24);
+    expect(globex?.judgements.map((j) => [j.ruleId, j.judgement.note])).toEqual([
+      ['traffic-drop', 'learning: less than a day of history'],
+      ['traffic-surge', 'learning: less than a week of history for this hour (no hourly cap set)'],
+      ['spend', 'learning: less than a week of history for this hour (no hourly cap set)'],
+      ['new-destination', 'learning the countries called: 0.2 of 7 days of history'],
+    ]);
+
+    // One trunk only (explain); the settled hours folded first, as the run folds them.
+    const later = viewTraffic(config, items, nowMs + HOUR_MS, nowMs + HOUR_MS, (key) => key === TRUNK);
+    expect(later.keys.map((k) => k.key)).toEqual([TRUNK]);
+    expect(later.keys[0]?.historyDays).toBeCloseTo(7 + 11 / 24);
+  });
+
+  it('shows only the rules the config has on', () => {
+    const { hot, profile } = learntTraffic(TRUNK, T0, T0 + 7 * DAY_MS + 10 * HOUR_MS, 120);
+    const view = viewTraffic(
+      parseConfig(
+        { trafficRules: { spend: { enabled: false }, 'new-destination': { enabled: false } } },
+        'test',
+      ),
+      [toStored(hot), toStored(profile)],
+      nowMs,
+      null,
+    );
+    expect(view.keys[0]?.judgements.map((j) => j.ruleId)).toEqual(['traffic-drop', 'traffic-surge']);
   });
 });
