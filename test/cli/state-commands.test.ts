@@ -180,6 +180,16 @@ describe('silence, status and explain against the state table', () => {
       /^low-quality-score +quiet +\d\.\d +< 3, critical < 2 +\d\.\d is not below 3$/m,
     );
     expect(explained.stdout).toContain('the poller has judged this call');
+    // The traffic rules on its trunk: each learning, and what it needs before it can fire.
+    expect(explained.stdout).toMatch(
+      /^Traffic rules \(they judge trunk acme\.zt\.plivo\.com's calls against its baseline\) {2}history (under 1 h|1 h); settle time 15 min/m,
+    );
+    expect(explained.stdout).toMatch(
+      /^traffic-drop +learning: less than a day of history +a day of history \(then the lower of/m,
+    );
+    expect(explained.stdout).toMatch(
+      /^new-destination +learning the countries called: 0\.0 of 7 days of history +minHistoryDays \(7\) days of the trunk's history/m,
+    );
     expect(explained.stdout).toMatch(
       new RegExp(
         `zentrunk-hangup: muted by silence ${id} until .* UTC; recorded at .* UTC, not sent: silenced by ${id}`,
@@ -324,7 +334,7 @@ describe('silence, status and explain against the state table', () => {
     ]);
   });
 
-  it("status shows where each trunk's traffic baseline stands: history, the last settled window, rules firing or learning", async () => {
+  it("status and explain show where each trunk's traffic baseline stands: history, the last settled window, rules firing or learning", async () => {
     const env = await tableEnv();
     const table = new DynamoDbStateStore({
       tableName: env.STATE_TABLE_NAME as string,
@@ -434,6 +444,57 @@ describe('silence, status and explain against the state table', () => {
           detail: expect.objectContaining({ observed: 0, expected: 30, basis: 'weekly' }),
         }),
       ]),
+    });
+
+    // explain: the traffic rules on the call's trunk, as status sees them.
+    const explained = await cli(['explain', call?.callUuid as string]);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain(
+      `Traffic rules (they judge trunk ${trunk}'s calls against its baseline)  history 7.4 d; settle time 2 min, measured from how late 150 recent calls were listed`,
+    );
+    expect(explained.stdout).toMatch(
+      /^traffic-drop +FIRING since 2026-11-09 10:20:00 UTC: 0 calls in the settled 15 minutes to 10:30 UTC, 30 expected \(weekly baseline\) +-$/m,
+    );
+    expect(explained.stdout).toMatch(
+      /^traffic-surge +ok: 0 calls in the last 15 minutes, 12 calls expected \(weekly baseline\) +-$/m,
+    );
+    const explainedJson = JSON.parse((await cli(['explain', call?.callUuid as string, '--json'])).stdout);
+    expect(explainedJson.traffic).toMatchObject({
+      trunk,
+      stateTable: true,
+      historyDays: 7.42,
+      rules: [
+        { rule: 'traffic-drop', enabled: true, state: 'breach', firing: true, since },
+        { rule: 'traffic-surge', state: 'ok' },
+        { rule: 'spend', state: 'ok' },
+        { rule: 'new-destination', state: 'ok', settings: { minHistoryDays: 7, lookbackDays: 30 } },
+      ],
+    });
+
+    // Without a state table: each rule's settings for the trunk, and what it needs before it can fire.
+    const alone = await cli(['explain', call?.callUuid as string], { env: NO_ACCOUNTS });
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toContain(
+      `Traffic rules (they judge trunk ${trunk}'s calls against its baseline; no state table: its settings, and what each rule needs before it can fire)`,
+    );
+    expect(alone.stdout).toMatch(
+      /^traffic-drop +critical +forMinutes 5, windowMinutes 15, share 0\.5, earlyShare 0\.2, recoveryShare 0\.7, minExpectedCalls 20, forgetAfterDays 7 +a day of history \(then the lower/m,
+    );
+    expect(alone.stdout).toMatch(
+      /^new-destination +critical +.*minHistoryDays 7 +minHistoryDays \(7\) days of the trunk's history/m,
+    );
+    expect(
+      JSON.parse((await cli(['explain', call?.callUuid as string, '--json'], { env: NO_ACCOUNTS })).stdout)
+        .traffic,
+    ).toMatchObject({
+      trunk,
+      stateTable: false,
+      rules: [
+        { rule: 'traffic-drop', enabled: true, needs: expect.stringContaining('a day of history') },
+        {},
+        {},
+        {},
+      ],
     });
   });
 
