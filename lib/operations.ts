@@ -275,6 +275,28 @@ export class Operations extends Construct {
             6,
           ),
         ],
+        // Each run reports the account's last settled traffic-drop window (the same one for a few
+        // runs, so the average of a period) and what the traffic baseline expects in it.
+        [
+          graph(
+            title('Traffic: calls vs baseline (last settled window)'),
+            [
+              poller(METRICS.trafficCalls, 'Average').with({ label: 'calls' }),
+              poller(METRICS.trafficExpectedCalls, 'Average').with({ label: 'expected (baseline)' }),
+            ],
+            [],
+            12,
+          ),
+          graph(
+            title('Traffic: outbound spend vs baseline (USD, last settled window)'),
+            [
+              poller(METRICS.trafficSpend, 'Average').with({ label: 'spend' }),
+              poller(METRICS.trafficExpectedSpend, 'Average').with({ label: 'expected (baseline)' }),
+            ],
+            [],
+            12,
+          ),
+        ],
       ];
     };
 

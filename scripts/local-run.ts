@@ -17,6 +17,7 @@ import { createStateTable } from '../functions/adapters/dynamodb/create-state-ta
 import { JsonLogger } from '../functions/adapters/logging/json-logger';
 import { loadRuntimeConfigFile } from '../lib/config/project-config';
 import type { PollSummary } from '../functions/core/poll/poll-use-case';
+import { incidentNoticesOf } from '../functions/core/poll/run-context';
 import { ENV } from '../functions/core/contract';
 import { createPollHandler } from '../functions/poller/handler';
 import { localLambdaContext } from '../functions/poller/local-context';
@@ -176,7 +177,7 @@ export function explainSummary(run: number, s: PollSummary): string {
       s.findingsGrouped > 0 ? `: ${s.findingsGrouped} joined incidents (grouping)` : ''
     }`,
     `  sent      ${plural(s.alertsPublished, 'notification')}${
-      s.groupNotices + s.windowNotices > 0 ? ` (${s.groupNotices + s.windowNotices} about incidents)` : ''
+      incidentNoticesOf(s) > 0 ? ` (${incidentNoticesOf(s)} about incidents)` : ''
     }; ${s.alertsSilenced} silenced (recorded, not sent); ${s.duplicatesSuppressed} already sent by an earlier run${
       s.catchUpSummaries > 0 ? `; ${s.findingsSummarized} folded into a catch-up summary` : ''
     }${s.publishFailures > 0 ? `; ${s.publishFailures} could not be sent (retried next run)` : ''}`,

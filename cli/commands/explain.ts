@@ -20,6 +20,10 @@ import type { WindowState } from '../../functions/core/windowed/window';
 import { evaluateWindow } from '../../functions/core/windowed/window';
 import { keptMs, MINUTE_MS } from '../../functions/core/schedule';
 import { windowRuleFor } from '../../functions/core/windowed/window-rule';
+import { trafficRuleFor, type TrafficView, viewTraffic } from '../../functions/core/poll/notify-traffic';
+import type { TrafficRuleDescriptor } from '../../functions/core/traffic/define-traffic-rule';
+import { TRAFFIC_RULES } from '../../functions/core/traffic/registry';
+import { labelsOfKey, type StoredTraffic, trunkKeyOf } from '../../functions/core/traffic/traffic-state';
 import { type Command, printJson, stringOption } from '../command';
 import {
   ACCOUNT_OPTION,
@@ -31,6 +35,7 @@ import {
 } from '../environment';
 import { CliError, CliUsageError, EXIT } from '../errors';
 import { table, utc } from '../io';
+import { historyJson, historyText, judgementJson, settleJson, settleText, stateText } from '../traffic-text';
 import { describeConfig } from './validate-config';
 
 const USAGE = `Usage: zentrunk-alerts explain <call_uuid> [--config FILE] [--account NAME] [--json]
@@ -38,7 +43,8 @@ const USAGE = `Usage: zentrunk-alerts explain <call_uuid> [--config FILE] [--acc
 Fetches the call and its Insights from Plivo and shows every rule's verdict and why: the value
 against its thresholds (warning and critical), the scope or override that applied, a silence
 that mutes it, and what the poller did with it (dedup record, the incident it joined, the
-windowed rules' windows it counts in).
+windowed rules' windows it counts in), and the traffic rules on the call's trunk: its last
+calls against its baseline, or what each rule still needs before it can fire.
 
   --config <file>  the config to judge by (default config/dev.json)
   --seed <n>       demo traffic of the sandbox (default 1; the same as npm start's)
@@ -108,6 +114,8 @@ export const explainCommand: Command = {
     let stored: StoredSilence[] = [];
     let groups: GroupState[] = [];
     let windows: WindowState[] = [];
+    let trafficItems: StoredTraffic[] = [];
+    let trafficWatermarkMs: number | null = null;
     let evaluated = false;
     let pending: { attempts: number; waitedMinutes: number } | null = null;
     const records = new Map<string, AlertRecord | null>();
@@ -116,11 +124,14 @@ export const explainCommand: Command = {
     let verdicts: RuleVerdict[];
     if (state) {
       try {
-        [stored, groups, windows] = await Promise.all([
+        [stored, groups, windows, trafficItems] = await Promise.all([
           state.store.listSilences(),
           state.store.listGroups(),
           state.store.listWindows(),
+          state.store.listTraffic(),
         ]);
+        const cursor = await state.store.getCursor();
+        trafficWatermarkMs = cursor ? Date.parse(cursor.watermark) : null;
         config = withStoredSilences(fileConfig, stored, now);
         verdicts = verdictsFor(config);
         const endMs = subject.call.endTime === null ? null : Date.parse(subject.call.endTime);
@@ -218,6 +229,33 @@ export const explainCommand: Command = {
       };
     });
 
+    // The traffic rules on the call's trunk: as the next run would judge them (state table), or
+    // their settings and what each needs before it can fire.
+    const trunk = trunkKeyOf(subject.call);
+    const trafficView: TrafficView | null = state
+      ? viewTraffic(config, trafficItems, now.getTime(), trafficWatermarkMs, (key) => key === trunk)
+      : null;
+    const trunkView = trafficView?.keys[0] ?? null;
+    const traffic = (TRAFFIC_RULES as readonly TrafficRuleDescriptor[]).map((rule) => {
+      // The settings for this trunk (an override applied), without the overrides themselves.
+      const {
+        enabled,
+        severity,
+        override,
+        overrides: _overrides,
+        ...settings
+      } = trafficRuleFor(config, rule.id, labelsOfKey(trunk));
+      return {
+        rule: rule.id,
+        enabled,
+        severity,
+        override,
+        settings: settings as Record<string, unknown>,
+        needs: rule.needs,
+        judged: trunkView?.judgements.find((j) => j.ruleId === rule.id) ?? null,
+      };
+    });
+
     if (ctx.json) {
       printJson(ctx, {
         call: subject.call,
@@ -228,6 +266,17 @@ export const explainCommand: Command = {
         verdicts: verdicts.map(({ finding, ...v }) => ({ ...v, headline: finding?.headline ?? null })),
         outcomes,
         windowed,
+        traffic: {
+          trunk,
+          stateTable: trafficView !== null,
+          ...(trafficView ? settleJson(trafficView) : {}),
+          ...(trunkView ? historyJson(trunkView) : {}),
+          rules: traffic.map(({ judged, rule, ...t }) => ({
+            rule,
+            ...t,
+            ...(judged ? judgementJson(judged) : {}),
+          })),
+        },
       });
       return EXIT.ok;
     }
@@ -291,6 +340,57 @@ export const explainCommand: Command = {
           w.thisCall,
           w.firing ? colors.red(w.window) : w.window,
         ]),
+      )) {
+        io.out(line);
+      }
+    }
+
+    io.out('');
+    const settingsText = (t: (typeof traffic)[number]) =>
+      Object.entries(t.settings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') + (t.override ? ' (an override)' : '');
+    if (!trafficView) {
+      io.out(
+        colors.bold('Traffic rules') +
+          colors.dim(
+            ` (they judge trunk ${trunk}'s calls against its baseline; no state table: its settings, and what each rule needs before it can fire)`,
+          ),
+      );
+      for (const line of table(
+        ['RULE', 'SEVERITY', 'SETTINGS', 'NEEDS BEFORE IT CAN FIRE'],
+        traffic.map((t) => [
+          t.rule,
+          t.enabled ? colors.severity(t.severity) : colors.dim('off'),
+          t.enabled ? settingsText(t) : colors.dim('-'),
+          t.needs,
+        ]),
+      )) {
+        io.out(line);
+      }
+    } else {
+      io.out(
+        `${colors.bold('Traffic rules')}${colors.dim(` (they judge trunk ${trunk}'s calls against its baseline)`)}  ${
+          trunkView ? `history ${historyText(trunkView)}` : 'no call of this trunk counted yet'
+        }; ${settleText(trafficView.edges.settle)}`,
+      );
+      for (const line of table(
+        ['RULE', 'NOW', 'NEEDS BEFORE IT CAN FIRE'],
+        traffic.map((t) => {
+          const j = t.judged;
+          const stands = !t.enabled
+            ? colors.dim('off in this config')
+            : !j
+              ? 'learning: no call counted yet'
+              : j.incident?.firing
+                ? colors.red(stateText(j))
+                : j.judgement.state === 'breach'
+                  ? colors.yellow(stateText(j))
+                  : stateText(j);
+          // What a rule still needs, while it cannot judge.
+          const learning = t.enabled && (!j || j.judgement.state === 'unjudged');
+          return [t.rule, stands, learning ? t.needs : colors.dim('-')];
+        }),
       )) {
         io.out(line);
       }

@@ -1,5 +1,7 @@
+import { enabledTrafficRules, viewTraffic } from '../../functions/core/poll/notify-traffic';
 import { inQuietPeriod } from '../../functions/core/silences';
 import { silenceStatus } from '../../functions/core/stored-silences';
+import { ACCOUNT_KEY } from '../../functions/core/traffic/traffic-state';
 import { cutText, plainLine } from '../../functions/core/untrusted-text';
 import { type Command, printJson, stringOption } from '../command';
 import {
@@ -11,6 +13,7 @@ import {
 } from '../environment';
 import { CliUsageError, EXIT } from '../errors';
 import { count, duration, table, utc } from '../io';
+import { historyText, ruleText, settleText, trafficJson, whereText } from '../traffic-text';
 import { describeMatchers } from './silence';
 
 const labelsText = (labels: Record<string, string>) =>
@@ -21,13 +24,15 @@ const labelsText = (labels: Record<string, string>) =>
 export const statusCommand: Command = {
   name: 'status',
   summary:
-    'the poller now: cursor and lag, last runs, firing incidents, active silences, dead letters, last errors',
+    'the poller now: cursor and lag, last runs, firing incidents, traffic baselines, active silences, dead letters, last errors',
   usage: `Usage: zentrunk-alerts status [--runs N] [--account NAME] [--config FILE] [--json]
 
 Reads the poller's state table: how far it has read (the cursor) and how far behind now that
-is, its health, its last runs (each run records itself), the incidents and windowed rules
-firing, the silences active now (state table and config), the notices SNS refused for good
-(dead letters), and the errors of the last runs.
+is, its health, its last runs (each run records itself), the incidents, windowed rules and
+traffic rules firing, where each trunk's traffic baseline stands (history, the last settled
+window's calls against the expected, the traffic rules still learning), the silences active
+now (state table and config), the notices SNS refused for good (dead letters), and the errors
+of the last runs.
 
   --runs <n>       how many runs to list (default 5)
   --config <file>  the config the poller uses (lag threshold, config silences; default config/dev.json)
@@ -51,21 +56,41 @@ operations.lagAlertMinutes, 3 without a state table.`,
     let snapshot;
     try {
       const { store } = state;
-      const [cursor, health, runs, groups, windows, stored, pending, deadLetters] = await Promise.all([
-        store.getCursor(),
-        store.getHealth(),
-        store.listRuns(Math.max(runsWanted, 20)),
-        store.listGroups(),
-        store.listWindows(),
-        store.listSilences(),
-        store.listPendingInsights(),
-        store.listDeadLetters(),
-      ]);
-      snapshot = { cursor, health, runs, groups, windows, stored, pending, deadLetters };
+      const [cursor, health, runs, groups, windows, stored, pending, deadLetters, traffic] =
+        await Promise.all([
+          store.getCursor(),
+          store.getHealth(),
+          store.listRuns(Math.max(runsWanted, 20)),
+          store.listGroups(),
+          store.listWindows(),
+          store.listSilences(),
+          store.listPendingInsights(),
+          store.listDeadLetters(),
+          store.listTraffic(),
+        ]);
+      snapshot = { cursor, health, runs, groups, windows, stored, pending, deadLetters, traffic };
     } finally {
       state.close();
     }
     const { cursor, health, runs, groups, windows, stored, pending, deadLetters } = snapshot;
+    // The traffic rules as the next run would judge them (nothing is written).
+    const trafficOn = enabledTrafficRules(config).length > 0;
+    const traffic = viewTraffic(
+      config,
+      snapshot.traffic,
+      now.getTime(),
+      cursor ? Date.parse(cursor.watermark) : null,
+    );
+    const firingTraffic = traffic.keys.flatMap((k) =>
+      k.judgements
+        .filter((j) => j.incident?.firing)
+        .map((j) => ({
+          key: k.key,
+          labels: k.labels,
+          ...j,
+          incident: j.incident as NonNullable<typeof j.incident>,
+        })),
+    );
     const lagMs = cursor ? now.getTime() - Date.parse(cursor.watermark) : null;
     const lagging = lagMs !== null && lagMs > config.operations.lagAlertMinutes * 60_000;
     const failing = health?.status === 'failing';
@@ -135,6 +160,17 @@ operations.lagAlertMinutes, 3 without a state table.`,
           peak: w.peak,
           notices: w.notices,
         })),
+        firingTraffic: firingTraffic.map((t) => ({
+          rule: t.ruleId,
+          trunk: t.key,
+          labels: t.labels,
+          severity: t.severity,
+          since: t.incident.since,
+          headline: t.judgement.headline,
+          notices: t.incident.notices,
+          lastNotifiedAt: t.incident.lastNotifiedAt,
+        })),
+        traffic: trafficOn ? trafficJson(traffic) : null,
         activeSilences: silences,
         deadLetters,
         lastErrors: errors.map((r) => ({ at: r.startedAt, ...r.error })),
@@ -199,7 +235,8 @@ operations.lagAlertMinutes, 3 without a state table.`,
       colors.bold(`Firing incidents`) +
         colors.dim(config.grouping.enabled ? '' : '  (grouping is off in this config)'),
     );
-    if (firingGroups.length === 0 && firingWindows.length === 0) io.out(colors.dim('  none'));
+    if (firingGroups.length === 0 && firingWindows.length === 0 && firingTraffic.length === 0)
+      io.out(colors.dim('  none'));
     else {
       const rows = [
         ...firingGroups.map((g) => [
@@ -218,9 +255,72 @@ operations.lagAlertMinutes, 3 without a state table.`,
           utc(w.firingSince),
           `${w.notices}${w.lastNotifiedAt ? `, last ${utc(w.lastNotifiedAt)}` : ' (waiting)'}`,
         ]),
+        ...firingTraffic.map((t) => [
+          t.ruleId,
+          t.key === ACCOUNT_KEY ? 'account' : labelsText(t.labels),
+          colors.severity(t.severity),
+          t.judgement.headline,
+          utc(t.incident.since),
+          `${t.incident.notices}${t.incident.lastNotifiedAt ? `, last ${utc(t.incident.lastNotifiedAt)}` : ' (waiting)'}`,
+        ]),
       ];
       for (const line of table(['RULE', 'WHERE', 'SEVERITY', 'SIZE', 'SINCE', 'NOTICES'], rows, [], '  '))
         io.out(line);
+    }
+
+    io.out('');
+    if (!trafficOn)
+      io.out(colors.bold('Traffic') + colors.dim('  (every traffic rule is off in this config)'));
+    else {
+      io.out(`${colors.bold('Traffic')}  ${settleText(traffic.edges.settle)}`);
+      if (traffic.keys.length === 0) {
+        io.out(
+          colors.dim(
+            '  no call counted yet (each run counts the calls it lists into its trunk and the account)',
+          ),
+        );
+      } else {
+        // One line per trunk: its history, traffic-drop's last settled window, and the rules
+        // firing or not judged yet (why: learning, forgotten).
+        const rows = traffic.keys.map((k) => {
+          const drop = k.judgements.find((j) => j.ruleId === 'traffic-drop');
+          const others = k.judgements.filter((j) => j.incident?.firing || j.judgement.state === 'breach');
+          const unjudged = k.judgements.filter(
+            (j) => j !== drop && !j.incident?.firing && j.judgement.state === 'unjudged',
+          );
+          // Rules not judged for the same reason share it.
+          const byNote = new Map<string, string[]>();
+          for (const j of unjudged)
+            byNote.set(j.judgement.note, [...(byNote.get(j.judgement.note) ?? []), j.ruleId]);
+          const rules = [
+            // Firing or breaching: since when (the note is traffic-drop's column, or the incident's).
+            ...others.map((j) =>
+              j.incident?.firing ? colors.red(ruleText(j, false)) : colors.yellow(ruleText(j, j !== drop)),
+            ),
+            ...[...byNote].map(([note, ids]) => `${ids.join(', ')}: ${note}`),
+          ];
+          return [
+            whereText(k.key),
+            historyText(k),
+            drop ? drop.judgement.note : colors.dim('off'),
+            rules.length > 0 ? rules.join('; ') : colors.dim('-'),
+          ];
+        });
+        for (const line of table(
+          ['WHERE', 'HISTORY', 'TRAFFIC-DROP (LAST SETTLED WINDOW)', 'FIRING, OR NOT JUDGED YET'],
+          rows,
+          [],
+          '  ',
+        ))
+          io.out(line);
+      }
+      if (traffic.unreadable > 0) {
+        io.out(
+          colors.yellow(
+            `  ${count(traffic.unreadable)} traffic item(s) could not be read: the runs skip them (that trunk learns again)`,
+          ),
+        );
+      }
     }
 
     io.out('');

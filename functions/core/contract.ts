@@ -42,7 +42,7 @@ export const METRICS = {
   duplicatesSuppressed: 'DuplicatesSuppressed',
   /** Findings recorded but not sent because a silence or quiet period covered them. */
   alertsSilenced: 'AlertsSilenced',
-  /** Notices about incidents: alert groups and windowed rules (firing, updates, reminders, resolutions). */
+  /** Notices about incidents: alert groups, windowed rules and traffic rules (firing, updates, reminders, resolutions). */
   incidentNotices: 'IncidentNotices',
   recordsSkipped: 'RecordsSkipped',
   /**
@@ -70,6 +70,16 @@ export const METRICS = {
   insightsSkippedNoMedia: 'InsightsSkippedNoMedia',
   /** Slices of the read range left for the next run (a backlog being worked off). */
   slicesLeft: 'SlicesLeft',
+  /**
+   * The account's calls in its last settled traffic-drop window, and what the traffic baseline
+   * expects there (each run; none before anything is learnt). No per-trunk dimension: a metric
+   * per trunk would be one per trunk.
+   */
+  trafficCalls: 'TrafficCalls',
+  trafficExpectedCalls: 'TrafficExpectedCalls',
+  /** The same window's outbound spend (USD, Plivo's total_amount), and the expected. */
+  trafficSpend: 'TrafficSpend',
+  trafficExpectedSpend: 'TrafficExpectedSpend',
   /** Per rule, dimension `rule`. */
   alertsByRule: 'AlertsByRule',
   /**

@@ -10,11 +10,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDbStateStore } from '../../functions/adapters/dynamodb/dynamodb-state-store';
 import { startPlivoSandbox } from '../../sandbox/plivo-sandbox';
+import {
+  ACCOUNT_KEY,
+  DAY_MS,
+  HOUR_MS,
+  observeLateness,
+  toStored,
+} from '../../functions/core/traffic/traffic-state';
 import { demoTraffic } from '../../sandbox/traffic';
 import { localRun } from '../../scripts/local-run';
 import { NO_ACCOUNTS, runCommand } from '../support/cli';
 import { type Dynalite, makeTestTable, startDynalite } from '../support/dynalite';
 import { tempDir } from '../support/temp-dir';
+import { learntTraffic } from '../support/traffic';
 
 const dir = tempDir('zentrunk-cli-state-');
 // One alert per bad call (schema defaults) and the whole request budget, so runs are quick.
@@ -135,6 +143,32 @@ describe('silence, status and explain against the state table', () => {
     expect(status.stdout).toContain('Last errors\n  none in the last 1 run(s)');
     const json = JSON.parse((await cli(['status', '--json', '--config', config])).stdout);
     expect(json).toMatchObject({ healthy: true, runs: [{ status: 'completed', alertsSilenced: 2 }] });
+    // The run counted every call into its trunk and the account: the traffic rules are learning.
+    expect(status.stdout).toMatch(
+      /^Traffic {2}settle time 15 min \(trafficRules\.settle\.maxMinutes: 100 calls are needed to measure it, \d+ recent ones seen\)\n {2}WHERE +HISTORY +TRAFFIC-DROP \(LAST SETTLED WINDOW\) +FIRING, OR NOT JUDGED YET$/m,
+    );
+    expect(status.stdout).toMatch(
+      /^ {2}account +(under 1 h|1 h) +learning: less than a day of history +traffic-surge, spend: learning: less than a week of history for this hour \(no hourly cap set\)$/m,
+    );
+    expect(status.stdout).toMatch(
+      /^ {2}acme\.zt\.plivo\.com +(under 1 h|1 h) +learning: less than a day of history +traffic-surge, spend: .*; new-destination: learning the countries called: 0\.0 of 7 days of history$/m,
+    );
+    expect(json.traffic).toMatchObject({ settle: { seconds: 900, measured: false } });
+    expect(json.traffic.trunks[0]).toMatchObject({
+      key: '*',
+      account: true,
+      rules: [
+        {
+          rule: 'traffic-drop',
+          state: 'unjudged',
+          note: 'learning: less than a day of history',
+          firing: false,
+        },
+        { rule: 'traffic-surge', state: 'unjudged' },
+        { rule: 'spend', state: 'unjudged' },
+      ],
+    });
+    expect(json.traffic.trunks.map((t: { key: string }) => t.key)).toContain('acme.zt.plivo.com');
 
     // explain: the verdict, the silence in force, and the dedup record the run left.
     const explained = await cli(['explain', hangupCall(), '--config', config]);
@@ -146,6 +180,16 @@ describe('silence, status and explain against the state table', () => {
       /^low-quality-score +quiet +\d\.\d +< 3, critical < 2 +\d\.\d is not below 3$/m,
     );
     expect(explained.stdout).toContain('the poller has judged this call');
+    // The traffic rules on its trunk: each learning, and what it needs before it can fire.
+    expect(explained.stdout).toMatch(
+      /^Traffic rules \(they judge trunk acme\.zt\.plivo\.com's calls against its baseline\) {2}history (under 1 h|1 h); settle time 15 min/m,
+    );
+    expect(explained.stdout).toMatch(
+      /^traffic-drop +learning: less than a day of history +a day of history \(then the lower of/m,
+    );
+    expect(explained.stdout).toMatch(
+      /^new-destination +learning the countries called: 0\.0 of 7 days of history +minHistoryDays \(7\) days of the trunk's history/m,
+    );
     expect(explained.stdout).toMatch(
       new RegExp(
         `zentrunk-hangup: muted by silence ${id} until .* UTC; recorded at .* UTC, not sent: silenced by ${id}`,
@@ -288,6 +332,170 @@ describe('silence, status and explain against the state table', () => {
     expect(json.deadLetters).toEqual([
       expect.objectContaining({ key: 'zentrunk-alerts:high-rtt#c1', rejections: 3, reported: false }),
     ]);
+  });
+
+  it("status and explain show where each trunk's traffic baseline stands: history, the last settled window, rules firing or learning", async () => {
+    const env = await tableEnv();
+    const table = new DynamoDbStateStore({
+      tableName: env.STATE_TABLE_NAME as string,
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: dynamo.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+        { marshallOptions: { removeUndefinedValues: true } },
+      ),
+    });
+    // Monday 10:32 UTC after a week of 120 calls an hour; the call's trunk has had none since
+    // 10:00 and its traffic-drop fired at 10:20; another trunk was first seen 5 hours ago.
+    const T0 = Date.parse('2026-11-02T00:00:00.000Z');
+    const nowMs = T0 + 7 * DAY_MS + 10 * HOUR_MS + 32 * 60_000;
+    const call = demoTraffic(new Date(nowMs)).find((c) => c.scenario === 'zentrunk-hangup');
+    const trunk = call?.trunkDomain as string;
+    const acme = learntTraffic(trunk, T0, T0 + 7 * DAY_MS + 10 * HOUR_MS, 120);
+    const account = learntTraffic(ACCOUNT_KEY, T0, T0 + 7 * DAY_MS + 10 * HOUR_MS, 120);
+    const young = learntTraffic(
+      'globex.zt.plivo.com',
+      nowMs - 5 * HOUR_MS - 32 * 60_000,
+      nowMs - 32 * 60_000,
+      10,
+    );
+    const since = new Date(nowMs - 12 * 60_000).toISOString();
+    const items = [
+      {
+        ...acme.hot,
+        incidents: {
+          'traffic-drop': {
+            firing: true,
+            since,
+            episode: 1,
+            notices: 1,
+            updates: 0,
+            peak: 0,
+            lastNotifiedAt: since,
+          },
+        },
+      },
+      acme.profile,
+      // Calls listed a minute after they ended: a settle time of 2 minutes (its minimum).
+      observeLateness(account.hot, new Array(150).fill(60_000), nowMs),
+      account.profile,
+      young.hot,
+      young.profile,
+    ];
+    for (const item of items)
+      await table.saveTraffic(toStored(item), Math.floor(Date.now() / 1000) + 400 * 86_400);
+    await table.saveCursor(new Date(nowMs - 15_000).toISOString(), null);
+    const cli = (argv: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
+      runCommand([...argv, '--config', config], { env: options.env ?? env, now: () => new Date(nowMs) });
+
+    const status = await cli(['status']);
+    expect(status.code).toBe(0);
+    const traffic = status.stdout.slice(
+      status.stdout.indexOf('\nTraffic '),
+      status.stdout.indexOf('\nActive silences'),
+    );
+    expect(traffic.split('\n').filter((line) => line !== '')).toEqual([
+      'Traffic  settle time 2 min, measured from how late 150 recent calls were listed',
+      expect.stringMatching(
+        /^ {2}WHERE +HISTORY +TRAFFIC-DROP \(LAST SETTLED WINDOW\) +FIRING, OR NOT JUDGED YET$/,
+      ),
+      expect.stringMatching(
+        /^ {2}account +7\.4 d +0 calls in the settled 15 minutes to 10:30 UTC, 30 expected \(weekly baseline\) +traffic-drop breaching, not firing yet$/,
+      ),
+      expect.stringMatching(
+        /^ {2}acme\.zt\.plivo\.com +7\.4 d +0 calls in the settled 15 minutes to 10:30 UTC, 30 expected \(weekly baseline\) +traffic-drop FIRING since 2026-11-09 10:20:00 UTC$/,
+      ),
+      expect.stringMatching(
+        /^ {2}globex\.zt\.plivo\.com +5 h +learning: less than a day of history +traffic-surge, spend: learning: less than a week of history for this hour \(no hourly cap set\); new-destination: learning the countries called: 0\.2 of 7 days of history$/,
+      ),
+    ]);
+    // The firing incident is one of the incidents firing, with its figures.
+    expect(status.stdout).toMatch(
+      /Firing incidents.*\n {2}RULE +WHERE +SEVERITY +SIZE +SINCE +NOTICES\n {2}traffic-drop +trunk_domain=acme\.zt\.plivo\.com +critical +0 calls, 30 calls expected +2026-11-09 10:20:00 UTC +1, last 2026-11-09 10:20:00 UTC$/m,
+    );
+    const json = JSON.parse((await cli(['status', '--json'])).stdout);
+    expect(json.firingTraffic).toEqual([
+      {
+        rule: 'traffic-drop',
+        trunk,
+        labels: { trunk_domain: trunk },
+        severity: 'critical',
+        since,
+        headline: '0 calls, 30 calls expected',
+        notices: 1,
+        lastNotifiedAt: since,
+      },
+    ]);
+    expect(json.traffic).toMatchObject({
+      settle: { seconds: 120, measured: true, samples: 150 },
+      settledTo: new Date(T0 + 7 * DAY_MS + 10 * HOUR_MS + 30 * 60_000).toISOString(),
+    });
+    expect(json.traffic.trunks[1]).toMatchObject({
+      key: trunk,
+      historyDays: 7.42,
+      rules: expect.arrayContaining([
+        expect.objectContaining({
+          rule: 'traffic-drop',
+          state: 'breach',
+          firing: true,
+          since,
+          detail: expect.objectContaining({ observed: 0, expected: 30, basis: 'weekly' }),
+        }),
+      ]),
+    });
+
+    // explain: the traffic rules on the call's trunk, as status sees them.
+    const explained = await cli(['explain', call?.callUuid as string]);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain(
+      `Traffic rules (they judge trunk ${trunk}'s calls against its baseline)  history 7.4 d; settle time 2 min, measured from how late 150 recent calls were listed`,
+    );
+    expect(explained.stdout).toMatch(
+      /^traffic-drop +FIRING since 2026-11-09 10:20:00 UTC: 0 calls in the settled 15 minutes to 10:30 UTC, 30 expected \(weekly baseline\) +-$/m,
+    );
+    expect(explained.stdout).toMatch(
+      /^traffic-surge +ok: 0 calls in the last 15 minutes, 12 calls expected \(weekly baseline\) +-$/m,
+    );
+    const explainedJson = JSON.parse((await cli(['explain', call?.callUuid as string, '--json'])).stdout);
+    expect(explainedJson.traffic).toMatchObject({
+      trunk,
+      stateTable: true,
+      historyDays: 7.42,
+      rules: [
+        { rule: 'traffic-drop', enabled: true, state: 'breach', firing: true, since },
+        { rule: 'traffic-surge', state: 'ok' },
+        { rule: 'spend', state: 'ok' },
+        { rule: 'new-destination', state: 'ok', settings: { minHistoryDays: 7, lookbackDays: 30 } },
+      ],
+    });
+
+    // Without a state table: each rule's settings for the trunk, and what it needs before it can fire.
+    const alone = await cli(['explain', call?.callUuid as string], { env: NO_ACCOUNTS });
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toContain(
+      `Traffic rules (they judge trunk ${trunk}'s calls against its baseline; no state table: its settings, and what each rule needs before it can fire)`,
+    );
+    expect(alone.stdout).toMatch(
+      /^traffic-drop +critical +forMinutes 5, windowMinutes 15, share 0\.5, earlyShare 0\.2, recoveryShare 0\.7, minExpectedCalls 20, forgetAfterDays 7 +a day of history \(then the lower/m,
+    );
+    expect(alone.stdout).toMatch(
+      /^new-destination +critical +.*minHistoryDays 7 +minHistoryDays \(7\) days of the trunk's history/m,
+    );
+    expect(
+      JSON.parse((await cli(['explain', call?.callUuid as string, '--json'], { env: NO_ACCOUNTS })).stdout)
+        .traffic,
+    ).toMatchObject({
+      trunk,
+      stateTable: false,
+      rules: [
+        { rule: 'traffic-drop', enabled: true, needs: expect.stringContaining('a day of history') },
+        {},
+        {},
+        {},
+      ],
+    });
   });
 
   it("--account: status, silence and explain read (and write) that account's state only", async () => {

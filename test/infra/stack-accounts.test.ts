@@ -189,6 +189,9 @@ describe('three accounts: the default one, and two more', () => {
     expect(body).toContain('"title":"Poll runs"');
     expect(body).toContain('["ZentrunkAlerts","PollSucceeded","Account","acme",');
     expect(body).toContain('["ZentrunkAlerts","PollSucceeded",{');
+    // The traffic graphs too: each account's own traffic against its own baseline.
+    expect(body).toContain('"title":"globex-eu: Traffic: calls vs baseline (last settled window)"');
+    expect(body).toContain('["ZentrunkAlerts","TrafficExpectedSpend","Account","acme",');
     expect(body).toContain(
       `{${METRICS.namespace},Account,rule} Account="globex-eu" MetricName="AlertsByRule"`,
     );

@@ -640,6 +640,32 @@ describe('operations', () => {
       `SEARCH('{${METRICS.namespace},rule} MetricName=\\\\\\"${METRICS.alertsByRule}\\\\\\"'`,
     );
   });
+
+  it("graphs the account's calls and spend against the traffic baseline, without a per-trunk dimension", () => {
+    const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
+    // The body as CloudWatch reads it, without the layers of JSON escaping.
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody).replace(/\\/g, '');
+    // A graph's title and metrics (up to its axes).
+    const widget = (title: string) => {
+      const at = body.indexOf(`"title":"${title}"`);
+      expect(at).toBeGreaterThan(-1);
+      return body.slice(at, body.indexOf('"yAxis"', at));
+    };
+    const calls = widget('Traffic: calls vs baseline (last settled window)');
+    expect(calls).toContain(`["${METRICS.namespace}","${METRICS.trafficCalls}",{"label":"calls"`);
+    expect(calls).toContain(
+      `["${METRICS.namespace}","${METRICS.trafficExpectedCalls}",{"label":"expected (baseline)"`,
+    );
+    const spend = widget('Traffic: outbound spend vs baseline (USD, last settled window)');
+    expect(spend).toContain(`["${METRICS.namespace}","${METRICS.trafficSpend}",{"label":"spend"`);
+    expect(spend).toContain(`["${METRICS.namespace}","${METRICS.trafficExpectedSpend}",`);
+    // Each run reports the same window for a few runs: the average of a period (CloudWatch's
+    // default statistic, so not written), never their sum.
+    expect(calls + spend).not.toContain('"stat"');
+    // No dimension at all for the default account (each metric is [namespace, name, options]).
+    expect(calls + spend).not.toMatch(/"Traffic\w+","/);
+    expect(calls + spend).not.toContain('trunk_domain');
+  });
 });
 
 describe('stack', () => {

@@ -2,7 +2,7 @@ import type { GenericLogger } from '@aws-lambda-powertools/commons/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_ACCOUNT } from '../../core/accounts';
 import { METRICS } from '../../core/contract';
-import { insightsCoverage, type PollSummary } from '../../core/poll/run-context';
+import { incidentNoticesOf, insightsCoverage, type PollSummary } from '../../core/poll/run-context';
 
 export interface PollerMetricsOptions {
   /**
@@ -107,7 +107,7 @@ export function addRunMetrics(metrics: PollerMetrics, run: RunMetrics): void {
     count(METRICS.alertsPublished, summary.alertsPublished);
     count(METRICS.duplicatesSuppressed, summary.duplicatesSuppressed);
     count(METRICS.alertsSilenced, summary.alertsSilenced);
-    count(METRICS.incidentNotices, summary.groupNotices + summary.windowNotices);
+    count(METRICS.incidentNotices, incidentNoticesOf(summary));
     count(METRICS.recordsSkipped, summary.recordsSkipped);
     count(METRICS.publishFailures, summary.publishFailures);
     count(METRICS.alertsDeadLettered, summary.alertsDeadLettered);
@@ -119,6 +119,16 @@ export function addRunMetrics(metrics: PollerMetrics, run: RunMetrics): void {
     count(METRICS.slicesLeft, summary.slicesLeft);
     if (summary.lagSeconds !== null) {
       metrics.addMetric(METRICS.pollLagSeconds, MetricUnit.Seconds, summary.lagSeconds);
+    }
+    // The account's traffic against its baseline (the dashboard); an expected value only once learnt.
+    const traffic = summary.trafficAccount;
+    if (traffic) {
+      count(METRICS.trafficCalls, traffic.calls);
+      if (traffic.expectedCalls !== null) count(METRICS.trafficExpectedCalls, traffic.expectedCalls);
+      metrics.addMetric(METRICS.trafficSpend, MetricUnit.NoUnit, traffic.spend);
+      if (traffic.expectedSpend !== null) {
+        metrics.addMetric(METRICS.trafficExpectedSpend, MetricUnit.NoUnit, traffic.expectedSpend);
+      }
     }
   }
   if (plivo) {

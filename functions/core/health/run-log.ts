@@ -1,4 +1,4 @@
-import type { PollSummary } from '../poll/run-context';
+import { incidentNoticesOf, type PollSummary } from '../poll/run-context';
 import type { Logger, ReportsUnreadableItems, UnreadableItem } from '../ports';
 import type { FailureKind } from './run-health';
 
@@ -16,7 +16,7 @@ export interface RunRecord {
   findings: number;
   alertsPublished: number;
   alertsSilenced: number;
-  /** Group and windowed-rule notices (also counted in alertsPublished). */
+  /** Group, windowed-rule and traffic-rule notices (also counted in alertsPublished). */
   incidentNotices: number;
   recordsSkipped: number;
   publishFailures: number;
@@ -59,7 +59,7 @@ export function runRecordOf(args: {
     findings: summary?.findings ?? 0,
     alertsPublished: summary?.alertsPublished ?? 0,
     alertsSilenced: summary?.alertsSilenced ?? 0,
-    incidentNotices: (summary?.groupNotices ?? 0) + (summary?.windowNotices ?? 0),
+    incidentNotices: summary ? incidentNoticesOf(summary) : 0,
     recordsSkipped: summary?.recordsSkipped ?? 0,
     publishFailures: summary?.publishFailures ?? 0,
     lagSeconds: summary?.lagSeconds ?? null,

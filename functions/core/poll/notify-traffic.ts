@@ -13,24 +13,28 @@ import {
   ACCOUNT_KEY,
   BUCKET_MS,
   countInto,
+  countsIn,
   DAY_MS,
   emptyHot,
   emptyProfile,
+  expectedIn,
   fold,
   fromStored,
   historyDays,
   HOUR_MS,
   observeLateness,
   prune,
-  type Settle,
   settleOf,
+  type StoredTraffic,
   toStored,
   METRICS,
   type TrafficHot,
+  type TrafficIncident,
   type TrafficMetric,
   type TrafficProfile,
   trunkKeyOf,
 } from '../traffic/traffic-state';
+import type { PollSummary } from './run-context';
 import { isSettled, type SendContext, sendNotice } from './send-notice';
 
 /**
@@ -41,7 +45,8 @@ import { isSettled, type SendContext, sendNotice } from './send-notice';
  * is judged, with or without new calls (updateTraffic).
  */
 
-const enabledRules = (config: AlertConfig) =>
+/** The traffic rules on in `config` (for every trunk, or for some by an override). */
+export const enabledTrafficRules = (config: AlertConfig) =>
   TRAFFIC_RULES.filter(
     (r) =>
       config.trafficRules[r.id].enabled ||
@@ -102,7 +107,7 @@ async function save(ctx: SendContext, loaded: Loaded, item: TrafficHot | Traffic
  */
 export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[]): Promise<void> {
   const { config } = ctx.deps;
-  if (firstSeen.length === 0 || enabledRules(config).length === 0) return;
+  if (firstSeen.length === 0 || enabledTrafficRules(config).length === 0) return;
   const nowMs = ctx.deps.now().getTime();
   const loaded = await load(ctx);
   const byKey = new Map<string, Call[]>();
@@ -183,15 +188,6 @@ export function trafficRuleFor<Id extends TrafficRuleId>(
   return { ...rule, ...defined, override: true };
 }
 
-export interface TrafficView {
-  key: string;
-  settle: Settle;
-  readToMs: number;
-  settledToMs: number;
-  historyFromMs: number | null;
-  judgements: Array<{ ruleId: TrafficRuleId; judgement: Judgement; firing: boolean }>;
-}
-
 /** Where the rules stand, as of `nowMs` and a watermark: settle time and the edges it gives. */
 export function trafficEdges(
   config: AlertConfig,
@@ -239,6 +235,136 @@ export function judgeTraffic(
 }
 
 /**
+ * Folds the settled hours into a trunk's baseline, as the run does before it judges: a metric an
+ * incident is firing about is not learnt (an outage or a fraud never becomes normal).
+ */
+function foldSettled(
+  hot: TrafficHot,
+  profile: TrafficProfile,
+  edges: ReturnType<typeof trafficEdges>,
+  nowMs: number,
+): ReturnType<typeof fold> {
+  const firing = (id: TrafficRuleId) => hot.incidents[id]?.firing === true;
+  const learn = new Set<TrafficMetric>(
+    METRICS.filter(
+      (m) =>
+        !(firing('traffic-drop') && m !== 'spend') &&
+        !(firing('traffic-surge') && m === 'outbound') &&
+        !(firing('spend') && m === 'spend'),
+    ),
+  );
+  return fold(hot, profile, Math.min(edges.readToMs, nowMs - edges.settle.ms), learn);
+}
+
+/** One trunk (or the account) as `status` and `explain` show it. */
+export interface TrafficKeyView {
+  key: string;
+  labels: Record<string, string>;
+  /** When its history starts (null: no profile yet), and how many days it holds. */
+  historyFromMs: number | null;
+  historyDays: number;
+  /** Each enabled rule that applies to it, with its incident (null: it never breached). */
+  judgements: Array<{
+    ruleId: TrafficRuleId;
+    severity: string;
+    judgement: Judgement;
+    incident: TrafficIncident | null;
+  }>;
+}
+
+export interface TrafficView {
+  /** The settle time and the edges every key was judged by. */
+  edges: ReturnType<typeof trafficEdges>;
+  /** The account first, then the trunks by key. */
+  keys: TrafficKeyView[];
+  /** Stored items that could not be read (the run passes them over too). */
+  unreadable: number;
+}
+
+/**
+ * Where the traffic rules stand for each trunk and the account, from the stored items, as the
+ * next run would judge them (the settled hours folded first) as of `nowMs` and the watermark,
+ * without changing anything: what `status` and `explain` show. `only` keeps some keys (explain:
+ * the call's trunk).
+ */
+export function viewTraffic(
+  config: AlertConfig,
+  items: readonly StoredTraffic[],
+  nowMs: number,
+  watermarkMs: number | null,
+  only?: (key: string) => boolean,
+): TrafficView {
+  const hots = new Map<string, TrafficHot>();
+  const profiles = new Map<string, TrafficProfile>();
+  let unreadable = 0;
+  for (const item of items) {
+    const decoded = fromStored(item);
+    if (decoded === null) unreadable += 1;
+    else if (decoded.kind === 'hot') hots.set(decoded.key, decoded);
+    else profiles.set(decoded.key, decoded);
+  }
+  const watermark = watermarkMs !== null && Number.isFinite(watermarkMs) ? watermarkMs : nowMs;
+  const edges = trafficEdges(config, hots.get(ACCOUNT_KEY), nowMs, watermark);
+  const keys = [...new Set([...hots.keys(), ...profiles.keys()])]
+    .filter((key) => !only || only(key))
+    .sort((a, b) => (a === ACCOUNT_KEY ? -1 : b === ACCOUNT_KEY ? 1 : a.localeCompare(b)));
+  return {
+    edges,
+    unreadable,
+    keys: keys.map((key) => {
+      let hot = hots.get(key) ?? emptyHot(key);
+      let profile = profiles.get(key);
+      if (profile) ({ hot, profile } = foldSettled(hot, profile, edges, nowMs));
+      return {
+        key,
+        labels: hot.labels,
+        historyFromMs: profile?.firstMs ?? null,
+        historyDays: historyDays(profile),
+        judgements: judgeTraffic(config, key, hot, profile, edges, nowMs).map(
+          ({ rule, settings, judgement }) => ({
+            ruleId: rule.id,
+            severity: settings.severity,
+            judgement,
+            incident: hot.incidents[rule.id] ?? null,
+          }),
+        ),
+      };
+    }),
+  };
+}
+
+/**
+ * The account's last settled traffic-drop window, for the dashboard: its calls (as traffic-drop
+ * counted them) and outbound spend, and what the baseline expects in the same window (null:
+ * nothing learnt for it yet). The window is traffic-drop's even when the rule does not judge.
+ */
+export function accountTraffic(
+  config: AlertConfig,
+  hot: TrafficHot,
+  profile: TrafficProfile | undefined,
+  edges: ReturnType<typeof trafficEdges>,
+  judged: ReadonlyArray<{ rule: TrafficRuleDescriptor; judgement: Judgement }>,
+): NonNullable<PollSummary['trafficAccount']> {
+  const detail = judged.find((j) => j.rule.id === 'traffic-drop')?.judgement.detail ?? {};
+  const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const toMs = number(detail.toMs) ?? edges.settledToMs;
+  const fromMs =
+    number(detail.fromMs) ??
+    toMs - trafficRuleFor(config, 'traffic-drop', hot.labels).windowMinutes * MINUTE_MS;
+  const counts = countsIn(hot, fromMs, toMs);
+  const expectedSpend = expectedIn(profile, 'spend', fromMs, toMs, true);
+  const cents = (n: number) => Math.round(n * 100) / 100;
+  return {
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    calls: number(detail.observed) ?? counts.inbound + counts.outbound,
+    expectedCalls: number(detail.expected),
+    spend: cents(counts.spend),
+    expectedSpend: expectedSpend === null ? null : cents(expectedSpend.value),
+  };
+}
+
+/**
  * Once a run, at its end: folds the settled hours into each trunk's baseline and judges every
  * trunk the baseline knows (absence is the signal: a trunk with no call is judged too), and the
  * account; sends each incident's firing, its one update and its resolution once.
@@ -255,7 +381,7 @@ export async function updateTraffic(ctx: SendContext): Promise<void> {
 async function judgeAll(ctx: SendContext): Promise<void> {
   const { deps, summary } = ctx;
   const { config, store } = deps;
-  if (enabledRules(config).length === 0) return;
+  if (enabledTrafficRules(config).length === 0) return;
   const cursor = await store.getCursor();
   if (!cursor) return;
   const now = deps.now();
@@ -271,21 +397,14 @@ async function judgeAll(ctx: SendContext): Promise<void> {
     let hot = loaded.hot.get(key) ?? emptyHot(key);
     let profile = loaded.profiles.get(key);
     if (profile) {
-      const firing = (id: TrafficRuleId) => hot.incidents[id]?.firing === true;
-      const learn = new Set<TrafficMetric>(
-        METRICS.filter(
-          (m) =>
-            !(firing('traffic-drop') && m !== 'spend') &&
-            !(firing('traffic-surge') && m === 'outbound') &&
-            !(firing('spend') && m === 'spend'),
-        ),
-      );
-      const folded = fold(hot, profile, Math.min(edges.readToMs, nowMs - edges.settle.ms), learn);
+      const folded = foldSettled(hot, profile, edges, nowMs);
       hot = folded.hot;
       profile = folded.profile;
       loaded.profiles.set(key, profile);
     }
-    for (const { rule, settings, judgement } of judgeTraffic(config, key, hot, profile, edges, nowMs)) {
+    const judged = judgeTraffic(config, key, hot, profile, edges, nowMs);
+    if (key === ACCOUNT_KEY) summary.trafficAccount = accountTraffic(config, hot, profile, edges, judged);
+    for (const { rule, settings, judgement } of judged) {
       summary.trafficJudged += judgement.state === 'unjudged' ? 0 : 1;
       const step = stepIncident(
         hot.incidents[rule.id] ?? quietIncident(),

@@ -99,6 +99,19 @@ export interface PollSummary {
   trafficWrites: number;
   /** The settle time the traffic rules used (seconds; null: not judged this run). */
   trafficSettleSeconds: number | null;
+  /**
+   * The account's calls and outbound spend (USD) in its last settled traffic-drop window, and
+   * what the baseline expects there (null: nothing learnt for it yet): the dashboard's traffic
+   * graphs, for the account only (a metric per trunk would be one per trunk). Null: not judged.
+   */
+  trafficAccount: {
+    from: string;
+    to: string;
+    calls: number;
+    expectedCalls: number | null;
+    spend: number;
+    expectedSpend: number | null;
+  } | null;
   /** Findings past notifications.alertBudget, sent inside a catch-up summary. */
   findingsSummarized: number;
   catchUpSummaries: number;
@@ -162,6 +175,7 @@ export function emptySummary(runId: string): PollSummary {
     trafficJudged: 0,
     trafficWrites: 0,
     trafficSettleSeconds: null,
+    trafficAccount: null,
     findingsSummarized: 0,
     catchUpSummaries: 0,
     catchUpParts: 0,
@@ -180,6 +194,11 @@ export function emptySummary(runId: string): PollSummary {
 export function insightsCoverage(summary: PollSummary): number {
   const needed = summary.insightsSampled + summary.insightsSampledOut;
   return needed === 0 ? 1 : summary.insightsSampled / needed;
+}
+
+/** Notices about incidents (alert groups, windowed rules, traffic rules): also counted in alertsPublished. */
+export function incidentNoticesOf(summary: PollSummary): number {
+  return summary.groupNotices + summary.windowNotices + summary.trafficNotices;
 }
 
 export function increment(counts: Record<string, number>, key: string): void {

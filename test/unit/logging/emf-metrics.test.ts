@@ -32,6 +32,7 @@ const summary = {
   alertsSilenced: 3,
   groupNotices: 2,
   windowNotices: 1,
+  trafficNotices: 2,
   lagSeconds: 42,
   alertsPublishedByRule: { 'packet-loss': 4, 'zentrunk-hangup': 1 },
 };
@@ -59,7 +60,8 @@ describe('run metrics (Powertools Metrics, CloudWatch EMF)', () => {
       PollFailed: 0,
       CallsPolled: 120,
       AlertsSilenced: 3,
-      IncidentNotices: 3,
+      // Alert groups, windowed rules and traffic rules alike.
+      IncidentNotices: 5,
       InsightsCoverage: 75,
       PollLagSeconds: 42,
     });
@@ -76,6 +78,45 @@ describe('run metrics (Powertools Metrics, CloudWatch EMF)', () => {
       ['packet-loss', 4, 'ZentrunkAlerts'],
       ['zentrunk-hangup', 1, 'ZentrunkAlerts'],
     ]);
+  });
+
+  it("carry the account's traffic and its baseline, without a per-trunk dimension; the expected values once learnt", () => {
+    const trafficAccount = {
+      from: '2026-11-09T10:15:00.000Z',
+      to: '2026-11-09T10:30:00.000Z',
+      calls: 12,
+      expectedCalls: 30.4,
+      spend: 0.06,
+      expectedSpend: 0.15,
+    };
+    const { main } = emit({ summary: { ...summary, trafficAccount }, failed: false });
+    expect(main).toMatchObject({
+      TrafficCalls: 12,
+      TrafficExpectedCalls: 30.4,
+      TrafficSpend: 0.06,
+      TrafficExpectedSpend: 0.15,
+    });
+    const units = Object.fromEntries(directive(main).Metrics.map((m) => [m.Name, m.Unit]));
+    expect(units).toMatchObject({
+      TrafficCalls: 'Count',
+      TrafficExpectedCalls: 'Count',
+      TrafficSpend: 'None',
+      TrafficExpectedSpend: 'None',
+    });
+    expect(directive(main).Dimensions).toEqual([[]]);
+
+    const learning = emit({
+      summary: {
+        ...summary,
+        trafficAccount: { ...trafficAccount, expectedCalls: null, expectedSpend: null },
+      },
+      failed: false,
+    }).main;
+    expect(learning).toMatchObject({ TrafficCalls: 12, TrafficSpend: 0.06 });
+    expect(learning).not.toHaveProperty('TrafficExpectedCalls');
+    expect(learning).not.toHaveProperty('TrafficExpectedSpend');
+    // Not judged this run (no traffic rule on, nothing counted yet): no traffic metric at all.
+    expect(emit({ summary, failed: false }).main).not.toHaveProperty('TrafficCalls');
   });
 
   it('report a failed start with only the failure; the Plivo counters when the run had them', () => {
