@@ -36,7 +36,9 @@ export function renderRulesDoc(): string {
       return [
         `\`${rule.id}\``,
         rule.summary,
-        [...(enabled ? [] : ['off']), ...Object.entries(fields).map(([k, v]) => `\`${k}\` ${shown(v)}`)].join(', '),
+        [...(enabled ? [] : ['off']), ...Object.entries(fields).map(([k, v]) => `\`${k}\` ${shown(v)}`)].join(
+          ', ',
+        ),
         String(severity),
         rule.needs,
       ];

@@ -34,7 +34,7 @@ export interface ReplayInput {
   /** Wraps the replay's state store (to measure what a run writes); it must keep the replay's clock. */
   wrapStore?: (store: MemoryStateStore) => StateStore;
   /** Wraps the replay's call source (to count what a run asks of Plivo). */
-  wrapSource?: (source: CallSource) => CallSource;
+  wrapSource?: (source: CallSource, now: () => Date) => CallSource;
   /** Called after each simulated run (for a progress bar). */
   onRun?: (done: number, total: number) => void;
 }
@@ -135,8 +135,8 @@ function matchedByRule(
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const { config, scheduleMinutes } = input;
   const memory = new MemoryCallSource(input.calls, input.insights, input.insightsNeverAsked === true);
-  const source = input.wrapSource ? input.wrapSource(memory) : memory;
   let nowMs = input.from.getTime();
+  const source = input.wrapSource ? input.wrapSource(memory, () => new Date(nowMs)) : memory;
   // The poller's own store semantics in memory, on the replay's clock (dedup records expire
   // with their retention, as they would over the same span).
   const memoryStore = new MemoryStateStore(() => nowMs);

@@ -12,6 +12,13 @@ import { alertConfigSchema, type AlertConfigInput } from '../../functions/core/c
 import type { CallSource } from '../../functions/core/ports';
 import { type SeasonalEvent, type SeasonalTraffic, seasonalTraffic } from '../../sandbox/seasonal-traffic';
 import { toEvaluated } from '../../sandbox/traffic';
+import {
+  ACCOUNT_KEY,
+  fromStored,
+  settleOf,
+  type TrafficHot,
+} from '../../functions/core/traffic/traffic-state';
+import type { MemoryStateStore } from '../../functions/adapters/memory/memory-state-store';
 
 const MIN = 60_000;
 const TO = new Date('2026-12-03T00:00:00.000Z');
@@ -185,5 +192,73 @@ describe('no extra Plivo request', () => {
     expect(on.counts).toEqual(off.counts);
     expect(on.counts.insights).toBeGreaterThan(dayCalls.length * 0.9);
     expect(off.trafficPages).toBe(0);
+  }, 60_000);
+});
+
+describe('settle time, measured from how late CDRs arrive', () => {
+  /**
+   * Two days of seasonal traffic (no event) from a Plivo that, from the 30th hour on, writes 9
+   * CDRs in 10 twenty to 22 minutes after the call ended (the overlap is 30 minutes here, so the
+   * poller still finds each, late): until written, a call is neither listed nor counted. The
+   * newest settled minutes then hold a tenth of their calls unless the settle time covers the
+   * lateness.
+   */
+  const lateReplay = async (settle: { minMinutes: number; maxMinutes: number }) => {
+    const to = new Date(TO.getTime() - 5 * 24 * 60 * MIN);
+    const from = new Date(to.getTime() - 2 * 24 * 60 * MIN);
+    const two = seasonalTraffic({ seed: 3, from, to, events: 'none' }).calls.map(toEvaluated);
+    const lateFrom = from.getTime() + 30 * 60 * MIN;
+    const writtenAt = (uuid: string, endMs: number) => {
+      const h = Number.parseInt(uuid.replace(/-/g, '').slice(-6), 16) / 0xffffff;
+      return h < 0.9 && endMs >= lateFrom ? endMs + 20 * MIN + h * 2.2 * MIN : endMs;
+    };
+    const written = new Map(
+      two.map((e) => [e.call.callUuid, writtenAt(e.call.callUuid, Date.parse(e.call.endTime as string))]),
+    );
+    let store: MemoryStateStore | undefined;
+    const r = await replay({
+      calls: two.map((e) => e.call),
+      insights: new Map(),
+      insightsNeverAsked: true,
+      config: alertConfigSchema.parse({
+        poll: { overlapMinutes: 30 },
+        trafficRules: { settle, 'traffic-surge': { windowMinutes: 30 }, spend: { windowMinutes: 30 } },
+      }),
+      from,
+      to,
+      scheduleMinutes: 5,
+      wrapStore: (s) => (store = s),
+      wrapSource: (source, now) => {
+        const visible = (c: { callUuid: string }) => (written.get(c.callUuid) ?? 0) <= now().getTime();
+        return {
+          listCalls: async (range) => {
+            const listed = await source.listCalls(range);
+            const calls = listed.calls.filter(visible);
+            return { ...listed, calls, reportedTotal: calls.length };
+          },
+          countCalls: async (range) => (await source.listCalls(range)).calls.filter(visible).length,
+          getInsights: (id) => source.getInsights(id),
+        };
+      },
+    });
+    const account = (await (store as MemoryStateStore).listTraffic())
+      .map(fromStored)
+      .find((t) => t?.kind === 'hot' && t.key === ACCOUNT_KEY) as TrafficHot;
+    return {
+      drops: trafficPages(r).filter((m) => m.rule === 'traffic-drop'),
+      settle: settleOf(account, settle),
+    };
+  };
+
+  it('is measured from the calls (the 30-minute bin here), and no late CDR looks like a drop', async () => {
+    const { drops, settle } = await lateReplay({ minMinutes: 2, maxMinutes: 30 });
+    expect(settle).toMatchObject({ measured: true, ms: 30 * MIN });
+    expect(drops.map((m) => `${m.at} ${m.subject}`)).toEqual([]);
+  }, 60_000);
+
+  it('guessed too short instead (1 minute), the same CDRs page drops that are not there', async () => {
+    const { drops, settle } = await lateReplay({ minMinutes: 1, maxMinutes: 1 });
+    expect(settle.ms).toBe(MIN);
+    expect(drops.filter((m) => m.notice === 'firing').length).toBeGreaterThan(0);
   }, 60_000);
 });

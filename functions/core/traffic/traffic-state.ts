@@ -339,7 +339,10 @@ export function fold(
           ? counts[m]
           : round(recentWeight * counts[m] + (1 - recentWeight) * next.recent[m], 4);
     }
-    next.weeks[slot] = Math.min(52, weeks + 1);
+    // An hour of the week never seen stays unseen while a count of it is not learnt: seen with
+    // nothing learnt, the slot would expect 0 calls a week later (and an incident would "resolve"
+    // against it the moment it could not be learnt).
+    if (weeks > 0 || learn.size === METRICS.length) next.weeks[slot] = Math.min(52, weeks + 1);
     next.recentHours = Math.min(10_000, next.recentHours + 1);
   }
   next.foldedToMs = until;

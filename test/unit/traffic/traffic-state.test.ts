@@ -162,6 +162,24 @@ describe('the baseline', () => {
     );
   });
 
+  it('leaves an hour of the week unseen when its counts are not learnt (an incident in its first week)', () => {
+    const { hot, profile } = learnt(2, officeHours);
+    const wednesdayTen = T0 + 2 * DAY_MS + 10 * HOUR_MS;
+    const slot = hourOfWeek(wednesdayTen);
+    expect(profile.weeks[slot]).toBe(0);
+    const folded = fold(
+      hot,
+      { ...profile, foldedToMs: wednesdayTen },
+      wednesdayTen + HOUR_MS + 1,
+      new Set(['spend'] as const),
+    );
+    expect(folded.profile.weeks[slot]).toBe(0);
+    // So a week later that hour is expected from the early baseline, not as 0 calls.
+    expect(
+      expectedIn(folded.profile, 'outbound', wednesdayTen + 7 * DAY_MS, wednesdayTen + 7 * DAY_MS + 15 * MIN),
+    ).toBeNull();
+  });
+
   it('notes the countries called into what is known when their hour is folded', () => {
     let hot = countInto(
       emptyHot(TRUNK),
