@@ -12,7 +12,7 @@ import { replay } from '../cli/backtest/replay';
 import type { WouldSend } from '../cli/backtest/memory-adapters';
 import type { MemoryStateStore } from '../functions/adapters/memory/memory-state-store';
 import { alertConfigSchema, type AlertConfig } from '../functions/core/config/schema';
-import type { StateStore } from '../functions/core/ports';
+import type { CallSource, StateStore } from '../functions/core/ports';
 import { DEFAULT_SCHEDULE_MINUTES } from '../lib/config/deployment-schema';
 import { describeSeasonalEvents, SEASONAL_TRUNKS, seasonalTraffic } from '../sandbox/seasonal-traffic';
 import { generateTraffic, toEvaluated } from '../sandbox/traffic';
@@ -67,6 +67,12 @@ export async function runTrafficBench(options: { scheduleMinutes?: number } = {}
 
   const run = async (config: AlertConfig, writes: { items: number; units: number }) => {
     let store: MemoryStateStore | undefined;
+    const requests = { value: 0 };
+    const counted = (source: CallSource): CallSource => ({
+      listCalls: (range) => ((requests.value += 1), source.listCalls(range)),
+      countCalls: (range) => ((requests.value += 1), source.countCalls(range)),
+      getInsights: (id) => ((requests.value += 1), source.getInsights(id)),
+    });
     const started = process.hrtime.bigint();
     const result = await replay({
       calls,
@@ -75,12 +81,18 @@ export async function runTrafficBench(options: { scheduleMinutes?: number } = {}
       from,
       to,
       scheduleMinutes,
+      wrapSource: counted,
       wrapStore: (s) => {
         store = s;
         return meteredStore(writes)(s);
       },
     });
-    return { result, ms: Number(process.hrtime.bigint() - started) / 1e6, store: store as MemoryStateStore };
+    return {
+      result,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+      store: store as MemoryStateStore,
+      requests: requests.value,
+    };
   };
   const onWrites = { items: 0, units: 0 };
   const on = await run(alertConfigSchema.parse({}), onWrites);
@@ -136,6 +148,9 @@ export async function runTrafficBench(options: { scheduleMinutes?: number } = {}
   const runs = on.result.runs;
   console.log(
     `  Traffic writes: ${onWrites.items.toLocaleString('en-US')} items, ${onWrites.units.toLocaleString('en-US')} write units over ${runs.toLocaleString('en-US')} runs (${(onWrites.units / runs).toFixed(2)} a run)`,
+  );
+  console.log(
+    `  Plivo requests (list pages, counts, Insights, as the replay's source answers them): ${on.requests.toLocaleString('en-US')} with the traffic rules, ${off.requests.toLocaleString('en-US')} without (${(on.requests / calls.length).toFixed(3)} and ${(off.requests / calls.length).toFixed(3)} per call)`,
   );
   console.log(
     `  Replay time: ${(on.ms / 1000).toFixed(1)} s with the traffic rules, baseline ${(off.ms / 1000).toFixed(1)} s without (x${(on.ms / off.ms).toFixed(2)})`,
