@@ -82,6 +82,12 @@ describe('traffic rules on 14 days of seasonal traffic (5-minute schedule, shipp
     const delay = (at(page as WouldSend) - stop.start.getTime()) / MIN;
     expect(delay).toBeGreaterThan(0);
     expect(delay).toBeLessThanOrEqual(15 + 2 + 5 + 2 * 5);
+    // One outage, one page: the account's calls dropped too, but the trunk's page says why.
+    const accountPages = trafficPages(result).filter(
+      (m) =>
+        trunkOf(m) === 'account' && at(m) >= stop.start.getTime() && at(m) <= stop.end.getTime() + 60 * MIN,
+    );
+    expect(accountPages.map((m) => m.subject)).toEqual([]);
   });
 
   it('pages the 70 % drop, and a stop or drop resolves once the calls are back', () => {

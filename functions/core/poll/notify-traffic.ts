@@ -391,7 +391,13 @@ async function judgeAll(ctx: SendContext): Promise<void> {
   const loaded = await load(ctx);
   const edges = trafficEdges(config, loaded.hot.get(ACCOUNT_KEY), nowMs, watermarkMs);
   summary.trafficSettleSeconds = Math.round(edges.settle.ms / 1000);
-  const keys = new Set([...loaded.hot.keys(), ...loaded.profiles.keys()]);
+  // Trunks first, the account last: its notice waits while a trunk's incident of the same rule
+  // fires (the trunk's page already says it; one outage, one page). Still breaching once the
+  // trunks' incidents are over, it goes out then.
+  const keys = [...new Set([...loaded.hot.keys(), ...loaded.profiles.keys()])].sort(
+    (a, b) => Number(a === ACCOUNT_KEY) - Number(b === ACCOUNT_KEY),
+  );
+  const firingOnTrunks = new Set<TrafficRuleId>();
   const keep = keptFor(config);
   for (const key of keys) {
     let hot = loaded.hot.get(key) ?? emptyHot(key);
@@ -414,7 +420,15 @@ async function judgeAll(ctx: SendContext): Promise<void> {
         settings.forMinutes,
       );
       let incident = step.incident;
-      if (step.notice) {
+      const explainedByTrunk = key === ACCOUNT_KEY && step.notice === 'firing' && firingOnTrunks.has(rule.id);
+      if (step.notice && explainedByTrunk) {
+        ctx.deps.logger.info(
+          'Account-wide traffic incident not paged: a trunk incident of the rule is firing',
+          {
+            rule: rule.id,
+          },
+        );
+      } else if (step.notice) {
         const sent = await sendTrafficNotice(ctx, {
           ruleId: rule.id,
           key,
@@ -427,6 +441,7 @@ async function judgeAll(ctx: SendContext): Promise<void> {
         if (sent) incident = afterNotice(incident, step.notice, now);
         else if (step.notice === 'resolved') incident = { ...incident, firing: true };
       }
+      if (key !== ACCOUNT_KEY && incident.firing) firingOnTrunks.add(rule.id);
       hot = { ...hot, incidents: { ...hot.incidents, [rule.id]: incident } };
     }
     loaded.hot.set(key, prune(hot, profile, nowMs, keep));
