@@ -1,9 +1,9 @@
 /**
  * The traffic rules end to end, as `backtest` replays them: the poll use case itself on a
- * simulated clock every 5 minutes, over the sandbox's 14 days of seasonal demo traffic with its
+ * simulated clock every 10 minutes, over the sandbox's 14 days of seasonal demo traffic with its
  * injected events (a trunk that stops, a 70 % drop, a slow decline, a night-time premium-rate
  * burst), on the shipped default config, the baseline built from the replayed history alone.
- * The same replay, at the shipped 1-minute schedule, makes the README's table (bench section 8).
+ * The same replay at the shipped 1-minute schedule makes the README's table (bench section 8).
  */
 import { replay, type ReplayResult } from '../../cli/backtest/replay';
 import type { WouldSend } from '../../cli/backtest/memory-adapters';
@@ -23,6 +23,11 @@ import type { MemoryStateStore } from '../../functions/adapters/memory/memory-st
 const MIN = 60_000;
 const TO = new Date('2026-12-03T00:00:00.000Z');
 const FROM = new Date(TO.getTime() - 14 * 24 * 60 * MIN);
+/**
+ * Every 10 minutes: the shipped 1-minute schedule is bench section 8's (a 14-day replay takes
+ * ~35 s there); here the same behaviour in a quarter of the runs.
+ */
+const SCHEDULE_MINUTES = 10;
 const TRAFFIC_RULES = new Set(['traffic-drop', 'traffic-surge', 'spend', 'new-destination']);
 
 let traffic: SeasonalTraffic;
@@ -66,11 +71,11 @@ beforeAll(async () => {
     config: alertConfigSchema.parse(input),
     from: FROM,
     to: TO,
-    scheduleMinutes: 5,
+    scheduleMinutes: SCHEDULE_MINUTES,
   });
 }, 120_000);
 
-describe('traffic rules on 14 days of seasonal traffic (5-minute schedule, shipped defaults)', () => {
+describe('traffic rules on 14 days of seasonal traffic (10-minute schedule, shipped defaults)', () => {
   it('pages the trunk that stops, within two schedule intervals of its window settling', () => {
     const stop = event('trunk-stop');
     const page = trafficPages(result).find(
@@ -81,7 +86,7 @@ describe('traffic rules on 14 days of seasonal traffic (5-minute schedule, shipp
     // the settle time (2 minutes here: CDRs are on time) and 5 minutes of forMinutes.
     const delay = (at(page as WouldSend) - stop.start.getTime()) / MIN;
     expect(delay).toBeGreaterThan(0);
-    expect(delay).toBeLessThanOrEqual(15 + 2 + 5 + 2 * 5);
+    expect(delay).toBeLessThanOrEqual(15 + 2 + 5 + 2 * SCHEDULE_MINUTES);
     // One outage, one page: the account's calls dropped too, but the trunk's page says why.
     const accountPages = trafficPages(result).filter(
       (m) =>
@@ -115,8 +120,8 @@ describe('traffic rules on 14 days of seasonal traffic (5-minute schedule, shipp
     }
     const delay = (rule: string) => (at(firsts.get(rule) as WouldSend) - burst.start.getTime()) / MIN;
     expect([...firsts.keys()].sort()).toEqual(['new-destination', 'spend', 'traffic-surge']);
-    expect(delay('new-destination')).toBeLessThanOrEqual(10);
-    expect(delay('traffic-surge')).toBeLessThanOrEqual(15);
+    expect(delay('new-destination')).toBeLessThanOrEqual(SCHEDULE_MINUTES);
+    expect(delay('traffic-surge')).toBeLessThanOrEqual(10 + SCHEDULE_MINUTES);
     // Held while the silence lasted, sent on the first run after it ended.
     expect(at(firsts.get('spend') as WouldSend)).toBe(Date.parse(spendSilence.endsAt));
     expect(firsts.get('new-destination')?.subject).toContain('ST (');
