@@ -46,6 +46,43 @@ describe('backtest --traffic seasonal', () => {
     expect(json.sandboxEvents).toEqual(describeSeasonalEvents(demo.events));
   });
 
+  it('--no-insights --compare: a spend cap set in the second config pages the burst, the first (no history yet) does not', async () => {
+    const cwd = tempDir('zentrunk-seasonal-cap-');
+    const capped = join(cwd, 'capped.json');
+    writeFileSync(capped, JSON.stringify({ trafficRules: { spend: { maxSpendPerHour: 100 } } }));
+    const from = new Date(burst.start.getTime() - 10 * MIN);
+    const to = new Date(burst.end.getTime() + 10 * MIN);
+    const { code, stdout, stderr } = await runCommand(
+      [
+        'backtest',
+        '--traffic',
+        'seasonal',
+        '--no-insights',
+        '--from',
+        from.toISOString(),
+        '--to',
+        to.toISOString(),
+        '--compare',
+        capped,
+        '--json',
+      ],
+      { now, cwd, env: NO_ACCOUNTS },
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const json = JSON.parse(stdout) as {
+      insightsAsked: boolean;
+      calls: { withInsights: number };
+      configs: Array<{ rules: Record<string, { fired: number; resolved: number }> }>;
+    };
+    expect(json.insightsAsked).toBe(false);
+    expect(json.calls.withInsights).toBe(0);
+    const [shipped, withCap] = json.configs;
+    // An hour of history teaches no baseline: the shipped config cannot page the burst yet.
+    expect(shipped?.rules.spend?.fired ?? 0).toBe(0);
+    // The cap needs none: $1,000 an hour of calls to ST crosses $100 within minutes.
+    expect(withCap?.rules.spend).toMatchObject({ fired: 1 });
+  });
+
   it('lists the events before it fetches, on stderr', async () => {
     const { code, stdout, stderr } = await runCommand(
       [
