@@ -259,6 +259,13 @@ describe.each(makers)('StateStore contract: %s', (_name, make) => {
     );
     clock.ms += 120_000; // the profile's expiry passed (TTL deletion is not relied on)
     expect((await store.listTraffic()).map((item) => item.id)).toEqual(['hot:acme.zt.plivo.com']);
+    // A new item in its place (version 0) replaces the expired one TTL has not deleted yet;
+    // the live one still refuses a writer that thinks it new.
+    expect(await store.saveTraffic(toStored(profile), NOW_SEC + DAY)).toBe(1);
+    await expect(store.saveTraffic(toStored(hot), NOW_SEC + DAY)).rejects.toThrow(/changed by another run/);
+    await expect(store.saveWindow({ id: 'w', version: 0 } as never, NOW_SEC + 60)).resolves.toBe(1);
+    clock.ms += 120_000;
+    await expect(store.saveWindow({ id: 'w', version: 0 } as never, NOW_SEC + DAY)).resolves.toBe(1);
   });
 
   it('accounts on one table: stores of one poller share its state (the premise of the next case)', async () => {

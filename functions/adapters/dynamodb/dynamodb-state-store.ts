@@ -760,8 +760,14 @@ export class DynamoDbStateStore implements StateStore, ReportsUnreadableItems {
           new PutCommand({
             TableName: this.tableName,
             Item: { [PK]: `${kind}#${this.poller}`, [SK]: value.id, body, version, [TTL]: expiresAtSec },
+            // A new item may replace one whose expiry passed (TTL deletes within days, and a
+            // read treats it as gone): else the first write after an expiry fails every run.
             ...(value.version === 0
-              ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+              ? {
+                  ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :nowSec',
+                  ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+                  ExpressionAttributeValues: { ':nowSec': Math.floor(this.now() / 1000) },
+                }
               : {
                   ConditionExpression: '#version = :expected',
                   ExpressionAttributeNames: { '#version': 'version' },

@@ -385,9 +385,11 @@ export class MemoryStateStore implements StateStore {
     value: T,
     expiresAtSec: number,
   ): number {
-    // The stored item counts whether or not it expired, as a conditional put on DynamoDB does.
+    // An expired item counts as gone for a new one (version 0), as the DynamoDB store's
+    // conditional put allows; any other write must match the stored version, expired or not.
     const stored = items.get(value.id);
-    const storedVersion = stored ? stored.value.version : 0;
+    const storedVersion =
+      stored && !(value.version === 0 && stored.expiresAtSec < this.nowSec()) ? stored.value.version : 0;
     if (storedVersion !== value.version) {
       throw new Error(`${kind} ${value.id} was changed by another run`);
     }

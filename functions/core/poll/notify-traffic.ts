@@ -61,14 +61,16 @@ export const trafficExpiresAtSec = (config: AlertConfig, nowMs: number) =>
 export interface Loaded {
   hot: Map<string, TrafficHot>;
   profiles: Map<string, TrafficProfile>;
-  /** The stored form as read, to write only what changed. */
+  /** The hot items' stored form as read, to write only what changed. */
   stored: Map<string, string>;
+  /** Profiles created or folded this run (the others are not written, nor packed to compare). */
+  changedProfiles: Set<string>;
 }
 
 /** The run's traffic items: read at its first use, then kept in memory until written. */
 async function load(ctx: SendContext): Promise<Loaded> {
   if (ctx.traffic) return ctx.traffic;
-  const out: Loaded = { hot: new Map(), profiles: new Map(), stored: new Map() };
+  const out: Loaded = { hot: new Map(), profiles: new Map(), stored: new Map(), changedProfiles: new Set() };
   for (const item of await ctx.deps.store.listTraffic()) {
     const decoded = fromStored(item);
     if (decoded === null) {
@@ -77,26 +79,32 @@ async function load(ctx: SendContext): Promise<Loaded> {
       });
       continue;
     }
-    out.stored.set(decoded.id, JSON.stringify(toStored(decoded)));
-    if (decoded.kind === 'hot') out.hot.set(decoded.key, decoded);
-    else out.profiles.set(decoded.key, decoded);
+    if (decoded.kind === 'hot') {
+      out.stored.set(decoded.id, JSON.stringify(toStored(decoded)));
+      out.hot.set(decoded.key, decoded);
+    } else out.profiles.set(decoded.key, decoded);
   }
   ctx.traffic = out;
   return out;
 }
 
 async function save(ctx: SendContext, loaded: Loaded, item: TrafficHot | TrafficProfile): Promise<void> {
+  if (item.kind === 'profile' && !loaded.changedProfiles.has(item.id)) return;
   const stored = toStored(item);
-  const json = JSON.stringify(stored);
-  if (loaded.stored.get(item.id) === json) return;
+  const json = item.kind === 'hot' ? JSON.stringify(stored) : '';
+  if (item.kind === 'hot' && loaded.stored.get(item.id) === json) return;
   const config = ctx.deps.config;
   const version = await ctx.deps.store.saveTraffic(
     stored,
     trafficExpiresAtSec(config, ctx.deps.now().getTime()),
   );
-  loaded.stored.set(item.id, JSON.stringify({ ...stored, version }));
-  if (item.kind === 'hot') loaded.hot.set(item.key, { ...item, version });
-  else loaded.profiles.set(item.key, { ...item, version });
+  if (item.kind === 'hot') {
+    loaded.stored.set(item.id, JSON.stringify({ ...stored, version }));
+    loaded.hot.set(item.key, { ...item, version });
+  } else {
+    loaded.changedProfiles.delete(item.id);
+    loaded.profiles.set(item.key, { ...item, version });
+  }
   ctx.summary.trafficWrites += 1;
 }
 
@@ -142,7 +150,9 @@ export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[])
       // would teach the baseline a low count.
       const firstEnd = Math.min(...calls.map((c) => Date.parse(c.endTime ?? '')).filter(Number.isFinite));
       if (Number.isFinite(firstEnd)) {
-        loaded.profiles.set(key, emptyProfile(key, Math.ceil(firstEnd / HOUR_MS) * HOUR_MS));
+        const created = emptyProfile(key, Math.ceil(firstEnd / HOUR_MS) * HOUR_MS);
+        loaded.profiles.set(key, created);
+        loaded.changedProfiles.add(created.id);
       }
     }
     loaded.hot.set(key, hot);
@@ -158,8 +168,21 @@ export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[])
 export async function flushTraffic(ctx: SendContext): Promise<void> {
   const loaded = ctx.traffic;
   if (!loaded) return;
-  for (const item of [...loaded.profiles.values(), ...loaded.hot.values()]) await save(ctx, loaded, item);
+  // Every item is tried: one that cannot be written does not keep the others' counts from
+  // the table. The first failure then fails the run.
+  let failure: unknown = null;
+  for (const item of [...loaded.profiles.values(), ...loaded.hot.values()]) {
+    try {
+      await save(ctx, loaded, item);
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== null) throw failure;
 }
+
+/** The longest an incident keeps its counts out of the baseline. */
+export const HOLD_LEARNING_MAX_MS = 7 * DAY_MS;
 
 /**
  * How long a trunk's buckets are kept: the longest window a rule reads (the hourly caps read 60
@@ -195,7 +218,7 @@ export function trafficEdges(
   nowMs: number,
   watermarkMs: number,
 ) {
-  const settle = settleOf(account, config.trafficRules.settle);
+  const settle = settleOf(account, config.trafficRules.settle, nowMs);
   const readToMs = Math.min(nowMs, watermarkMs);
   const settledToMs = Math.floor(Math.min(readToMs, nowMs - settle.ms) / BUCKET_MS) * BUCKET_MS;
   return { settle, readToMs, settledToMs };
@@ -244,7 +267,13 @@ function foldSettled(
   edges: ReturnType<typeof trafficEdges>,
   nowMs: number,
 ): ReturnType<typeof fold> {
-  const firing = (id: TrafficRuleId) => hot.incidents[id]?.firing === true;
+  // An incident holds back the learning of what it is about for a week at most: a change that
+  // lasts longer (4x the outbound calls, for good) becomes the baseline and the incident ends.
+  const firing = (id: TrafficRuleId) => {
+    const incident = hot.incidents[id];
+    if (incident?.firing !== true) return false;
+    return incident.since === null || Date.parse(incident.since) >= nowMs - HOLD_LEARNING_MAX_MS;
+  };
   const learn = new Set<TrafficMetric>(
     METRICS.filter(
       (m) =>
@@ -253,7 +282,19 @@ function foldSettled(
         !(firing('spend') && m === 'spend'),
     ),
   );
-  return fold(hot, profile, Math.min(edges.readToMs, nowMs - edges.settle.ms), learn);
+  // An incident over a day old is an outage (or a fraud) going on, not an hour of the week that
+  // changed: its hours are never learnt whole (profile.breached).
+  const longRunning = Object.values(hot.incidents).some(
+    (i) => i?.firing === true && i.since !== null && Date.parse(i.since) < nowMs - DAY_MS,
+  );
+  return fold(
+    hot,
+    profile,
+    Math.min(edges.readToMs, nowMs - edges.settle.ms),
+    learn,
+    !longRunning,
+    hot.incidents['new-destination']?.firing === true,
+  );
 }
 
 /** One trunk (or the account) as `status` and `explain` show it. */
@@ -399,14 +440,23 @@ async function judgeAll(ctx: SendContext): Promise<void> {
   );
   const firingOnTrunks = new Set<TrafficRuleId>();
   const keep = keptFor(config);
+  const forgetMs = config.trafficRules['traffic-drop'].forgetAfterDays * DAY_MS;
   for (const key of keys) {
     let hot = loaded.hot.get(key) ?? emptyHot(key);
     let profile = loaded.profiles.get(key);
+    // A trunk without a call for forgetAfterDays and no incident firing is left alone: nothing
+    // judged, nothing written, so its items expire (a decommissioned or renamed trunk does not
+    // stay in the table for ever). A call from it starts it again.
+    const quietFor = hot.lastCallMs === null ? 0 : nowMs - hot.lastCallMs;
+    if (key !== ACCOUNT_KEY && quietFor > forgetMs && !Object.values(hot.incidents).some((i) => i?.firing)) {
+      continue;
+    }
     if (profile) {
       const folded = foldSettled(hot, profile, edges, nowMs);
       hot = folded.hot;
       profile = folded.profile;
       loaded.profiles.set(key, profile);
+      if (folded.changed) loaded.changedProfiles.add(profile.id);
     }
     const judged = judgeTraffic(config, key, hot, profile, edges, nowMs);
     if (key === ACCOUNT_KEY) summary.trafficAccount = accountTraffic(config, hot, profile, edges, judged);
@@ -440,6 +490,9 @@ async function judgeAll(ctx: SendContext): Promise<void> {
         });
         if (sent) incident = afterNotice(incident, step.notice, now);
         else if (step.notice === 'resolved') incident = { ...incident, firing: true };
+        // An update that did not go out is still owed: its peak stays where it was, or the next
+        // run would find nothing worse and the on-call would never hear of it.
+        else if (step.notice === 'update') incident = hot.incidents[rule.id] ?? incident;
       }
       if (key !== ACCOUNT_KEY && incident.firing) firingOnTrunks.add(rule.id);
       hot = { ...hot, incidents: { ...hot.incidents, [rule.id]: incident } };

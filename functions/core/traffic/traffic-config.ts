@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { overrideScope, severitySchema } from '../rules/rule-schema';
+import { MATCHER_LISTS } from '../dimensions';
+import { severitySchema } from '../rules/rule-schema';
 import '../zod-locale';
 
 /**
@@ -82,12 +83,32 @@ const destinationFields = {
   minHistoryDays: minutes(1, 90, 7),
 };
 
+/**
+ * A traffic override's scope: trunks only. The rules judge a trunk (or the account), never a
+ * call, so a scope by country or direction could match nothing: refused, not ignored.
+ */
+const trunkScope = z
+  .strictObject(
+    { trunkDomains: MATCHER_LISTS.trunkDomains },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `a traffic rule's override is scoped by trunk only (trunkDomains): it judges a trunk's calls together, not one call by its ${issue.keys.join(', ')}`
+          : undefined,
+    },
+  )
+  .check(
+    z.refine((scope) => scope.trunkDomains !== undefined, {
+      message: 'an override needs a scope: trunkDomains',
+    }),
+  );
+
 /** An override: a scope (the trunk) and any of the rule's own fields. */
 const overridesOf = <F extends z.core.$ZodLooseShape>(fields: F) =>
   z._default(
     z.array(
       z.strictObject({
-        scope: overrideScope,
+        scope: trunkScope,
         enabled: z.optional(z.boolean()),
         severity: z.optional(severitySchema),
         ...(Object.fromEntries(

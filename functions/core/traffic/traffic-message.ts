@@ -31,7 +31,7 @@ export function renderTrafficAlert(
   const rule = trafficRuleById(ruleId);
   const severity = notice === 'resolved' ? 'RESOLVED' : input.severity.toUpperCase();
   const subject = asciiSubject(
-    `[${config.notifications.deploymentName} ${severity}] ${ruleId}: ${judgement.headline}${notice === 'update' ? ' (worse)' : notice === 'resolved' ? ' (back to normal)' : ''} | ${input.key === ACCOUNT_KEY ? 'account' : labels.trunk_domain}`,
+    `[${config.notifications.deploymentName} ${severity}] ${ruleId}: ${judgement.headline}${notice === 'update' ? ' (worse)' : notice === 'resolved' ? (judgement.detail.forgotten === true ? '' : ' (back to normal)') : ''} | ${input.key === ACCOUNT_KEY ? 'account' : labels.trunk_domain}`,
   );
   const overview = [
     `${notice === 'resolved' ? 'RESOLVED' : notice === 'update' ? 'WORSE' : 'FIRING'}: ${ruleId} on ${where}`,

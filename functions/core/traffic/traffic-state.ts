@@ -30,8 +30,9 @@ const RECENT_HALF_LIFE_HOURS = 2;
 /** How fast an hour of the week's average follows new weeks: at least this weight for the newest. */
 const WEEKLY_MIN_WEIGHT = 0.25;
 
-export type TrafficMetric = 'inbound' | 'outbound' | 'spend';
-export const METRICS: readonly TrafficMetric[] = ['inbound', 'outbound', 'spend'];
+/** 'other': calls whose CDR names no direction (counted, so that they are not read as a drop). */
+export type TrafficMetric = 'inbound' | 'outbound' | 'spend' | 'other';
+export const METRICS: readonly TrafficMetric[] = ['inbound', 'outbound', 'spend', 'other'];
 
 export interface TrafficBucket {
   startMs: number;
@@ -39,6 +40,8 @@ export interface TrafficBucket {
   outbound: number;
   /** USD of the outbound calls (total_amount). */
   spend: number;
+  /** Calls without a direction. */
+  other: number;
 }
 
 /** Outbound calls to a country the trunk had not called within the lookback. */
@@ -72,7 +75,7 @@ export interface TrafficHot {
   key: string;
   labels: Record<string, string>;
   buckets: TrafficBucket[];
-  /** Outbound countries called since the last fold: country -> latest end time (ms). */
+  /** Outbound countries called since the last fold: country -> its earliest call's end time (ms). */
   seen: Record<string, number>;
   novel: Record<string, NovelDestination>;
   /** The latest end time counted (ms). */
@@ -80,6 +83,13 @@ export interface TrafficHot {
   /** Account item: how old calls were when first listed (decaying counts per LATENESS_EDGES_S bin). */
   lateness?: number[];
   latenessAtMs?: number;
+  /**
+   * Account item: the oldest a call was when first listed in the last RECENT_LATE_MS, and when:
+   * a lag that starts now (Plivo writing CDRs late for an hour) moves the settle time at once,
+   * where the day of ages behind the 99th percentile would take an hour to.
+   */
+  recentLateMs?: number;
+  recentLateAtMs?: number;
   incidents: Partial<Record<TrafficRuleId, TrafficIncident>>;
   version: number;
 }
@@ -100,6 +110,12 @@ export interface TrafficProfile {
   recentHours: number;
   /** Countries the trunk called: country -> the latest day (ms, UTC midnight). */
   known: Record<string, number>;
+  /**
+   * Hours of the week last folded while an incident about them fired (not learnt then). The
+   * same hour breaching again a week later is the new normal (an office that opens an hour
+   * later after a clock change, a weekly maintenance window): then it is learnt at once.
+   */
+  breached?: number[];
   version: number;
 }
 
@@ -143,9 +159,9 @@ export function emptyProfile(key: string, firstMs: number): TrafficProfile {
     key,
     firstMs,
     foldedToMs: firstMs,
-    weekly: { inbound: zeros(), outbound: zeros(), spend: zeros() },
+    weekly: { inbound: zeros(), outbound: zeros(), spend: zeros(), other: zeros() },
     weeks: zeros(),
-    recent: { inbound: 0, outbound: 0, spend: 0 },
+    recent: { inbound: 0, outbound: 0, spend: 0, other: 0 },
     recentHours: 0,
     known: {},
     version: 0,
@@ -177,7 +193,7 @@ export function countInto(
     const endMs = call.endTime === null ? Number.NaN : Date.parse(call.endTime);
     if (!Number.isFinite(endMs)) continue;
     const startMs = floorTo(endMs, BUCKET_MS);
-    const bucket = buckets.get(startMs) ?? { startMs, inbound: 0, outbound: 0, spend: 0 };
+    const bucket = buckets.get(startMs) ?? { startMs, inbound: 0, outbound: 0, spend: 0, other: 0 };
     lastCallMs = lastCallMs === null ? endMs : Math.max(lastCallMs, endMs);
     if (call.direction === 'inbound') bucket.inbound += 1;
     else if (call.direction === 'outbound') {
@@ -186,7 +202,7 @@ export function countInto(
       bucket.spend += Math.max(0, amount);
       const country = call.toCountry;
       if (hot.key !== ACCOUNT_KEY && country) {
-        seen[country] = Math.max(seen[country] ?? 0, endMs);
+        seen[country] = Math.min(seen[country] ?? Number.POSITIVE_INFINITY, endMs);
         const lastKnown = known?.[country];
         if (known !== null && (lastKnown === undefined || lastKnown < endMs - lookbackMs)) {
           const n = novel[country] ?? { calls: 0, spend: 0, firstMs: endMs, lastMs: endMs, numbers: [] };
@@ -200,7 +216,7 @@ export function countInto(
           novel[country] = n;
         }
       }
-    } else continue;
+    } else bucket.other += 1;
     buckets.set(startMs, bucket);
   }
   return {
@@ -222,9 +238,15 @@ const LATENESS_HALF_LIFE_MS = DAY_MS;
 /** Calls needed before the settle time is measured rather than taken at its maximum. */
 export const MIN_LATENESS_SAMPLES = 100;
 
+/** How long the oldest recent age holds the settle time up. */
+export const RECENT_LATE_MS = 30 * 60_000;
+
 /** Adds the ages (ms since the call ended, when this run first listed it) to the account item. */
 export function observeLateness(hot: TrafficHot, agesMs: readonly number[], nowMs: number): TrafficHot {
   if (agesMs.length === 0) return hot;
+  const oldest = Math.max(...agesMs);
+  const recent = recentLateOf(hot, nowMs);
+  const late = oldest >= recent ? { recentLateMs: oldest, recentLateAtMs: nowMs } : {};
   const decay =
     hot.latenessAtMs === undefined
       ? 1
@@ -239,7 +261,14 @@ export function observeLateness(hot: TrafficHot, agesMs: readonly number[], nowM
     const bin = i === -1 ? LATENESS_EDGES_S.length : i;
     bins[bin] = (bins[bin] ?? 0) + 1;
   }
-  return { ...hot, lateness: bins.map((n) => round(n, 2)), latenessAtMs: nowMs };
+  return { ...hot, ...late, lateness: bins.map((n) => round(n, 2)), latenessAtMs: nowMs };
+}
+
+/** The oldest age listed in the last RECENT_LATE_MS (0: none). */
+function recentLateOf(hot: TrafficHot | undefined, nowMs: number): number {
+  if (!hot || hot.recentLateMs === undefined || hot.recentLateAtMs === undefined) return 0;
+  const sinceMs = nowMs - hot.recentLateAtMs;
+  return sinceMs >= 0 && sinceMs <= RECENT_LATE_MS ? hot.recentLateMs : 0;
 }
 
 export interface Settle {
@@ -251,11 +280,13 @@ export interface Settle {
 
 /**
  * The settle time: the age by which 99 % of recent calls had been listed (the upper edge of
- * that bin), within [minMinutes, maxMinutes]; the maximum until MIN_LATENESS_SAMPLES were seen.
+ * that bin), or the oldest age listed in the last 30 minutes if more (with `nowMs`), within
+ * [minMinutes, maxMinutes]; the maximum until MIN_LATENESS_SAMPLES were seen.
  */
 export function settleOf(
   account: TrafficHot | undefined,
   bounds: { minMinutes: number; maxMinutes: number },
+  nowMs?: number,
 ): Settle {
   const bins = account?.lateness ?? [];
   const samples = bins.reduce((s, n) => s + n, 0);
@@ -267,11 +298,9 @@ export function settleOf(
     cumulative += n;
     if (cumulative >= 0.99 * samples) {
       const edge = LATENESS_EDGES_S[i];
-      return {
-        ms: clamp(edge === undefined ? Number.POSITIVE_INFINITY : edge * 1000),
-        measured: true,
-        samples,
-      };
+      const p99 = edge === undefined ? Number.POSITIVE_INFINITY : edge * 1000;
+      const recent = nowMs === undefined ? 0 : Math.ceil(recentLateOf(account, nowMs) / 60_000) * 60_000;
+      return { ms: clamp(Math.max(p99, recent)), measured: true, samples };
     }
   }
   return { ms: bounds.maxMinutes * 60_000, measured: true, samples };
@@ -288,12 +317,13 @@ export const hourOfWeek = (ms: number) => {
 
 /** A trunk's counts in [fromMs, toMs), from its buckets (whole buckets whose start lies in it). */
 export function countsIn(hot: TrafficHot, fromMs: number, toMs: number): Record<TrafficMetric, number> {
-  const out = { inbound: 0, outbound: 0, spend: 0 };
+  const out = { inbound: 0, outbound: 0, spend: 0, other: 0 };
   for (const b of hot.buckets) {
     if (b.startMs < fromMs || b.startMs >= toMs) continue;
     out.inbound += b.inbound;
     out.outbound += b.outbound;
     out.spend += b.spend;
+    out.other += b.other;
   }
   return out;
 }
@@ -308,6 +338,10 @@ export function fold(
   profile: TrafficProfile,
   edgeMs: number,
   learn: ReadonlySet<TrafficMetric> = new Set(METRICS),
+  /** False while an incident about a held count has lasted over a day: an outage, not a new habit. */
+  newHabits = true,
+  /** True while new-destination fires on the trunk: its new countries are not learnt as known. */
+  holdNovel = false,
 ): { hot: TrafficHot; profile: TrafficProfile; changed: boolean } {
   const until = floorTo(edgeMs, HOUR_MS);
   if (until <= profile.foldedToMs) return { hot, profile, changed: false };
@@ -317,6 +351,7 @@ export function fold(
       inbound: [...profile.weekly.inbound],
       outbound: [...profile.weekly.outbound],
       spend: [...profile.weekly.spend],
+      other: [...profile.weekly.other],
     },
     weeks: [...profile.weeks],
     recent: { ...profile.recent },
@@ -325,13 +360,19 @@ export function fold(
   // A long gap (a poller down for days) folds at most a week of hours: older ones are gone.
   const start = Math.max(profile.foldedToMs, until - WEEK_HOURS * HOUR_MS);
   const recentWeight = 1 - 0.5 ** (1 / RECENT_HALF_LIFE_HOURS);
+  const breached = new Set(profile.breached ?? []);
   for (let h = start; h < until; h += HOUR_MS) {
     const counts = countsIn(hot, h, h + HOUR_MS);
     const slot = hourOfWeek(h);
     const weeks = next.weeks[slot] ?? 0;
-    const w = weeks === 0 ? 1 : Math.max(WEEKLY_MIN_WEIGHT, 1 / (weeks + 1));
+    const held = METRICS.filter((m) => !learn.has(m));
+    // Breaching a second week running: the new normal, learnt whole.
+    const again = held.length > 0 && newHabits && breached.has(slot);
+    if (held.length > 0 && !again) breached.add(slot);
+    else breached.delete(slot);
+    const w = weeks === 0 || again ? 1 : Math.max(WEEKLY_MIN_WEIGHT, 1 / (weeks + 1));
     for (const m of METRICS) {
-      if (!learn.has(m)) continue;
+      if (!learn.has(m) && !again) continue;
       const old = next.weekly[m][slot] ?? 0;
       next.weekly[m][slot] = round(w * counts[m] + (1 - w) * old, m === 'spend' ? 4 : 2);
       next.recent[m] =
@@ -342,14 +383,20 @@ export function fold(
     // An hour of the week never seen stays unseen while a count of it is not learnt: seen with
     // nothing learnt, the slot would expect 0 calls a week later (and an incident would "resolve"
     // against it the moment it could not be learnt).
-    if (weeks > 0 || learn.size === METRICS.length) next.weeks[slot] = Math.min(52, weeks + 1);
+    if (weeks > 0 || learn.size === METRICS.length || again) next.weeks[slot] = Math.min(52, weeks + 1);
     next.recentHours = Math.min(10_000, next.recentHours + 1);
   }
+  next.breached = [...breached].sort((a, b) => a - b);
   next.foldedToMs = until;
+  // A country called before the fold edge is known from the edge's day on (on a busy trunk a
+  // call is always in progress past the edge: its earliest call decides, not its latest). New
+  // destinations of a firing new-destination incident stay new until their calls stop.
   const seen: Record<string, number> = {};
-  for (const [country, lastMs] of Object.entries(hot.seen)) {
-    if (lastMs < until) next.known[country] = Math.max(next.known[country] ?? 0, floorTo(lastMs, DAY_MS));
-    else seen[country] = lastMs;
+  for (const [country, firstMs] of Object.entries(hot.seen)) {
+    const held = holdNovel && hot.novel[country] !== undefined;
+    if (firstMs < until && !held) {
+      next.known[country] = Math.max(next.known[country] ?? 0, floorTo(until - 1, DAY_MS));
+    } else seen[country] = firstMs;
   }
   return { hot: { ...hot, seen }, profile: next, changed: true };
 }
@@ -473,7 +520,10 @@ export function toStored(item: TrafficHot | TrafficProfile): StoredTraffic {
         }),
       ),
       buckets: buckets
-        .map((b) => `${b.startMs / 60_000}:${b.inbound}:${b.outbound}:${round(b.spend, 4)}`)
+        .map(
+          (b) =>
+            `${b.startMs / 60_000}:${b.inbound}:${b.outbound}:${round(b.spend, 4)}${b.other > 0 ? `:${b.other}` : ''}`,
+        )
         .join(';'),
     };
   }
@@ -484,6 +534,7 @@ export function toStored(item: TrafficHot | TrafficProfile): StoredTraffic {
       inbound: packNumbers(weekly.inbound),
       outbound: packNumbers(weekly.outbound),
       spend: packNumbers(weekly.spend),
+      ...(weekly.other.some((n) => n !== 0) ? { other: packNumbers(weekly.other) } : {}),
     },
     weeks: packNumbers(weeks),
   };
@@ -501,13 +552,14 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
     const buckets: TrafficBucket[] = [];
     if (typeof stored.buckets === 'string' && stored.buckets !== '') {
       for (const part of stored.buckets.split(';')) {
-        const [s, i, o, p] = part.split(':').map(Number);
-        if ([s, i, o, p].every((n) => n !== undefined && Number.isFinite(n))) {
+        const [s, i, o, p, x = 0] = part.split(':').map(Number);
+        if ([s, i, o, p, x].every((n) => n !== undefined && Number.isFinite(n))) {
           buckets.push({
             startMs: (s as number) * 60_000,
             inbound: i as number,
             outbound: o as number,
             spend: p as number,
+            other: x,
           });
         }
       }
@@ -522,6 +574,9 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
       lastCallMs: typeof stored.lastCallMs === 'number' ? stored.lastCallMs : null,
       ...(Array.isArray(stored.lateness) ? { lateness: stored.lateness.map((n) => num(n, 0)) } : {}),
       ...(typeof stored.latenessAtMs === 'number' ? { latenessAtMs: stored.latenessAtMs } : {}),
+      ...(typeof stored.recentLateMs === 'number' && typeof stored.recentLateAtMs === 'number'
+        ? { recentLateMs: stored.recentLateMs, recentLateAtMs: stored.recentLateAtMs }
+        : {}),
       incidents: Object.fromEntries(
         Object.entries(record(stored.incidents)).map(([id, incident]) => [
           id,
@@ -552,14 +607,19 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
         inbound: unpackNumbers(weekly.inbound, WEEK_HOURS),
         outbound: unpackNumbers(weekly.outbound, WEEK_HOURS),
         spend: unpackNumbers(weekly.spend, WEEK_HOURS),
+        other: unpackNumbers(weekly.other, WEEK_HOURS),
       },
       weeks: unpackNumbers(stored.weeks, WEEK_HOURS),
       recent: {
         inbound: num(recent.inbound, 0),
         outbound: num(recent.outbound, 0),
         spend: num(recent.spend, 0),
+        other: num(recent.other, 0),
       },
       recentHours: num(stored.recentHours, 0),
+      ...(Array.isArray(stored.breached)
+        ? { breached: stored.breached.filter((n): n is number => typeof n === 'number') }
+        : {}),
       known: Object.fromEntries(
         Object.entries(record(stored.known)).filter(([, v]) => typeof v === 'number'),
       ) as Record<string, number>,

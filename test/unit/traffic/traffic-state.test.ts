@@ -83,13 +83,15 @@ describe('counting', () => {
         makeCall({ endTime: '2026-11-02T10:04:59.000Z', direction: 'outbound', totalAmount: 0.25 }),
         makeCall({ endTime: '2026-11-02T10:05:00.000Z', direction: 'inbound', totalAmount: 0.1 }),
         makeCall({ endTime: null }),
+        // No direction on the CDR: counted apart, in the total.
+        makeCall({ endTime: '2026-11-02T10:05:30.000Z', direction: null }),
       ],
       {},
       DAY_MS,
     );
     expect(hot.buckets).toEqual([
-      { startMs: Date.parse('2026-11-02T10:00:00Z'), inbound: 0, outbound: 1, spend: 0.25 },
-      { startMs: Date.parse('2026-11-02T10:05:00Z'), inbound: 1, outbound: 0, spend: 0 },
+      { startMs: Date.parse('2026-11-02T10:00:00Z'), inbound: 0, outbound: 1, spend: 0.25, other: 0 },
+      { startMs: Date.parse('2026-11-02T10:05:00Z'), inbound: 1, outbound: 0, spend: 0, other: 1 },
     ]);
   });
 
@@ -216,6 +218,20 @@ describe('the settle time', () => {
     });
     const later = observeLateness(hot, new Array(30).fill(280_000), T0);
     expect(settleOf(later, bounds).ms).toBe(300_000);
+  });
+
+  it('follows a lag that starts now: the oldest age of the last 30 minutes holds it up at once', () => {
+    // A day of calls listed within a minute: the settle time is the 2-minute minimum.
+    let hot = observeLateness(emptyHot(ACCOUNT_KEY), new Array(5000).fill(50_000), T0);
+    expect(settleOf(hot, bounds, T0).ms).toBe(2 * MIN);
+    // Then Plivo writes CDRs 14 minutes late: the first such call listed moves it to 14 minutes,
+    // though the day's 99th percentile has not moved yet.
+    hot = observeLateness(hot, [50_000, 14 * MIN - 20_000], T0 + 10 * MIN);
+    expect(settleOf(hot, bounds).ms).toBe(2 * MIN);
+    expect(settleOf(hot, bounds, T0 + 10 * MIN).ms).toBe(14 * MIN);
+    // 30 minutes on without such a call, the day's percentile decides again.
+    hot = observeLateness(hot, [50_000], T0 + 41 * MIN);
+    expect(settleOf(hot, bounds, T0 + 41 * MIN).ms).toBe(2 * MIN);
   });
 
   it('forgets old ages: half their weight a day', () => {

@@ -45,8 +45,18 @@ export const trafficDropRule = defineTrafficRule({
     'Check status.plivo.com and the carrier routes; inbound only: the numbers still point at this trunk.',
   ],
   judge({ hot, profile, rule, nowMs, settledToMs, firing }) {
-    if (hot.lastCallMs !== null && hot.lastCallMs < nowMs - rule.forgetAfterDays * DAY_MS && !firing) {
-      return unjudged(`no call for over ${rule.forgetAfterDays} days: forgotten`);
+    if (hot.lastCallMs !== null && hot.lastCallMs < nowMs - rule.forgetAfterDays * DAY_MS) {
+      const note = `no call for over ${rule.forgetAfterDays} days: forgotten (decommissioned or renamed, not down)`;
+      if (!firing) return unjudged(note);
+      // Its drop incident ends here, said as such: the trunk is no longer watched.
+      return {
+        state: 'ok',
+        value: 0,
+        headline: note,
+        lines: [`${note}.`],
+        note,
+        detail: { forgotten: true },
+      };
     }
     const toMs = settledToMs;
     const fromMs = toMs - rule.windowMinutes * 60_000;
@@ -55,9 +65,14 @@ export const trafficDropRule = defineTrafficRule({
     const outbound = expectedIn(profile, 'outbound', fromMs, toMs, true);
     if (inbound === null || outbound === null) return unjudged('learning: less than a day of history');
     const weekly = inbound.basis === 'weekly' && outbound.basis === 'weekly';
-    const all: Expected = { value: inbound.value + outbound.value, basis: weekly ? 'weekly' : 'recent' };
+    // Calls whose CDR names no direction count in the total (never judged on their own).
+    const other = expectedIn(profile, 'other', fromMs, toMs, true)?.value ?? 0;
+    const all: Expected = {
+      value: inbound.value + outbound.value + other,
+      basis: weekly ? 'weekly' : 'recent',
+    };
     const rows: Row[] = [
-      { what: 'all', observed: observed.inbound + observed.outbound, expected: all },
+      { what: 'all', observed: observed.inbound + observed.outbound + observed.other, expected: all },
       { what: 'inbound', observed: observed.inbound, expected: inbound },
       { what: 'outbound', observed: observed.outbound, expected: outbound },
     ];
