@@ -145,15 +145,11 @@ export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[])
         .filter((age) => Number.isFinite(age) && age >= 0 && age <= maxAge);
       hot = observeLateness(hot, ages, nowMs);
     }
-    if (!profile) {
+    if (!profile && hot.historyFromMs === undefined) {
       // History starts at the first whole hour after the first call counted: a partial hour
-      // would teach the baseline a low count.
+      // would teach the baseline a low count. The profile is made (and written) at its first fold.
       const firstEnd = Math.min(...calls.map((c) => Date.parse(c.endTime ?? '')).filter(Number.isFinite));
-      if (Number.isFinite(firstEnd)) {
-        const created = emptyProfile(key, Math.ceil(firstEnd / HOUR_MS) * HOUR_MS);
-        loaded.profiles.set(key, created);
-        loaded.changedProfiles.add(created.id);
-      }
+      if (Number.isFinite(firstEnd)) hot = { ...hot, historyFromMs: Math.ceil(firstEnd / HOUR_MS) * HOUR_MS };
     }
     loaded.hot.set(key, hot);
   }
@@ -355,11 +351,18 @@ export function viewTraffic(
     keys: keys.map((key) => {
       let hot = hots.get(key) ?? emptyHot(key);
       let profile = profiles.get(key);
-      if (profile) ({ hot, profile } = foldSettled(hot, profile, edges, nowMs));
+      const started =
+        profile ?? (hot.historyFromMs === undefined ? undefined : emptyProfile(key, hot.historyFromMs));
+      const historyFromMs = started?.firstMs ?? null;
+      if (started) {
+        const folded = foldSettled(hot, started, edges, nowMs);
+        hot = folded.hot;
+        if (folded.changed || profile) profile = folded.profile;
+      }
       return {
         key,
         labels: hot.labels,
-        historyFromMs: profile?.firstMs ?? null,
+        historyFromMs,
         historyDays: historyDays(profile),
         judgements: judgeTraffic(config, key, hot, profile, edges, nowMs).map(
           ({ rule, settings, judgement }) => ({
@@ -451,12 +454,17 @@ async function judgeAll(ctx: SendContext): Promise<void> {
     if (key !== ACCOUNT_KEY && quietFor > forgetMs && !Object.values(hot.incidents).some((i) => i?.firing)) {
       continue;
     }
-    if (profile) {
-      const folded = foldSettled(hot, profile, edges, nowMs);
+    const started =
+      profile ?? (hot.historyFromMs === undefined ? undefined : emptyProfile(key, hot.historyFromMs));
+    if (started) {
+      const folded = foldSettled(hot, started, edges, nowMs);
       hot = folded.hot;
-      profile = folded.profile;
-      loaded.profiles.set(key, profile);
-      if (folded.changed) loaded.changedProfiles.add(profile.id);
+      if (folded.changed) {
+        profile = folded.profile;
+        loaded.profiles.set(key, profile);
+        loaded.changedProfiles.add(profile.id);
+        if (hot.historyFromMs !== undefined) hot = { ...hot, historyFromMs: undefined };
+      }
     }
     const judged = judgeTraffic(config, key, hot, profile, edges, nowMs);
     if (key === ACCOUNT_KEY) summary.trafficAccount = accountTraffic(config, hot, profile, edges, judged);

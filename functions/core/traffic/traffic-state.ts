@@ -80,6 +80,11 @@ export interface TrafficHot {
   novel: Record<string, NovelDestination>;
   /** The latest end time counted (ms). */
   lastCallMs: number | null;
+  /**
+   * Where the trunk's history will start (the first whole hour after its first call), until its
+   * profile is written at the first fold: a first run writes no profile of a trunk.
+   */
+  historyFromMs?: number;
   /** Account item: how old calls were when first listed (decaying counts per LATENESS_EDGES_S bin). */
   lateness?: number[];
   latenessAtMs?: number;
@@ -572,6 +577,7 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
       ) as Record<string, number>,
       novel: record(stored.novel) as unknown as Record<string, NovelDestination>,
       lastCallMs: typeof stored.lastCallMs === 'number' ? stored.lastCallMs : null,
+      ...(typeof stored.historyFromMs === 'number' ? { historyFromMs: stored.historyFromMs } : {}),
       ...(Array.isArray(stored.lateness) ? { lateness: stored.lateness.map((n) => num(n, 0)) } : {}),
       ...(typeof stored.latenessAtMs === 'number' ? { latenessAtMs: stored.latenessAtMs } : {}),
       ...(typeof stored.recentLateMs === 'number' && typeof stored.recentLateAtMs === 'number'
