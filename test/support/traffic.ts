@@ -11,15 +11,24 @@ import {
 } from '../../functions/core/traffic/traffic-state';
 import { makeCall } from './calls';
 
-/** `perHour` calls of `trunk` each hour of [fromMs, toMs), evenly spread, directions alternating, 1 cent each. */
-export function trafficCalls(trunk: string, fromMs: number, toMs: number, perHour: number) {
+/**
+ * `perHour` calls (a number, or one per hour's start) of `trunk` each hour of [fromMs, toMs),
+ * evenly spread, directions alternating, 1 cent each.
+ */
+export function trafficCalls(
+  trunk: string,
+  fromMs: number,
+  toMs: number,
+  perHour: number | ((hourMs: number) => number),
+) {
   const out = [];
   for (let h = fromMs; h < toMs; h += HOUR_MS) {
-    for (let i = 0; i < perHour; i += 1) {
+    const n = typeof perHour === 'number' ? perHour : perHour(h);
+    for (let i = 0; i < n; i += 1) {
       out.push(
         makeCall({
           trunkDomain: trunk,
-          endTime: new Date(h + Math.floor((i * HOUR_MS) / perHour)).toISOString(),
+          endTime: new Date(h + Math.floor((i * HOUR_MS) / n)).toISOString(),
           direction: i % 2 === 0 ? 'outbound' : 'inbound',
           totalAmount: 0.01,
         }),

@@ -1,17 +1,9 @@
 import type { Judgement } from './define-traffic-rule';
-import type { TrafficIncident } from './traffic-state';
+import { quietIncident, type TrafficIncident } from './traffic-state';
+
+export { quietIncident };
 
 export type TrafficNotice = 'firing' | 'update' | 'resolved';
-
-export const quietIncident = (): TrafficIncident => ({
-  firing: false,
-  since: null,
-  episode: 0,
-  notices: 0,
-  updates: 0,
-  peak: null,
-  lastNotifiedAt: null,
-});
 
 /**
  * A traffic rule's incident for one trunk, one judgement at a time: it fires on a breach, sends

@@ -130,6 +130,17 @@ export type StoredTraffic = { id: string; version: number; kind: 'hot' | 'profil
   unknown
 >;
 
+/** An incident that never fired (what a rule's incident is until it does). */
+export const quietIncident = (): TrafficIncident => ({
+  firing: false,
+  since: null,
+  episode: 0,
+  notices: 0,
+  updates: 0,
+  peak: null,
+  lastNotifiedAt: null,
+});
+
 export const hotId = (key: string) => `hot:${key}`;
 export const profileId = (key: string) => `profile:${key}`;
 
@@ -586,16 +597,7 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
       incidents: Object.fromEntries(
         Object.entries(record(stored.incidents)).map(([id, incident]) => [
           id,
-          {
-            firing: false,
-            since: null,
-            episode: 0,
-            notices: 0,
-            updates: 0,
-            peak: null,
-            lastNotifiedAt: null,
-            ...record(incident),
-          },
+          { ...quietIncident(), ...record(incident) },
         ]),
       ) as TrafficHot['incidents'],
       version: stored.version,

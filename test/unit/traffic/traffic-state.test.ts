@@ -26,31 +26,12 @@ import {
   type TrafficProfile,
 } from '../../../functions/core/traffic/traffic-state';
 import { makeCall } from '../../support/calls';
+import { trafficCalls } from '../../support/traffic';
 
 const MIN = 60_000;
 // A Monday, 00:00 UTC.
 const T0 = Date.parse('2026-11-02T00:00:00.000Z');
 const TRUNK = 'acme.zt.plivo.com';
-
-/** `perHour` calls of a trunk, evenly spread, each hour of [fromMs, toMs) (direction alternating). */
-function callsAt(fromMs: number, toMs: number, perHour: (hourMs: number) => number, extra = {}) {
-  const out = [];
-  for (let h = fromMs; h < toMs; h += HOUR_MS) {
-    const n = perHour(h);
-    for (let i = 0; i < n; i += 1) {
-      out.push(
-        makeCall({
-          trunkDomain: TRUNK,
-          endTime: new Date(h + Math.floor((i * HOUR_MS) / n)).toISOString(),
-          direction: i % 2 === 0 ? 'outbound' : 'inbound',
-          totalAmount: 0.01,
-          ...extra,
-        }),
-      );
-    }
-  }
-  return out;
-}
 
 /** A trunk's state after `days` of calls, folded hour by hour as runs would. */
 function learnt(
@@ -60,7 +41,7 @@ function learnt(
   let hot = emptyHot(TRUNK);
   let profile = emptyProfile(TRUNK, T0);
   for (let h = T0; h < T0 + days * DAY_MS; h += HOUR_MS) {
-    hot = countInto(hot, callsAt(h, h + HOUR_MS, perHour), profile.known, 30 * DAY_MS);
+    hot = countInto(hot, trafficCalls(TRUNK, h, h + HOUR_MS, perHour), profile.known, 30 * DAY_MS);
     const folded = fold(hot, profile, h + HOUR_MS);
     hot = folded.hot;
     profile = folded.profile;
