@@ -121,7 +121,9 @@ export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[])
   const byKey = new Map<string, Call[]>();
   for (const call of firstSeen) {
     const key = trunkKeyOf(call);
-    byKey.set(key, [...(byKey.get(key) ?? []), call]);
+    const list = byKey.get(key);
+    if (list) list.push(call);
+    else byKey.set(key, [call]);
   }
   byKey.set(ACCOUNT_KEY, [...firstSeen]);
   const lookbackMs = config.trafficRules['new-destination'].lookbackDays * DAY_MS;
@@ -148,7 +150,12 @@ export async function countTraffic(ctx: SendContext, firstSeen: readonly Call[])
     if (!profile && hot.historyFromMs === undefined) {
       // History starts at the first whole hour after the first call counted: a partial hour
       // would teach the baseline a low count. The profile is made (and written) at its first fold.
-      const firstEnd = Math.min(...calls.map((c) => Date.parse(c.endTime ?? '')).filter(Number.isFinite));
+      // A loop, not Math.min(...): a slice of a backlog can hold more calls than a call's arguments.
+      let firstEnd = Number.POSITIVE_INFINITY;
+      for (const c of calls) {
+        const ms = Date.parse(c.endTime ?? '');
+        if (ms < firstEnd) firstEnd = ms;
+      }
       if (Number.isFinite(firstEnd)) hot = { ...hot, historyFromMs: Math.ceil(firstEnd / HOUR_MS) * HOUR_MS };
     }
     loaded.hot.set(key, hot);

@@ -260,7 +260,7 @@ export const RECENT_LATE_MS = 30 * 60_000;
 /** Adds the ages (ms since the call ended, when this run first listed it) to the account item. */
 export function observeLateness(hot: TrafficHot, agesMs: readonly number[], nowMs: number): TrafficHot {
   if (agesMs.length === 0) return hot;
-  const oldest = Math.max(...agesMs);
+  const oldest = agesMs.reduce((max, age) => (age > max ? age : max), 0);
   const recent = recentLateOf(hot, nowMs);
   const late = oldest >= recent ? { recentLateMs: oldest, recentLateAtMs: nowMs } : {};
   const decay =

@@ -215,6 +215,11 @@ describe('the settle time', () => {
     expect(settleOf(hot, bounds, T0 + 41 * MIN).ms).toBe(2 * MIN);
   });
 
+  it('takes the ages of a backlog slice of any size (no spread of arguments to overflow)', () => {
+    const hot = observeLateness(emptyHot(ACCOUNT_KEY), new Array(300_000).fill(40_000), T0);
+    expect(hot.recentLateMs).toBe(40_000);
+  });
+
   it('forgets old ages: half their weight a day', () => {
     const hot = observeLateness(emptyHot(ACCOUNT_KEY), new Array(1000).fill(600_000), T0);
     const dayLater = observeLateness(hot, [30_000], T0 + DAY_MS);
