@@ -44,7 +44,7 @@ export function judgeSurge(
     .sort((a, b) => b[1].spend - a[1].spend);
   const lines = [
     `${opts.what} of calls that ended ${spanText(fromMs, readToMs)}: ${opts.show(observed)}${expected ? `, ${opts.show(expected.value)} expected from ${basisText(expected.basis)} (${expected.value > 0 ? `${(observed / expected.value).toFixed(1)}x` : 'none expected'})` : ''}.`,
-    `Last 60 minutes: ${opts.show(lastHour)} (${opts.show(lastHour)} an hour)${opts.cap !== undefined ? `, cap ${opts.show(opts.cap)} an hour` : ''}.`,
+    `Rate over the last 60 minutes: ${opts.show(lastHour)} an hour${opts.cap !== undefined ? ` (cap ${opts.show(opts.cap)} an hour)` : ''}.`,
     ...(threshold !== null
       ? [
           `Fires at ${rule.multiple}x the expected and at least ${opts.show(opts.floor)} in ${rule.windowMinutes} minutes${opts.cap !== undefined ? ', or at the hourly cap' : ''}.`,

@@ -10,7 +10,7 @@ export const newDestinationRule = defineTrafficRule({
   advice: [
     "If nobody on this trunk calls these countries: block its outbound calls and check the PBX's credentials.",
     "Restrict Plivo's geo permissions (Voice > Geo Permissions) to the countries you need.",
-    'Premium-rate ranges of small countries are the usual target (IRSF): check the numbers below.',
+    'Premium-rate ranges of small countries are the usual target (IRSF): check the numbers above.',
   ],
   judge({ hot, profile, rule, readToMs, showNumber }) {
     const days = historyDays(profile);
@@ -38,7 +38,7 @@ export const newDestinationRule = defineTrafficRule({
     const headline =
       firing.length > 0
         ? `${firing.map(([c, n]) => `${c} (${n.calls} calls, ${usd(n.spend)})`).join(', ')}`
-        : 'none';
+        : `no call to a new country in ${rule.windowMinutes} min`;
     const detail = {
       countries: Object.fromEntries(
         active.map(([c, n]) => [
@@ -52,10 +52,13 @@ export const newDestinationRule = defineTrafficRule({
     const out = {
       value,
       headline,
-      lines: [
-        `Outbound calls to countries this trunk had not called in ${rule.lookbackDays} days (fires at ${rule.minCalls} calls to one):`,
-        ...lines,
-      ],
+      lines:
+        active.length === 0
+          ? [`No outbound call to a country new to this trunk in the last ${rule.windowMinutes} minutes.`]
+          : [
+              `Outbound calls to countries this trunk had not called in ${rule.lookbackDays} days (fires at ${rule.minCalls} calls to one):`,
+              ...lines,
+            ],
       note,
       detail,
       ...(firing.length > 0

@@ -11,7 +11,7 @@ export const spendRule = defineTrafficRule({
   advice: [
     "Block the trunk's outbound calls now if the spend is not expected: toll fraud costs by the minute.",
     "Check the PBX's SIP credentials and the trunk's IP access list; rotate the credentials.",
-    "Restrict Plivo's geo permissions to the countries you call; check the destinations below.",
+    "Restrict Plivo's geo permissions to the countries you call; check the destinations above.",
   ],
   judge: (ctx) =>
     judgeSurge(ctx, {

@@ -15,7 +15,7 @@ export function dropLimit(expected: Expected, share: number): number {
   return Math.min(share * e, e - 3 * sd);
 }
 
-/** Removed below: kept for the old call shape. */
+/** dropLimit for a count expected on a basis. */
 function limitOf(expected: number, share: number, basis: 'weekly' | 'recent'): number {
   return dropLimit({ value: expected, basis }, share);
 }
