@@ -65,18 +65,28 @@ export interface Loaded {
   stored: Map<string, string>;
   /** Profiles created or folded this run (the others are not written, nor packed to compare). */
   changedProfiles: Set<string>;
+  /** Items that could not be read, by id: their stored version, so that a new item replaces them. */
+  unreadable: Map<string, number>;
 }
 
 /** The run's traffic items: read at its first use, then kept in memory until written. */
 async function load(ctx: SendContext): Promise<Loaded> {
   if (ctx.traffic) return ctx.traffic;
-  const out: Loaded = { hot: new Map(), profiles: new Map(), stored: new Map(), changedProfiles: new Set() };
+  const out: Loaded = {
+    unreadable: new Map(),
+    hot: new Map(),
+    profiles: new Map(),
+    stored: new Map(),
+    changedProfiles: new Set(),
+  };
   for (const item of await ctx.deps.store.listTraffic()) {
     const decoded = fromStored(item);
     if (decoded === null) {
-      ctx.deps.logger.warn('A traffic item could not be read: skipped (its trunk starts learning again)', {
-        item: item.id,
-      });
+      out.unreadable.set(item.id, item.version);
+      ctx.deps.logger.warn(
+        'A traffic item could not be read: a new one replaces it (its trunk starts learning again)',
+        { item: item.id },
+      );
       continue;
     }
     if (decoded.kind === 'hot') {
@@ -94,10 +104,14 @@ async function save(ctx: SendContext, loaded: Loaded, item: TrafficHot | Traffic
   const json = item.kind === 'hot' ? JSON.stringify(stored) : '';
   if (item.kind === 'hot' && loaded.stored.get(item.id) === json) return;
   const config = ctx.deps.config;
+  // A new item in the place of one that could not be read takes its version (a conditional put
+  // on version 0 would fail against it on every run).
+  const replacing = item.version === 0 ? loaded.unreadable.get(item.id) : undefined;
   const version = await ctx.deps.store.saveTraffic(
-    stored,
+    replacing === undefined ? stored : { ...stored, version: replacing },
     trafficExpiresAtSec(config, ctx.deps.now().getTime()),
   );
+  loaded.unreadable.delete(item.id);
   if (item.kind === 'hot') {
     loaded.stored.set(item.id, JSON.stringify({ ...stored, version }));
     loaded.hot.set(item.key, { ...item, version });
@@ -457,7 +471,9 @@ async function judgeAll(ctx: SendContext): Promise<void> {
     // A trunk without a call for forgetAfterDays and no incident firing is left alone: nothing
     // judged, nothing written, so its items expire (a decommissioned or renamed trunk does not
     // stay in the table for ever). A call from it starts it again.
-    const quietFor = hot.lastCallMs === null ? 0 : nowMs - hot.lastCallMs;
+    // The hot item may have expired first (it is not written once quiet): the profile keeps it too.
+    const lastCallMs = hot.lastCallMs ?? profile?.lastCallMs ?? null;
+    const quietFor = lastCallMs === null ? 0 : nowMs - lastCallMs;
     if (key !== ACCOUNT_KEY && quietFor > forgetMs && !Object.values(hot.incidents).some((i) => i?.firing)) {
       continue;
     }
@@ -510,6 +526,17 @@ async function judgeAll(ctx: SendContext): Promise<void> {
         else if (step.notice === 'update') incident = hot.incidents[rule.id] ?? incident;
       }
       if (key !== ACCOUNT_KEY && incident.firing) firingOnTrunks.add(rule.id);
+      if (rule.id === 'new-destination' && incident.firing) {
+        // Its countries stay new for lookbackDays after it resolves: a campaign that comes back
+        // the next night pages again.
+        const until = nowMs + config.trafficRules['new-destination'].lookbackDays * DAY_MS;
+        const countries = Object.keys(
+          (judgement.detail.countries as Record<string, unknown> | undefined) ?? {},
+        );
+        const flagged = { ...hot.flagged };
+        for (const c of countries) flagged[c] = until;
+        if (countries.length > 0) hot = { ...hot, flagged };
+      }
       hot = { ...hot, incidents: { ...hot.incidents, [rule.id]: incident } };
     }
     loaded.hot.set(key, prune(hot, profile, nowMs, keep));

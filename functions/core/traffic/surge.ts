@@ -1,5 +1,5 @@
 import { basisText, type JudgeContext, type Judgement, spanText, unjudged } from './define-traffic-rule';
-import { BUCKET_MS, countsIn, expectedIn, HOUR_MS } from './traffic-state';
+import { ACCOUNT_KEY, BUCKET_MS, countsIn, expectedIn, HOUR_MS } from './traffic-state';
 
 /**
  * The judgement of traffic-surge (outbound calls) and spend (outbound USD): the newest window,
@@ -17,6 +17,9 @@ export function judgeSurge(
   },
 ): Judgement {
   const { hot, profile, rule, readToMs, firing } = ctx;
+  // A cap is per trunk (maxCallsPerHour, maxSpendPerHour): the account's sum of trunks is judged
+  // against its baseline only, or a cap set for one trunk would page for the sum of all.
+  opts = ctx.key === ACCOUNT_KEY ? { ...opts, cap: undefined } : opts;
   // The window's whole buckets and the one in progress: its span is a little longer than the
   // window, and the counts are read as rates over it, so that a bucket starting (nearly empty)
   // while the oldest leaves does not make a surge look a quarter smaller and clear, then fire.
@@ -25,9 +28,9 @@ export function judgeSurge(
   const fromMs = lastBucket - windowMs;
   const observed = countsIn(hot, fromMs, Number.POSITIVE_INFINITY)[opts.metric];
   const perWindow = (observed * windowMs) / (readToMs - fromMs);
-  const hourFromMs = lastBucket - HOUR_MS;
-  const lastHour =
-    (countsIn(hot, hourFromMs, Number.POSITIVE_INFINITY)[opts.metric] * HOUR_MS) / (readToMs - hourFromMs);
+  // The last hour as counted (its 11 whole buckets and the one in progress: 55 to 60 minutes),
+  // what an hourly cap is about.
+  const lastHour = countsIn(hot, lastBucket - HOUR_MS + BUCKET_MS, Number.POSITIVE_INFINITY)[opts.metric];
   const expected = expectedIn(profile, opts.metric, fromMs, readToMs);
   if (expected === null && opts.cap === undefined)
     return unjudged('learning: less than a week of history for this hour (no hourly cap set)');
@@ -38,13 +41,15 @@ export function judgeSurge(
     expected === null
       ? null
       : Math.max(opts.floor, (rule.multiple * expected.value * windowMs) / (readToMs - fromMs));
-  const value = expected !== null && expected.value > 0 ? observed / expected.value : observed;
+  // An update is for a surge that doubled: judged on what was counted, not its ratio to a
+  // baseline that moves with the hour.
+  const value = perWindow;
   const newest = Object.entries(hot.novel)
     .filter(([, n]) => n.lastMs >= fromMs)
     .sort((a, b) => b[1].spend - a[1].spend);
   const lines = [
-    `${opts.what} of calls that ended ${spanText(fromMs, readToMs)}: ${opts.show(observed)}${expected ? `, ${opts.show(expected.value)} expected from ${basisText(expected.basis)} (${expected.value > 0 ? `${(observed / expected.value).toFixed(1)}x` : 'none expected'})` : ''}.`,
-    `Rate over the last 60 minutes: ${opts.show(lastHour)} an hour${opts.cap !== undefined ? ` (cap ${opts.show(opts.cap)} an hour)` : ''}.`,
+    `${opts.what}, calls that ended ${spanText(fromMs, readToMs)}: ${opts.show(observed)}${expected ? `, ${opts.show(expected.value)} expected from ${basisText(expected.basis)} (${expected.value > 0 ? `${(observed / expected.value).toFixed(1)}x` : 'none expected'})` : ''}.`,
+    `In the last hour: ${opts.show(lastHour)}${opts.cap !== undefined ? ` (cap ${opts.show(opts.cap)} an hour)` : ''}.`,
     ...(threshold !== null
       ? [
           `Fires at ${rule.multiple}x the expected and at least ${opts.show(opts.floor)} in ${rule.windowMinutes} minutes${opts.cap !== undefined ? ', or at the hourly cap' : ''}.`,

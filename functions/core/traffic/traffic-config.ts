@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { MATCHER_LISTS } from '../dimensions';
 import { severitySchema } from '../rules/rule-schema';
 import '../zod-locale';
 
@@ -51,9 +50,20 @@ const dropFields = {
   /** Clears once a window holds at least this share of the expected calls again. */
   recoveryShare: z._default(z.number().check(z.gt(0), z.maximum(1)), 0.7),
   /** Windows expected to hold fewer calls are not judged: nights and quiet trunks never page. */
-  minExpectedCalls: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(1_000_000)), 20),
+  minExpectedCalls: z._default(
+    z.number().check(
+      z.int(),
+      z.minimum(10, {
+        error:
+          'must be at least 10: below that, no count of calls is far enough under the expected (3 standard deviations) to tell a drop from chance, so the rule could never fire',
+      }),
+      z.maximum(1_000_000),
+    ),
+    20,
+  ),
   /** A trunk without a call for this long is forgotten by the rule (decommissioned, not down). */
-  forgetAfterDays: minutes(1, 60, 7),
+  /** At most 30: a forgotten trunk's items expire 35 days after their last write. */
+  forgetAfterDays: minutes(1, 30, 7),
 };
 
 const surgeFields = {
@@ -87,21 +97,21 @@ const destinationFields = {
  * A traffic override's scope: trunks only. The rules judge a trunk (or the account), never a
  * call, so a scope by country or direction could match nothing: refused, not ignored.
  */
-const trunkScope = z
-  .strictObject(
-    { trunkDomains: MATCHER_LISTS.trunkDomains },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `a traffic rule's override is scoped by trunk only (trunkDomains): it judges a trunk's calls together, not one call by its ${issue.keys.join(', ')}`
-          : undefined,
-    },
-  )
-  .check(
-    z.refine((scope) => scope.trunkDomains !== undefined, {
-      message: 'an override needs a scope: trunkDomains',
-    }),
-  );
+const trunkScope = z.strictObject(
+  {
+    trunkDomains: z
+      .array(z.string().check(z.minLength(1)), {
+        error: 'an override needs a scope: trunkDomains, a list of trunk domains',
+      })
+      .check(z.minLength(1)),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `a traffic rule's override is scoped by trunk only (trunkDomains): it judges a trunk's calls together, not one call by its ${issue.keys.join(', ')}`
+        : undefined,
+  },
+);
 
 /** An override: a scope (the trunk) and any of the rule's own fields. */
 const overridesOf = <F extends z.core.$ZodLooseShape>(fields: F) =>
@@ -173,7 +183,7 @@ export const trafficRulesSchema = z
           ctx.addIssue({
             code: 'custom',
             path: [...path, 'recoveryShare'],
-            message: `must be above share (${d.share}): a drop would clear in the same window that fired it, and flap`,
+            message: `must be above share (${d.share}): a drop would clear in the same window that fired it, and flap (recoveryShare is ${d.recoveryShare}, 0.7 unless set: raise it with share)`,
           });
         }
         if (d.earlyShare > d.share) {
@@ -181,16 +191,6 @@ export const trafficRulesSchema = z
             code: 'custom',
             path: [...path, 'earlyShare'],
             message: `must not exceed share (${d.share}): before a week of history the baseline is rougher, so the rule is stricter, not looser`,
-          });
-        }
-        // With the noise guard (observed <= expected - 3 sqrt(expected)) a window expected to
-        // hold fewer calls can never breach: 0 calls is not below it.
-        if (d.minExpectedCalls < 10) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path, 'minExpectedCalls'],
-            message:
-              'must be at least 10: below that, no count of calls is far enough under the expected (3 standard deviations) to tell a drop from chance, so the rule could never fire',
           });
         }
       });

@@ -30,8 +30,18 @@ export function renderTrafficAlert(
   const dedupKey = `zentrunk-alerts:traffic:${ruleId}:${plainLine(input.key)}`;
   const rule = trafficRuleById(ruleId);
   const severity = notice === 'resolved' ? 'RESOLVED' : input.severity.toUpperCase();
+  const trunk = input.key === ACCOUNT_KEY ? 'account' : (labels.trunk_domain ?? input.key);
+  const stage =
+    notice === 'update'
+      ? ' (worse)'
+      : notice === 'resolved'
+        ? judgement.detail.forgotten === true
+          ? ''
+          : ' (back to normal)'
+        : '';
+  // The trunk before the headline: a long subject is cut at its end, and the trunk must survive.
   const subject = asciiSubject(
-    `[${config.notifications.deploymentName} ${severity}] ${ruleId}: ${judgement.headline}${notice === 'update' ? ' (worse)' : notice === 'resolved' ? (judgement.detail.forgotten === true ? '' : ' (back to normal)') : ''} | ${input.key === ACCOUNT_KEY ? 'account' : labels.trunk_domain}`,
+    `[${config.notifications.deploymentName} ${severity}] ${ruleId} | ${trunk} | ${judgement.headline}${stage}`,
   );
   const overview = [
     `${notice === 'resolved' ? 'RESOLVED' : notice === 'update' ? 'WORSE' : 'FIRING'}: ${ruleId} on ${where}`,
@@ -54,7 +64,7 @@ export function renderTrafficAlert(
     overview,
     nextSteps,
     shortText: cutText(
-      `${severity} ${ruleId}: ${judgement.headline} on ${input.key === ACCOUNT_KEY ? 'account' : labels.trunk_domain}`,
+      `${severity}${notice === 'update' ? ' WORSE' : ''} ${ruleId} ${trunk}: ${judgement.headline}`,
       160,
     ),
     json: {

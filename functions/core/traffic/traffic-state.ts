@@ -9,7 +9,7 @@ import type { TrafficRuleId } from './traffic-config';
  *
  * Two items per trunk in the state table, so that the one written every run stays small:
  *  - hot (written by the runs that count calls or change an incident, < 1 KB): 5-minute buckets
- *    of the last two hours (inbound calls, outbound calls, outbound spend), the countries called
+ *    not yet folded and the longest window a rule reads (inbound, outbound, spend), the countries called
  *    since the last fold, destinations new to the trunk, the rules' incidents, and (account item
  *    only) how late calls are listed;
  *  - profile (written once an hour, ~3 KB): per hour of the week, an average over the weeks seen
@@ -23,6 +23,8 @@ export const DAY_MS = 24 * HOUR_MS;
 const WEEK_HOURS = 168;
 /** The key of the account-wide item (a trunk's is its domain, or id when Plivo sends no domain). */
 export const ACCOUNT_KEY = '*';
+/** How long a country called for the first time stays new while it is still being called. */
+export const NOVEL_HOLD_MS = 7 * DAY_MS;
 /** Hours of history before the short-term average is used. */
 export const MIN_RECENT_HOURS = 3;
 /** How fast the short-term average forgets: half of it in this many hours. */
@@ -78,6 +80,11 @@ export interface TrafficHot {
   /** Outbound countries called since the last fold: country -> its earliest call's end time (ms). */
   seen: Record<string, number>;
   novel: Record<string, NovelDestination>;
+  /**
+   * Countries a new-destination incident fired on: country -> until when (ms) they are not
+   * learnt as known (lookbackDays), so that the same campaign returning a night later pages again.
+   */
+  flagged?: Record<string, number>;
   /** The latest end time counted (ms). */
   lastCallMs: number | null;
   /**
@@ -121,6 +128,8 @@ export interface TrafficProfile {
    * later after a clock change, a weekly maintenance window): then it is learnt at once.
    */
   breached?: number[];
+  /** The latest end time counted, as of the last fold: the hot item's, kept with the item that outlives it. */
+  lastCallMs?: number;
   version: number;
 }
 
@@ -403,13 +412,20 @@ export function fold(
     next.recentHours = Math.min(10_000, next.recentHours + 1);
   }
   next.breached = [...breached].sort((a, b) => a - b);
+  if (hot.lastCallMs !== null) next.lastCallMs = Math.max(profile.lastCallMs ?? 0, hot.lastCallMs);
   next.foldedToMs = until;
   // A country called before the fold edge is known from the edge's day on (on a busy trunk a
   // call is always in progress past the edge: its earliest call decides, not its latest). New
   // destinations of a firing new-destination incident stay new until their calls stop.
   const seen: Record<string, number> = {};
   for (const [country, firstMs] of Object.entries(hot.seen)) {
-    const held = holdNovel && hot.novel[country] !== undefined;
+    // A country still tracked as new stays new for up to NOVEL_HOLD_MS from its first call (its
+    // incident, if it fires, must not end because the fold learnt it); one an incident fired on
+    // stays new for lookbackDays (flagged).
+    const novel = hot.novel[country];
+    const held =
+      (novel !== undefined && (holdNovel || novel.firstMs > until - NOVEL_HOLD_MS)) ||
+      (hot.flagged?.[country] ?? 0) > until;
     if (firstMs < until && !held) {
       next.known[country] = Math.max(next.known[country] ?? 0, floorTo(until - 1, DAY_MS));
     } else seen[country] = firstMs;
@@ -432,7 +448,15 @@ export function prune(
   const novel = Object.fromEntries(
     Object.entries(hot.novel).filter(([, n]) => n.lastMs >= nowMs - keepNovelMs),
   );
-  return { ...hot, buckets: hot.buckets.filter((b) => b.startMs >= keepFrom), novel };
+  const flagged = Object.fromEntries(
+    Object.entries(hot.flagged ?? {}).filter(([, untilMs]) => untilMs > nowMs),
+  );
+  return {
+    ...hot,
+    buckets: hot.buckets.filter((b) => b.startMs >= keepFrom),
+    novel,
+    ...(Object.keys(flagged).length > 0 ? { flagged } : { flagged: undefined }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,18 +469,14 @@ export interface Expected {
   basis: Basis;
 }
 
-/** The rate (per hour) an hour of the week's average gives at `ms`, interpolated between hour middles. */
+/** The rate (per hour) an hour of the week's average gives at `ms`. */
 function weeklyRate(profile: TrafficProfile, metric: TrafficMetric, ms: number): number | null {
+  // The hour's own average, not a line between hour middles: an office that closes at 18:00
+  // makes 4 calls in its 18:00 hour, not half the afternoon's (a line expected that, and paged
+  // a drop every evening); a smooth ramp within an hour moves a window by a few percent.
   const slot = hourOfWeek(ms);
   if ((profile.weeks[slot] ?? 0) < 1) return null;
-  const own = profile.weekly[metric][slot] ?? 0;
-  const intoHour = (ms % HOUR_MS) / HOUR_MS; // 0..1
-  const neighbourMs = intoHour < 0.5 ? ms - HOUR_MS : ms + HOUR_MS;
-  const other = hourOfWeek(neighbourMs);
-  if ((profile.weeks[other] ?? 0) < 1) return own;
-  const otherValue = profile.weekly[metric][other] ?? 0;
-  const distance = Math.abs(intoHour - 0.5); // 0 at the middle, 0.5 at the edge
-  return own + (otherValue - own) * distance;
+  return profile.weekly[metric][slot] ?? 0;
 }
 
 /**
@@ -588,6 +608,13 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
       ) as Record<string, number>,
       novel: record(stored.novel) as unknown as Record<string, NovelDestination>,
       lastCallMs: typeof stored.lastCallMs === 'number' ? stored.lastCallMs : null,
+      ...(typeof stored.flagged === 'object' && stored.flagged !== null
+        ? {
+            flagged: Object.fromEntries(
+              Object.entries(record(stored.flagged)).filter(([, v]) => typeof v === 'number'),
+            ) as Record<string, number>,
+          }
+        : {}),
       ...(typeof stored.historyFromMs === 'number' ? { historyFromMs: stored.historyFromMs } : {}),
       ...(Array.isArray(stored.lateness) ? { lateness: stored.lateness.map((n) => num(n, 0)) } : {}),
       ...(typeof stored.latenessAtMs === 'number' ? { latenessAtMs: stored.latenessAtMs } : {}),
@@ -625,6 +652,7 @@ export function fromStored(stored: StoredTraffic): TrafficHot | TrafficProfile |
         other: num(recent.other, 0),
       },
       recentHours: num(stored.recentHours, 0),
+      ...(typeof stored.lastCallMs === 'number' ? { lastCallMs: stored.lastCallMs } : {}),
       ...(Array.isArray(stored.breached)
         ? { breached: stored.breached.filter((n): n is number => typeof n === 'number') }
         : {}),

@@ -59,7 +59,7 @@ function newDestinationAlert(trunk: string, mask: boolean) {
 describe('a traffic alert', () => {
   it('names the trunk, the new country, its calls, spend and numbers, and what to do', () => {
     const m = newDestinationAlert('acme.zt.plivo.com', false);
-    expect(m.subject).toBe('[zentrunk CRITICAL] new-destination: ST (4 calls, $26.00) | acme.zt.plivo.com');
+    expect(m.subject).toBe('[zentrunk CRITICAL] new-destination | acme.zt.plivo.com | ST (4 calls, $26.00)');
     expect(m.text).toContain('ST: 4 calls since');
     expect(m.text).toContain('+2399922739');
     expect(m.nextSteps?.join(' ')).toMatch(/block its outbound calls/);

@@ -163,11 +163,12 @@ describe('the baseline', () => {
     ).toBeNull();
   });
 
-  it('notes the countries called into what is known when their hour is folded', () => {
+  it('notes the countries called into what is known when their hour is folded; a new one stays new while called', () => {
+    // Before minHistoryDays (known null: no country can be new yet) a country is learnt at the fold.
     let hot = countInto(
       emptyHot(TRUNK),
       [makeCall({ toCountry: 'IN', endTime: new Date(T0 + 5 * MIN).toISOString() })],
-      {},
+      null,
       DAY_MS,
     );
     const profile = emptyProfile(TRUNK, T0);
@@ -176,6 +177,15 @@ describe('the baseline', () => {
     hot = folded.hot;
     expect(folded.profile.known).toEqual({ IN: T0 });
     expect(hot.seen).toEqual({});
+    // After it, a country called for the first time is new, and stays so while it is called
+    // (NOVEL_HOLD_MS), though its hour was folded.
+    const novel = countInto(
+      emptyHot(TRUNK),
+      [makeCall({ toCountry: 'ST', endTime: new Date(T0 + 5 * MIN).toISOString() })],
+      {},
+      DAY_MS,
+    );
+    expect(fold(novel, profile, T0 + HOUR_MS + 1).profile.known).toEqual({});
   });
 });
 

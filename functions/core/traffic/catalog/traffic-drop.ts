@@ -86,7 +86,7 @@ export const trafficDropRule = defineTrafficRule({
     const value = breaching.length > 0 ? Math.min(...breaching.map(ratio)) : ratio(total);
     const pct = (x: number) => `${Math.round(x * 100)} %`;
     const lines = [
-      `Calls that ended ${spanText(fromMs, toMs)}: ${calls(total.observed)}, ${calls(all.value)} expected (${pct(ratio(total))}); from ${basisText(all.basis)}.`,
+      `Calls that ended ${spanText(fromMs, toMs)}: ${calls(total.observed)}, ${calls(all.value)} expected (${pct(ratio(total))}); from ${all.basis === 'weekly' ? basisText('weekly') : "the lower of the last hours' average and the same hours the day before (less than a week of history)"}.`,
       ...rows
         .slice(1)
         .map(
@@ -107,12 +107,23 @@ export const trafficDropRule = defineTrafficRule({
         outbound: { observed: observed.outbound, expected: round1(outbound.value) },
       },
     };
-    const headline = `${calls(total.observed)}, ${calls(all.value)} expected`;
+    // The worst row that dropped leads (inbound 0 of 25, where the total reads as a dip).
+    const worst = [...breaching].sort((a, b) => ratio(a) - ratio(b))[0];
+    const headline =
+      worst && worst.what !== 'all'
+        ? `${worst.what} ${worst.observed} of ${Math.round(worst.expected?.value ?? 0)} calls expected (${pct(ratio(worst))})`
+        : `${calls(total.observed)}, ${calls(all.value)} expected`;
     const note = `${total.observed} calls in the settled ${rule.windowMinutes} minutes to ${new Date(toMs).toISOString().slice(11, 16)} UTC, ${Math.round(all.value)} expected (${weekly ? 'weekly baseline' : 'early baseline'})${all.value < rule.minExpectedCalls ? `: fewer than ${rule.minExpectedCalls} expected, not judged` : ''}`;
     const out = { value, headline, lines, note, detail };
     if (breaching.length > 0) return { state: 'breach', ...out };
     if (!firing) return { state: 'ok', ...out };
-    return { state: total.observed >= rule.recoveryShare * all.value ? 'ok' : 'hold', ...out };
+    // Back only when every count that can be judged is back to recoveryShare (a direction that
+    // dropped must recover itself, not be outweighed by the other).
+    const recovered = rows.every((r) => {
+      const e = r.expected?.value ?? 0;
+      return e < rule.minExpectedCalls || r.observed >= rule.recoveryShare * e;
+    });
+    return { state: recovered ? 'ok' : 'hold', ...out };
   },
   // From a partial drop to (nearly) nothing.
   worse: (peak, value) => value <= peak - 0.25 || (value === 0 && peak > 0),
