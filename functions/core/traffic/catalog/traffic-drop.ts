@@ -15,11 +15,6 @@ export function dropLimit(expected: Expected, share: number): number {
   return Math.min(share * e, e - 3 * sd);
 }
 
-/** dropLimit for a count expected on a basis. */
-function limitOf(expected: number, share: number, basis: 'weekly' | 'recent'): number {
-  return dropLimit({ value: expected, basis }, share);
-}
-
 interface Row {
   what: 'all' | 'inbound' | 'outbound';
   observed: number;
@@ -79,7 +74,7 @@ export const trafficDropRule = defineTrafficRule({
     const share = weekly ? rule.share : rule.earlyShare;
     const breaching = rows.filter((r) => {
       const e = r.expected?.value ?? 0;
-      return e >= rule.minExpectedCalls && r.observed <= limitOf(e, share, all.basis);
+      return e >= rule.minExpectedCalls && r.observed <= dropLimit({ value: e, basis: all.basis }, share);
     });
     const ratio = (r: Row) => ((r.expected?.value ?? 0) > 0 ? r.observed / (r.expected?.value ?? 1) : 1);
     const total = rows[0] as Row;
