@@ -46,7 +46,7 @@ export function learntTraffic(
   key: string,
   firstMs: number,
   toMs: number,
-  perHour: number,
+  perHour: number | ((hourMs: number) => number),
 ): { hot: TrafficHot; profile: TrafficProfile } {
   let hot = emptyHot(key);
   let profile = emptyProfile(key, firstMs);

@@ -26,7 +26,7 @@ import {
   type TrafficProfile,
 } from '../../../functions/core/traffic/traffic-state';
 import { makeCall } from '../../support/calls';
-import { trafficCalls } from '../../support/traffic';
+import { learntTraffic } from '../../support/traffic';
 
 const MIN = 60_000;
 // A Monday, 00:00 UTC.
@@ -38,15 +38,7 @@ function learnt(
   days: number,
   perHour: (hourMs: number) => number,
 ): { hot: TrafficHot; profile: TrafficProfile } {
-  let hot = emptyHot(TRUNK);
-  let profile = emptyProfile(TRUNK, T0);
-  for (let h = T0; h < T0 + days * DAY_MS; h += HOUR_MS) {
-    hot = countInto(hot, trafficCalls(TRUNK, h, h + HOUR_MS, perHour), profile.known, 30 * DAY_MS);
-    const folded = fold(hot, profile, h + HOUR_MS);
-    hot = folded.hot;
-    profile = folded.profile;
-  }
-  return { hot, profile };
+  return learntTraffic(TRUNK, T0, T0 + days * DAY_MS, perHour);
 }
 
 /** Busy weekdays 09:00–17:00 UTC (120 calls an hour), quiet otherwise (4). */
