@@ -67,6 +67,10 @@ export interface TimeToPageOptions {
   quick: boolean;
   /** CDRs are listed this many seconds after the call ends (uniform in [min, max]). */
   cdrDelaySec: readonly [number, number];
+  /** The share of CDRs written LATE_CDR_MINUTES late (inside the overlap). */
+  lateCdrShare: number;
+  /** Only the requests-per-call table. */
+  requestsOnly: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -643,7 +647,6 @@ function shipped(): Shipped {
   };
 }
 
-const LATE_CDR_SHARE = 0.02;
 /** Prose for the terminal: words wrapped at `width`, each line indented as the section's. */
 function wrap(text: string, width = 110, indent = '   '): string {
   const lines: string[] = [];
@@ -698,7 +701,7 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         `${STORE_MS} ms a DynamoDB request and ${PUBLISH_MS} ms an SNS publish (both assumed). It starts on its tick ` +
         `(EventBridge's delay and cold starts not included), with the Lambda timeout the deployment gives it at each ` +
         `schedule (${timeouts}). CDRs appear ` +
-        `${options.cdrDelaySec[0]}–${options.cdrDelaySec[1]} s after the call ends (--cdr-delay), ${LATE_CDR_SHARE * 100} % of them ` +
+        `${options.cdrDelaySec[0]}–${options.cdrDelaySec[1]} s after the call ends (--cdr-delay), ${options.lateCdrShare * 100} % of them ` +
         `${LATE_CDR_MINUTES[0]}–${LATE_CDR_MINUTES[1]} minutes late (inside the ${s.config.poll.overlapMinutes}-minute overlap).`,
     ),
   );
@@ -725,7 +728,7 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         `summaries": paged in a catch-up summary (past notifications.alertBudget, ${budget.maxAlerts} alerts per ${budget.perMinutes} minutes).`,
     )}`,
   );
-  for (const insightsDelayMs of [0, 2 * MIN]) {
+  for (const insightsDelayMs of options.requestsOnly ? [] : [0, 2 * MIN]) {
     const results = new Map<number, Cell>();
     for (const minutes of schedules) {
       const intervalMs = minutes * MIN;
@@ -737,7 +740,7 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         callsPerSecond: rate,
         trunks,
         cdrDelaySec: options.cdrDelaySec,
-        lateCdrShare: LATE_CDR_SHARE,
+        lateCdrShare: options.lateCdrShare,
         insightsDelayMs,
         badShare: BAD_SHARE,
         spikes: spikesAt(minutes),
@@ -808,7 +811,7 @@ export async function runTimeToPageBench(options: TimeToPageOptions): Promise<vo
         callsPerSecond,
         trunks: DEFAULT_TRUNKS,
         cdrDelaySec: options.cdrDelaySec,
-        lateCdrShare: LATE_CDR_SHARE,
+        lateCdrShare: options.lateCdrShare,
         insightsDelayMs,
         badShare: BAD_SHARE,
         spikes: null,

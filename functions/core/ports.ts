@@ -27,7 +27,7 @@ export interface ListCallsResult {
   calls: Call[];
   skipped: SkippedRecord[];
   pages: number;
-  /** The count the source gave with the list (Plivo's first page's total_count), if any. */
+  /** The count the source gave with the list (the highest total_count of its pages), if any. */
   reportedTotal?: number | null;
 }
 

@@ -409,7 +409,11 @@ export class PlivoClient implements CallSource {
     const skipped: SkippedRecord[] = [];
     let duplicates = 0;
     let pages = 0;
-    /** The first page's total_count: set beside what the listing found, it shows a count that lies. */
+    /**
+     * The highest total_count of the pages: set beside what the listing found, it shows a count
+     * that lies. (Not the first page's: CDRs Plivo writes while the pages are read raise the
+     * count of the later ones, and the listing holds them.)
+     */
     let reportedTotal: number | null = null;
     let offset = 0;
     let pagesWithoutProgress = 0;
@@ -488,7 +492,9 @@ export class PlivoClient implements CallSource {
           page = await fetchPage(offset);
         }
         pages += 1;
-        if (pages === 1) reportedTotal = page.totalCount;
+        if (page.totalCount !== null && (reportedTotal === null || page.totalCount > reportedTotal)) {
+          reportedTotal = page.totalCount;
+        }
 
         // Records not met on an earlier page: what tells paging that it is getting somewhere.
         let fresh = 0;

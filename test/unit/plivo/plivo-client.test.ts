@@ -288,6 +288,20 @@ describe('PlivoClient', () => {
       expect(warn?.fields).toMatchObject({ offset: 1, totalCount: 50, next: true });
     });
 
+    it('reports the highest total_count of its pages: a CDR written between two pages is no count that lies', async () => {
+      // Page 1 answered before Plivo wrote the 26th CDR of the range, page 2 after.
+      const records = Array.from({ length: 26 }, (_, i) => record(i));
+      serve((req) =>
+        req.query['offset'] === '0'
+          ? { body: { meta: { total_count: 25 }, objects: records.slice(0, 20) } }
+          : { body: { meta: { total_count: 26 }, objects: records.slice(20) } },
+      );
+      const result = await client().listCalls(WINDOW);
+      expect(result.calls).toHaveLength(26);
+      // The poll run compares this with the records listed (stages/list-slice.ts): 26 of 26.
+      expect(result.reportedTotal).toBe(26);
+    });
+
     it('drops a record repeated on the next page (the list grew while paging)', async () => {
       serve((req) =>
         req.query['offset'] === '0'

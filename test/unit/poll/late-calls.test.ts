@@ -1,5 +1,9 @@
 import { emptySummary } from '../../../functions/core/poll/run-context';
-import { findLateParts, MAX_LATE_COUNT_REQUESTS } from '../../../functions/core/poll/stages/late-calls';
+import {
+  findLateParts,
+  findRestParts,
+  MAX_LATE_COUNT_REQUESTS,
+} from '../../../functions/core/poll/stages/late-calls';
 import type { CallSource, Logger, ReadRange } from '../../../functions/core/ports';
 
 const T0 = Date.parse('2026-11-20T12:00:00Z');
@@ -111,5 +115,89 @@ describe('findLateParts', () => {
     };
     const parts = await findLateParts(ctx, OVERLAP, 900, known);
     expect(parts.some((p) => p.range.from.getTime() <= lateMs && lateMs < p.range.to.getTime())).toBe(true);
+  });
+
+  describe("the overlap's newest seconds first (tailMs)", () => {
+    const TAIL_MS = 15_000;
+
+    it('lists the last 15 s before the watermark, uncounted, with no count spent, when the overlap grew', async () => {
+      // CDRs written 5-30 s after their call, read 15 s after it: the late ones end just before the watermark.
+      const w = world([889, 893, 897]);
+      const parts = await findLateParts(w.ctx, OVERLAP, 900, w.known, TAIL_MS);
+      expect(parts).toHaveLength(1);
+      expect(seconds(parts[0]!.range)).toEqual([885, 900]);
+      expect(parts[0]!.count).toBeNull();
+      expect(parts[0]!.rest?.growth).toBe(3);
+      expect(seconds(parts[0]!.rest!.range)).toEqual([0, 885]);
+      expect(w.counts).toHaveLength(0);
+      // Its listing found all three: nothing is looked for in the rest, no request.
+      expect(await findRestParts(w.ctx, parts[0]!.rest!, 3)).toEqual([]);
+      expect(w.counts).toHaveLength(0);
+    });
+
+    it('looks in the rest for what the tail did not explain: counted on its own, then halved', async () => {
+      const w = world([120, 895]);
+      const [tail] = await findLateParts(w.ctx, OVERLAP, 900, w.known, TAIL_MS);
+      // The tail's listing found the CDR at 895 only.
+      const rest = await findRestParts(w.ctx, tail!.rest!, 1);
+      expect(rest.length).toBeGreaterThan(0);
+      expect(rest.some((p) => seconds(p.range)[0]! <= 120 && 120 < seconds(p.range)[1]!)).toBe(true);
+      // The rest's own count first (never derived from the overlap's), then two per halving.
+      expect(seconds(w.counts[0]!)).toEqual([0, 885]);
+      expect(w.counts.length).toBeLessThanOrEqual(13);
+    });
+
+    it('shortens the tail until it holds at most four pages of calls already seen', async () => {
+      const w = world([899]);
+      // 60 s of one call a second is three pages: kept whole. 300 s is 15: halved to 75 s, then 37 s.
+      const [short] = await findLateParts(w.ctx, OVERLAP, 900, w.known, 60_000);
+      expect(seconds(short!.range)).toEqual([840, 900]);
+      const [long] = await findLateParts(w.ctx, OVERLAP, 900, w.known, 300_000);
+      expect(seconds(long!.range)[1]).toBe(900);
+      expect(w.known(long!.range)).toBeLessThanOrEqual(80);
+      expect(w.known(long!.range)).toBeGreaterThan(20);
+    });
+
+    it('has no tail when the overlap did not grow, or a count lies low (the whole overlap is listed)', async () => {
+      const w = world([]);
+      expect(await findLateParts(w.ctx, OVERLAP, 900, w.known, TAIL_MS)).toEqual([]);
+      const low = await findLateParts(w.ctx, OVERLAP, 850, w.known, TAIL_MS);
+      expect(low.some((p) => p.rest)).toBe(false);
+      expect(low.at(-1)!.range.to).toEqual(OVERLAP.to);
+      expect(low[0]!.range.from).toEqual(OVERLAP.from);
+    });
+
+    it('lists the rest in full when Plivo does not count it, or counts it below what was seen there', async () => {
+      const none = world([120, 895]);
+      const [tail] = await findLateParts(none.ctx, OVERLAP, 900, none.known, TAIL_MS);
+      // Plivo gives no count of the rest.
+      none.ctx.source.countCalls = async () => null;
+      const rest = await findRestParts(none.ctx, tail!.rest!, 1);
+      expect(rest[0]!.range.from).toEqual(OVERLAP.from);
+      expect(rest.every((p) => p.count === null)).toBe(true);
+
+      const low = world([120, 895], (r, truth) =>
+        r.to.getTime() < OVERLAP.to.getTime() ? truth - 10 : truth,
+      );
+      const [tail2] = await findLateParts(low.ctx, OVERLAP, 900, low.known, TAIL_MS);
+      const rest2 = await findRestParts(low.ctx, tail2!.rest!, 1);
+      expect(rest2[0]!.range.from).toEqual(OVERLAP.from);
+      expect(rest2.at(-1)!.range.to).toEqual(tail2!.range.from);
+      expect(low.ctx.summary.countDistrusted).toBe(true);
+    });
+  });
+
+  it('spends up to 48 counts when the overlap grew by a few calls (several late CDRs), 24 on a growth no overlap holds', async () => {
+    const spread = [30, 130, 250, 370, 490, 610, 730, 850];
+    const w = world(spread);
+    const parts = await findLateParts(w.ctx, OVERLAP, 900, w.known);
+    expect(w.counts.length).toBeGreaterThan(MAX_LATE_COUNT_REQUESTS);
+    expect(w.counts.length).toBeLessThanOrEqual(48);
+    for (const s of spread) {
+      expect(parts.some((p) => seconds(p.range)[0]! <= s && s < seconds(p.range)[1]!)).toBe(true);
+    }
+    const lie = world([], (_r, truth) => truth + 500_000);
+    await findLateParts(lie.ctx, OVERLAP, 500_900, lie.known);
+    expect(lie.counts.length).toBeLessThanOrEqual(MAX_LATE_COUNT_REQUESTS);
   });
 });

@@ -1,5 +1,5 @@
 import type { CallSource, Logger, ReadRange } from '../../ports';
-import { LIST_REQUESTS_PER_CALL, splitUncounted } from '../plan-work';
+import { LIST_REQUESTS_PER_CALL, MAX_UNCOUNTED_SLICE_MS, splitUncounted } from '../plan-work';
 import { isoRange } from '../plan-read-range';
 import type { PollSummary } from '../run-context';
 import { countCalls } from './count-calls';
@@ -21,10 +21,29 @@ import { countCalls } from './count-calls';
 export interface PlannedPart {
   range: ReadRange;
   count: number | null;
+  /**
+   * The newest seconds of the overlap, listed first because late CDRs gather there: the rest of
+   * the overlap, and how many more calls Plivo counts in the whole overlap than were seen there.
+   * Once this part is listed, only a growth its listing did not explain is looked for in `rest`.
+   */
+  rest?: { range: ReadRange; growth: number; known: (range: ReadRange) => number | null };
 }
 
 /** Count requests one run may spend looking for late CDRs before it lists what is left. */
 export const MAX_LATE_COUNT_REQUESTS = 24;
+/**
+ * More when the overlap grew by a few calls in many (a busy account, several CDRs late): each
+ * costs about two counts per halving, and listing what is left after 24 counts would re-list
+ * thousands of calls. Not for a growth no overlap holds (a count too high): that gets 24.
+ */
+const MAX_LATE_COUNT_REQUESTS_BUSY = 48;
+/** Count requests for a growth of `growth` calls over `known` calls already seen. */
+function countCap(growth: number, known: number | null): number {
+  if (known === null || growth > known / 10) return MAX_LATE_COUNT_REQUESTS;
+  return Math.min(MAX_LATE_COUNT_REQUESTS_BUSY, Math.max(MAX_LATE_COUNT_REQUESTS, 12 * growth));
+}
+/** The newest part of the overlap listed first holds at most this many calls already seen (four pages). */
+const TAIL_MAX_KNOWN = 80;
 
 export interface LateCallsContext {
   source: CallSource;
@@ -47,6 +66,7 @@ export async function findLateParts(
   overlap: ReadRange,
   counted: number | null,
   known: (range: ReadRange) => number | null,
+  tailMs = 0,
 ): Promise<PlannedPart[]> {
   const everything = () => splitUncounted(overlap).map((range) => ({ range, count: null }));
   if (counted === null) return everything();
@@ -59,8 +79,81 @@ export async function findLateParts(
     );
     return everything();
   }
+  const tail = knownOverlap === null || counted <= knownOverlap ? null : tailOf(overlap, tailMs, known);
+  if (tail) {
+    // Calls just before the watermark were read seconds after they ended: the CDRs written a
+    // little late are there. A page or two of them costs less than halving the whole overlap
+    // down to them; what their listing does not explain is looked for in the rest afterwards.
+    ctx.summary.lateParts += 1;
+    return [
+      {
+        range: tail,
+        count: null,
+        rest: {
+          range: { from: overlap.from, to: tail.from },
+          growth: counted - (knownOverlap as number),
+          known,
+        },
+      },
+    ];
+  }
+  return halveToLateParts(ctx, overlap, counted, known);
+}
+
+/**
+ * After the tail was listed and `found` calls no earlier run had seen turned up in it:
+ * the parts of the rest of the overlap holding late CDRs, when the tail did not explain all the
+ * growth. The rest is counted on its own (a count derived from the overlap's would carry any
+ * error of it into the halving) and halved down to its parts whose count grew.
+ */
+export async function findRestParts(
+  ctx: LateCallsContext,
+  rest: NonNullable<PlannedPart['rest']>,
+  found: number,
+): Promise<PlannedPart[]> {
+  if (found >= rest.growth) return [];
+  ctx.summary.lateCountRequests += 1;
+  const counted = await countCalls(ctx, rest.range);
+  const seen = rest.known(rest.range);
+  if (counted === null || seen === null)
+    return splitUncounted(rest.range).map((range) => ({ range, count: null }));
+  return findLateParts(ctx, rest.range, counted, rest.known);
+}
+
+/**
+ * The newest `tailMs` of the overlap (shortened, by halves, until it holds at most two pages of
+ * calls already seen), or null when there is no such part short of the whole overlap.
+ */
+function tailOf(
+  overlap: ReadRange,
+  tailMs: number,
+  known: (range: ReadRange) => number | null,
+): ReadRange | null {
+  const toMs = overlap.to.getTime();
+  // Never longer than a slice listed without a count (so it is listed as one slice).
+  const longest = Math.min(tailMs, MAX_UNCOUNTED_SLICE_MS, toMs - overlap.from.getTime() - 1000);
+  let spanMs = Math.floor(longest / 1000) * 1000;
+  while (spanMs >= 1000) {
+    const tail = { from: new Date(toMs - spanMs), to: overlap.to };
+    const seen = known(tail);
+    if (seen === null) return null;
+    if (seen <= TAIL_MAX_KNOWN) return tail;
+    spanMs = Math.floor(spanMs / 2000) * 1000;
+  }
+  return null;
+}
+
+/** Halving `range` (Plivo counts `counted` calls there) down to the parts whose count grew. */
+async function halveToLateParts(
+  ctx: LateCallsContext,
+  overlap: ReadRange,
+  counted: number,
+  known: (range: ReadRange) => number | null,
+): Promise<PlannedPart[]> {
   const out: PlannedPart[] = [];
   const queue: PlannedPart[] = [{ range: overlap, count: counted }];
+  const seenAtStart = known(overlap);
+  const cap = countCap(counted - (seenAtStart ?? counted), seenAtStart);
   let requests = 0;
   while (queue.length > 0) {
     const part = queue.shift() as PlannedPart & { count: number };
@@ -69,7 +162,7 @@ export async function findLateParts(
     const halves = halve(part.range);
     if (
       halves === null ||
-      requests + 2 > MAX_LATE_COUNT_REQUESTS ||
+      requests + 2 > cap ||
       cheaperToList(part.count, seen === null ? null : part.count - seen)
     ) {
       out.push(part);
@@ -78,9 +171,9 @@ export async function findLateParts(
     const [first, second] = halves;
     // Both halves counted, never one derived from the other: a count off by one at a bound
     // (an inclusive end) would otherwise make the derived half one low and hide its late CDR.
+    // At the same time, so that a CDR Plivo writes meanwhile is in both or neither.
     requests += 2;
-    const firstCount = await countCalls(ctx, first);
-    const secondCount = firstCount === null ? null : await countCalls(ctx, second);
+    const [firstCount, secondCount] = await Promise.all([countCalls(ctx, first), countCalls(ctx, second)]);
     const below = (range: ReadRange, count: number) => {
       const judged = known(range);
       return judged !== null && count < judged;

@@ -107,7 +107,7 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
       return finished + owedEnds.filter((ms) => ms >= from && ms < to).length;
     };
     overlapCount = await countCalls(ctx, overlap);
-    late = await findLateParts(ctx, overlap, overlapCount, known);
+    late = await findLateParts(ctx, overlap, overlapCount, known, lateTailMs(config));
     const seenCount = overlapCount ?? known(overlap);
     const overlapSpanMs = overlap.to.getTime() - overlap.from.getTime();
     if (seenCount !== null && overlapSpanMs > 0) overlapRate = seenCount / (overlapSpanMs / 1000);
@@ -157,6 +157,15 @@ export async function planRun(ctx: PlanContext): Promise<RunPlan> {
       noMediaInsights: noMediaInsightsNeeded(config),
     },
   };
+}
+
+/**
+ * How much of the overlap's newest end is listed first when its count grew: calls that ended
+ * there were read `poll.settleSeconds` after they ended, so the CDRs Plivo writes a little later
+ * than that are found there (at least 10 s).
+ */
+function lateTailMs(config: AlertConfig): number {
+  return Math.max(config.poll.settleSeconds, 10) * 1000;
 }
 
 function round2(n: number): number {

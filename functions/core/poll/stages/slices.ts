@@ -12,6 +12,7 @@ import { isoRange } from '../plan-read-range';
 import { type BatchContext, type BatchPlan, workBatch } from './batch';
 import { countCalls } from './count-calls';
 import { type ListContext, listSlice } from './list-slice';
+import { findRestParts, type PlannedPart } from './late-calls';
 import type { RunPlan } from './plan';
 
 /**
@@ -33,6 +34,8 @@ interface PlannedSlice {
   count: number | null | undefined;
   /** A part of the overlap listed again for late CDRs. */
   late?: boolean;
+  /** The overlap's newest seconds: the rest of it is looked at once they are listed (late-calls.ts). */
+  rest?: PlannedPart['rest'];
 }
 
 /**
@@ -58,7 +61,7 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
   const queue: PlannedSlice[] = [...run.late.map((part) => ({ ...part, late: true })), ...freshSlices];
   let trusted = true;
   // The overlap is listed in full at most once a run (when Plivo's counts prove low).
-  let overlapRelisted = run.late.some((part) => part.count === null);
+  let overlapRelisted = run.late.some((part) => part.count === null && !part.rest);
   let version = cursor?.version ?? null;
   // A watermark in the future (clock skew; the plan read up to now instead) is no watermark to
   // keep: the slices read now replace it, or no run would save one until real time passed it.
@@ -112,6 +115,11 @@ export async function workSlices(ctx: SlicesContext, batch: BatchPlan, run: RunP
       queue.unshift(...splitUncounted(run.overlap).map((r) => ({ range: r, count: null, late: true })));
     }
     if (slice.late) summary.lateCalls += subjects.length;
+    if (slice.rest && !overlapRelisted) {
+      // The overlap's newest seconds, listed first: look in the rest only for what they did not explain.
+      const rest = await findRestParts(ctx, slice.rest, subjects.length);
+      queue.unshift(...rest.map((part) => ({ ...part, late: true })));
+    }
     if (trusted && countDisproved(count, listed)) {
       // The slice held far fewer (or far more) calls than Plivo counted: plan the rest of the
       // run by time, not by counts.
