@@ -180,14 +180,19 @@ describe('the alerting pipeline', () => {
     // poll.insightsWaitMinutes (60): the first ask, at minute 1, counts its interval.
     expect(gaveUpAt).toBe(60);
     expect(await pipeline.store.listPendingInsights()).toEqual([]);
-    // Each call asked ~16 times in that hour, where asking every run would be 60.
+    // A call asked at most ~16 times in that hour, where asking every run would be 60; and most
+    // calls not at all once an older call's Insights were found missing in the same run (their
+    // wait counted all the same, so they gave up on time too).
     const asks = new Map<string, number>();
     for (const r of pipeline.sandbox.requests) {
       const uuid = /\/Call\/([^/]+)\/Insights\/$/.exec(r.path)?.[1];
       if (uuid) asks.set(uuid, (asks.get(uuid) ?? 0) + 1);
     }
-    expect(asks.size).toBeGreaterThan(10);
+    const calls = new Set(incidentTraffic().map((c) => c.callUuid));
+    expect(asks.size).toBeGreaterThan(0);
     expect(Math.max(...asks.values())).toBeLessThanOrEqual(20);
+    const total = [...asks.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThan(calls.size * 4);
   });
 
   it('reads the wait of a pending call saved before the time was kept as its count of runs', async () => {
@@ -199,7 +204,10 @@ describe('the alerting pipeline', () => {
     await pipeline.run();
     const pending = await pipeline.store.listPendingInsights();
     expect(pending.length).toBeGreaterThan(10);
-    expect(pending.every((p) => p.attempts === 1 && p.waitedMs === 5 * MIN)).toBe(true);
+    // Asked (a few, oldest and youngest first) or not asked yet (younger than a call found
+    // without Insights): each waited its 5-minute interval.
+    expect(pending.every((p) => p.attempts <= 1 && p.waitedMs === 5 * MIN)).toBe(true);
+    expect(pending.some((p) => p.attempts === 1)).toBe(true);
     // As the previous code saved them: counts only. Half of them have looked 10 times, half 11.
     await pipeline.store.putPendingInsights(
       pending.map(({ waitedMs: _w, failedMs: _f, ...p }, i) => ({ ...p, attempts: i % 2 === 0 ? 10 : 11 })),
@@ -213,7 +221,7 @@ describe('the alerting pipeline', () => {
     expect(next.insightsGaveUp).toBe(Math.floor(pending.length / 2));
     const left = await pipeline.store.listPendingInsights();
     expect(left).toHaveLength(Math.ceil(pending.length / 2));
-    expect(left.every((p) => p.attempts === 11 && p.waitedMs === 55 * MIN)).toBe(true);
+    expect(left.every((p) => p.attempts >= 10 && p.attempts <= 11 && p.waitedMs === 55 * MIN)).toBe(true);
   });
 
   it('retries 429s and 5xx from Plivo and completes the run with every alert', async () => {

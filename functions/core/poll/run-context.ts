@@ -57,6 +57,10 @@ export interface PollSummary {
   insightsDeferredForTime: number;
   /** Calls whose Insights were not asked for because Plivo's Insights kept failing this run. */
   insightsDeferredForOutage: number;
+  /** Calls not asked for their Insights yet: a call that ended before them had none (fetch-insights.ts). */
+  insightsNotYet: number;
+  /** Insights requests asked first, to find how soon Plivo has them (also counted as fetched or not ready). */
+  insightsProbes: number;
   /** The run stopped trusting Plivo's count of calls (a listed slice held far fewer or more). */
   countDistrusted: boolean;
   /** The read range had a part past the watermark (not only the overlap read again). */
@@ -151,6 +155,8 @@ export function emptySummary(runId: string): PollSummary {
     insightsGaveUp: 0,
     insightsDeferredForTime: 0,
     insightsDeferredForOutage: 0,
+    insightsNotYet: 0,
+    insightsProbes: 0,
     countDistrusted: false,
     newRange: false,
     findings: 0,

@@ -6,6 +6,7 @@ import { mapConcurrent } from '../map-concurrent';
 import { carriedNoMedia, type HotSpots, isHot, samplePoint } from '../plan-work';
 import type { PollSummary } from '../run-context';
 import { reachesMinutes, runIntervalMs } from '../../schedule';
+import { endMsOf } from '../../evaluated-calls';
 import type { JudgedCall, Subject } from './subject';
 
 /** How long insights requests may fail for a call, as a multiple of poll.insightsWaitMinutes. */
@@ -17,6 +18,15 @@ const INSIGHTS_ERROR_BUDGET_FACTOR = 4;
  * CDR rules still work. The next run tries again.
  */
 export const INSIGHTS_OUTAGE_AFTER_FAILURES = 3;
+
+/**
+ * What the run learnt of how soon Plivo has a call's Insights: calls that ended at or after
+ * `notReadyFromMs` are not asked this run, because a call that ended before them had none yet
+ * (see probeReadiness). Null: nothing learnt (every chosen call is asked).
+ */
+export interface InsightsReadiness {
+  notReadyFromMs: number | null;
+}
 
 /** The run's view of Plivo's Insights: failures in a row, and whether it stopped asking. */
 export interface InsightsOutage {
@@ -31,6 +41,8 @@ export interface InsightsContext {
   summary: PollSummary;
   outOfTime: () => boolean;
   insightsOutage: InsightsOutage;
+  /** How soon Insights exist, as this run found (absent: every chosen call is asked). */
+  insightsReadiness?: InsightsReadiness;
   /** The deployment's schedule: the time each look that found no insights counts at least. */
   scheduleIntervalMs?: number;
   now: () => Date;
@@ -58,6 +70,7 @@ type InsightsOutcome =
   | { kind: 'refused'; error: Error }
   | { kind: 'deferred' }
   | { kind: 'deferred-outage' }
+  | { kind: 'not-yet' }
   | { kind: 'no-media' }
   | { kind: 'sampled-out' };
 
@@ -71,6 +84,30 @@ export async function fetchInsights(
   subjects: readonly Subject[],
 ): Promise<JudgedCall[]> {
   const choice = chooseInsights(plan, subjects);
+  const ask = async (subject: Subject): Promise<InsightsOutcome> => {
+    if (ctx.outOfTime()) return { kind: 'deferred' };
+    // Insights are down for this run: the call is judged on its CDR and stays owed.
+    if (ctx.insightsOutage.open) return { kind: 'deferred-outage' };
+    try {
+      const insights = await ctx.source.getInsights(subject.call.callUuid);
+      ctx.insightsOutage.consecutiveFailures = 0;
+      return insights ? { kind: 'ready', insights } : { kind: 'not-ready' };
+    } catch (error) {
+      // One call's refusal belongs to that call; only a refusal of us (credentials) or of
+      // the run's own requests stops the run.
+      if (error instanceof CallRequestRefusedError) {
+        ctx.insightsOutage.consecutiveFailures = 0;
+        return { kind: 'refused', error };
+      }
+      if (error instanceof FatalSourceError) throw error;
+      noteInsightsFailure(ctx);
+      return { kind: 'error', error: error as Error };
+    }
+  };
+  const asked = subjects
+    .map((subject, index) => ({ subject, index }))
+    .filter(({ subject, index }) => !subject.knownInsights && choice[index] === 'fetch');
+  const answered = await probeReadiness(ctx, asked, ask);
   const outcomes = await mapConcurrent(
     subjects,
     ctx.config.plivo.insightsConcurrency,
@@ -79,28 +116,88 @@ export async function fetchInsights(
       if (subject.knownInsights) return { kind: 'ready', insights: subject.knownInsights, known: true };
       if (chosen === 'no-media') return { kind: 'no-media' };
       if (chosen === 'sampled-out') return { kind: 'sampled-out' };
-      if (ctx.outOfTime()) return { kind: 'deferred' };
-      // Insights are down for this run: the call is judged on its CDR and stays owed.
-      if (ctx.insightsOutage.open) return { kind: 'deferred-outage' };
-      try {
-        const insights = await ctx.source.getInsights(subject.call.callUuid);
-        ctx.insightsOutage.consecutiveFailures = 0;
-        return insights ? { kind: 'ready', insights } : { kind: 'not-ready' };
-      } catch (error) {
-        // One call's refusal belongs to that call; only a refusal of us (credentials) or of
-        // the run's own requests stops the run.
-        if (error instanceof CallRequestRefusedError) {
-          ctx.insightsOutage.consecutiveFailures = 0;
-          return { kind: 'refused', error };
-        }
-        if (error instanceof FatalSourceError) throw error;
-        noteInsightsFailure(ctx);
-        return { kind: 'error', error: error as Error };
-      }
+      const probed = answered.get(index);
+      if (probed) return probed;
+      if (notYet(ctx, subject)) return { kind: 'not-yet' };
+      return ask(subject);
     },
   );
   return subjects.map((subject, index) => judge(ctx, subject, outcomes[index] as InsightsOutcome));
 }
+
+/** A call that ended when this run already found a call's Insights missing that ended before it. */
+function notYet(ctx: InsightsContext, subject: Subject): boolean {
+  const from = ctx.insightsReadiness?.notReadyFromMs ?? null;
+  const endMs = endMsOf(subject.call);
+  return from !== null && endMs !== null && endMs >= from;
+}
+
+/**
+ * Before a batch's Insights are asked for, how soon Plivo has them: the youngest call is asked
+ * first; if its Insights exist, every call's are asked (one round trip more, no request more).
+ * If not, a few calls are asked oldest-half-first (halving by age) to find the youngest call
+ * that has them and the oldest that has not; a call a little younger than that one is asked
+ * too, so that one call whose Insights never come is not taken for the rule. Calls that ended
+ * at or after it are then not asked this run (`insightsReadiness`): Insights 2 minutes late at
+ * a 1-minute schedule were asked two or three times a call, each "not ready", and now about
+ * once. They stay owed, with no look counted (so never judged without their Insights sooner),
+ * and are asked in a later run once older than what was ready. Any other answer (an error, a
+ * refusal, out of time) ends the probing: the rest are asked as before.
+ *
+ * Returns the answers already had, by the index of their subject.
+ */
+async function probeReadiness(
+  ctx: InsightsContext,
+  asked: ReadonlyArray<{ subject: Subject; index: number }>,
+  ask: (subject: Subject) => Promise<InsightsOutcome>,
+): Promise<Map<number, InsightsOutcome>> {
+  const answered = new Map<number, InsightsOutcome>();
+  const readiness = ctx.insightsReadiness;
+  if (!readiness || readiness.notReadyFromMs !== null) return answered;
+  const byAge = asked
+    .map((a) => ({ ...a, endMs: endMsOf(a.subject.call) }))
+    .filter((a): a is typeof a & { endMs: number } => a.endMs !== null)
+    .sort((a, b) => a.endMs - b.endMs);
+  if (byAge.length < MIN_CALLS_TO_PROBE) return answered;
+  const probe = async (at: number): Promise<'ready' | 'not-ready' | 'other'> => {
+    const entry = byAge[at] as (typeof byAge)[number];
+    let outcome = answered.get(entry.index);
+    if (!outcome) {
+      outcome = await ask(entry.subject);
+      answered.set(entry.index, outcome);
+      ctx.summary.insightsProbes += 1;
+    }
+    return outcome.kind === 'ready' || outcome.kind === 'not-ready' ? outcome.kind : 'other';
+  };
+  const youngest = byAge.length - 1;
+  if ((await probe(youngest)) !== 'not-ready') return answered;
+  // Ready (or a virtual ready before the oldest) at `ready`, not ready at `notReady`.
+  let ready = -1;
+  let notReady = youngest;
+  while (notReady - ready > 1) {
+    const mid = Math.floor((ready + notReady) / 2);
+    const answer = await probe(mid);
+    if (answer === 'other') return answered;
+    if (answer === 'ready') ready = mid;
+    else notReady = mid;
+  }
+  // One call younger than the boundary, unless it is the youngest (known not ready): ready
+  // means the boundary was one call whose Insights are late for its own reasons.
+  const check = notReady + 1;
+  if (check < youngest) {
+    const answer = await probe(check);
+    if (answer !== 'not-ready') return answered;
+  }
+  readiness.notReadyFromMs = (byAge[notReady] as (typeof byAge)[number]).endMs;
+  ctx.logger.debug('Insights not ready yet for calls that ended since', {
+    notReadyFrom: new Date(readiness.notReadyFromMs).toISOString(),
+    probes: ctx.summary.insightsProbes,
+  });
+  return answered;
+}
+
+/** A batch with fewer calls to ask is asked as it is: probing it would save nothing. */
+const MIN_CALLS_TO_PROBE = 4;
 
 /** One more failed Insights request in a row; past the limit the run stops asking. */
 function noteInsightsFailure(ctx: InsightsContext): void {
@@ -214,6 +311,11 @@ function judge(ctx: InsightsContext, subject: Subject, outcome: InsightsOutcome)
       error: outcome.error.message,
       attempts,
     });
+  } else if (outcome.kind === 'not-yet') {
+    // Younger than a call whose Insights this run found missing: not asked, but it waited as
+    // if it had been (so Insights that never come still end in a CDR-only judgement on time).
+    summary.insightsNotYet += 1;
+    waitedMs += sinceLastLook;
   } else {
     summary.insightsNotReady += 1;
     attempts += 1;

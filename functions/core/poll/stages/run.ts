@@ -1,4 +1,4 @@
-import type { InsightsOutage } from './fetch-insights';
+import type { InsightsOutage, InsightsReadiness } from './fetch-insights';
 import type { PollDeps, PollSummary } from '../run-context';
 import type { SendContext } from '../send-notice';
 
@@ -30,6 +30,8 @@ export interface Run extends Pick<
   alertsAllowed: number;
   /** Plivo's Insights this run: after a few failures in a row it stops asking (see fetch-insights). */
   insightsOutage: InsightsOutage;
+  /** How soon Plivo has Insights, as this run's first asks found (see fetch-insights). */
+  insightsReadiness: InsightsReadiness;
   /** Handed to sendNotice: the run's ports and summary, its silences instant and record expiry. */
   send: SendContext;
 }
@@ -53,6 +55,7 @@ export function openRun(deps: PollDeps, summary: PollSummary, alertsAllowed: num
     mustStop: () => deps.remainingTimeMs() < safetyMs / 2,
     alertsAllowed,
     insightsOutage: { consecutiveFailures: 0, open: false },
+    insightsReadiness: { notReadyFromMs: null },
     scheduleIntervalMs: deps.scheduleIntervalMs,
     send: {
       deps,
